@@ -1,0 +1,94 @@
+#include <iostream>
+#include <sstream>
+
+#include "analysis/geometry.h"
+#include "analysis/kl.h"
+#include "analysis/model_map.h"
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "store/matrix_csv.h"
+#include "store/model_metadata.h"
+#include "store/project.h"
+#include "util/csv.h"
+#include "util/error.h"
+#include "util/file_output.h"
+
+namespace llmap::cli {
+
+namespace {
+const char* kHelp = R"(Usage: llmap-cli export --project P.h5 --what scores|coords|kl --out F.csv
+                         [--method pca] [--unit nats|bits]
+
+  scores  the raw log-likelihood matrix in the import format (NaN where not scored)
+  coords  one row per fully scored model: id, x, y, then every metadata field
+  kl      the K x K KL-divergence matrix of the fully scored models, model ids as header row and
+          first column; --unit nats (per text, default) or bits (per byte)
+)";
+
+std::string exportCoords(const Project& project, const std::string& method) {
+    ModelMap map = computeMap(project.scores(), method);
+    std::vector<std::string> fields = metadataFields(project.models());
+    std::vector<std::string> header{"model", "x", "y"};
+    header.insert(header.end(), fields.begin(), fields.end());
+    std::ostringstream csv;
+    writeCsvRow(csv, header);
+    for (size_t i = 0; i < map.rows.size(); ++i) {
+        const ModelRecord& m = project.models()[map.rows[i]];
+        const auto r = static_cast<Eigen::Index>(i);
+        std::vector<std::string> row{m.id, formatDouble(map.xy(r, 0)), formatDouble(map.xy(r, 1))};
+        for (const std::string& f : fields) row.push_back(metadataValue(m.metadataJson, f));
+        writeCsvRow(csv, row);
+    }
+    return csv.str();
+}
+
+std::string exportKl(const Project& project, const std::string& unit) {
+    if (unit != "nats" && unit != "bits") {
+        throw InputError("unknown unit \"" + unit + "\"", "llmap-cli export", "use nats or bits");
+    }
+    Geometry g = computeGeometry(project.scores());
+    Eigen::MatrixXd kl = unit == "nats" ? klNatsPerText(g.centred)
+                                        : klBitsPerByte(g.centred, project.texts().meanBytes());
+    std::vector<std::string> header{unit == "nats" ? "kl_nats_per_text" : "kl_bits_per_byte"};
+    for (size_t r : g.rows) header.push_back(project.models()[r].id);
+    std::ostringstream csv;
+    writeCsvRow(csv, header);
+    for (size_t i = 0; i < g.rows.size(); ++i) {
+        std::vector<std::string> row{project.models()[g.rows[i]].id};
+        for (size_t j = 0; j < g.rows.size(); ++j) {
+            row.push_back(formatDouble(kl(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))));
+        }
+        writeCsvRow(csv, row);
+    }
+    return csv.str();
+}
+}  // namespace
+
+int runExport(int argc, char** argv) {
+    Arguments args("export", argc, argv, 2, {"project", "what", "out", "method", "unit"}, {});
+    if (args.help()) {
+        std::cout << kHelp;
+        return 0;
+    }
+    Project project = Project::open(args.required("project"));
+    const std::string what = args.required("what");
+    const std::string out = args.required("out");
+    std::string content;
+    if (what == "scores") {
+        std::ostringstream csv;
+        writeScoreCsv(csv, project);
+        content = csv.str();
+    } else if (what == "coords") {
+        content = exportCoords(project, args.value("method").value_or("pca"));
+    } else if (what == "kl") {
+        content = exportKl(project, args.value("unit").value_or("nats"));
+    } else {
+        throw InputError("unknown --what \"" + what + "\"", "llmap-cli export",
+                         "use scores, coords or kl");
+    }
+    writeFileAtomically(out, content);
+    std::cout << "wrote " << what << " to " << out << "\n";
+    return 0;
+}
+
+}  // namespace llmap::cli

@@ -1,0 +1,10 @@
+#pragma once
+// Each subcommand: parses its own options, returns the process exit code (0 success, 2 bad input).
+namespace llmap::cli {
+
+int runImport(int argc, char** argv);
+int runInfo(int argc, char** argv);
+int runMap(int argc, char** argv);
+int runExport(int argc, char** argv);
+
+}  // namespace llmap::cli

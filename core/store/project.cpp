@@ -1,0 +1,331 @@
+#include "store/project.h"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "store/hdf5_util.h"
+#include "util/error.h"
+
+namespace llmap {
+
+namespace {
+const char* kFormatName = "llmap-project";
+
+// HDF5 prints its own error stack to stderr by default; our messages say what matters.
+void silenceHdf5() {
+    static bool done = false;
+    if (!done) {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        done = true;
+    }
+}
+
+h5::Handle createMatrix(hid_t loc, const std::string& name, hid_t type, size_t columns,
+                        const void* fill, const std::string& where) {
+    hsize_t dims[2] = {0, columns};
+    hsize_t maxDims[2] = {H5S_UNLIMITED, columns};
+    h5::Handle space(H5Screate_simple(2, dims, maxDims), H5Sclose);
+    h5::Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    hsize_t chunk[2] = {1, std::max<hsize_t>(columns, 1)};
+    H5Pset_chunk(props.get(), 2, chunk);
+    H5Pset_fill_value(props.get(), type, fill);
+    H5Pset_fill_time(props.get(), H5D_FILL_TIME_ALLOC);
+    return {h5::check(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, props.get(),
+                                 H5P_DEFAULT),
+                      "cannot create dataset " + name, where),
+            H5Dclose};
+}
+}  // namespace
+
+struct Project::State {
+    std::string path;
+    bool writable = false;
+    h5::Handle file;
+    h5::Handle loglik;
+    h5::Handle tokens;
+    TextSet texts;
+    std::string hash;
+    std::string convention;
+    std::vector<ModelRecord> models;
+
+    void flush() { H5Fflush(file.get(), H5F_SCOPE_GLOBAL); }
+    void requireWritable() const {
+        if (!writable) throw Error("the project is open read-only", path);
+    }
+    void requireRow(size_t row) const {
+        if (row >= models.size()) {
+            throw Error("model row " + std::to_string(row) + " does not exist", path);
+        }
+    }
+    void growRows(size_t rows) {
+        hsize_t d[2] = {rows, texts.size()};
+        h5::check(H5Dset_extent(loglik.get(), d), "cannot grow the score matrix", path);
+        h5::check(H5Dset_extent(tokens.get(), d), "cannot grow the token matrix", path);
+    }
+};
+
+Project::Project(std::unique_ptr<State> state) : s_(std::move(state)) {}
+Project::Project(Project&&) noexcept = default;
+Project& Project::operator=(Project&&) noexcept = default;
+Project::~Project() {
+    if (s_ && s_->file && s_->writable) s_->flush();
+}
+
+Project Project::create(const std::string& path, const TextSet& texts,
+                        const std::string& convention) {
+    silenceHdf5();
+    if (std::filesystem::exists(path)) {
+        throw InputError("the file already exists", path, "choose another name or open it instead");
+    }
+    if (texts.size() == 0) throw InputError("a project needs at least one text", path);
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (texts.texts[i].find('\0') != std::string::npos) {
+            throw InputError("text " + std::to_string(i) + " (id " + texts.ids[i] +
+                                 ") contains a NUL byte",
+                             path, "remove NUL bytes from the texts");
+        }
+    }
+    auto s = std::make_unique<State>();
+    s->path = path;
+    s->writable = true;
+    s->file = h5::Handle(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    if (!s->file) {
+        throw InputError("cannot create the project file", path,
+                         "check that the folder exists and is writable");
+    }
+    hid_t root = s->file.get();
+    h5::setStringAttribute(root, "format", kFormatName, path);
+    h5::setIntAttribute(root, "format_version", kFormatVersion, path);
+
+    h5::Handle textGroup = h5::createGroup(root, "texts", path);
+    h5::writeStrings(textGroup.get(), "text", texts.texts, false, path);
+    h5::writeStrings(textGroup.get(), "id", texts.ids, false, path);
+    h5::writeStrings(textGroup.get(), "source", texts.sources, false, path);
+    std::vector<int64_t> bytes;
+    for (const std::string& t : texts.texts) bytes.push_back(static_cast<int64_t>(t.size()));
+    hsize_t n = bytes.size();
+    h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    h5::Handle bytesDs(H5Dcreate2(textGroup.get(), "bytes", H5T_STD_I64LE, space.get(), H5P_DEFAULT,
+                                  H5P_DEFAULT, H5P_DEFAULT),
+                       H5Dclose);
+    H5Dwrite(bytesDs.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+    s->hash = texts.contentHash();
+    h5::setStringAttribute(textGroup.get(), "content_hash", s->hash, path);
+
+    h5::Handle modelGroup = h5::createGroup(root, "models", path);
+    h5::writeStrings(modelGroup.get(), "id", {}, true, path);
+    h5::writeStrings(modelGroup.get(), "metadata", {}, true, path);
+
+    h5::Handle scoreGroup = h5::createGroup(root, "scores", path);
+    h5::setStringAttribute(scoreGroup.get(), "convention", convention, path);
+    h5::setStringAttribute(scoreGroup.get(), "text_set_hash", s->hash, path);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const int32_t unknown = -1;
+    s->loglik = createMatrix(scoreGroup.get(), "loglik", H5T_IEEE_F64LE, texts.size(), &nan, path);
+    s->tokens = createMatrix(scoreGroup.get(), "tokens", H5T_STD_I32LE, texts.size(), &unknown, path);
+
+    h5::Handle provGroup = h5::createGroup(root, "provenance", path);
+    h5::writeStrings(provGroup.get(), "runs", {}, true, path);
+
+    s->texts = texts;
+    s->convention = convention;
+    s->flush();
+    return Project(std::move(s));
+}
+
+Project Project::open(const std::string& path, bool writable) {
+    silenceHdf5();
+    if (!std::filesystem::exists(path)) {
+        throw InputError("no such file", path, "check the path, or create the project first");
+    }
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+        throw InputError("not an HDF5 file", path, "open a project file written by LLMap (.h5)");
+    }
+    auto s = std::make_unique<State>();
+    s->path = path;
+    s->writable = writable;
+    s->file = h5::Handle(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT),
+                         H5Fclose);
+    if (!s->file) {
+        throw InputError("cannot open the file (damaged, or held open by another program)", path,
+                         "close other programs using it; a file left by a crash can be repaired "
+                         "with 'h5clear -s -i'");
+    }
+    hid_t root = s->file.get();
+    if (!h5::hasAttribute(root, "format") ||
+        h5::stringAttribute(root, "format", path) != kFormatName) {
+        throw InputError("an HDF5 file, but not an LLMap project", path,
+                         "create a project with 'llmap-cli import' or 'llmap-cli score'");
+    }
+    long long version = h5::intAttribute(root, "format_version", path);
+    if (version > kFormatVersion) {
+        throw InputError("written by a newer LLMap (format " + std::to_string(version) + ")", path,
+                         "update LLMap to open it");
+    }
+
+    h5::Handle textGroup = h5::openGroup(root, "texts", path);
+    s->texts.texts = h5::readStrings(textGroup.get(), "text", path);
+    s->texts.ids = h5::readStrings(textGroup.get(), "id", path);
+    s->texts.sources = h5::readStrings(textGroup.get(), "source", path);
+    s->hash = h5::stringAttribute(textGroup.get(), "content_hash", path);
+    if (s->texts.ids.size() != s->texts.size() || s->texts.sources.size() != s->texts.size()) {
+        throw InputError("the text datasets disagree in length", path, "the file is damaged");
+    }
+
+    h5::Handle modelGroup = h5::openGroup(root, "models", path);
+    std::vector<std::string> ids = h5::readStrings(modelGroup.get(), "id", path);
+    std::vector<std::string> meta = h5::readStrings(modelGroup.get(), "metadata", path);
+    h5::Handle scoreGroup = h5::openGroup(root, "scores", path);
+    s->convention = h5::stringAttribute(scoreGroup.get(), "convention", path);
+    s->loglik = h5::openDataset(scoreGroup.get(), "loglik", path);
+    s->tokens = h5::openDataset(scoreGroup.get(), "tokens", path);
+    auto d = h5::dims(s->loglik.get(), path);
+    if (d.size() != 2 || d[1] != s->texts.size()) {
+        throw InputError("the score matrix does not match the text set", path, "the file is damaged");
+    }
+    // A writer killed between growing the matrix and naming the model leaves extra rows: the model
+    // list is the truth, extra rows are ignored (and reused by the next addModel).
+    size_t rows = std::min<size_t>({ids.size(), meta.size(), static_cast<size_t>(d[0])});
+    for (size_t i = 0; i < rows; ++i) s->models.push_back({ids[i], meta[i]});
+    return Project(std::move(s));
+}
+
+const std::string& Project::path() const { return s_->path; }
+const TextSet& Project::texts() const { return s_->texts; }
+const std::string& Project::textSetHash() const { return s_->hash; }
+const std::string& Project::convention() const { return s_->convention; }
+size_t Project::modelCount() const { return s_->models.size(); }
+const std::vector<ModelRecord>& Project::models() const { return s_->models; }
+
+std::optional<size_t> Project::findModel(const std::string& id) const {
+    for (size_t i = 0; i < s_->models.size(); ++i) {
+        if (s_->models[i].id == id) return i;
+    }
+    return std::nullopt;
+}
+
+size_t Project::addModel(const ModelRecord& model) {
+    s_->requireWritable();
+    if (findModel(model.id)) {
+        throw InputError("the model id \"" + model.id + "\" is already in the project", s_->path,
+                         "give each model its own id");
+    }
+    size_t row = s_->models.size();
+    h5::Handle modelGroup = h5::openGroup(s_->file.get(), "models", s_->path);
+    // Reset a row left over by an interrupted add, so it cannot carry stale scores.
+    auto d = h5::dims(s_->loglik.get(), s_->path);
+    if (d[0] > row) s_->growRows(row);
+    s_->growRows(row + 1);
+    // Truncate the name lists first, in case an interrupted add left one longer than the other.
+    for (const char* name : {"id", "metadata"}) {
+        h5::Handle ds = h5::openDataset(modelGroup.get(), name, s_->path);
+        hsize_t n = row;
+        H5Dset_extent(ds.get(), &n);
+    }
+    h5::appendString(modelGroup.get(), "metadata", model.metadataJson, s_->path);
+    h5::appendString(modelGroup.get(), "id", model.id, s_->path);
+    s_->models.push_back(model);
+    s_->flush();
+    return row;
+}
+
+void Project::setModelMetadata(size_t row, const std::string& metadataJson) {
+    s_->requireWritable();
+    s_->requireRow(row);
+    h5::Handle modelGroup = h5::openGroup(s_->file.get(), "models", s_->path);
+    h5::replaceString(modelGroup.get(), "metadata", row, metadataJson, s_->path);
+    s_->models[row].metadataJson = metadataJson;
+    s_->flush();
+}
+
+void Project::writeScores(size_t row, size_t firstText, const std::vector<double>& loglik,
+                          const std::vector<int32_t>& tokens) {
+    s_->requireWritable();
+    s_->requireRow(row);
+    if (firstText + loglik.size() > s_->texts.size()) {
+        throw Error("scores past the last text", s_->path);
+    }
+    if (!tokens.empty() && tokens.size() != loglik.size()) {
+        throw Error("token counts and scores differ in length", s_->path);
+    }
+    if (loglik.empty()) return;
+    hsize_t start[2] = {row, firstText};
+    hsize_t count[2] = {1, loglik.size()};
+    h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
+    auto write = [&](hid_t ds, hid_t memType, const void* data) {
+        h5::Handle space(H5Dget_space(ds), H5Sclose);
+        H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::check(H5Dwrite(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, data),
+                  "cannot write scores (is the disk full?)", s_->path);
+    };
+    write(s_->loglik.get(), H5T_NATIVE_DOUBLE, loglik.data());
+    if (!tokens.empty()) write(s_->tokens.get(), H5T_NATIVE_INT32, tokens.data());
+    h5::check(H5Fflush(s_->file.get(), H5F_SCOPE_GLOBAL), "cannot flush scores (is the disk full?)",
+              s_->path);
+}
+
+namespace {
+template <typename T>
+std::vector<T> readRow(hid_t ds, hid_t memType, size_t row, size_t columns, const std::string& where) {
+    std::vector<T> out(columns);
+    if (columns == 0) return out;
+    hsize_t start[2] = {row, 0};
+    hsize_t count[2] = {1, columns};
+    h5::Handle space(H5Dget_space(ds), H5Sclose);
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+    h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
+    h5::check(H5Dread(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, out.data()),
+              "cannot read row " + std::to_string(row), where);
+    return out;
+}
+}  // namespace
+
+std::vector<double> Project::scoreRow(size_t row) const {
+    s_->requireRow(row);
+    return readRow<double>(s_->loglik.get(), H5T_NATIVE_DOUBLE, row, s_->texts.size(), s_->path);
+}
+
+std::vector<int32_t> Project::tokenRow(size_t row) const {
+    s_->requireRow(row);
+    return readRow<int32_t>(s_->tokens.get(), H5T_NATIVE_INT32, row, s_->texts.size(), s_->path);
+}
+
+Eigen::MatrixXd Project::scores() const {
+    const size_t k = s_->models.size(), n = s_->texts.size();
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(k, n);
+    if (k > 0 && n > 0) {
+        hsize_t start[2] = {0, 0};
+        hsize_t count[2] = {k, n};
+        h5::Handle space(H5Dget_space(s_->loglik.get()), H5Sclose);
+        H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
+        h5::check(H5Dread(s_->loglik.get(), H5T_NATIVE_DOUBLE, memSpace.get(), space.get(),
+                          H5P_DEFAULT, m.data()),
+                  "cannot read the score matrix", s_->path);
+    }
+    return m;
+}
+
+std::vector<size_t> Project::completeRows() const {
+    Eigen::MatrixXd m = scores();
+    std::vector<size_t> rows;
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        if (!m.row(i).array().isNaN().any()) rows.push_back(static_cast<size_t>(i));
+    }
+    return rows;
+}
+
+void Project::appendProvenance(const std::string& json) {
+    s_->requireWritable();
+    h5::Handle group = h5::openGroup(s_->file.get(), "provenance", s_->path);
+    h5::appendString(group.get(), "runs", json, s_->path);
+    s_->flush();
+}
+
+std::vector<std::string> Project::provenance() const {
+    h5::Handle group = h5::openGroup(s_->file.get(), "provenance", s_->path);
+    return h5::readStrings(group.get(), "runs", s_->path);
+}
+
+}  // namespace llmap

@@ -1,0 +1,69 @@
+#pragma once
+// The LLMap project file (HDF5): the text set, the models, the K x N log-likelihood matrix,
+// token counts and provenance. One Project object owns one open file; HDF5 is not thread-safe, so
+// all access goes through it. Every write is flushed, so a killed writer leaves all finished rows
+// readable. The layout is documented in README.md ("The project file").
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "text/text_set.h"
+
+namespace llmap {
+
+struct ModelRecord {
+    std::string id;
+    std::string metadataJson = "{}";  // a JSON object: family, parameters, any user field
+};
+
+class Project {
+public:
+    static constexpr int kFormatVersion = 1;
+
+    // Creates a new project file holding `texts`; refuses to overwrite an existing file.
+    static Project create(const std::string& path, const TextSet& texts,
+                          const std::string& convention);
+    static Project open(const std::string& path, bool writable = false);
+
+    Project(Project&&) noexcept;
+    Project& operator=(Project&&) noexcept;
+    ~Project();
+
+    const std::string& path() const;
+    const TextSet& texts() const;
+    const std::string& textSetHash() const;
+    // "full", "paper" or "imported" (scores that came from a CSV).
+    const std::string& convention() const;
+
+    size_t modelCount() const;
+    const std::vector<ModelRecord>& models() const;
+    std::optional<size_t> findModel(const std::string& id) const;
+    // Adds a model row (all scores NaN = not scored yet) and returns its index.
+    size_t addModel(const ModelRecord& model);
+    void setModelMetadata(size_t row, const std::string& metadataJson);
+
+    // Writes a model's scores for texts [firstText, firstText + values.size()); tokens may be
+    // empty (unknown). Flushed to disk before returning.
+    void writeScores(size_t row, size_t firstText, const std::vector<double>& loglik,
+                     const std::vector<int32_t>& tokens = {});
+    std::vector<double> scoreRow(size_t row) const;
+    std::vector<int32_t> tokenRow(size_t row) const;
+    // The whole matrix, K x N; NaN where not scored.
+    Eigen::MatrixXd scores() const;
+    // Rows without a single NaN.
+    std::vector<size_t> completeRows() const;
+
+    // Provenance: one JSON object per run (what ran, where, how long).
+    void appendProvenance(const std::string& json);
+    std::vector<std::string> provenance() const;
+
+private:
+    struct State;
+    explicit Project(std::unique_ptr<State> state);
+    std::unique_ptr<State> s_;
+};
+
+}  // namespace llmap

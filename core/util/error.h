@@ -1,0 +1,34 @@
+#pragma once
+// Errors carry what failed, where (file, row, column, model) and what the user can do about it.
+#include <stdexcept>
+#include <string>
+
+namespace llmap {
+
+class Error : public std::runtime_error {
+public:
+    Error(const std::string& what, std::string where = {}, std::string fix = {})
+        : std::runtime_error(what), where_(std::move(where)), fix_(std::move(fix)) {}
+
+    const std::string& where() const { return where_; }
+    const std::string& fix() const { return fix_; }
+
+    // "where: what (fix)" on one line, as the CLI prints it and the UI shows it.
+    std::string message() const {
+        std::string m = where_.empty() ? std::string(what()) : where_ + ": " + what();
+        if (!fix_.empty()) m += " (" + fix_ + ")";
+        return m;
+    }
+
+private:
+    std::string where_;
+    std::string fix_;
+};
+
+// Bad input from the user: a malformed file, a wrong argument. The CLI exits with code 2.
+class InputError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace llmap

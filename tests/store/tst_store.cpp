@@ -1,0 +1,152 @@
+// The HDF5 project store: round trip, appends, partial rows, refusals, damaged files.
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <fstream>
+
+#include "store/project.h"
+#include "text/text_set.h"
+#include "util/error.h"
+#include "util/sha256.h"
+
+using llmap::Project;
+using llmap::TextSet;
+
+namespace {
+TextSet sampleTexts() {
+    TextSet t;
+    t.ids = {"a", "b", "c"};
+    t.texts = {"Hello world", "Grüße, 世界 🌍", "line one\nline two"};
+    t.sources = {"greeting", "greeting", "code"};
+    return t;
+}
+}  // namespace
+
+class StoreTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void sha256KnownVectors() {
+        // FIPS 180-4 examples.
+        QCOMPARE(QString::fromStdString(llmap::sha256Hex("")),
+                 QStringLiteral("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(QString::fromStdString(llmap::sha256Hex("abc")),
+                 QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(QString::fromStdString(llmap::sha256Hex(
+                     "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+                 QStringLiteral("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        QCOMPARE(QString::fromStdString(llmap::sha256Hex(std::string(1000000, 'a'))),
+                 QStringLiteral("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    }
+
+    void roundTrip() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        TextSet texts = sampleTexts();
+        {
+            Project p = Project::create(path, texts, "full");
+            size_t r0 = p.addModel({"model-a", R"({"family":"llama","parameters":1000})"});
+            size_t r1 = p.addModel({"model-b", "{}"});
+            QCOMPARE(r0, size_t(0));
+            QCOMPARE(r1, size_t(1));
+            p.writeScores(r0, 0, {-1.5, -2.25, -3.0}, {4, 7, 9});
+            p.writeScores(r1, 1, {-8.0});  // partial: texts 0 and 2 stay NaN
+            p.appendProvenance(R"({"action":"test"})");
+        }
+        Project p = Project::open(path);
+        QCOMPARE(p.texts().texts, texts.texts);
+        QCOMPARE(p.texts().ids, texts.ids);
+        QCOMPARE(p.texts().sources, texts.sources);
+        QCOMPARE(p.textSetHash(), texts.contentHash());
+        QCOMPARE(p.convention(), std::string("full"));
+        QCOMPARE(p.modelCount(), size_t(2));
+        QCOMPARE(p.models()[0].id, std::string("model-a"));
+        QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"llama","parameters":1000})"));
+        QCOMPARE(p.scoreRow(0), (std::vector<double>{-1.5, -2.25, -3.0}));
+        QCOMPARE(p.tokenRow(0), (std::vector<int32_t>{4, 7, 9}));
+        auto row1 = p.scoreRow(1);
+        QVERIFY(std::isnan(row1[0]));
+        QCOMPARE(row1[1], -8.0);
+        QVERIFY(std::isnan(row1[2]));
+        QCOMPARE(p.tokenRow(1), (std::vector<int32_t>{-1, -1, -1}));
+        QCOMPARE(p.completeRows(), (std::vector<size_t>{0}));
+        Eigen::MatrixXd m = p.scores();
+        QCOMPARE(m.rows(), Eigen::Index(2));
+        QCOMPARE(m(0, 1), -2.25);
+        QCOMPARE(p.provenance().size(), size_t(1));
+    }
+
+    void contentHashIsLengthPrefixed() {
+        // "ab"+"c" and "a"+"bc" concatenate alike but are different text sets.
+        TextSet x, y;
+        x.texts = {"ab", "c"};
+        y.texts = {"a", "bc"};
+        QVERIFY(x.contentHash() != y.contentHash());
+        // Independently computed: 8-byte little-endian length, then the bytes.
+        std::string bytes = std::string("\x02\0\0\0\0\0\0\0", 8) + "ab" +
+                            std::string("\x01\0\0\0\0\0\0\0", 8) + "c";
+        QCOMPARE(x.contentHash(), llmap::sha256Hex(bytes));
+    }
+
+    void reopenAndAppend() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        { Project::create(path, sampleTexts(), "paper"); }
+        {
+            Project p = Project::open(path, true);
+            size_t r = p.addModel({"m", "{}"});
+            p.writeScores(r, 0, {-1, -2, -3});
+            p.setModelMetadata(r, R"({"family":"gpt2"})");
+        }
+        Project p = Project::open(path);
+        QCOMPARE(p.modelCount(), size_t(1));
+        QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"gpt2"})"));
+        QCOMPARE(p.scoreRow(0)[2], -3.0);
+    }
+
+    void refusals() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        Project p = Project::create(path, sampleTexts(), "full");
+        QVERIFY_THROWS_EXCEPTION(llmap::InputError, Project::create(path, sampleTexts(), "full"));
+        p.addModel({"m", "{}"});
+        QVERIFY_THROWS_EXCEPTION(llmap::InputError, p.addModel({"m", "{}"}));
+        QVERIFY_THROWS_EXCEPTION(llmap::Error, p.writeScores(0, 2, {-1, -2}));
+        QVERIFY_THROWS_EXCEPTION(llmap::Error, p.writeScores(5, 0, {-1}));
+        QVERIFY_THROWS_EXCEPTION(llmap::InputError, Project::open(dir.filePath("none.h5").toStdString()));
+    }
+
+    void readOnlyRefusesWrites() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        { Project::create(path, sampleTexts(), "full"); }
+        Project p = Project::open(path, false);
+        QVERIFY_THROWS_EXCEPTION(llmap::Error, p.addModel({"m", "{}"}));
+    }
+
+    void notAProject() {
+        QTemporaryDir dir;
+        const std::string text = dir.filePath("x.h5").toStdString();
+        std::ofstream(text) << "not hdf5 at all";
+        try {
+            Project::open(text);
+            QFAIL("opened a text file");
+        } catch (const llmap::InputError& e) {
+            QVERIFY(e.message().find("not an HDF5 file") != std::string::npos);
+            QVERIFY(e.message().find(text) != std::string::npos);
+        }
+        // A truncated project file is refused with a message, not a crash.
+        const std::string good = dir.filePath("good.h5").toStdString();
+        {
+            Project p = Project::create(good, sampleTexts(), "full");
+            p.addModel({"m", "{}"});
+        }
+        std::ifstream in(good, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        const std::string cut = dir.filePath("cut.h5").toStdString();
+        std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+        QVERIFY_THROWS_EXCEPTION(llmap::Error, Project::open(cut));
+    }
+};
+
+QTEST_GUILESS_MAIN(StoreTest)
+#include "tst_store.moc"
