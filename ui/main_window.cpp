@@ -86,9 +86,11 @@ bool MainWindow::openProject(const QString& path) {
         for (size_t i = 0; i < map.rows.size(); ++i) {
             const ModelRecord& m = models[map.rows[i]];
             const auto r = static_cast<Eigen::Index>(i);
-            QString group =
-                hasFamily ? QString::fromStdString(metadataValue(m.metadataJson, "family")) : QString();
-            points.append({QString::fromStdString(m.id), QPointF(map.xy(r, 0), map.xy(r, 1)), group});
+            QString group = hasFamily
+                                ? QString::fromStdString(metadataValue(m.metadataJson, "family"))
+                                : QString();
+            points.append(
+                {QString::fromStdString(m.id), QPointF(map.xy(r, 0), map.xy(r, 1)), group});
         }
         project_ = std::move(project);
         pointRows_ = map.rows;
@@ -104,7 +106,8 @@ bool MainWindow::openProject(const QString& path) {
     } catch (const Error& e) {
         showError(tr("Cannot open project"), QString::fromStdString(e.message()));
     } catch (const std::exception& e) {
-        showError(tr("Cannot open project"), path + QStringLiteral(": ") + QString::fromUtf8(e.what()));
+        showError(tr("Cannot open project"),
+                  path + QStringLiteral(": ") + QString::fromUtf8(e.what()));
     }
     return false;
 }
@@ -125,7 +128,8 @@ void MainWindow::showModel(int pointIndex) {
         add(QString::fromStdString(f), QString::fromStdString(metadataValue(m.metadataJson, f)));
     }
     std::vector<double> scores = project_->scoreRow(row);
-    double mean = std::accumulate(scores.begin(), scores.end(), 0.0) / static_cast<double>(scores.size());
+    double mean =
+        std::accumulate(scores.begin(), scores.end(), 0.0) / static_cast<double>(scores.size());
     add(tr("mean log-likelihood"), tr("%1 nats per text").arg(mean, 0, 'f', 2));
     statusBar()->showMessage(tr("Selected %1").arg(QString::fromStdString(m.id)), 5000);
 }
@@ -142,8 +146,9 @@ void MainWindow::exportMapDialog() {
     if (path.isEmpty()) return;
     if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
     if (!map_->exportFigure(path)) {
-        showError(tr("Export failed"),
-                  tr("%1: could not be written (use .png, .svg or .pdf in a writable folder)").arg(path));
+        showError(
+            tr("Export failed"),
+            tr("%1: could not be written (use .png, .svg or .pdf in a writable folder)").arg(path));
     } else {
         statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
     }

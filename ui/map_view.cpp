@@ -1,7 +1,5 @@
 #include "map_view.h"
 
-#include <QFileInfo>
-#include <QMouseEvent>
 #include <qwt_legend.h>
 #include <qwt_plot_canvas.h>
 #include <qwt_plot_curve.h>
@@ -14,6 +12,8 @@
 #include <qwt_scale_map.h>
 #include <qwt_symbol.h>
 #include <qwt_text.h>
+#include <QFileInfo>
+#include <QMouseEvent>
 
 #include <cmath>
 
@@ -24,11 +24,11 @@ namespace {
 // Colour-blind-safe qualitative palette (Okabe-Ito, then Tableau 10 for more groups).
 const QVector<QColor>& groupPalette() {
     static const QVector<QColor> colors = {
-        QColor(0, 114, 178),   QColor(230, 159, 0),  QColor(0, 158, 115), QColor(204, 121, 167),
-        QColor(86, 180, 233),  QColor(213, 94, 0),   QColor(240, 228, 66), QColor(0, 0, 0),
-        QColor(78, 121, 167),  QColor(242, 142, 43), QColor(225, 87, 89), QColor(118, 183, 178),
-        QColor(89, 161, 79),   QColor(237, 201, 72), QColor(176, 122, 161), QColor(255, 157, 167),
-        QColor(156, 117, 95),  QColor(186, 176, 172)};
+        QColor(0, 114, 178),  QColor(230, 159, 0),  QColor(0, 158, 115),   QColor(204, 121, 167),
+        QColor(86, 180, 233), QColor(213, 94, 0),   QColor(240, 228, 66),  QColor(0, 0, 0),
+        QColor(78, 121, 167), QColor(242, 142, 43), QColor(225, 87, 89),   QColor(118, 183, 178),
+        QColor(89, 161, 79),  QColor(237, 201, 72), QColor(176, 122, 161), QColor(255, 157, 167),
+        QColor(156, 117, 95), QColor(186, 176, 172)};
     return colors;
 }
 
@@ -190,8 +190,7 @@ bool MapView::eventFilter(QObject* watched, QEvent* event) {
         } else if (event->type() == QEvent::MouseButtonRelease) {
             auto* me = static_cast<QMouseEvent*>(event);
             // A click (no drag) selects; a drag is the zoomer's.
-            if (me->button() == Qt::LeftButton &&
-                (me->pos() - pressPos_).manhattanLength() <= 3) {
+            if (me->button() == Qt::LeftButton && (me->pos() - pressPos_).manhattanLength() <= 3) {
                 int i = pointAt(me->pos());
                 select(i);
                 Q_EMIT pointClicked(i);

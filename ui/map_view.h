@@ -1,11 +1,11 @@
 #pragma once
 // The model map: a Qwt scatter plot with zoom (left drag), pan (middle drag), wheel zoom, reset
 // (Ctrl+right click or resetZoom()), hover tooltips with the model id, and click selection.
+#include <qwt_plot.h>
 #include <QColor>
 #include <QPointF>
 #include <QString>
 #include <QVector>
-#include <qwt_plot.h>
 
 class QwtPlotCurve;
 class QwtPlotZoomer;

@@ -1,4 +1,5 @@
-// llmap-cli: the headless side of LLMap. Links llmap_core only (no Qt), so it runs on cluster nodes.
+// llmap-cli: the headless side of LLMap. Links llmap_core only (no Qt), so it runs on cluster
+// nodes.
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -14,7 +15,7 @@ const char* kUsage = R"(llmap-cli — maps of language models from log-likelihoo
 Usage: llmap-cli <command> [options]
 
 Commands:
-  import   --project P.h5 --matrix M.csv --texts T.jsonl
+  import   --project P.h5 --matrix M.csv --texts T.jsonl [--metadata META.csv]
            put a models x texts log-likelihood matrix into a project (created if missing)
   info     --project P.h5
            what a project holds

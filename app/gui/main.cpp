@@ -14,16 +14,19 @@ int main(int argc, char** argv) {
     QApplication::setApplicationVersion(QStringLiteral(LLMAP_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Maps of language models from log-likelihood vectors"));
+    parser.setApplicationDescription(
+        QStringLiteral("Maps of language models from log-likelihood vectors"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("project"), QStringLiteral("An LLMap project file (.h5) to open"));
-    QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                  QStringLiteral("Save a picture of the window to <file> and quit."),
-                                  QStringLiteral("file"));
-    QCommandLineOption exportMap(QStringLiteral("export"),
-                                 QStringLiteral("Export the map to <file> (.png, .svg, .pdf) and quit."),
-                                 QStringLiteral("file"));
+    parser.addPositionalArgument(QStringLiteral("project"),
+                                 QStringLiteral("An LLMap project file (.h5) to open"));
+    QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save a picture of the window to <file> and quit."), QStringLiteral("file"));
+    QCommandLineOption exportMap(
+        QStringLiteral("export"),
+        QStringLiteral("Export the map to <file> (.png, .svg, .pdf) and quit."),
+        QStringLiteral("file"));
     parser.addOption(screenshot);
     parser.addOption(exportMap);
     parser.process(app);
@@ -31,7 +34,8 @@ int main(int argc, char** argv) {
     llmap::ui::MainWindow window;
     window.show();
     bool opened = true;
-    if (!parser.positionalArguments().isEmpty()) opened = window.openProject(parser.positionalArguments().first());
+    if (!parser.positionalArguments().isEmpty())
+        opened = window.openProject(parser.positionalArguments().first());
 
     if (parser.isSet(exportMap)) {
         if (!opened) return 2;

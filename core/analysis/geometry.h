@@ -9,7 +9,7 @@ namespace llmap {
 struct Geometry {
     std::vector<size_t> rows;  // project rows of the models included (fully scored)
     double clipThreshold = 0;
-    Eigen::MatrixXd centred;   // rows.size() x N
+    Eigen::MatrixXd centred;  // rows.size() x N
 };
 
 // Rows with any NaN (not scored yet) are left out. `clipQuantile` 0.02 as in P1; 0 disables.

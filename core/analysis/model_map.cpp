@@ -6,7 +6,9 @@
 
 namespace llmap {
 
-std::vector<std::string> mapMethods() { return {"pca"}; }
+std::vector<std::string> mapMethods() {
+    return {"pca"};
+}
 
 ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method) {
     if (method != "pca") {

@@ -48,7 +48,9 @@ Handle openDataset(hid_t loc, const std::string& name, const std::string& where)
             H5Dclose};
 }
 
-bool exists(hid_t loc, const std::string& name) { return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0; }
+bool exists(hid_t loc, const std::string& name) {
+    return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0;
+}
 
 Handle utf8StringType() {
     Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -127,9 +129,10 @@ void setStringAttribute(hid_t obj, const std::string& name, const std::string& v
     if (hasAttribute(obj, name)) H5Adelete(obj, name.c_str());
     Handle type = utf8StringType();
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    Handle attr(check(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "cannot create attribute " + name, where),
-                H5Aclose);
+    Handle attr(
+        check(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              "cannot create attribute " + name, where),
+        H5Aclose);
     const char* p = value.c_str();
     check(H5Awrite(attr.get(), type.get(), &p), "cannot write attribute " + name, where);
 }
@@ -152,7 +155,9 @@ std::string stringAttribute(hid_t obj, const std::string& name, const std::strin
     return value;
 }
 
-bool hasAttribute(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+bool hasAttribute(hid_t obj, const std::string& name) {
+    return H5Aexists(obj, name.c_str()) > 0;
+}
 
 namespace {
 template <typename T>
@@ -160,9 +165,10 @@ void setScalarAttribute(hid_t obj, const std::string& name, hid_t fileType, hid_
                         const std::string& where) {
     if (hasAttribute(obj, name)) H5Adelete(obj, name.c_str());
     Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    Handle attr(check(H5Acreate2(obj, name.c_str(), fileType, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "cannot create attribute " + name, where),
-                H5Aclose);
+    Handle attr(
+        check(H5Acreate2(obj, name.c_str(), fileType, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              "cannot create attribute " + name, where),
+        H5Aclose);
     check(H5Awrite(attr.get(), memType, &value), "cannot write attribute " + name, where);
 }
 
@@ -179,7 +185,8 @@ T scalarAttribute(hid_t obj, const std::string& name, hid_t memType, const std::
 }
 }  // namespace
 
-void setIntAttribute(hid_t obj, const std::string& name, long long value, const std::string& where) {
+void setIntAttribute(hid_t obj, const std::string& name, long long value,
+                     const std::string& where) {
     setScalarAttribute(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, value, where);
 }
 
@@ -187,7 +194,8 @@ long long intAttribute(hid_t obj, const std::string& name, const std::string& wh
     return scalarAttribute<long long>(obj, name, H5T_NATIVE_LLONG, where);
 }
 
-void setDoubleAttribute(hid_t obj, const std::string& name, double value, const std::string& where) {
+void setDoubleAttribute(hid_t obj, const std::string& name, double value,
+                        const std::string& where) {
     setScalarAttribute(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value, where);
 }
 

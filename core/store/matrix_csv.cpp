@@ -12,8 +12,9 @@ namespace llmap {
 ScoreTable readScoreCsv(const std::string& path, const std::vector<std::string>& textIds) {
     CsvTable csv = readCsv(path);
     if (csv.rows.empty()) {
-        throw InputError("the file is empty", path,
-                         "write a header row (model, then one column per text) and one row per model");
+        throw InputError(
+            "the file is empty", path,
+            "write a header row (model, then one column per text) and one row per model");
     }
     const auto& header = csv.rows[0];
     const size_t n = textIds.size();

@@ -1,7 +1,12 @@
 #include "store/model_metadata.h"
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include "util/csv.h"
+#include "util/error.h"
 
 namespace llmap {
 
@@ -32,6 +37,50 @@ std::string metadataValue(const std::string& metadataJson, const std::string& fi
     if (it == j.end() || it->is_null()) return "";
     if (it->is_string()) return it->get<std::string>();
     return it->dump();
+}
+
+std::vector<std::pair<std::string, std::string>> readMetadataCsv(const std::string& path) {
+    CsvTable csv = readCsv(path);
+    if (csv.rows.empty())
+        throw InputError("the file is empty", path, "write a header \"model,field,...\"");
+    const auto& header = csv.rows[0];
+    if (header.empty() || header[0] != "model") {
+        throw InputError("the first column must be named \"model\"", path + ":1",
+                         "write a header \"model,field,...\"");
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    std::set<std::string> seen;
+    for (size_t r = 1; r < csv.rows.size(); ++r) {
+        const auto& row = csv.rows[r];
+        const std::string where = path + ":" + std::to_string(csv.lines[r]);
+        if (row.size() != header.size()) {
+            throw InputError("row has " + std::to_string(row.size()) + " fields, the header has " +
+                                 std::to_string(header.size()),
+                             where);
+        }
+        if (row[0].empty()) throw InputError("the model id is empty", where);
+        if (!seen.insert(row[0]).second) {
+            throw InputError("the model \"" + row[0] + "\" appears twice", where);
+        }
+        nlohmann::json object = nlohmann::json::object();
+        for (size_t c = 1; c < header.size(); ++c) {
+            if (row[c].empty()) continue;
+            double number = 0;
+            if (parseDouble(row[c], number) && !std::isnan(number)) {
+                long long integer = static_cast<long long>(number);
+                if (static_cast<double>(integer) == number &&
+                    row[c].find_first_of(".eE") == std::string::npos) {
+                    object[header[c]] = integer;
+                } else {
+                    object[header[c]] = number;
+                }
+            } else {
+                object[header[c]] = row[c];
+            }
+        }
+        out.emplace_back(row[0], object.dump());
+    }
+    return out;
 }
 
 }  // namespace llmap

@@ -81,9 +81,9 @@ Project Project::create(const std::string& path, const TextSet& texts,
     if (texts.size() == 0) throw InputError("a project needs at least one text", path);
     for (size_t i = 0; i < texts.size(); ++i) {
         if (texts.texts[i].find('\0') != std::string::npos) {
-            throw InputError("text " + std::to_string(i) + " (id " + texts.ids[i] +
-                                 ") contains a NUL byte",
-                             path, "remove NUL bytes from the texts");
+            throw InputError(
+                "text " + std::to_string(i) + " (id " + texts.ids[i] + ") contains a NUL byte",
+                path, "remove NUL bytes from the texts");
         }
     }
     auto s = std::make_unique<State>();
@@ -123,7 +123,8 @@ Project Project::create(const std::string& path, const TextSet& texts,
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const int32_t unknown = -1;
     s->loglik = createMatrix(scoreGroup.get(), "loglik", H5T_IEEE_F64LE, texts.size(), &nan, path);
-    s->tokens = createMatrix(scoreGroup.get(), "tokens", H5T_STD_I32LE, texts.size(), &unknown, path);
+    s->tokens =
+        createMatrix(scoreGroup.get(), "tokens", H5T_STD_I32LE, texts.size(), &unknown, path);
 
     h5::Handle provGroup = h5::createGroup(root, "provenance", path);
     h5::writeStrings(provGroup.get(), "runs", {}, true, path);
@@ -145,8 +146,8 @@ Project Project::open(const std::string& path, bool writable) {
     auto s = std::make_unique<State>();
     s->path = path;
     s->writable = writable;
-    s->file = h5::Handle(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT),
-                         H5Fclose);
+    s->file = h5::Handle(
+        H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
     if (!s->file) {
         throw InputError("cannot open the file (damaged, or held open by another program)", path,
                          "close other programs using it; a file left by a crash can be repaired "
@@ -182,7 +183,8 @@ Project Project::open(const std::string& path, bool writable) {
     s->tokens = h5::openDataset(scoreGroup.get(), "tokens", path);
     auto d = h5::dims(s->loglik.get(), path);
     if (d.size() != 2 || d[1] != s->texts.size()) {
-        throw InputError("the score matrix does not match the text set", path, "the file is damaged");
+        throw InputError("the score matrix does not match the text set", path,
+                         "the file is damaged");
     }
     // A writer killed between growing the matrix and naming the model leaves extra rows: the model
     // list is the truth, extra rows are ignored (and reused by the next addModel).
@@ -191,12 +193,24 @@ Project Project::open(const std::string& path, bool writable) {
     return Project(std::move(s));
 }
 
-const std::string& Project::path() const { return s_->path; }
-const TextSet& Project::texts() const { return s_->texts; }
-const std::string& Project::textSetHash() const { return s_->hash; }
-const std::string& Project::convention() const { return s_->convention; }
-size_t Project::modelCount() const { return s_->models.size(); }
-const std::vector<ModelRecord>& Project::models() const { return s_->models; }
+const std::string& Project::path() const {
+    return s_->path;
+}
+const TextSet& Project::texts() const {
+    return s_->texts;
+}
+const std::string& Project::textSetHash() const {
+    return s_->hash;
+}
+const std::string& Project::convention() const {
+    return s_->convention;
+}
+size_t Project::modelCount() const {
+    return s_->models.size();
+}
+const std::vector<ModelRecord>& Project::models() const {
+    return s_->models;
+}
 
 std::optional<size_t> Project::findModel(const std::string& id) const {
     for (size_t i = 0; i < s_->models.size(); ++i) {
@@ -267,7 +281,8 @@ void Project::writeScores(size_t row, size_t firstText, const std::vector<double
 
 namespace {
 template <typename T>
-std::vector<T> readRow(hid_t ds, hid_t memType, size_t row, size_t columns, const std::string& where) {
+std::vector<T> readRow(hid_t ds, hid_t memType, size_t row, size_t columns,
+                       const std::string& where) {
     std::vector<T> out(columns);
     if (columns == 0) return out;
     hsize_t start[2] = {row, 0};

@@ -30,7 +30,8 @@ double TextSet::meanBytes() const {
 
 TextSet loadTextsJsonl(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("cannot open the text file", path, "check the path and its permissions");
+    if (!in)
+        throw InputError("cannot open the text file", path, "check the path and its permissions");
     TextSet set;
     std::unordered_set<std::string> seenIds;
     std::string line;
@@ -54,16 +55,21 @@ TextSet loadTextsJsonl(const std::string& path) {
         std::string id = std::to_string(set.size());
         if (record.contains("id")) {
             const auto& v = record["id"];
-            if (v.is_string()) id = v.get<std::string>();
-            else if (v.is_number_integer()) id = std::to_string(v.get<long long>());
-            else throw InputError("\"id\" must be a string or an integer", where);
+            if (v.is_string())
+                id = v.get<std::string>();
+            else if (v.is_number_integer())
+                id = std::to_string(v.get<long long>());
+            else
+                throw InputError("\"id\" must be a string or an integer", where);
         }
         if (!seenIds.insert(id).second) {
-            throw InputError("the id \"" + id + "\" appears twice", where, "give every text its own id");
+            throw InputError("the id \"" + id + "\" appears twice", where,
+                             "give every text its own id");
         }
         std::string source;
         if (record.contains("source")) {
-            if (!record["source"].is_string()) throw InputError("\"source\" must be a string", where);
+            if (!record["source"].is_string())
+                throw InputError("\"source\" must be a string", where);
             source = record["source"].get<std::string>();
         }
         set.ids.push_back(std::move(id));

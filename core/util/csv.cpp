@@ -72,9 +72,9 @@ CsvTable readCsv(const std::string& path) {
         }
     }
     if (quoted) {
-        throw InputError("a quoted field opened on line " + std::to_string(quoteLine) +
-                             " is never closed",
-                         path, "close the quote or remove it");
+        throw InputError(
+            "a quoted field opened on line " + std::to_string(quoteLine) + " is never closed", path,
+            "close the quote or remove it");
     }
     if (fieldStarted || !row.empty()) endRow();
     return table;

@@ -27,15 +27,19 @@ class StoreTest : public QObject {
 private Q_SLOTS:
     void sha256KnownVectors() {
         // FIPS 180-4 examples.
-        QCOMPARE(QString::fromStdString(llmap::sha256Hex("")),
-                 QStringLiteral("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-        QCOMPARE(QString::fromStdString(llmap::sha256Hex("abc")),
-                 QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
-        QCOMPARE(QString::fromStdString(llmap::sha256Hex(
-                     "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
-                 QStringLiteral("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
-        QCOMPARE(QString::fromStdString(llmap::sha256Hex(std::string(1000000, 'a'))),
-                 QStringLiteral("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        QCOMPARE(
+            QString::fromStdString(llmap::sha256Hex("")),
+            QStringLiteral("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+        QCOMPARE(
+            QString::fromStdString(llmap::sha256Hex("abc")),
+            QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(
+            QString::fromStdString(
+                llmap::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+            QStringLiteral("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
+        QCOMPARE(
+            QString::fromStdString(llmap::sha256Hex(std::string(1000000, 'a'))),
+            QStringLiteral("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
     }
 
     void roundTrip() {
@@ -60,7 +64,8 @@ private Q_SLOTS:
         QCOMPARE(p.convention(), std::string("full"));
         QCOMPARE(p.modelCount(), size_t(2));
         QCOMPARE(p.models()[0].id, std::string("model-a"));
-        QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"llama","parameters":1000})"));
+        QCOMPARE(p.models()[0].metadataJson,
+                 std::string(R"({"family":"llama","parameters":1000})"));
         QCOMPARE(p.scoreRow(0), (std::vector<double>{-1.5, -2.25, -3.0}));
         QCOMPARE(p.tokenRow(0), (std::vector<int32_t>{4, 7, 9}));
         auto row1 = p.scoreRow(1);
@@ -112,7 +117,8 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(llmap::InputError, p.addModel({"m", "{}"}));
         QVERIFY_THROWS_EXCEPTION(llmap::Error, p.writeScores(0, 2, {-1, -2}));
         QVERIFY_THROWS_EXCEPTION(llmap::Error, p.writeScores(5, 0, {-1}));
-        QVERIFY_THROWS_EXCEPTION(llmap::InputError, Project::open(dir.filePath("none.h5").toStdString()));
+        QVERIFY_THROWS_EXCEPTION(llmap::InputError,
+                                 Project::open(dir.filePath("none.h5").toStdString()));
     }
 
     void readOnlyRefusesWrites() {

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Quick start 2: sets up, builds and runs the whole test suite through CTest.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+"$here/setup.sh"
+"$here/build.sh" release
+echo "==> running the tests"
+cd "$here/.."
+ctest --preset release "$@"
