@@ -1,137 +1,304 @@
 #include "main_window.h"
 
 #include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QCompleter>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
 #include <QStatusBar>
-#include <QTableWidget>
-#include <cmath>
-#include <numeric>
+#include <QToolBar>
+#include <QtConcurrent>
+#include <sstream>
 
-#include "analysis/model_map.h"
+#include "analysis/kl.h"
+#include "colouring.h"
+#include "figure_size_dialog.h"
 #include "map_view.h"
-#include "store/model_metadata.h"
+#include "model_panel.h"
+#include "store/csv_exports.h"
+#include "store/matrix_csv.h"
 #include "store/project.h"
+#include "texts_panel.h"
 #include "util/error.h"
+#include "util/file_output.h"
 #include "util/version.h"
 
 namespace llmap::ui {
 
+namespace {
+const int kMaxRecent = 8;
+const QString kNoField = QStringLiteral("(none)");
+}  // namespace
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("LLMap"));
-    resize(1200, 780);
+    resize(1280, 820);
     map_ = new MapView(this);
     setCentralWidget(map_);
 
-    metadata_ = new QTableWidget(0, 2, this);
-    metadata_->setHorizontalHeaderLabels({tr("Field"), tr("Value")});
-    metadata_->horizontalHeader()->setStretchLastSection(true);
-    metadata_->verticalHeader()->hide();
-    metadata_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    auto* dock = new QDockWidget(tr("Model"), this);
-    dock->setObjectName(QStringLiteral("metadataDock"));
-    dock->setWidget(metadata_);
-    addDockWidget(Qt::RightDockWidgetArea, dock);
+    modelPanel_ = new ModelPanel(this);
+    auto* modelDock = new QDockWidget(tr("Model"), this);
+    modelDock->setObjectName(QStringLiteral("modelDock"));
+    modelDock->setWidget(modelPanel_);
+    addDockWidget(Qt::RightDockWidgetArea, modelDock);
+    resizeDocks({modelDock}, {380}, Qt::Horizontal);
 
+    textsPanel_ = new TextsPanel(this);
+    auto* textsDock = new QDockWidget(tr("Texts"), this);
+    textsDock->setObjectName(QStringLiteral("textsDock"));
+    textsDock->setWidget(textsPanel_);
+    addDockWidget(Qt::BottomDockWidgetArea, textsDock);
+    textsDock->hide();
+
+    loader_ = new QFutureWatcher<LoadResult>(this);
+    connect(loader_, &QFutureWatcher<LoadResult>::finished, this, [this] {
+        LoadResult r = loader_->result();
+        if (!r.data) {
+            showError(tr("Cannot open project"), r.error);
+            Q_EMIT projectOpened(false, r.error);
+            return;
+        }
+        showProject(*r.data);
+        Q_EMIT projectOpened(true, QString());
+    });
+
+    createToolBar();
+    createMenus();
+    statusLabel_ = new QLabel(tr("No project open — File → Open Project (Ctrl+O)"));
+    statusBar()->addWidget(statusLabel_, 1);
+
+    connect(map_, &MapView::selectionChanged, this, [this] {
+        const QList<int> models = selectionList();
+        modelPanel_->showSelection(models);
+        textsPanel_->showSelection(models);
+    });
+    connect(modelPanel_, &ModelPanel::modelActivated, map_, &MapView::centreOn);
+    connect(textsPanel_, &TextsPanel::textChosen, this, [this](int text) {
+        chosenText_ = text;
+        applyColouring();
+    });
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createToolBar() {
+    QToolBar* bar = addToolBar(tr("Map"));
+    bar->setObjectName(QStringLiteral("mapToolBar"));
+    bar->addWidget(new QLabel(tr(" Colour by ")));
+    colourBy_ = new QComboBox(this);
+    colourBy_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(colourBy_);
+    bar->addWidget(new QLabel(tr("  Size by ")));
+    sizeBy_ = new QComboBox(this);
+    sizeBy_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(sizeBy_);
+    bar->addSeparator();
+    search_ = new QLineEdit(this);
+    search_->setPlaceholderText(tr("Find a model (Ctrl+F)…"));
+    search_->setClearButtonEnabled(true);
+    search_->setMaximumWidth(280);
+    bar->addWidget(search_);
+    connect(search_, &QLineEdit::returnPressed, this, [this] { searchModel(search_->text()); });
+    connect(colourBy_, &QComboBox::currentTextChanged, this, [this] {
+        chosenText_ = -1;
+        applyColouring();
+    });
+    connect(sizeBy_, &QComboBox::currentTextChanged, this, &MainWindow::applySizes);
+}
+
+void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open Project…"), QKeySequence::Open, this, &MainWindow::openProjectDialog);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    updateRecentMenu();
     file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
     QMenu* exportMenu = menuBar()->addMenu(tr("&Export"));
-    exportMenu->addAction(tr("Map as &Image (PNG, SVG, PDF)…"), QKeySequence(tr("Ctrl+E")), this,
+    exportMenu->addAction(tr("Map as &Figure (PNG, SVG, PDF)…"), QKeySequence(tr("Ctrl+E")), this,
                           &MainWindow::exportMapDialog);
+    exportMenu->addSeparator();
+    exportMenu->addAction(tr("&Coordinates with Metadata (CSV)…"), QKeySequence(tr("Ctrl+Shift+C")),
+                          this, [this] { exportCsvDialog(QStringLiteral("coords")); });
+    exportMenu->addAction(tr("&KL Matrix (CSV)…"), QKeySequence(tr("Ctrl+Shift+K")), this,
+                          [this] { exportCsvDialog(QStringLiteral("kl")); });
+    exportMenu->addAction(tr("Raw &Scores (CSV)…"), QKeySequence(tr("Ctrl+Shift+S")), this,
+                          [this] { exportCsvDialog(QStringLiteral("scores")); });
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(tr("&Reset Zoom"), QKeySequence(tr("Ctrl+0")), map_, &MapView::resetZoom);
-    view->addAction(dock->toggleViewAction());
+    keepAspect_ = view->addAction(tr("&Keep Aspect Ratio"));
+    keepAspect_->setCheckable(true);
+    keepAspect_->setChecked(true);
+    connect(keepAspect_, &QAction::toggled, map_, &MapView::setKeepAspect);
+    view->addAction(tr("&Find Model"), QKeySequence::Find, this, [this] {
+        search_->setFocus();
+        search_->selectAll();
+    });
+    view->addSeparator();
+    view->addAction(tr("&Label Selected Models"), QKeySequence(tr("Ctrl+L")), this,
+                    &MainWindow::labelSelection);
+    view->addAction(tr("&Clear Labels"), QKeySequence(tr("Ctrl+Shift+L")), this,
+                    [this] { map_->setLabelled({}); });
+    view->addAction(tr("Select &None"), QKeySequence(tr("Esc")), this,
+                    [this] { map_->setSelection({}); });
+    view->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About LLMap"), this, [this] {
         QMessageBox::about(
             this, tr("About LLMap"),
             tr("<b>LLMap %1</b><p>Maps language models by their log-likelihoods on a fixed text "
-               "set.</p><p>Method: Oyama et al., “Mapping 1,000+ Language Models via the "
-               "Log-Likelihood Vector”, ACL 2025.</p>")
-                .arg(QStringLiteral(LLMAP_VERSION)));
+               "set: squared distances between double-centred log-likelihood vectors approximate "
+               "KL divergences.</p><p>Method: Oyama, Yamagiwa, Takase, Shimodaira, “Mapping 1,000+ "
+               "Language Models via the Log-Likelihood Vector”, ACL 2025.</p><p>Built with Qt %2 "
+               "and Qwt.</p>")
+                .arg(QStringLiteral(LLMAP_VERSION), QString::fromLatin1(qVersion())));
     });
-
-    statusLabel_ = new QLabel(tr("No project open — File → Open Project (Ctrl+O)"));
-    statusBar()->addWidget(statusLabel_, 1);
-    connect(map_, &MapView::pointClicked, this, &MainWindow::showModel);
 }
 
-MainWindow::~MainWindow() = default;
-
 void MainWindow::showError(const QString& title, const QString& message) {
-    statusBar()->showMessage(message, 10000);
+    statusBar()->showMessage(message, 15000);
     if (QGuiApplication::platformName() != QLatin1String("offscreen")) {
         QMessageBox::warning(this, title, message);
     }
 }
 
-bool MainWindow::openProject(const QString& path) {
-    try {
-        auto project = std::make_unique<Project>(Project::open(path.toStdString()));
-        ModelMap map = computeMap(project->scores(), "pca");
-        const auto& models = project->models();
-        const bool hasFamily = !metadataFields(models).empty() &&
-                               std::any_of(models.begin(), models.end(), [](const ModelRecord& m) {
-                                   return !metadataValue(m.metadataJson, "family").empty();
-                               });
-        QVector<MapPoint> points;
-        for (size_t i = 0; i < map.rows.size(); ++i) {
-            const ModelRecord& m = models[map.rows[i]];
-            const auto r = static_cast<Eigen::Index>(i);
-            QString group = hasFamily
-                                ? QString::fromStdString(metadataValue(m.metadataJson, "family"))
-                                : QString();
-            points.append(
-                {QString::fromStdString(m.id), QPointF(map.xy(r, 0), map.xy(r, 1)), group});
-        }
-        project_ = std::move(project);
-        pointRows_ = map.rows;
-        map_->setPoints(points, hasFamily ? tr("family") : QString());
-        metadata_->setRowCount(0);
-        setWindowTitle(QStringLiteral("LLMap — %1").arg(QFileInfo(path).fileName()));
-        statusLabel_->setText(tr("%1 models shown (%2 in project) × %3 texts — %4")
-                                  .arg(points.size())
-                                  .arg(project_->modelCount())
-                                  .arg(project_->texts().size())
-                                  .arg(QDir::toNativeSeparators(path)));
-        return true;
-    } catch (const Error& e) {
-        showError(tr("Cannot open project"), QString::fromStdString(e.message()));
-    } catch (const std::exception& e) {
-        showError(tr("Cannot open project"),
-                  path + QStringLiteral(": ") + QString::fromUtf8(e.what()));
+void MainWindow::openProject(const QString& path) {
+    if (loader_->isRunning()) {
+        showError(tr("Busy"), tr("Still opening %1").arg(loadingPath_));
+        Q_EMIT projectOpened(false, tr("busy"));
+        return;
     }
-    return false;
+    loadingPath_ = path;
+    statusBar()->showMessage(tr("Opening %1…").arg(path));
+    loader_->setFuture(QtConcurrent::run([path]() -> LoadResult {
+        try {
+            return {std::make_shared<ProjectData>(loadProjectData(path)), QString()};
+        } catch (const Error& e) {
+            return {nullptr, QString::fromStdString(e.message())};
+        } catch (const std::exception& e) {
+            return {nullptr, path + QStringLiteral(": ") + QString::fromUtf8(e.what())};
+        }
+    }));
 }
 
-void MainWindow::showModel(int pointIndex) {
-    metadata_->setRowCount(0);
-    if (!project_ || pointIndex < 0 || pointIndex >= static_cast<int>(pointRows_.size())) return;
-    const size_t row = pointRows_[static_cast<size_t>(pointIndex)];
-    const ModelRecord& m = project_->models()[row];
-    auto add = [this](const QString& field, const QString& value) {
-        int r = metadata_->rowCount();
-        metadata_->insertRow(r);
-        metadata_->setItem(r, 0, new QTableWidgetItem(field));
-        metadata_->setItem(r, 1, new QTableWidgetItem(value));
-    };
-    add(tr("id"), QString::fromStdString(m.id));
-    for (const std::string& f : metadataFields({m})) {
-        add(QString::fromStdString(f), QString::fromStdString(metadataValue(m.metadataJson, f)));
+void MainWindow::showProject(const ProjectData& data) {
+    data_ = std::make_unique<ProjectData>(data);
+    chosenText_ = -1;
+    QVector<QPointF> points;
+    for (Eigen::Index i = 0; i < data_->xy.rows(); ++i)
+        points << QPointF(data_->xy(i, 0), data_->xy(i, 1));
+    map_->setPoints(
+        points, data_->ids,
+        data_->method.toUpper() == QLatin1String("PCA") ? QStringLiteral("PC") : data_->method);
+    modelPanel_->setData(data_.get());
+    textsPanel_->setData(data_.get());
+
+    const QString previousColour = QSettings().value(QStringLiteral("map/colourBy")).toString();
+    QSignalBlocker blockColour(colourBy_), blockSize(sizeBy_);
+    colourBy_->clear();
+    sizeBy_->clear();
+    colourBy_->addItem(kNoField);
+    sizeBy_->addItem(kNoField);
+    for (const QString& f : data_->fields) {
+        colourBy_->addItem(f);
+        if (data_->isNumeric(f)) sizeBy_->addItem(f);
     }
-    std::vector<double> scores = project_->scoreRow(row);
-    double mean =
-        std::accumulate(scores.begin(), scores.end(), 0.0) / static_cast<double>(scores.size());
-    add(tr("mean log-likelihood"), tr("%1 nats per text").arg(mean, 0, 'f', 2));
-    statusBar()->showMessage(tr("Selected %1").arg(QString::fromStdString(m.id)), 5000);
+    QString initial = data_->fields.contains(previousColour)             ? previousColour
+                      : data_->fields.contains(QStringLiteral("family")) ? QStringLiteral("family")
+                                                                         : kNoField;
+    colourBy_->setCurrentText(initial);
+    applyColouring();
+    applySizes();
+
+    auto* completer = new QCompleter(data_->ids, search_);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    search_->setCompleter(completer);
+
+    setWindowTitle(QStringLiteral("LLMap — %1").arg(QFileInfo(data_->path).fileName()));
+    statusLabel_->setText(tr("%1 models on the map (%2 in the project) × %3 texts · %4 · %5")
+                              .arg(data_->ids.size())
+                              .arg(data_->modelsInProject)
+                              .arg(data_->texts.size())
+                              .arg(tr("convention: %1").arg(data_->convention))
+                              .arg(QDir::toNativeSeparators(data_->path)));
+    statusBar()->clearMessage();
+    rememberRecent(data_->path);
+}
+
+void MainWindow::applyColouring() {
+    if (!data_) return;
+    QVector<QVariant> values(data_->ids.size());
+    QString field = colourBy_->currentText();
+    bool numeric = false;
+    if (chosenText_ >= 0) {
+        field =
+            tr("centred score on text %1")
+                .arg(QString::fromStdString(data_->texts.ids[static_cast<size_t>(chosenText_)]));
+        for (int i = 0; i < values.size(); ++i) values[i] = data_->centred(i, chosenText_);
+        numeric = true;
+    } else if (field != kNoField && !field.isEmpty()) {
+        for (int i = 0; i < values.size(); ++i) values[i] = data_->value(i, field);
+        numeric = data_->isNumeric(field);
+        QSettings().setValue(QStringLiteral("map/colourBy"), field);
+    } else {
+        field.clear();
+    }
+    map_->setColouring(colourBy(field, values, numeric));
+}
+
+void MainWindow::applySizes() {
+    if (!data_) return;
+    const QString field = sizeBy_->currentText();
+    QVector<QVariant> values;
+    if (field != kNoField && !field.isEmpty()) {
+        values.resize(data_->ids.size());
+        for (int i = 0; i < values.size(); ++i) values[i] = data_->value(i, field);
+        map_->setSizes(sizesBy(values));
+    } else {
+        map_->setSizes(QVector<double>(data_->ids.size(), 9.0));
+    }
+}
+
+QList<int> MainWindow::selectionList() const {
+    QList<int> list(map_->selection().begin(), map_->selection().end());
+    std::sort(list.begin(), list.end());
+    return list;
+}
+
+void MainWindow::searchModel(const QString& text) {
+    if (!data_ || text.trimmed().isEmpty()) return;
+    int found = static_cast<int>(data_->ids.indexOf(text.trimmed()));
+    for (int i = 0; found < 0 && i < data_->ids.size(); ++i) {
+        if (data_->ids[i].contains(text.trimmed(), Qt::CaseInsensitive)) found = i;
+    }
+    if (found < 0) {
+        statusBar()->showMessage(tr("No model matches “%1”").arg(text), 5000);
+        return;
+    }
+    map_->centreOn(found);
+}
+
+void MainWindow::labelSelection() {
+    QSet<int> labelled = map_->labelled();
+    labelled.unite(map_->selection());
+    map_->setLabelled(labelled);
 }
 
 void MainWindow::openProjectDialog() {
@@ -141,17 +308,76 @@ void MainWindow::openProjectDialog() {
 }
 
 void MainWindow::exportMapDialog() {
-    QString path = QFileDialog::getSaveFileName(this, tr("Export map"), QStringLiteral("map.png"),
-                                                tr("PNG image (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+    if (!data_) return;
+    QString path = QFileDialog::getSaveFileName(this, tr("Export map"), QStringLiteral("map.pdf"),
+                                                tr("PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)"));
     if (path.isEmpty()) return;
-    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".png");
-    if (!map_->exportFigure(path)) {
+    if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".pdf");
+    FigureSizeDialog size(this);
+    if (size.exec() != QDialog::Accepted) return;
+    if (!map_->exportFigure(path, size.sizeMm(), size.dpi())) {
         showError(
             tr("Export failed"),
             tr("%1: could not be written (use .png, .svg or .pdf in a writable folder)").arg(path));
     } else {
         statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
     }
+}
+
+void MainWindow::exportCsvDialog(const QString& what) {
+    if (!data_) return;
+    QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"),
+                                                what + QStringLiteral(".csv"), tr("CSV (*.csv)"));
+    if (path.isEmpty()) return;
+    try {
+        std::vector<std::string> ids;
+        for (const QString& id : data_->ids) ids.push_back(id.toStdString());
+        std::string content;
+        if (what == QLatin1String("coords")) {
+            std::vector<std::string> metadata;
+            for (const auto& m : data_->metadata) metadata.push_back(m.dump());
+            content = coordinatesCsv(ids, data_->xy, metadata);
+        } else if (what == QLatin1String("kl")) {
+            content = squareMatrixCsv(ids, klNatsPerText(data_->centred), "kl_nats_per_text");
+        } else {
+            std::ostringstream csv;
+            writeScoreCsv(csv, Project::open(data_->path.toStdString()));
+            content = csv.str();
+        }
+        writeFileAtomically(path.toStdString(), content);
+        statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+    } catch (const Error& e) {
+        showError(tr("Export failed"), QString::fromStdString(e.message()));
+    }
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recentProjects")).toStringList();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    settings.setValue(QStringLiteral("recentProjects"), recent);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+    recentMenu_->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recentProjects")).toStringList();
+    for (const QString& path : recent) {
+        recentMenu_->addAction(QDir::toNativeSeparators(path), this,
+                               [this, path] { openProject(path); });
+    }
+    recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    loader_->waitForFinished();
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    event->accept();
 }
 
 }  // namespace llmap::ui

@@ -1,17 +1,20 @@
 #pragma once
+#include <QFutureWatcher>
 #include <QMainWindow>
 #include <memory>
 
-class QLabel;
-class QTableWidget;
+#include "project_data.h"
 
-namespace llmap {
-class Project;
-}
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QMenu;
 
 namespace llmap::ui {
 
 class MapView;
+class ModelPanel;
+class TextsPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -19,26 +22,59 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Opens a project and shows its map; on failure shows the reason, keeps what was open and
-    // returns false.
-    bool openProject(const QString& path);
+    // Loads a project off the UI thread; projectOpened reports the outcome. On failure the reason
+    // is shown and what was open stays open.
+    void openProject(const QString& path);
+    const ProjectData* projectData() const { return data_.get(); }
+
     MapView* mapView() const { return map_; }
-    QTableWidget* metadataTable() const { return metadata_; }
+    ModelPanel* modelPanel() const { return modelPanel_; }
+    TextsPanel* textsPanel() const { return textsPanel_; }
+    QComboBox* colourByBox() const { return colourBy_; }
+    QComboBox* sizeByBox() const { return sizeBy_; }
+    QLineEdit* searchBox() const { return search_; }
 
 public Q_SLOTS:
     void openProjectDialog();
     void exportMapDialog();
+    void exportCsvDialog(const QString& what);
+    void searchModel(const QString& text);
+    void labelSelection();
+
+Q_SIGNALS:
+    void projectOpened(bool ok, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
-    void showModel(int pointIndex);
+    void createMenus();
+    void createToolBar();
+    void showProject(const ProjectData& data);
+    void applyColouring();
+    void applySizes();
     void showError(const QString& title, const QString& message);
+    void rememberRecent(const QString& path);
+    void updateRecentMenu();
+    QList<int> selectionList() const;
 
     MapView* map_ = nullptr;
-    QTableWidget* metadata_ = nullptr;
+    ModelPanel* modelPanel_ = nullptr;
+    TextsPanel* textsPanel_ = nullptr;
+    QComboBox* colourBy_ = nullptr;
+    QComboBox* sizeBy_ = nullptr;
+    QLineEdit* search_ = nullptr;
     QLabel* statusLabel_ = nullptr;
-    std::unique_ptr<Project> project_;
-    std::vector<size_t> pointRows_;  // project row of each map point
-    bool quiet_ = false;
+    QMenu* recentMenu_ = nullptr;
+    QAction* keepAspect_ = nullptr;
+    struct LoadResult {
+        std::shared_ptr<ProjectData> data;
+        QString error;
+    };
+    std::unique_ptr<ProjectData> data_;
+    QFutureWatcher<LoadResult>* loader_ = nullptr;
+    QString loadingPath_;
+    int chosenText_ = -1;
 };
 
 }  // namespace llmap::ui

@@ -1,13 +1,17 @@
 #pragma once
-// The model map: a Qwt scatter plot with zoom (left drag), pan (middle drag), wheel zoom, reset
-// (Ctrl+right click or resetZoom()), hover tooltips with the model id, and click selection.
+// The model map: a Qwt plot of one ScatterItem. Left drag zooms into a rectangle, right click steps
+// back, Ctrl+right click (or resetZoom) shows everything, middle drag pans, the wheel zooms.
+// Click selects a model, Shift+drag selects a rectangle, Ctrl+drag draws a lasso; hovering shows
+// the model's id. Nothing is subsampled: every point is drawn.
 #include <qwt_plot.h>
-#include <QColor>
 #include <QPointF>
+#include <QSet>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
-class QwtPlotCurve;
+#include "colouring.h"
+
 class QwtPlotZoomer;
 class QwtPlotPanner;
 class QwtPlotMagnifier;
@@ -15,51 +19,69 @@ class QwtPlotPicker;
 
 namespace llmap::ui {
 
-struct MapPoint {
-    QString id;
-    QPointF position;
-    QString group;  // points of one group share a colour and a legend entry
-};
+class ScatterItem;
 
 class MapView : public QwtPlot {
     Q_OBJECT
 public:
     explicit MapView(QWidget* parent = nullptr);
 
-    void setPoints(const QVector<MapPoint>& points, const QString& groupTitle);
-    const QVector<MapPoint>& points() const { return points_; }
+    void setPoints(const QVector<QPointF>& points, const QStringList& ids, const QString& axisName);
+    void setColouring(const Colouring& colouring);
+    void setSizes(const QVector<double>& sizes);
+    const QVector<QPointF>& points() const;
+    const QStringList& ids() const { return ids_; }
+    const Colouring& colouring() const { return colouring_; }
+    QColor colourOf(int index) const;
+
     // Index of the point nearest to a canvas pixel position within `radius` pixels, or -1.
     int pointAt(const QPoint& canvasPos, double radius = 8.0) const;
     QPoint canvasPosition(int index) const;
-    void select(int index);
-    int selected() const { return selected_; }
-    QColor groupColor(const QString& group) const;
-    QStringList groups() const { return groups_; }
 
-    // Writes the plot as PNG, SVG or PDF (by the file's suffix), `sizeMm` at `dpi`.
+    const QSet<int>& selection() const { return selection_; }
+    void setSelection(const QSet<int>& selection);
+    int selected() const { return selection_.size() == 1 ? *selection_.begin() : -1; }
+    void setLabelled(const QSet<int>& labelled);
+    const QSet<int>& labelled() const { return labelled_; }
+    // Selects the point and moves the view so it is in the centre (zoom level kept).
+    void centreOn(int index);
+    void setKeepAspect(bool keep);
+    bool keepAspect() const { return keepAspect_; }
+
+    // Writes the plot (with legend, colour bar and labels) as PNG, SVG or PDF by the file's
+    // suffix, `sizeMm` at `dpi`. Returns false for another suffix or a file that cannot be written.
     bool exportFigure(const QString& path, QSizeF sizeMm = QSizeF(160, 120), int dpi = 150);
 
 public Q_SLOTS:
     void resetZoom();
 
 Q_SIGNALS:
-    void pointClicked(int index);
+    void selectionChanged();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    void selectInPolygon(const QPolygonF& canvasPolygon, bool add);
     QRectF dataBounds() const;
+    // Shows `rect` (data coordinates); with keep-aspect on, widens one side so that a unit on x
+    // and on y take the same number of pixels.
+    void setView(const QRectF& rect);
+    QRectF currentView() const;
+    void updateColourBar();
 
-    QVector<MapPoint> points_;
-    QStringList groups_;
-    QVector<QwtPlotCurve*> curves_;
-    QwtPlotCurve* selectionCurve_ = nullptr;
+    ScatterItem* scatter_ = nullptr;
+    QStringList ids_;
+    Colouring colouring_;
+    QSet<int> selection_;
+    QSet<int> labelled_;
     QwtPlotZoomer* zoomer_ = nullptr;
     QwtPlotPanner* panner_ = nullptr;
     QwtPlotMagnifier* magnifier_ = nullptr;
     QwtPlotPicker* tracker_ = nullptr;
-    int selected_ = -1;
+    QwtPlotPicker* rectPicker_ = nullptr;
+    QwtPlotPicker* lassoPicker_ = nullptr;
+    bool keepAspect_ = true;
     QPoint pressPos_;
 };
 

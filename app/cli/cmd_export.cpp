@@ -6,8 +6,8 @@
 #include "analysis/model_map.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "store/csv_exports.h"
 #include "store/matrix_csv.h"
-#include "store/model_metadata.h"
 #include "store/project.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -27,19 +27,12 @@ const char* kHelp = R"(Usage: llmap-cli export --project P.h5 --what scores|coor
 
 std::string exportCoords(const Project& project, const std::string& method) {
     ModelMap map = computeMap(project.scores(), method);
-    std::vector<std::string> fields = metadataFields(project.models());
-    std::vector<std::string> header{"model", "x", "y"};
-    header.insert(header.end(), fields.begin(), fields.end());
-    std::ostringstream csv;
-    writeCsvRow(csv, header);
-    for (size_t i = 0; i < map.rows.size(); ++i) {
-        const ModelRecord& m = project.models()[map.rows[i]];
-        const auto r = static_cast<Eigen::Index>(i);
-        std::vector<std::string> row{m.id, formatDouble(map.xy(r, 0)), formatDouble(map.xy(r, 1))};
-        for (const std::string& f : fields) row.push_back(metadataValue(m.metadataJson, f));
-        writeCsvRow(csv, row);
+    std::vector<std::string> ids, metadata;
+    for (size_t r : map.rows) {
+        ids.push_back(project.models()[r].id);
+        metadata.push_back(project.models()[r].metadataJson);
     }
-    return csv.str();
+    return coordinatesCsv(ids, map.xy, metadata);
 }
 
 std::string exportKl(const Project& project, const std::string& unit) {
@@ -49,19 +42,9 @@ std::string exportKl(const Project& project, const std::string& unit) {
     Geometry g = computeGeometry(project.scores());
     Eigen::MatrixXd kl = unit == "nats" ? klNatsPerText(g.centred)
                                         : klBitsPerByte(g.centred, project.texts().meanBytes());
-    std::vector<std::string> header{unit == "nats" ? "kl_nats_per_text" : "kl_bits_per_byte"};
-    for (size_t r : g.rows) header.push_back(project.models()[r].id);
-    std::ostringstream csv;
-    writeCsvRow(csv, header);
-    for (size_t i = 0; i < g.rows.size(); ++i) {
-        std::vector<std::string> row{project.models()[g.rows[i]].id};
-        for (size_t j = 0; j < g.rows.size(); ++j) {
-            row.push_back(
-                formatDouble(kl(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))));
-        }
-        writeCsvRow(csv, row);
-    }
-    return csv.str();
+    std::vector<std::string> ids;
+    for (size_t r : g.rows) ids.push_back(project.models()[r].id);
+    return squareMatrixCsv(ids, kl, unit == "nats" ? "kl_nats_per_text" : "kl_bits_per_byte");
 }
 }  // namespace
 

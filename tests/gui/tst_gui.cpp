@@ -1,14 +1,24 @@
-// The main window on the example project: every point drawn, click selection fills the metadata
-// panel, zoom reset, exports that are valid files, and a bad file that changes nothing.
+// The main window on the example project, driven as a user drives it: every point drawn, colouring
+// with a legend or a colour bar, click / rectangle selection filling the panels, search, texts,
+// zoom reset, exports that are valid files, and a bad file that changes nothing.
+#include <qwt_legend.h>
 #include <qwt_plot_canvas.h>
 #include <qwt_scale_div.h>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QSignalSpy>
 #include <QSvgRenderer>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "colouring.h"
 #include "main_window.h"
 #include "map_view.h"
+#include "model_panel.h"
+#include "project_data.h"
+#include "texts_panel.h"
 
 using llmap::ui::MainWindow;
 using llmap::ui::MapView;
@@ -18,19 +28,32 @@ int colourDistance(QColor a, QColor b) {
     return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) +
            std::abs(a.blue() - b.blue());
 }
+
+bool openAndWait(MainWindow& w, const QString& path) {
+    QSignalSpy spy(&w, &MainWindow::projectOpened);
+    w.openProject(path);
+    if (!spy.wait(20000)) return false;
+    return spy.first().first().toBool();
+}
+
+const QString kExample = QStringLiteral(LLMAP_EXAMPLE_PROJECT);
 }  // namespace
 
 class GuiTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase() {
+        QCoreApplication::setOrganizationName(QStringLiteral("LLMapTests"));
+        QSettings().clear();
+    }
+
     void everyPointIsDrawn() {
         MainWindow w;
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.openProject(QStringLiteral(LLMAP_EXAMPLE_PROJECT)));
+        QVERIFY(openAndWait(w, kExample));
         MapView* map = w.mapView();
         QCOMPARE(map->points().size(), 50);
-        QCOMPARE(map->groups().size(), 5);  // the example's five families
         map->replot();
         QImage image = map->canvas()->grab().toImage();
         QVERIFY(!image.isNull());
@@ -41,26 +64,69 @@ private Q_SLOTS:
             QVERIFY2(QRect(QPoint(0, 0), map->canvas()->size()).contains(c),
                      "point outside the canvas");
             QColor pixel = image.pixelColor(QPoint(qRound(c.x() * ratio), qRound(c.y() * ratio)));
-            // The centre pixel carries a symbol fill: this point's colour, or that of a point drawn
-            // over it.
+            // The centre pixel carries a symbol's fill: this point's or that of one drawn over it.
             int best = 1000;
-            for (const QString& g : map->groups())
-                best = std::min(best, colourDistance(pixel, map->groupColor(g)));
-            QVERIFY2(best <= 6, qPrintable(QStringLiteral("point %1 (%2) not drawn: pixel %3")
-                                               .arg(i)
-                                               .arg(map->points()[i].id, pixel.name())));
-            if (colourDistance(pixel, map->groupColor(map->points()[i].group)) <= 6) ++ownColour;
+            for (int j = 0; j < map->points().size(); ++j)
+                best = std::min(best, colourDistance(pixel, map->colourOf(j)));
+            QVERIFY2(best <= 30, qPrintable(QStringLiteral("point %1 (%2) not drawn: pixel %3")
+                                                .arg(i)
+                                                .arg(map->ids()[i], pixel.name())));
+            if (colourDistance(pixel, map->colourOf(i)) <= 30) ++ownColour;
         }
         QVERIFY(ownColour >= 45);
     }
 
-    void clickSelectsAndShowsMetadata() {
+    void colourByFieldWithLegendOrColourBar() {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, kExample));
+        MapView* map = w.mapView();
+        // The example has a "family" field: it is the default colouring, one legend entry each.
+        QCOMPARE(w.colourByBox()->currentText(), QStringLiteral("family"));
+        QCOMPARE(map->colouring().categories.size(), 5);
+        auto* legend = qobject_cast<QwtLegend*>(map->legend());
+        QVERIFY(legend);
+        QCOMPARE(legend->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly).size() >= 0,
+                 true);
+        int entries = 0;
+        for (QWidget* wdg : legend->contentsWidget()->findChildren<QWidget*>()) {
+            if (QString::fromLatin1(wdg->metaObject()->className()) ==
+                QLatin1String("QwtLegendLabel"))
+                ++entries;
+        }
+        QCOMPARE(entries, 5);
+        // Every orca model gets orca's colour.
+        const int orcaIndex =
+            static_cast<int>(map->colouring().categories.indexOf(QStringLiteral("orca")));
+        for (int i = 0; i < map->ids().size(); ++i) {
+            if (map->ids()[i].startsWith(QStringLiteral("orca"))) {
+                QCOMPARE(map->colourOf(i), map->colouring().categoryColours[orcaIndex]);
+            }
+        }
+        // A numeric field gives a colour bar from the smallest to the largest value.
+        w.colourByBox()->setCurrentText(QStringLiteral("parameters"));
+        QVERIFY(map->colouring().continuous);
+        QCOMPARE(map->colouring().minimum, 70e6);
+        QCOMPARE(map->colouring().maximum, 2800e6);
+        QVERIFY(map->isAxisVisible(QwtPlot::yRight));
+        for (int i = 0; i < map->ids().size(); ++i) {
+            if (map->ids()[i].contains(QStringLiteral("-70m-")))
+                QCOMPARE(map->colourOf(i), llmap::ui::viridis(0));
+            if (map->ids()[i].contains(QStringLiteral("-2800m-")))
+                QCOMPARE(map->colourOf(i), llmap::ui::viridis(1));
+        }
+        // Size by parameters: the largest models get the largest markers.
+        w.sizeByBox()->setCurrentText(QStringLiteral("parameters"));
+        w.colourByBox()->setCurrentText(QStringLiteral("(none)"));
+        QVERIFY(!map->isAxisVisible(QwtPlot::yRight));
+    }
+
+    void clickSelectsAndFillsThePanels() {
         MainWindow w;
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.openProject(QStringLiteral(LLMAP_EXAMPLE_PROJECT)));
+        QVERIFY(openAndWait(w, kExample));
         MapView* map = w.mapView();
-        // Pick the point farthest from all others, so the click cannot hit a neighbour.
         int target = 0;
         double bestGap = -1;
         for (int i = 0; i < map->points().size(); ++i) {
@@ -78,28 +144,98 @@ private Q_SLOTS:
         QTest::mouseClick(map->canvas(), Qt::LeftButton, Qt::NoModifier,
                           map->canvasPosition(target));
         QCOMPARE(map->selected(), target);
-        QTableWidget* table = w.metadataTable();
-        QVERIFY(table->rowCount() >= 3);
-        QCOMPARE(table->item(0, 0)->text(), QStringLiteral("id"));
-        QCOMPARE(table->item(0, 1)->text(), map->points()[target].id);
-        QStringList fields;
-        for (int r = 0; r < table->rowCount(); ++r) fields << table->item(r, 0)->text();
-        QVERIFY(fields.contains(QStringLiteral("family")));
-        QVERIFY(fields.contains(QStringLiteral("mean log-likelihood")));
-        // A click on empty canvas clears the selection.
+        QTableWidget* fields = w.modelPanel()->fieldsTable();
+        QCOMPARE(fields->item(0, 0)->text(), QStringLiteral("id"));
+        QCOMPARE(fields->item(0, 1)->text(), map->ids()[target]);
+        QStringList names;
+        for (int r = 0; r < fields->rowCount(); ++r) names << fields->item(r, 0)->text();
+        QVERIFY(names.contains(QStringLiteral("family")));
+        QVERIFY(names.contains(QStringLiteral("mean log-likelihood")));
+        // Nearest neighbours: ten, nearest first, and in the example's tight families the nearest
+        // ones are of the same family.
+        QTableWidget* nb = w.modelPanel()->neighboursTable();
+        QCOMPARE(nb->rowCount(), 10);
+        for (int r = 1; r < nb->rowCount(); ++r) {
+            QVERIFY(nb->item(r - 1, 1)->text().toDouble() <= nb->item(r, 1)->text().toDouble());
+        }
+        const QString family = map->ids()[target].section(QLatin1Char('-'), 0, 0);
+        QVERIFY(nb->item(0, 0)->text().startsWith(family));
+        // Click on empty canvas clears the selection.
         QTest::mouseClick(map->canvas(), Qt::LeftButton, Qt::NoModifier, QPoint(2, 2));
         QCOMPARE(map->selected(), -1);
+        QCOMPARE(fields->rowCount(), 0);
+    }
+
+    void rectangleSelection() {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openAndWait(w, kExample));
+        MapView* map = w.mapView();
+        // A rectangle around the left half of the canvas.
+        const QRect canvas = map->canvas()->rect();
+        const QPoint from(5, 5), to(canvas.width() / 2, canvas.height() - 5);
+        QSet<int> expected;
+        for (int i = 0; i < map->points().size(); ++i) {
+            if (QRect(from, to).contains(map->canvasPosition(i))) expected.insert(i);
+        }
+        QVERIFY(!expected.isEmpty());
+        QTest::mousePress(map->canvas(), Qt::LeftButton, Qt::ShiftModifier, from);
+        QTest::mouseMove(map->canvas(), (from + to) / 2);
+        QTest::mouseMove(map->canvas(), to);
+        QTest::mouseRelease(map->canvas(), Qt::LeftButton, Qt::ShiftModifier, to);
+        QCOMPARE(map->selection(), expected);
+        if (expected.size() > 1) {
+            QVERIFY(w.modelPanel()->fieldsTable()->rowCount() == expected.size());
+        }
+    }
+
+    void searchCentresAndSelects() {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, kExample));
+        MapView* map = w.mapView();
+        w.searchBox()->setText(QStringLiteral("heron-410m-v2"));
+        w.searchModel(w.searchBox()->text());
+        const int index = static_cast<int>(map->ids().indexOf(QStringLiteral("heron-410m-v2")));
+        QCOMPARE(map->selected(), index);
+        const QPointF p = map->points()[index];
+        const QwtScaleDiv& xs = map->axisScaleDiv(QwtPlot::xBottom);
+        QVERIFY(std::abs((xs.lowerBound() + xs.upperBound()) / 2 - p.x()) <
+                1e-6 * std::max(1.0, xs.range()));
+        // Labels can be pinned to the selection.
+        w.labelSelection();
+        QCOMPARE(map->labelled(), QSet<int>({index}));
+    }
+
+    void choosingATextColoursByScore() {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, kExample));
+        llmap::ui::TextsPanel* texts = w.textsPanel();
+        QCOMPARE(texts->model()->rowCount(), 200);
+        texts->view()->selectRow(0);
+        QVERIFY(w.mapView()->colouring().continuous);
+        QVERIFY(w.mapView()->colouring().field.startsWith(QStringLiteral("centred score on text")));
+        // Two models selected: the texts that separate them most come first.
+        w.mapView()->setSelection({0, 12});
+        QVERIFY(!texts->view()->isColumnHidden(llmap::ui::TextsModel::Separation));
+        const auto* d = w.projectData();
+        double top =
+            texts->view()->model()->index(0, llmap::ui::TextsModel::Separation).data().toDouble();
+        double maxGap = (d->centred.row(0) - d->centred.row(12)).cwiseAbs().maxCoeff();
+        QCOMPARE(top, maxGap);
     }
 
     void zoomResets() {
         MainWindow w;
         w.show();
-        QVERIFY(w.openProject(QStringLiteral(LLMAP_EXAMPLE_PROJECT)));
+        QVERIFY(openAndWait(w, kExample));
         MapView* map = w.mapView();
         const QwtScaleDiv base = map->axisScaleDiv(QwtPlot::xBottom);
         map->setAxisScale(QwtPlot::xBottom, 0, 1);
         map->replot();
-        QVERIFY(map->axisScaleDiv(QwtPlot::xBottom).upperBound() == 1);
+        QCOMPARE(map->axisScaleDiv(QwtPlot::xBottom).upperBound(), 1.0);
         map->resetZoom();
         QCOMPARE(map->axisScaleDiv(QwtPlot::xBottom).lowerBound(), base.lowerBound());
         QCOMPARE(map->axisScaleDiv(QwtPlot::xBottom).upperBound(), base.upperBound());
@@ -108,14 +244,13 @@ private Q_SLOTS:
     void exportsAreValidFiles() {
         MainWindow w;
         w.show();
-        QVERIFY(w.openProject(QStringLiteral(LLMAP_EXAMPLE_PROJECT)));
+        QVERIFY(openAndWait(w, kExample));
         QTemporaryDir dir;
         const QString png = dir.filePath(QStringLiteral("map.png"));
         QVERIFY(w.mapView()->exportFigure(png, QSizeF(160, 120), 150));
         QImage image(png);
         QVERIFY(!image.isNull());
         QCOMPARE(image.width(), qRound(160 / 25.4 * 150));
-        // Not blank: many pixels differ from white.
         int coloured = 0;
         for (int y = 0; y < image.height(); y += 2) {
             for (int x = 0; x < image.width(); x += 2)
@@ -135,20 +270,21 @@ private Q_SLOTS:
         QCOMPARE(f.read(5), QByteArray("%PDF-"));
 
         QVERIFY(!w.mapView()->exportFigure(dir.filePath(QStringLiteral("map.bmpx"))));
+        QVERIFY(!w.mapView()->exportFigure(dir.filePath(QStringLiteral("no/such/dir/map.png"))));
     }
 
     void badFileChangesNothing() {
         MainWindow w;
         w.show();
-        QVERIFY(w.openProject(QStringLiteral(LLMAP_EXAMPLE_PROJECT)));
+        QVERIFY(openAndWait(w, kExample));
         QTemporaryDir dir;
         const QString junk = dir.filePath(QStringLiteral("junk.h5"));
         QFile f(junk);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("not a project");
         f.close();
-        QVERIFY(!w.openProject(junk));
-        QVERIFY(!w.openProject(dir.filePath(QStringLiteral("missing.h5"))));
+        QVERIFY(!openAndWait(w, junk));
+        QVERIFY(!openAndWait(w, dir.filePath(QStringLiteral("missing.h5"))));
         QCOMPARE(w.mapView()->points().size(), 50);
         QVERIFY(w.windowTitle().contains(QStringLiteral("example.h5")));
     }

@@ -1,0 +1,70 @@
+#include "project_data.h"
+
+#include "analysis/geometry.h"
+#include "analysis/model_map.h"
+#include "store/model_metadata.h"
+#include "store/project.h"
+
+namespace llmap::ui {
+
+ProjectData loadProjectData(const QString& path, const QString& method) {
+    Project project = Project::open(path.toStdString());
+    ProjectData d;
+    d.path = path;
+    d.convention = QString::fromStdString(project.convention());
+    d.textSetHash = QString::fromStdString(project.textSetHash());
+    d.texts = project.texts();
+    d.modelsInProject = project.modelCount();
+
+    Eigen::MatrixXd all = project.scores();
+    ModelMap map = computeMap(all, method.toStdString());
+    Geometry geometry = computeGeometry(all);
+    d.rows = map.rows;
+    d.xy = map.xy;
+    d.method = method;
+    d.clipThreshold = map.clipThreshold;
+    d.centred = geometry.centred;
+    d.scores.resize(static_cast<Eigen::Index>(d.rows.size()), all.cols());
+    for (size_t i = 0; i < d.rows.size(); ++i) {
+        const ModelRecord& m = project.models()[d.rows[i]];
+        d.ids << QString::fromStdString(m.id);
+        nlohmann::json j = nlohmann::json::parse(m.metadataJson, nullptr, false);
+        d.metadata.push_back(j.is_object() ? j : nlohmann::json::object());
+        d.scores.row(static_cast<Eigen::Index>(i)) = all.row(static_cast<Eigen::Index>(d.rows[i]));
+    }
+    d.meanLogLikelihood = d.scores.rowwise().mean();
+    d.sources = sourceProfile(d.centred, d.texts.sources);
+
+    std::vector<ModelRecord> shown;
+    for (size_t r : d.rows) shown.push_back(project.models()[r]);
+    for (const std::string& f : metadataFields(shown)) d.fields << QString::fromStdString(f);
+    d.fields << QString::fromLatin1(ProjectData::kMeanLogLikelihood);
+    if (d.sources.sources.size() > 1) d.fields << QString::fromLatin1(ProjectData::kPrimarySource);
+    return d;
+}
+
+QVariant ProjectData::value(int i, const QString& field) const {
+    if (field == QLatin1String(kMeanLogLikelihood)) return meanLogLikelihood(i);
+    if (field == QLatin1String(kPrimarySource)) {
+        return QString::fromStdString(sources.primary[static_cast<size_t>(i)]);
+    }
+    const nlohmann::json& j = metadata[static_cast<size_t>(i)];
+    auto it = j.find(field.toStdString());
+    if (it == j.end() || it->is_null()) return {};
+    if (it->is_number()) return it->get<double>();
+    if (it->is_string()) return QString::fromStdString(it->get<std::string>());
+    return QString::fromStdString(it->dump());
+}
+
+bool ProjectData::isNumeric(const QString& field) const {
+    bool any = false;
+    for (int i = 0; i < ids.size(); ++i) {
+        QVariant v = value(i, field);
+        if (!v.isValid()) continue;
+        if (v.typeId() != QMetaType::Double) return false;
+        any = true;
+    }
+    return any;
+}
+
+}  // namespace llmap::ui

@@ -1,0 +1,51 @@
+#pragma once
+// Everything the window shows about a project, read once off the UI thread. The HDF5 file is open
+// only while loading; the window works on this in-memory copy.
+#include <Eigen/Core>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+#include <QVector>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "analysis/model_profile.h"
+#include "text/text_set.h"
+
+namespace llmap::ui {
+
+struct ProjectData {
+    QString path;
+    QString convention;
+    QString textSetHash;
+    TextSet texts;
+    size_t modelsInProject = 0;
+
+    // One entry per model on the map (fully scored), in project row order.
+    std::vector<size_t> rows;
+    QStringList ids;
+    std::vector<nlohmann::json> metadata;  // one JSON object per model
+    Eigen::MatrixXd scores;                // K x N raw log-likelihoods
+    Eigen::MatrixXd centred;               // K x N, clipped and double-centred
+    Eigen::MatrixXd xy;                    // K x 2 map coordinates
+    QString method;
+    double clipThreshold = 0;
+    Eigen::VectorXd meanLogLikelihood;
+    SourceProfile sources;
+
+    // Fields a model can be coloured by: metadata fields, then the derived ones.
+    QStringList fields;
+    // The value of `field` for model `i`: a double for numbers, a QString otherwise, invalid if
+    // the model has none.
+    QVariant value(int i, const QString& field) const;
+    bool isNumeric(const QString& field) const;
+
+    static constexpr const char* kMeanLogLikelihood = "mean log-likelihood";
+    static constexpr const char* kPrimarySource = "primary text source";
+};
+
+// Reads and prepares a project. Throws llmap::Error (with the file and the fix) on failure.
+ProjectData loadProjectData(const QString& path, const QString& method = QStringLiteral("pca"));
+
+}  // namespace llmap::ui
