@@ -1,9 +1,10 @@
 #include "text/text_set.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "text/utf8.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -29,13 +30,16 @@ double TextSet::meanBytes() const {
 }
 
 TextSet loadTextsJsonl(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("cannot open the text file", path, "check the path and its permissions");
+    const std::string data = readInputFile(path);
+    requireValidUtf8(data, path);
     TextSet set;
     std::unordered_set<std::string> seenIds;
-    std::string line;
     size_t lineNo = 0;
-    while (std::getline(in, line)) {
+    for (size_t start = 0; start < data.size();) {
+        size_t end = data.find('\n', start);
+        if (end == std::string::npos) end = data.size();
+        std::string line = data.substr(start, end - start);
+        start = end + 1;
         ++lineNo;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.find_first_not_of(" \t") == std::string::npos) continue;
@@ -54,16 +58,21 @@ TextSet loadTextsJsonl(const std::string& path) {
         std::string id = std::to_string(set.size());
         if (record.contains("id")) {
             const auto& v = record["id"];
-            if (v.is_string()) id = v.get<std::string>();
-            else if (v.is_number_integer()) id = std::to_string(v.get<long long>());
-            else throw InputError("\"id\" must be a string or an integer", where);
+            if (v.is_string())
+                id = v.get<std::string>();
+            else if (v.is_number_integer())
+                id = std::to_string(v.get<long long>());
+            else
+                throw InputError("\"id\" must be a string or an integer", where);
         }
         if (!seenIds.insert(id).second) {
-            throw InputError("the id \"" + id + "\" appears twice", where, "give every text its own id");
+            throw InputError("the id \"" + id + "\" appears twice", where,
+                             "give every text its own id");
         }
         std::string source;
         if (record.contains("source")) {
-            if (!record["source"].is_string()) throw InputError("\"source\" must be a string", where);
+            if (!record["source"].is_string())
+                throw InputError("\"source\" must be a string", where);
             source = record["source"].get<std::string>();
         }
         set.ids.push_back(std::move(id));
