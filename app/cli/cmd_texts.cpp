@@ -6,6 +6,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "text/subset.h"
 #include "text/text_loaders.h"
 #include "text/text_set_builder.h"
 #include "util/error.h"
@@ -15,6 +16,7 @@ namespace llmap::cli {
 namespace {
 
 const char* kHelp = R"(Usage: llmap-cli texts build --out T.jsonl[.gz] [options] SOURCE...
+       llmap-cli texts subset --texts T --out Q.jsonl[.gz] --count N [--seed S]
        llmap-cli texts info --texts T [--format F] [--csv-column C]
 
 texts build   cuts documents into a text set the way the paper does: consecutive chunks of at most
@@ -35,6 +37,10 @@ texts build   cuts documents into a text set the way the paper does: consecutive
   Inputs may be gzip-compressed. Invalid UTF-8 is refused (convert the file first).
   Example: llmap-cli texts build --out my.jsonl --seed 1 --count 1000 \
              speeches=corpus/sotu news:200=news.csv 'code=src/**/*.py'
+
+texts subset  draws N texts of T keeping every source's share (stratified by "source": each
+              source gets its proportional share, largest remainders first), with a seed;
+              the chosen texts keep their order, ids and sources
 
 texts info    count, sources, byte statistics and content hash of a text set
   --format F  auto (by name: .jsonl, .csv, else one text per line), jsonl, lines, documents, csv
@@ -89,6 +95,24 @@ int runTextsBuild(int argc, char** argv) {
     return 0;
 }
 
+int runTextsSubset(int argc, char** argv) {
+    Arguments args("texts subset", argc, argv, 3, {"texts", "out", "count", "seed"}, {});
+    if (args.help()) {
+        std::cout << kHelp;
+        return 0;
+    }
+    const std::string path = args.required("texts");
+    const std::string out = args.required("out");
+    args.required("count");
+    const TextSet set = loadTextSet(path);
+    const size_t count = parseSize(args, "count", 0);
+    const TextSet subset = stratifiedSubset(set, count, parseSize(args, "seed", 0));
+    writeTextsJsonl(subset, out);
+    std::cout << "wrote " << subset.size() << " of " << set.size() << " texts to " << out
+              << " (hash " << subset.contentHash() << ")\n";
+    return 0;
+}
+
 int runTextsInfo(int argc, char** argv) {
     Arguments args("texts info", argc, argv, 3, {"texts", "format", "csv-column"}, {});
     if (args.help()) {
@@ -139,12 +163,13 @@ int runTexts(int argc, char** argv) {
     const std::string sub = argc > 2 ? argv[2] : "";
     if (sub == "build") return runTextsBuild(argc, argv);
     if (sub == "info") return runTextsInfo(argc, argv);
+    if (sub == "subset") return runTextsSubset(argc, argv);
     if (sub == "--help" || sub == "-h" || sub == "help") {
         std::cout << kHelp;
         return 0;
     }
     throw InputError(sub.empty() ? "missing subcommand" : "unknown subcommand \"" + sub + "\"",
-                     "llmap-cli texts", "use 'texts build' or 'texts info'");
+                     "llmap-cli texts", "use 'texts build', 'texts subset' or 'texts info'");
 }
 
 }  // namespace llmap::cli

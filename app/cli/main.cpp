@@ -24,6 +24,8 @@ Commands:
            the raw matrix, the map coordinates with metadata, or the KL matrix
   texts    build --out T.jsonl [--seed S] [--count N] LABEL[:COUNT]=PATH...
            cut documents into a text set the way the paper does (see 'llmap-cli texts --help')
+  texts    subset --texts T --out Q.jsonl --count N [--seed S]
+           a smaller set with every source keeping its share
   texts    info --texts T
            count, sources, byte statistics and content hash of a text set
 

@@ -8,6 +8,7 @@
 
 #include "text/chunking.h"
 #include "text/sampling.h"
+#include "text/subset.h"
 #include "text/text_loaders.h"
 #include "text/text_set_builder.h"
 #include "text/utf8.h"
@@ -465,6 +466,46 @@ private Q_SLOTS:
         QVERIFY(inputErrorOf([&] {
                     buildTextSet({parseSourceSpec("m=/nonexistent/dir")}, opt);
                 }).contains("no such file"));
+    }
+
+    void stratifiedSubsets() {
+        // Sources a: 50, b: 30, c: 15, d: 5 (100 texts). A subset of 12: shares 6, 3.6, 1.8, 0.6
+        // -> floors 6, 3, 1, 0 (10), remainders .6 (b), .8 (c), .6 (d): c then b get one more.
+        TextSet t;
+        const std::vector<std::pair<std::string, int>> sizes = {
+            {"b", 30}, {"a", 50}, {"d", 5}, {"c", 15}};
+        for (const auto& [label, n] : sizes) {
+            for (int i = 0; i < n; ++i) {
+                t.ids.push_back(label + std::to_string(i));
+                t.texts.push_back("text " + label + std::to_string(i));
+                t.sources.push_back(label);
+            }
+        }
+        using Alloc = std::map<std::string, size_t>;
+        QCOMPARE(stratifiedAllocation(t, 12), (Alloc{{"a", 6}, {"b", 4}, {"c", 2}, {"d", 0}}));
+        // 14: shares 7, 4.2, 2.1, 0.7 -> 7, 4, 2, 0 (13) + d (.7).
+        QCOMPARE(stratifiedAllocation(t, 14), (Alloc{{"a", 7}, {"b", 4}, {"c", 2}, {"d", 1}}));
+        QCOMPARE(stratifiedAllocation(t, 100), (Alloc{{"a", 50}, {"b", 30}, {"c", 15}, {"d", 5}}));
+
+        TextSet s = stratifiedSubset(t, 12, 7);
+        QCOMPARE(s.size(), size_t(12));
+        // Draws in label order from one stream: a (6 of 50), b (4 of 30), c (2 of 15).
+        SplitMix64 rng(7);
+        std::vector<std::string> expected;
+        for (size_t k : sampleIndices(50, 6, rng)) expected.push_back("a" + std::to_string(k));
+        std::vector<std::string> fromB, fromC;
+        for (size_t k : sampleIndices(30, 4, rng)) fromB.push_back("b" + std::to_string(k));
+        for (size_t k : sampleIndices(15, 2, rng)) fromC.push_back("c" + std::to_string(k));
+        // Output keeps the input order: b's, then a's, then c's (d gives none).
+        std::vector<std::string> ordered = fromB;
+        ordered.insert(ordered.end(), expected.begin(), expected.end());
+        ordered.insert(ordered.end(), fromC.begin(), fromC.end());
+        QCOMPARE(s.ids, ordered);
+        for (size_t i = 0; i < s.size(); ++i) QCOMPARE(s.texts[i], "text " + s.ids[i]);
+        QCOMPARE(stratifiedSubset(t, 12, 7).ids, s.ids);
+        QVERIFY(stratifiedSubset(t, 12, 8).ids != s.ids);
+        QVERIFY(inputErrorOf([&] { stratifiedSubset(t, 101, 1); }).contains("cannot be drawn"));
+        QVERIFY(inputErrorOf([&] { stratifiedSubset(t, 0, 1); }).contains("cannot be drawn"));
     }
 
 private:

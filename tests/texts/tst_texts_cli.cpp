@@ -85,6 +85,21 @@ private Q_SLOTS:
                  0);
         QVERIFY(llmap::loadTextSet(other.toStdString()).contentHash() != set.contentHash());
 
+        // A stratified subset of 3: shares 3*3/7 = 1.29 (speech), 3*4/7 = 1.71 (lines) -> 1 and 2.
+        const QString quick = dir_.filePath("quick.jsonl");
+        Run sub =
+            cli({"texts", "subset", "--texts", out, "--out", quick, "--count", "3", "--seed", "1"});
+        QVERIFY2(sub.code == 0, qPrintable(sub.err));
+        llmap::TextSet q = llmap::loadTextsJsonl(quick.toStdString());
+        QCOMPARE(std::count(q.sources.begin(), q.sources.end(), "speech"), 1L);
+        QCOMPARE(std::count(q.sources.begin(), q.sources.end(), "lines"), 2L);
+        for (size_t i = 0; i < q.size(); ++i) {
+            const auto at = std::find(set.ids.begin(), set.ids.end(), q.ids[i]);
+            QVERIFY(at != set.ids.end());
+            QCOMPARE(set.texts[size_t(at - set.ids.begin())], q.texts[i]);
+        }
+        QCOMPARE(cli({"texts", "subset", "--texts", out, "--out", quick, "--count", "8"}).code, 2);
+
         Run info = cli({"texts", "info", "--texts", out});
         QVERIFY2(info.code == 0, qPrintable(info.err));
         QVERIFY(info.out.contains("texts    7"));
