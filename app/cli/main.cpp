@@ -23,6 +23,12 @@ Commands:
            2-D coordinates of the scored models
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
            the raw matrix, the map coordinates with metadata, or the KL matrix
+  texts    build --out T.jsonl [--seed S] [--count N] LABEL[:COUNT]=PATH...
+           cut documents into a text set the way the paper does (see 'llmap-cli texts --help')
+  texts    subset --texts T --out Q.jsonl --count N [--seed S]
+           a smaller set with every source keeping its share
+  texts    info --texts T
+           count, sources, byte statistics and content hash of a text set
 
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).
@@ -46,6 +52,7 @@ int main(int argc, char** argv) {
         if (command == "info") return llmap::cli::runInfo(argc, argv);
         if (command == "map") return llmap::cli::runMap(argc, argv);
         if (command == "export") return llmap::cli::runExport(argc, argv);
+        if (command == "texts") return llmap::cli::runTexts(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

@@ -1,9 +1,10 @@
 #include "text/text_set.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "text/utf8.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -29,14 +30,16 @@ double TextSet::meanBytes() const {
 }
 
 TextSet loadTextsJsonl(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw InputError("cannot open the text file", path, "check the path and its permissions");
+    const std::string data = readInputFile(path);
+    requireValidUtf8(data, path);
     TextSet set;
     std::unordered_set<std::string> seenIds;
-    std::string line;
     size_t lineNo = 0;
-    while (std::getline(in, line)) {
+    for (size_t start = 0; start < data.size();) {
+        size_t end = data.find('\n', start);
+        if (end == std::string::npos) end = data.size();
+        std::string line = data.substr(start, end - start);
+        start = end + 1;
         ++lineNo;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.find_first_not_of(" \t") == std::string::npos) continue;

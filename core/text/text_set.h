@@ -18,7 +18,8 @@ struct TextSet {
 };
 
 // One JSON object per line: "text" (required), "source" and "id" (optional). Blank lines are
-// skipped. Throws InputError naming the file and line of the first bad record.
+// skipped. A gzip file is read transparently; invalid UTF-8 is refused. Throws InputError naming
+// the file and line of the first bad record.
 TextSet loadTextsJsonl(const std::string& path);
 
 }  // namespace llmap

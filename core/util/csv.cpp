@@ -7,16 +7,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace llmap {
 
 CsvTable readCsv(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("cannot open the file", path, "check the path and its permissions");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string data = buffer.str();
+    const std::string data = readInputFile(path);
 
     CsvTable table;
     std::vector<std::string> row;

@@ -11,7 +11,7 @@ struct CsvTable {
     std::vector<size_t> lines;  // the 1-based line on which each row starts, for messages
 };
 
-// Throws InputError naming the file (and line) when it cannot be read or a quote is not closed.
+// A gzip file is read transparently. Throws InputError naming the file (and line) when it cannot be read or a quote is not closed.
 CsvTable readCsv(const std::string& path);
 
 void writeCsvRow(std::ostream& out, const std::vector<std::string>& fields);

@@ -163,7 +163,7 @@ private Q_SLOTS:
     void badMatrices() {
         expectBadInput(cli({"import", "--project", path("x.h5"), "--matrix", path("missing.csv"),
                             "--texts", path("missing.jsonl")}),
-                       path("missing.jsonl") + QStringLiteral(": cannot open the text file"));
+                       path("missing.jsonl") + QStringLiteral(": cannot open"));
         write(path("texts.jsonl"), kTexts);
         expectBadInput(cli({"import", "--project", path("x.h5"), "--matrix", path("missing.csv"),
                             "--texts", path("texts.jsonl")}),
