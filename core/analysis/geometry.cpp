@@ -45,8 +45,9 @@ Geometry computeGeometry(const Eigen::MatrixXd& scores, const GeometryOptions& o
         if (l.row(r).maxCoeff() == l.row(r).minCoeff()) {
             throw InputError("model row " + std::to_string(g.rows[static_cast<size_t>(r)]) +
                                  " has the same log-likelihood on every text",
-                             "", "rescore that model or remove it; a constant row carries no "
-                                 "information");
+                             "",
+                             "rescore that model or remove it; a constant row carries no "
+                             "information");
         }
     }
     if (options.clipThreshold) {

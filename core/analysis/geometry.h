@@ -10,7 +10,7 @@ namespace llmap {
 struct Geometry {
     std::vector<size_t> rows;  // project rows of the models included (fully scored)
     double clipThreshold = 0;
-    Eigen::MatrixXd centred;   // rows.size() x N
+    Eigen::MatrixXd centred;  // rows.size() x N
 };
 
 struct GeometryOptions {

@@ -11,7 +11,9 @@
 
 namespace llmap {
 
-std::vector<std::string> mapMethods() { return {"pca", "mds", "tsne"}; }
+std::vector<std::string> mapMethods() {
+    return {"pca", "mds", "tsne"};
+}
 
 ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method,
                     const MapOptions& options) {
@@ -89,8 +91,7 @@ bool alignMap(ModelMap& map, const ModelMap& reference) {
     }
     const Eigen::RowVectorXd ma = a.colwise().mean();
     const Eigen::RowVectorXd mb = b.colwise().mean();
-    const Eigen::MatrixXd r =
-        orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
+    const Eigen::MatrixXd r = orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
     map.xy = ((map.xy.rowwise() - ma) * r).rowwise() + mb;
     return true;
 }

@@ -11,8 +11,8 @@
 namespace llmap {
 
 struct MapOptions {
-    GeometryOptions geometry;  // clipping: quantile, or a stored threshold reused
-    TsneOptions tsne;          // t-SNE settings (the paper's defaults); tsne.seed is the seed
+    GeometryOptions geometry;        // clipping: quantile, or a stored threshold reused
+    TsneOptions tsne;                // t-SNE settings (the paper's defaults); tsne.seed is the seed
     std::string pcaSolver = "auto";  // PCA: auto, exact or randomized
 };
 

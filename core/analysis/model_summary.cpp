@@ -47,7 +47,7 @@ Eigen::VectorXd meanLogLikelihood(const Eigen::MatrixXd& scores) {
     Eigen::VectorXd m(scores.rows());
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
         m(i) = scores.row(i).array().isFinite().all() ? scores.row(i).mean()
-                                                       : std::numeric_limits<double>::quiet_NaN();
+                                                      : std::numeric_limits<double>::quiet_NaN();
     }
     return m;
 }

@@ -16,7 +16,9 @@ constexpr size_t kParallelChunks = 16;
 inline void parallelChunks(size_t n, const std::function<void(size_t, size_t, size_t)>& body) {
     const size_t threads =
         std::max<size_t>(1, std::min<size_t>(std::thread::hardware_concurrency(), kParallelChunks));
-    auto range = [n](size_t c) { return std::make_pair(n * c / kParallelChunks, n * (c + 1) / kParallelChunks); };
+    auto range = [n](size_t c) {
+        return std::make_pair(n * c / kParallelChunks, n * (c + 1) / kParallelChunks);
+    };
     if (threads == 1 || n < 64) {
         for (size_t c = 0; c < kParallelChunks; ++c) body(c, range(c).first, range(c).second);
         return;

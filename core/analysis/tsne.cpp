@@ -66,14 +66,15 @@ void validate(const Eigen::MatrixXd& x, const TsneOptions& o) {
         throw InputError("perplexity " + std::to_string(o.perplexity) +
                              " must be positive and below the number of models (" +
                              std::to_string(k) + ")",
-                         "", "choose a perplexity below " + std::to_string(k) +
-                                 " (the paper uses 30 for 1,018 models)");
+                         "",
+                         "choose a perplexity below " + std::to_string(k) +
+                             " (the paper uses 30 for 1,018 models)");
     }
     if (o.dimensions < 1) throw InputError("t-SNE needs at least 1 output dimension");
     if (o.maxIterations < o.explorationIterations) {
         throw InputError("t-SNE iterations (" + std::to_string(o.maxIterations) +
-                             ") must be at least the " + std::to_string(o.explorationIterations) +
-                             " early-exaggeration iterations");
+                         ") must be at least the " + std::to_string(o.explorationIterations) +
+                         " early-exaggeration iterations");
     }
     if (o.init != "pca" && o.init != "random") {
         throw InputError("unknown t-SNE initialisation \"" + o.init + "\"", "",
@@ -232,8 +233,7 @@ struct QuadTree {
 struct Objective {
     virtual ~Objective() = default;
     // Fills grad (K x d); returns KL(P || Q) when computeError, else 0.
-    virtual double evaluate(const Eigen::MatrixXd& y, Eigen::MatrixXd& grad,
-                            bool computeError) = 0;
+    virtual double evaluate(const Eigen::MatrixXd& y, Eigen::MatrixXd& grad, bool computeError) = 0;
     virtual void scaleP(double factor) = 0;
 };
 
@@ -445,7 +445,8 @@ double trustworthiness(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, int k
             return dx(a, i) < dx(b, i) || (dx(a, i) == dx(b, i) && a < b);
         };
         std::sort(order.begin(), order.end(), byX);
-        for (Eigen::Index r = 0; r < n; ++r) rank[static_cast<size_t>(order[static_cast<size_t>(r)])] = static_cast<int>(r + 1);
+        for (Eigen::Index r = 0; r < n; ++r)
+            rank[static_cast<size_t>(order[static_cast<size_t>(r)])] = static_cast<int>(r + 1);
         auto byY = [&](int a, int b) {
             if (a == i) return false;
             if (b == i) return true;
@@ -467,7 +468,8 @@ TsneResult tsne(const Eigen::MatrixXd& x, const TsneOptions& o) {
     const Eigen::Index n = x.rows();
     TsneResult result;
     result.method = o.method;
-    if (o.method == "auto") result.method = (n <= 500 || o.dimensions != 2) ? "exact" : "barnes_hut";
+    if (o.method == "auto")
+        result.method = (n <= 500 || o.dimensions != 2) ? "exact" : "barnes_hut";
 
     const double dof = std::max(o.dimensions - 1, 1);
     std::unique_ptr<Objective> objective;

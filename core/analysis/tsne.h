@@ -20,9 +20,9 @@ struct TsneOptions {
     int explorationIterations = 250;
     int iterationsWithoutProgress = 300;
     double minGradNorm = 1e-7;
-    std::string init = "pca";      // "pca" or "random"
-    std::string method = "auto";   // "auto" (exact up to K = 500), "exact", "barnes_hut"
-    double angle = 0.5;            // Barnes-Hut trade-off
+    std::string init = "pca";     // "pca" or "random"
+    std::string method = "auto";  // "auto" (exact up to K = 500), "exact", "barnes_hut"
+    double angle = 0.5;           // Barnes-Hut trade-off
     uint64_t seed = 42;
 };
 
@@ -30,7 +30,7 @@ struct TsneResult {
     Eigen::MatrixXd embedding;  // K x dimensions
     double klDivergence = 0;    // at the last iteration (Barnes-Hut: its estimate)
     int iterations = 0;
-    std::string method;         // the method used
+    std::string method;  // the method used
 };
 
 // Rows of `x` are the points. Throws InputError for K < 3, perplexity >= K, non-finite input.
