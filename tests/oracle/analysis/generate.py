@@ -159,7 +159,39 @@ def main():
                                                           sklearn.__version__))
 
 
-EXTRA = []
+def clustering_cases(rng):
+    # Well separated: k-means++ from any seed finds the same partition.
+    x, truth = clustered_points(rng, 90, 8, 4, 1.0)
+    save("clusters_separated.csv", x)
+    km = KMeans(n_clusters=4, random_state=0, n_init=1).fit(x)
+    save("kmeans_separated_labels.csv", km.labels_, fmt="%d")
+    # Overlapping: Lloyd from fixed centres must follow scikit-learn step by step.
+    y, _ = clustered_points(rng, 120, 5, 4, 3.0)
+    save("clusters_overlapping.csv", y)
+    init = y[:4]
+    km = KMeans(n_clusters=4, init=init, n_init=1).fit(y)
+    save("kmeans_from_labels.csv", km.labels_, fmt="%d")
+    save("kmeans_from_centres.csv", km.cluster_centers_)
+    save("kmeans_from_inertia.csv", [km.inertia_])
+    z = y[:60]
+    for method in ("ward", "average", "complete"):
+        save("linkage_%s.csv" % method, sch.linkage(z, method=method, metric="euclidean"))
+        labels = AgglomerativeClustering(n_clusters=4, linkage=method).fit(z).labels_
+        save("agglomerative_%s_labels.csv" % method, labels, fmt="%d")
+    # DBSCAN with noise points, on Euclidean distances.
+    noise = rng.uniform(-15, 15, size=(15, 8))
+    w = np.vstack([x, noise])
+    save("clusters_with_noise.csv", w)
+    db = DBSCAN(eps=3.0, min_samples=5).fit(w)
+    save("dbscan_labels.csv", db.labels_, fmt="%d")
+    save_json("silhouette.json", {
+        "separated_kmeans": float(silhouette_score(x, truth)),
+        "noise_dbscan": float(silhouette_score(w, db.labels_)),
+    })
+    save("silhouette_truth_labels.csv", truth, fmt="%d")
+
+
+EXTRA = [clustering_cases]
 
 if __name__ == "__main__":
     main()
