@@ -6,5 +6,7 @@ int runImport(int argc, char** argv);
 int runInfo(int argc, char** argv);
 int runMap(int argc, char** argv);
 int runExport(int argc, char** argv);
+int runCluster(int argc, char** argv);
+int runKl(int argc, char** argv);
 
 }  // namespace llmap::cli

@@ -15,25 +15,44 @@ std::vector<std::string> mapMethods() {
     return {"pca", "mds", "tsne"};
 }
 
-ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method,
-                    const MapOptions& options) {
+namespace {
+void checkMethod(const std::string& method) {
     if (method != "pca" && method != "mds" && method != "tsne") {
         throw InputError("unknown map method \"" + method + "\"", "", "use one of: pca, mds, tsne");
     }
+}
+}  // namespace
+
+ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method,
+                    const MapOptions& options) {
+    checkMethod(method);
     GeometryOptions go = options.geometry;
     go.minModels = std::max<size_t>(go.minModels, method == "pca" ? 2 : 3);
-    Geometry g = computeGeometry(scores, go);
+    ModelMap map = mapOfGeometry(computeGeometry(scores, go), method, options);
+    auto params = nlohmann::json::parse(map.paramsJson);
+    params["clip_quantile"] = options.geometry.clipThreshold
+                                  ? nlohmann::json(nullptr)
+                                  : nlohmann::json(options.geometry.clipQuantile);
+    map.paramsJson = params.dump();
+    return map;
+}
+
+ModelMap mapOfGeometry(const Geometry& g, const std::string& method, const MapOptions& options) {
+    checkMethod(method);
+    const size_t minModels = method == "pca" ? 2 : 3;
+    if (g.rows.size() < minModels) {
+        throw InputError("a " + method + " map needs at least " + std::to_string(minModels) +
+                             " fully scored models, got " + std::to_string(g.rows.size()),
+                         "", "score more models");
+    }
     ModelMap map;
     map.method = method;
     map.rows = g.rows;
     map.clipThreshold = g.clipThreshold;
     nlohmann::json params = {{"method", method},
                              {"clip_threshold", g.clipThreshold},
-                             {"clip_quantile", options.geometry.clipThreshold
-                                                   ? nlohmann::json(nullptr)
-                                                   : nlohmann::json(options.geometry.clipQuantile)},
                              {"models", g.rows.size()},
-                             {"texts", scores.cols()}};
+                             {"texts", g.centred.cols()}};
     if (method == "pca") {
         map.xy = pcaAuto(g.centred, 2, options.tsne.seed, options.pcaSolver).coordinates;
         params["pca_solver"] = options.pcaSolver;

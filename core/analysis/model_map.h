@@ -30,6 +30,9 @@ struct ModelMap {
 ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method,
                     const MapOptions& options);
 ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method);
+// The same from a geometry computed already (options.geometry is not used).
+ModelMap mapOfGeometry(const Geometry& geometry, const std::string& method,
+                       const MapOptions& options);
 std::vector<std::string> mapMethods();
 
 // Rotates/reflects `map` onto `reference` by orthogonal Procrustes over the models both show
