@@ -191,7 +191,46 @@ def clustering_cases(rng):
     save("silhouette_truth_labels.csv", truth, fmt="%d")
 
 
-EXTRA = [clustering_cases]
+def ridge_cases(rng):
+    k, n = 60, 150
+    l, family, _ = structured_loglik(rng, k, n, families=8, categories=3)
+    q = l - l.mean(1, keepdims=True) - l.mean(0, keepdims=True) + l.mean()
+    w = rng.normal(0, 1, size=(n, 2)) / np.sqrt(n)
+    y = q @ w * 0.05 + rng.normal(0, 0.3, size=(k, 2)) + np.array([55.0, 40.0])
+    y[[3, 11, 29], 1] = np.nan
+    save("ridge_x.csv", q)
+    save("ridge_y.csv", y)
+    save("ridge_groups.csv", family, fmt="%d")
+    alphas = 10.0 ** np.arange(1, 10)
+    folds, preds, chosen, stats = [], [], [], []
+    for b in range(2):
+        have = np.where(~np.isnan(y[:, b]))[0]
+        schemes = [KFold(5, shuffle=True, random_state=0).split(have),
+                   KFold(5, shuffle=True, random_state=1).split(have),
+                   GroupKFold(5).split(have, groups=family[have])]
+        for split in schemes:
+            fold = -np.ones(k, dtype=int)
+            pred = np.full(k, np.nan)
+            alpha_per_fold = []
+            for f, (train, test) in enumerate(split):
+                fold[have[test]] = f
+                xtr, ytr = q[have[train]], y[have[train], b]
+                search = GridSearchCV(Ridge(), {"alpha": alphas}, cv=KFold(5),
+                                      scoring="neg_mean_squared_error").fit(xtr, ytr)
+                pred[have[test]] = search.predict(q[have[test]])
+                alpha_per_fold.append(search.best_params_["alpha"])
+            folds.append(fold)
+            preds.append(pred)
+            chosen.append(alpha_per_fold)
+            stats.append([scipy.stats.pearsonr(pred[have], y[have, b])[0],
+                          scipy.stats.spearmanr(pred[have], y[have, b])[0]])
+    save("ridge_folds.csv", np.array(folds).T, fmt="%d")
+    save("ridge_predictions.csv", np.array(preds).T)
+    save("ridge_alphas.csv", np.array(chosen).T)
+    save("ridge_stats.csv", np.array(stats))
+
+
+EXTRA = [clustering_cases, ridge_cases]
 
 if __name__ == "__main__":
     main()
