@@ -1,47 +1,105 @@
 #include <iostream>
-#include <sstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "analysis/model_map.h"
-#include "cli/arguments.h"
+#include "analysis/procrustes.h"
+#include "cli/analysis_context.h"
 #include "cli/commands.h"
-#include "store/project.h"
-#include "util/csv.h"
-#include "util/file_output.h"
+#include "util/error.h"
 
 namespace llmap::cli {
 
 namespace {
-const char* kHelp = R"(Usage: llmap-cli map --project P.h5 [--method pca] --out C.csv
+const char* kHelp = R"(Usage: llmap-cli map --project P.h5 [--method pca|mds|tsne] --out C.csv
+                      [--seed 42] [--perplexity 30] [--iterations 1000] [--init pca|random]
+                      [--tsne-method auto|exact|barnes_hut] [--early-exaggeration 12]
+                      [--learning-rate auto] [--angle 0.5] [--pca-solver auto|exact|randomized]
+                      [--name NAME] [--align] [--reclip] [--no-store]
 
 Writes 2-D map coordinates of the fully scored models: a header "model,x,y", then one row per
-model. Scores are clipped at their global 2nd percentile and double-centred first (as in the paper).
+model. Scores are clipped at the project's stored threshold (the global 2nd percentile, fixed the
+first time; --reclip computes it again) and double-centred first (as in the paper).
+  pca   principal components of the centred matrix
+  mds   classical MDS on the KL matrix (KL as squared distance)
+  tsne  t-SNE with the paper's settings: 2-D, perplexity 30, PCA initialisation, squared
+        Euclidean input, seed 42 (exact gradients up to 500 models, Barnes-Hut above)
+The map and its parameters are stored in the project under /analysis/NAME (default map_METHOD);
+--align rotates the new map onto the one stored under that name (orthogonal Procrustes over the
+models both contain), so a map recomputed after adding models does not jump.
 Models not fully scored yet are left out and counted on standard error.
 )";
 }  // namespace
 
 int runMap(int argc, char** argv) {
-    Arguments args("map", argc, argv, 2, {"project", "method", "out"}, {});
+    Arguments args(
+        "map", argc, argv, 2,
+        {"project", "method", "out", "seed", "perplexity", "iterations", "init", "tsne-method",
+         "early-exaggeration", "learning-rate", "angle", "pca-solver", "name"},
+        {"align", "reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
     }
-    Project project = Project::open(args.required("project"));
     const std::string out = args.required("out");
-    ModelMap map = computeMap(project.scores(), args.value("method").value_or("pca"));
+    const std::string method = args.value("method").value_or("pca");
+    if (method != "pca" && method != "mds" && method != "tsne") {
+        throw InputError("unknown map method \"" + method + "\"", "llmap-cli map",
+                         "use --method pca, mds or tsne");
+    }
+    const uint64_t seed = seedOption(args, "map");
+    AnalysisContext ctx = openAnalysis(args, "map", method == "pca" ? 2 : 3);
+    MapOptions o;
+    o.tsne.seed = seed;
+    o.pcaSolver = args.value("pca-solver").value_or("auto");
+    TsneOptions& t = o.tsne;
+    t.perplexity = numberOption(args, "perplexity", t.perplexity, "map");
+    t.maxIterations = intOption(args, "iterations", t.maxIterations, "map");
+    t.init = args.value("init").value_or(t.init);
+    t.method = args.value("tsne-method").value_or(t.method);
+    t.earlyExaggeration = numberOption(args, "early-exaggeration", t.earlyExaggeration, "map");
+    if (args.value("learning-rate") && *args.value("learning-rate") != "auto") {
+        t.learningRate = numberOption(args, "learning-rate", 0, "map");
+    }
+    t.angle = numberOption(args, "angle", t.angle, "map");
+    ModelMap map = mapOfGeometry(ctx.geometry, method, o);
+    Eigen::MatrixXd xy = std::move(map.xy);
+    auto params = nlohmann::json::parse(map.paramsJson);
 
-    std::ostringstream csv;
-    writeCsvRow(csv, {"model", "x", "y"});
-    for (size_t i = 0; i < map.rows.size(); ++i) {
-        const auto r = static_cast<Eigen::Index>(i);
-        writeCsvRow(csv, {project.models()[map.rows[i]].id, formatDouble(map.xy(r, 0)),
-                          formatDouble(map.xy(r, 1))});
+    const std::string name = args.value("name").value_or("map_" + method);
+    if (args.flag("align")) {
+        const auto previous = ctx.project.readResult(name);
+        std::map<std::string, Eigen::Index> at;
+        if (previous) {
+            for (size_t i = 0; i < previous->rowIds.size(); ++i) {
+                at[previous->rowIds[i]] = static_cast<Eigen::Index>(i);
+            }
+        }
+        std::vector<Eigen::Index> mine, theirs;
+        for (size_t i = 0; i < ctx.ids.size(); ++i) {
+            auto it = at.find(ctx.ids[i]);
+            if (it != at.end() && previous->values.cols() == 2) {
+                mine.push_back(static_cast<Eigen::Index>(i));
+                theirs.push_back(it->second);
+            }
+        }
+        if (mine.size() < 3) {
+            std::cerr << "llmap-cli map: no stored map \"" << name
+                      << "\" with 3 shared models to align to; not aligned\n";
+        } else {
+            Eigen::MatrixXd a(static_cast<Eigen::Index>(mine.size()), 2), b(a.rows(), 2);
+            for (size_t i = 0; i < mine.size(); ++i) {
+                a.row(static_cast<Eigen::Index>(i)) = xy.row(mine[i]);
+                b.row(static_cast<Eigen::Index>(i)) = previous->values.row(theirs[i]);
+            }
+            const Eigen::RowVectorXd ma = a.colwise().mean(), mb = b.colwise().mean();
+            const Eigen::MatrixXd rot = orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
+            xy = ((xy.rowwise() - ma) * rot).rowwise() + mb;
+            params["aligned_to"] = name;
+            params["aligned_models"] = mine.size();
+        }
     }
-    writeFileAtomically(out, csv.str());
-    if (map.rows.size() < project.modelCount()) {
-        std::cerr << "left out " << project.modelCount() - map.rows.size()
-                  << " models that are not fully scored\n";
-    }
-    std::cout << "wrote " << map.rows.size() << " models to " << out << "\n";
+    writeResult(ctx, out, name, "model", ctx.ids, {"x", "y"}, xy, params.dump());
     return 0;
 }
 

@@ -7,5 +7,7 @@ int runInfo(int argc, char** argv);
 int runMap(int argc, char** argv);
 int runExport(int argc, char** argv);
 int runTexts(int argc, char** argv);  // texts build | texts info
+int runCluster(int argc, char** argv);
+int runKl(int argc, char** argv);
 
 }  // namespace llmap::cli

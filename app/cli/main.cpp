@@ -19,8 +19,12 @@ Commands:
            put a models x texts log-likelihood matrix into a project (created if missing)
   info     --project P.h5
            what a project holds
-  map      --project P.h5 [--method pca] --out C.csv
-           2-D coordinates of the scored models
+  map      --project P.h5 [--method pca|mds|tsne] --out C.csv [--seed 42] [--perplexity 30]
+           2-D coordinates of the scored models (stored with their parameters in the project)
+  cluster  --project P.h5 --method kmeans|ward|average|complete|dbscan --out F.csv [--k 8]
+           clusters of the scored models, their silhouette, the dendrogram
+  kl       --project P.h5 --out F.csv [--unit nats|bits] [--model ID --neighbours 10]
+           the KL matrix, or one model's nearest neighbours with their KL
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
            the raw matrix, the map coordinates with metadata, or the KL matrix
   texts    build --out T.jsonl [--seed S] [--count N] LABEL[:COUNT]=PATH...
@@ -53,6 +57,8 @@ int main(int argc, char** argv) {
         if (command == "map") return llmap::cli::runMap(argc, argv);
         if (command == "export") return llmap::cli::runExport(argc, argv);
         if (command == "texts") return llmap::cli::runTexts(argc, argv);
+        if (command == "cluster") return llmap::cli::runCluster(argc, argv);
+        if (command == "kl") return llmap::cli::runKl(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

@@ -30,14 +30,18 @@ Eigen::MatrixXd clipBelow(const Eigen::MatrixXd& m, double threshold) {
 }
 
 Eigen::MatrixXd doubleCentre(const Eigen::MatrixXd& l) {
+    Eigen::MatrixXd q = l;
+    doubleCentreInPlace(q);
+    return q;
+}
+
+void doubleCentreInPlace(Eigen::MatrixXd& l) {
     Eigen::VectorXd rowMean = l.rowwise().mean();
     Eigen::RowVectorXd colMean = l.colwise().mean();
     double mean = l.mean();
-    Eigen::MatrixXd q = l;
-    q.colwise() -= rowMean;
-    q.rowwise() -= colMean;
-    q.array() += mean;
-    return q;
+    for (Eigen::Index j = 0; j < l.cols(); ++j) {
+        l.col(j).array() -= rowMean.array() + (colMean(j) - mean);
+    }
 }
 
 }  // namespace llmap

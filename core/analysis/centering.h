@@ -12,5 +12,6 @@ Eigen::MatrixXd clipBelow(const Eigen::MatrixXd& m, double threshold);
 
 // Q = L - rowmean 1' - 1 colmean' + mean(L); row i of Q is model i's coordinate vector.
 Eigen::MatrixXd doubleCentre(const Eigen::MatrixXd& l);
+void doubleCentreInPlace(Eigen::MatrixXd& l);
 
 }  // namespace llmap

@@ -1,28 +1,73 @@
 #include "analysis/geometry.h"
 
+#include <cmath>
+
 #include "analysis/centering.h"
 #include "util/error.h"
 
 namespace llmap {
 
-Geometry computeGeometry(const Eigen::MatrixXd& scores, double clipQuantile) {
-    Geometry g;
+std::vector<size_t> completeRowIndices(const Eigen::MatrixXd& scores) {
+    std::vector<size_t> rows;
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
-        if (!scores.row(i).array().isNaN().any()) g.rows.push_back(static_cast<size_t>(i));
+        if (scores.row(i).array().isFinite().all()) rows.push_back(static_cast<size_t>(i));
     }
-    if (g.rows.empty()) throw InputError("no model is fully scored yet");
-    Eigen::MatrixXd l(static_cast<Eigen::Index>(g.rows.size()), scores.cols());
-    for (size_t r = 0; r < g.rows.size(); ++r) {
-        l.row(static_cast<Eigen::Index>(r)) = scores.row(static_cast<Eigen::Index>(g.rows[r]));
+    return rows;
+}
+
+Eigen::MatrixXd selectRows(const Eigen::MatrixXd& m, const std::vector<size_t>& rows) {
+    Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), m.cols());
+    for (size_t r = 0; r < rows.size(); ++r) {
+        out.row(static_cast<Eigen::Index>(r)) = m.row(static_cast<Eigen::Index>(rows[r]));
     }
-    if (clipQuantile > 0) {
-        g.clipThreshold = globalQuantile(l, clipQuantile);
-        l = clipBelow(l, g.clipThreshold);
+    return out;
+}
+
+Geometry computeGeometry(const Eigen::MatrixXd& scores, const GeometryOptions& options) {
+    Geometry g;
+    if (scores.cols() < 2) {
+        throw InputError("the score matrix has " + std::to_string(scores.cols()) + " texts", "",
+                         "use a text set with at least 2 texts");
+    }
+    g.rows = completeRowIndices(scores);
+    if (g.rows.empty()) {
+        throw InputError("no model is fully scored yet (every row holds NaN)", "",
+                         "score at least " + std::to_string(options.minModels) + " models");
+    }
+    if (g.rows.size() < options.minModels) {
+        throw InputError("this analysis needs at least " + std::to_string(options.minModels) +
+                             " fully scored models, the project has " +
+                             std::to_string(g.rows.size()),
+                         "", "score more models");
+    }
+    Eigen::MatrixXd l = selectRows(scores, g.rows);
+    for (Eigen::Index r = 0; r < l.rows(); ++r) {
+        if (l.row(r).maxCoeff() == l.row(r).minCoeff()) {
+            throw InputError("model row " + std::to_string(g.rows[static_cast<size_t>(r)]) +
+                                 " has the same log-likelihood on every text",
+                             "",
+                             "rescore that model or remove it; a constant row carries no "
+                             "information");
+        }
+    }
+    if (options.clipThreshold) {
+        g.clipThreshold = *options.clipThreshold;
+    } else if (options.clipQuantile > 0) {
+        g.clipThreshold = globalQuantile(l, options.clipQuantile);
     } else {
         g.clipThreshold = l.minCoeff();
     }
-    g.centred = doubleCentre(l);
+    // In place: at K = N = 10,000 every copy of the matrix costs 800 MB.
+    l.array() = l.array().max(g.clipThreshold);
+    doubleCentreInPlace(l);
+    g.centred = std::move(l);
     return g;
+}
+
+Geometry computeGeometry(const Eigen::MatrixXd& scores, double clipQuantile) {
+    GeometryOptions o;
+    o.clipQuantile = clipQuantile;
+    return computeGeometry(scores, o);
 }
 
 }  // namespace llmap

@@ -1,5 +1,7 @@
 #include "analysis/model_profile.h"
 
+#include "analysis/model_summary.h"
+
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -24,11 +26,7 @@ SourceProfile sourceProfile(const Eigen::MatrixXd& q, const std::vector<std::str
         counts(c) += 1;
     }
     for (Eigen::Index c = 0; c < s; ++c) p.meanCentred.col(c) /= std::max(counts(c), 1.0);
-    for (Eigen::Index i = 0; i < k; ++i) {
-        Eigen::Index best = 0;
-        if (s > 0) p.meanCentred.row(i).maxCoeff(&best);
-        p.primary.push_back(s > 0 ? p.sources[static_cast<size_t>(best)] : std::string());
-    }
+    p.primary = primaryTextCategory(q, textSources);
     return p;
 }
 

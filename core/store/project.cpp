@@ -1,5 +1,6 @@
 #include "store/project.h"
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -341,6 +342,125 @@ void Project::appendProvenance(const std::string& json) {
 std::vector<std::string> Project::provenance() const {
     h5::Handle group = h5::openGroup(s_->file.get(), "provenance", s_->path);
     return h5::readStrings(group.get(), "runs", s_->path);
+}
+
+namespace {
+
+const char* kAnalysisGroup = "analysis";
+
+void checkResultName(const std::string& name, const std::string& where) {
+    bool ok = !name.empty() && name.size() <= 128;
+    for (char c : name) {
+        ok =
+            ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
+    }
+    if (!ok) {
+        throw InputError("invalid result name \"" + name + "\"", where,
+                         "use letters, digits, '_', '-' or '.' (at most 128 characters)");
+    }
+}
+
+h5::Handle analysisGroup(hid_t file, bool create, const std::string& where) {
+    if (h5::exists(file, kAnalysisGroup)) return h5::openGroup(file, kAnalysisGroup, where);
+    if (!create) return {};
+    return h5::createGroup(file, kAnalysisGroup, where);
+}
+
+}  // namespace
+
+void Project::writeResult(const std::string& name, const Eigen::MatrixXd& values,
+                          const std::vector<std::string>& rowIds, const std::string& paramsJson,
+                          const std::vector<std::string>& columns) {
+    s_->requireWritable();
+    const std::string where = s_->path + ":/analysis/" + name;
+    checkResultName(name, where);
+    if (rowIds.size() != static_cast<size_t>(values.rows())) {
+        throw Error("result has " + std::to_string(values.rows()) + " rows but " +
+                        std::to_string(rowIds.size()) + " row ids",
+                    where);
+    }
+    if (!columns.empty() && columns.size() != static_cast<size_t>(values.cols())) {
+        throw Error("result has " + std::to_string(values.cols()) + " columns but " +
+                        std::to_string(columns.size()) + " column names",
+                    where);
+    }
+    h5::Handle parent = analysisGroup(s_->file.get(), true, where);
+    if (h5::exists(parent.get(), name)) {
+        h5::check(H5Ldelete(parent.get(), name.c_str(), H5P_DEFAULT), "cannot replace the result",
+                  where);
+    }
+    h5::Handle group = h5::createGroup(parent.get(), name, where);
+    hsize_t dims[2] = {static_cast<hsize_t>(values.rows()), static_cast<hsize_t>(values.cols())};
+    h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
+    h5::Handle data(h5::check(H5Dcreate2(group.get(), "values", H5T_IEEE_F64LE, space.get(),
+                                         H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                              "cannot create the values dataset", where),
+                    H5Dclose);
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rowMajor = values;
+    if (values.size() > 0) {
+        h5::check(
+            H5Dwrite(data.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rowMajor.data()),
+            "cannot write the values", where);
+    }
+    h5::writeStrings(group.get(), "row_ids", rowIds, false, where);
+    std::vector<std::string> names = columns;
+    if (names.empty()) {
+        for (Eigen::Index c = 0; c < values.cols(); ++c) names.push_back(std::to_string(c));
+    }
+    h5::writeStrings(group.get(), "columns", names, false, where);
+    h5::setStringAttribute(group.get(), "params", paramsJson, where);
+    s_->flush();
+}
+
+std::optional<AnalysisResult> Project::readResult(const std::string& name) const {
+    const std::string where = s_->path + ":/analysis/" + name;
+    checkResultName(name, where);
+    h5::Handle parent = analysisGroup(s_->file.get(), false, where);
+    if (!parent || !h5::exists(parent.get(), name)) return std::nullopt;
+    h5::Handle group = h5::openGroup(parent.get(), name, where);
+    h5::Handle data = h5::openDataset(group.get(), "values", where);
+    const std::vector<hsize_t> d = h5::dims(data.get(), where);
+    if (d.size() != 2) throw Error("the values dataset is not 2-D", where);
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rowMajor(
+        static_cast<Eigen::Index>(d[0]), static_cast<Eigen::Index>(d[1]));
+    if (rowMajor.size() > 0) {
+        h5::check(
+            H5Dread(data.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rowMajor.data()),
+            "cannot read the values", where);
+    }
+    AnalysisResult r;
+    r.values = rowMajor;
+    r.rowIds = h5::readStrings(group.get(), "row_ids", where);
+    r.columns = h5::readStrings(group.get(), "columns", where);
+    r.paramsJson = h5::stringAttribute(group.get(), "params", where);
+    return r;
+}
+
+std::vector<std::string> Project::resultNames() const {
+    std::vector<std::string> names;
+    h5::Handle group = analysisGroup(s_->file.get(), false, s_->path);
+    if (!group) return names;
+    H5Literate(
+        group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+        [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+            static_cast<std::vector<std::string>*>(out)->push_back(name);
+            return 0;
+        },
+        &names);
+    return names;
+}
+
+std::optional<double> Project::clipThreshold() const {
+    h5::Handle group = analysisGroup(s_->file.get(), false, s_->path);
+    if (!group || !h5::hasAttribute(group.get(), "clip_threshold")) return std::nullopt;
+    return h5::doubleAttribute(group.get(), "clip_threshold", s_->path + ":/analysis");
+}
+
+void Project::setClipThreshold(double threshold) {
+    s_->requireWritable();
+    h5::Handle group = analysisGroup(s_->file.get(), true, s_->path);
+    h5::setDoubleAttribute(group.get(), "clip_threshold", threshold, s_->path + ":/analysis");
+    s_->flush();
 }
 
 }  // namespace llmap

@@ -14,6 +14,15 @@
 
 namespace llmap {
 
+// A derived result (a map, clusters, predictions...) stored under /analysis/<name>/ with the
+// parameters and seed that produced it.
+struct AnalysisResult {
+    Eigen::MatrixXd values;            // rows x columns
+    std::vector<std::string> rowIds;   // one per row (usually model ids)
+    std::vector<std::string> columns;  // one name per column
+    std::string paramsJson = "{}";     // every parameter and seed, as a JSON object
+};
+
 struct ModelRecord {
     std::string id;
     std::string metadataJson = "{}";  // a JSON object: family, parameters, any user field
@@ -55,6 +64,19 @@ public:
     Eigen::MatrixXd scores() const;
     // Rows without a single NaN.
     std::vector<size_t> completeRows() const;
+
+    // Derived results: /analysis/<name>/{values, row_ids, columns} and a "params" attribute.
+    // Writing a name again replaces it. Names: letters, digits, '_', '-', '.'.
+    void writeResult(const std::string& name, const Eigen::MatrixXd& values,
+                     const std::vector<std::string>& rowIds, const std::string& paramsJson,
+                     const std::vector<std::string>& columns = {});
+    std::optional<AnalysisResult> readResult(const std::string& name) const;
+    std::vector<std::string> resultNames() const;
+
+    // The clipping threshold fixed by the first analysis (METHOD.md §3), reused for models added
+    // later; stored as the "clip_threshold" attribute of /analysis.
+    std::optional<double> clipThreshold() const;
+    void setClipThreshold(double threshold);
 
     // Provenance: one JSON object per run (what ran, where, how long).
     void appendProvenance(const std::string& json);

@@ -1,0 +1,80 @@
+#include "cli/analysis_context.h"
+
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+#include "util/csv.h"
+#include "util/error.h"
+#include "util/file_output.h"
+
+namespace llmap::cli {
+
+AnalysisContext openAnalysis(const Arguments& args, const std::string& command, size_t minModels) {
+    const bool store = !args.flag("no-store");
+    AnalysisContext ctx{Project::open(args.required("project"), store), {}, {}, store};
+    GeometryOptions o;
+    o.minModels = minModels;
+    const auto stored = ctx.project.clipThreshold();
+    if (stored && !args.flag("reclip")) o.clipThreshold = *stored;
+    const Eigen::MatrixXd scores = ctx.project.scores();
+    ctx.geometry = computeGeometry(scores, o);
+    if (store && (!stored || args.flag("reclip"))) {
+        ctx.project.setClipThreshold(ctx.geometry.clipThreshold);
+    }
+    for (size_t r : ctx.geometry.rows) ctx.ids.push_back(ctx.project.models()[r].id);
+    if (ctx.geometry.rows.size() < ctx.project.modelCount()) {
+        std::cerr << "llmap-cli " << command << ": left out "
+                  << ctx.project.modelCount() - ctx.geometry.rows.size()
+                  << " models that are not fully scored\n";
+    }
+    return ctx;
+}
+
+double numberOption(const Arguments& args, const std::string& name, double fallback,
+                    const std::string& command) {
+    const auto v = args.value(name);
+    if (!v) return fallback;
+    double d = 0;
+    if (!parseDouble(*v, d) || !std::isfinite(d)) {
+        throw InputError("--" + name + " \"" + *v + "\" is not a number", "llmap-cli " + command,
+                         "pass a number, e.g. --" + name + " " + formatDouble(fallback));
+    }
+    return d;
+}
+
+int intOption(const Arguments& args, const std::string& name, int fallback,
+              const std::string& command) {
+    const double d = numberOption(args, name, fallback, command);
+    if (d != std::floor(d) || std::fabs(d) > 1e9) {
+        throw InputError("--" + name + " must be a whole number", "llmap-cli " + command);
+    }
+    return static_cast<int>(d);
+}
+
+uint64_t seedOption(const Arguments& args, const std::string& command) {
+    const int s = intOption(args, "seed", 42, command);
+    if (s < 0) throw InputError("--seed must be 0 or more", "llmap-cli " + command);
+    return static_cast<uint64_t>(s);
+}
+
+void writeResult(AnalysisContext& ctx, const std::string& out, const std::string& name,
+                 const std::string& firstColumn, const std::vector<std::string>& rowIds,
+                 const std::vector<std::string>& columns, const Eigen::MatrixXd& values,
+                 const std::string& paramsJson) {
+    std::ostringstream csv;
+    std::vector<std::string> header{firstColumn};
+    header.insert(header.end(), columns.begin(), columns.end());
+    writeCsvRow(csv, header);
+    for (Eigen::Index r = 0; r < values.rows(); ++r) {
+        std::vector<std::string> row{rowIds[static_cast<size_t>(r)]};
+        for (Eigen::Index c = 0; c < values.cols(); ++c) row.push_back(formatDouble(values(r, c)));
+        writeCsvRow(csv, row);
+    }
+    writeFileAtomically(out, csv.str());
+    if (ctx.store) ctx.project.writeResult(name, values, rowIds, paramsJson, columns);
+    std::cout << "wrote " << values.rows() << " rows to " << out
+              << (ctx.store ? " (stored as /analysis/" + name + ")" : std::string()) << "\n";
+}
+
+}  // namespace llmap::cli

@@ -1,0 +1,112 @@
+// t-SNE against scikit-learn (joint probabilities, final KL divergence within 5 %,
+// trustworthiness within 0.01), the exact and Barnes-Hut paths, determinism and refusals.
+#include <QtTest>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "analysis/model_map.h"
+#include "analysis/tsne.h"
+#include "fixtures.h"
+#include "util/error.h"
+
+using namespace llmap;
+
+class MapsTest : public QObject {
+    Q_OBJECT
+private:
+    void compareWithScikitLearn(const std::string& name, const std::string& method) {
+        const Eigen::MatrixXd x = fixtures::matrix("tsne_" + name + "_input.csv");
+        const auto ref = nlohmann::json::parse(fixtures::text("tsne_reference.json"))[name];
+        const Eigen::MatrixXd skY = fixtures::matrix("tsne_" + name + "_sklearn_embedding.csv");
+        // Our trustworthiness agrees with scikit-learn's on scikit-learn's own embedding.
+        QVERIFY(std::fabs(trustworthiness(x, skY, 10) - ref["trustworthiness"].get<double>()) <
+                1e-9);
+
+        TsneOptions o;
+        o.method = method;
+        TsneResult r = tsne(x, o);
+        QCOMPARE(r.method, method);
+        QCOMPARE(r.embedding.rows(), x.rows());
+        QVERIFY(r.embedding.allFinite());
+        const double skKl = ref["kl_divergence"].get<double>();
+        const double kl = method == "exact"
+                              ? tsneKlDivergence(tsneJointProbabilities(x, 30), r.embedding)
+                              : r.klDivergence;
+        qInfo("%s: KL %.6f (scikit-learn %.6f), trustworthiness %.5f (scikit-learn %.5f)",
+              name.c_str(), kl, skKl, trustworthiness(x, r.embedding, 10),
+              ref["trustworthiness"].get<double>());
+        QVERIFY(std::fabs(kl - skKl) <= 0.05 * skKl);
+        QVERIFY(std::fabs(trustworthiness(x, r.embedding, 10) -
+                          ref["trustworthiness"].get<double>()) <= 0.01);
+    }
+
+private Q_SLOTS:
+    void jointProbabilitiesMatchScikitLearn() {
+        const Eigen::MatrixXd x = fixtures::matrix("tsne_p_input.csv");
+        const Eigen::MatrixXd expected = fixtures::matrix("tsne_p_expected.csv");
+        const Eigen::MatrixXd p = tsneJointProbabilities(x, 5.0);
+        QVERIFY((p - expected).cwiseAbs().maxCoeff() < 1e-6 * expected.maxCoeff());
+        QVERIFY(std::fabs(p.sum() - 1.0) < 1e-9);
+        // The nearest-neighbour P has the same total and is symmetric.
+        Eigen::SparseMatrix<double> nn = tsneJointProbabilitiesNn(x, 5.0);
+        QVERIFY(std::fabs(nn.sum() - 1.0) < 1e-12);
+        QVERIFY((Eigen::MatrixXd(nn) - Eigen::MatrixXd(nn).transpose()).cwiseAbs().maxCoeff() <
+                1e-15);
+    }
+
+    void exactMatchesScikitLearn() { compareWithScikitLearn("exact", "exact"); }
+    void barnesHutMatchesScikitLearn() { compareWithScikitLearn("bh", "barnes_hut"); }
+
+    void deterministicForASeed() {
+        const Eigen::MatrixXd x = fixtures::matrix("tsne_exact_input.csv");
+        TsneOptions o;
+        o.maxIterations = 300;
+        o.init = "random";
+        o.seed = 7;
+        o.method = "barnes_hut";
+        const Eigen::MatrixXd a = tsne(x, o).embedding;
+        QVERIFY((a - tsne(x, o).embedding).cwiseAbs().maxCoeff() == 0.0);
+        o.seed = 8;
+        QVERIFY((a - tsne(x, o).embedding).cwiseAbs().maxCoeff() > 0.0);
+    }
+
+    void tsneMapStoresItsParameters() {
+        const Eigen::MatrixXd l = fixtures::matrix("loglik.csv");
+        MapOptions o;
+        o.tsne.perplexity = 10;
+        o.tsne.maxIterations = 500;
+        ModelMap m = computeMap(l, "tsne", o);
+        QCOMPARE(static_cast<size_t>(m.xy.rows()), m.rows.size());
+        const auto params = nlohmann::json::parse(m.paramsJson);
+        QCOMPARE(params["seed"].get<int>(), 42);
+        QCOMPARE(params["perplexity"].get<double>(), 10.0);
+        QCOMPARE(params["init"].get<std::string>(), std::string("pca"));
+        QCOMPARE(params["max_iter"].get<int>(), 500);
+    }
+
+    void badInputsGiveClearErrors() {
+        Eigen::MatrixXd x = Eigen::MatrixXd::Random(20, 4);
+        TsneOptions o;
+        o.perplexity = 20;  // >= K
+        try {
+            tsne(x, o);
+            QFAIL("perplexity >= K was accepted");
+        } catch (const InputError& e) {
+            QVERIFY(std::string(e.what()).find("perplexity") != std::string::npos);
+        }
+        o.perplexity = 5;
+        QVERIFY_THROWS_EXCEPTION(InputError, tsne(Eigen::MatrixXd::Random(2, 4), o));
+        Eigen::MatrixXd withNan = x;
+        withNan(3, 1) = std::nan("");
+        QVERIFY_THROWS_EXCEPTION(InputError, tsne(withNan, o));
+        o.init = "spectral";
+        QVERIFY_THROWS_EXCEPTION(InputError, tsne(x, o));
+        o.init = "pca";
+        o.method = "barnes_hut";
+        o.dimensions = 3;
+        QVERIFY_THROWS_EXCEPTION(InputError, tsne(x, o));
+    }
+};
+
+QTEST_APPLESS_MAIN(MapsTest)
+#include "tst_analysis_maps.moc"
