@@ -70,6 +70,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         Q_EMIT projectOpened(true, QString());
     });
 
+    layouter_ = new QFutureWatcher<Eigen::MatrixXd>(this);
+    connect(layouter_, &QFutureWatcher<Eigen::MatrixXd>::finished, this, [this] {
+        Eigen::MatrixXd xy = layouter_->result();
+        if (!data_ || xy.rows() == 0) {
+            statusBar()->showMessage(
+                tr("The %1 map could not be computed").arg(axisName(layoutMethod_)), 10000);
+            Q_EMIT layoutChanged(QString());
+            return;
+        }
+        data_->xy = xy;
+        data_->method = layoutMethod_;
+        QVector<QPointF> points;
+        for (Eigen::Index i = 0; i < xy.rows(); ++i) points << QPointF(xy(i, 0), xy(i, 1));
+        map_->movePoints(points, axisName(layoutMethod_));
+        statusBar()->showMessage(tr("%1 map ready").arg(axisName(layoutMethod_)), 5000);
+        Q_EMIT layoutChanged(layoutMethod_);
+    });
+
     createToolBar();
     createMenus();
     statusLabel_ = new QLabel(tr("No project open — File → Open Project (Ctrl+O)"));
@@ -96,7 +114,18 @@ MainWindow::~MainWindow() = default;
 void MainWindow::createToolBar() {
     QToolBar* bar = addToolBar(tr("Map"));
     bar->setObjectName(QStringLiteral("mapToolBar"));
-    bar->addWidget(new QLabel(tr(" Colour by ")));
+    bar->addWidget(new QLabel(tr(" Map ")));
+    method_ = new QComboBox(this);
+    method_->addItem(tr("PCA"), QStringLiteral("pca"));
+    method_->addItem(tr("MDS"), QStringLiteral("mds"));
+    method_->addItem(tr("t-SNE"), QStringLiteral("tsne"));
+    method_->setToolTip(
+        tr("PCA: linear, fast. MDS: classical scaling of the KL matrix, faithful to "
+           "distances. t-SNE: the paper's map (perplexity 30, PCA start, seed 42)."));
+    bar->addWidget(method_);
+    connect(method_, &QComboBox::currentIndexChanged, this,
+            [this] { changeLayout(method_->currentData().toString()); });
+    bar->addWidget(new QLabel(tr("  Colour by ")));
     colourBy_ = new QComboBox(this);
     colourBy_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     bar->addWidget(colourBy_);
@@ -242,6 +271,33 @@ void MainWindow::showProject(const ProjectData& data) {
     rememberRecent(data_->path);
 }
 
+QString MainWindow::axisName(const QString& method) {
+    if (method == QLatin1String("pca")) return QStringLiteral("PC");
+    if (method == QLatin1String("mds")) return QStringLiteral("MDS");
+    return QStringLiteral("t-SNE");
+}
+
+void MainWindow::changeLayout(const QString& method) {
+    if (!data_ || method == data_->method) return;
+    if (layouter_->isRunning()) layouter_->waitForFinished();
+    layoutMethod_ = method;
+    statusBar()->showMessage(
+        tr("Computing the %1 map of %2 models…").arg(axisName(method)).arg(data_->ids.size()));
+    // The worker gets its own copy of the geometry: the window may open another project meanwhile.
+    auto snapshot = std::make_shared<ProjectData>();
+    snapshot->rows = data_->rows;
+    snapshot->clipThreshold = data_->clipThreshold;
+    snapshot->centred = data_->centred;
+    snapshot->xy = data_->xy;
+    layouter_->setFuture(QtConcurrent::run([snapshot, method]() -> Eigen::MatrixXd {
+        try {
+            return computeLayout(*snapshot, method, &snapshot->xy);
+        } catch (const std::exception&) {
+            return Eigen::MatrixXd();
+        }
+    }));
+}
+
 void MainWindow::applyColouring() {
     if (!data_) return;
     QVector<QVariant> values(data_->ids.size());
@@ -374,6 +430,7 @@ void MainWindow::updateRecentMenu() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     loader_->waitForFinished();
+    layouter_->waitForFinished();
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

@@ -32,6 +32,7 @@ public:
     TextsPanel* textsPanel() const { return textsPanel_; }
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
+    QComboBox* methodBox() const { return method_; }
     QLineEdit* searchBox() const { return search_; }
 
 public Q_SLOTS:
@@ -43,6 +44,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void projectOpened(bool ok, const QString& message);
+    void layoutChanged(const QString& method);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -53,6 +55,8 @@ private:
     void showProject(const ProjectData& data);
     void applyColouring();
     void applySizes();
+    void changeLayout(const QString& method);
+    static QString axisName(const QString& method);
     void showError(const QString& title, const QString& message);
     void rememberRecent(const QString& path);
     void updateRecentMenu();
@@ -63,6 +67,7 @@ private:
     TextsPanel* textsPanel_ = nullptr;
     QComboBox* colourBy_ = nullptr;
     QComboBox* sizeBy_ = nullptr;
+    QComboBox* method_ = nullptr;
     QLineEdit* search_ = nullptr;
     QLabel* statusLabel_ = nullptr;
     QMenu* recentMenu_ = nullptr;
@@ -74,6 +79,8 @@ private:
     std::unique_ptr<ProjectData> data_;
     QFutureWatcher<LoadResult>* loader_ = nullptr;
     QString loadingPath_;
+    QFutureWatcher<Eigen::MatrixXd>* layouter_ = nullptr;
+    QString layoutMethod_;
     int chosenText_ = -1;
 };
 

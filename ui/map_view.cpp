@@ -134,6 +134,19 @@ void MapView::setPoints(const QVector<QPointF>& points, const QStringList& ids,
     resetZoom();
 }
 
+void MapView::movePoints(const QVector<QPointF>& points, const QString& axisName) {
+    const QVector<QColor> colours = scatter_->colours();
+    const QVector<double> sizes = scatter_->sizes();
+    scatter_->setPoints(points, ids_);
+    scatter_->setColours(colours);
+    scatter_->setSizes(sizes);
+    scatter_->setSelection(selection_);
+    scatter_->setLabelled(labelled_);
+    setAxisTitle(QwtPlot::xBottom, axisName + QStringLiteral(" 1"));
+    setAxisTitle(QwtPlot::yLeft, axisName + QStringLiteral(" 2"));
+    resetZoom();
+}
+
 void MapView::setColouring(const Colouring& colouring) {
     colouring_ = colouring;
     scatter_->setColours(colouring.colours);

@@ -27,6 +27,8 @@ public:
     explicit MapView(QWidget* parent = nullptr);
 
     void setPoints(const QVector<QPointF>& points, const QStringList& ids, const QString& axisName);
+    // New positions for the same points (another layout): colours, selection and labels are kept.
+    void movePoints(const QVector<QPointF>& points, const QString& axisName);
     void setColouring(const Colouring& colouring);
     void setSizes(const QVector<double>& sizes);
     const QVector<QPointF>& points() const;

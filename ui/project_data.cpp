@@ -2,6 +2,7 @@
 
 #include "analysis/geometry.h"
 #include "analysis/model_map.h"
+#include "analysis/procrustes.h"
 #include "store/model_metadata.h"
 #include "store/project.h"
 
@@ -17,12 +18,12 @@ ProjectData loadProjectData(const QString& path, const QString& method) {
     d.modelsInProject = project.modelCount();
 
     Eigen::MatrixXd all = project.scores();
-    ModelMap map = computeMap(all, method.toStdString());
-    Geometry geometry = computeGeometry(all);
-    d.rows = map.rows;
-    d.xy = map.xy;
-    d.method = method;
-    d.clipThreshold = map.clipThreshold;
+    GeometryOptions options;
+    options.clipThreshold = project.clipThreshold();  // the project's own, when it has one
+    options.minModels = 2;
+    Geometry geometry = computeGeometry(all, options);
+    d.rows = geometry.rows;
+    d.clipThreshold = geometry.clipThreshold;
     d.centred = geometry.centred;
     d.scores.resize(static_cast<Eigen::Index>(d.rows.size()), all.cols());
     for (size_t i = 0; i < d.rows.size(); ++i) {
@@ -33,6 +34,8 @@ ProjectData loadProjectData(const QString& path, const QString& method) {
         d.scores.row(static_cast<Eigen::Index>(i)) = all.row(static_cast<Eigen::Index>(d.rows[i]));
     }
     d.meanLogLikelihood = d.scores.rowwise().mean();
+    d.method = method;
+    d.xy = computeLayout(d, method);
     d.sources = sourceProfile(d.centred, d.texts.sources);
 
     std::vector<ModelRecord> shown;
@@ -41,6 +44,19 @@ ProjectData loadProjectData(const QString& path, const QString& method) {
     d.fields << QString::fromLatin1(ProjectData::kMeanLogLikelihood);
     if (d.sources.sources.size() > 1) d.fields << QString::fromLatin1(ProjectData::kPrimarySource);
     return d;
+}
+
+Eigen::MatrixXd computeLayout(const ProjectData& data, const QString& method,
+                              const Eigen::MatrixXd* previous) {
+    Geometry geometry;
+    geometry.rows = data.rows;
+    geometry.clipThreshold = data.clipThreshold;
+    geometry.centred = data.centred;
+    ModelMap map = mapOfGeometry(geometry, method.toStdString(), MapOptions());
+    if (previous && previous->rows() == map.xy.rows() && map.xy.rows() >= 3) {
+        map.xy = procrustesAlign(map.xy, *previous);
+    }
+    return map.xy;
 }
 
 QVariant ProjectData::value(int i, const QString& field) const {

@@ -48,4 +48,9 @@ struct ProjectData {
 // Reads and prepares a project. Throws llmap::Error (with the file and the fix) on failure.
 ProjectData loadProjectData(const QString& path, const QString& method = QStringLiteral("pca"));
 
+// A new layout of the same models ("pca", "mds", "tsne"), rotated onto `previous` (when given) so
+// that the map does not jump. Runs in the caller's thread; safe to run off the UI thread.
+Eigen::MatrixXd computeLayout(const ProjectData& data, const QString& method,
+                              const Eigen::MatrixXd* previous = nullptr);
+
 }  // namespace llmap::ui

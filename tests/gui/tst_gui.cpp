@@ -4,6 +4,7 @@
 #include <qwt_legend.h>
 #include <qwt_plot_canvas.h>
 #include <qwt_scale_div.h>
+#include <qwt_text.h>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -18,7 +19,10 @@
 #include "map_view.h"
 #include "model_panel.h"
 #include "project_data.h"
+#include "store/project.h"
 #include "texts_panel.h"
+
+#include <random>
 
 using llmap::ui::MainWindow;
 using llmap::ui::MapView;
@@ -64,20 +68,25 @@ private Q_SLOTS:
             for (int dy = -3; dy <= 3; ++dy) {
                 for (int dx = -3; dx <= 3; ++dx) {
                     QPoint p(qRound((c.x() + dx) * ratio), qRound((c.y() + dy) * ratio));
-                    if (image.rect().contains(p) && colourDistance(image.pixelColor(p), colour) <= 12) return true;
+                    if (image.rect().contains(p) &&
+                        colourDistance(image.pixelColor(p), colour) <= 12)
+                        return true;
                 }
             }
             return false;
         };
         for (int i = 0; i < map->points().size(); ++i) {
             QPoint c = map->canvasPosition(i);
-            QVERIFY2(QRect(QPoint(0, 0), map->canvas()->size()).contains(c), "point outside the canvas");
+            QVERIFY2(QRect(QPoint(0, 0), map->canvas()->size()).contains(c),
+                     "point outside the canvas");
             bool drawn = windowHas(c, map->colourOf(i));
             for (int j = 0; !drawn && j < map->points().size(); ++j) {
                 QPoint d = map->canvasPosition(j) - c;
                 if (j != i && d.manhattanLength() <= 8) drawn = windowHas(c, map->colourOf(j));
             }
-            QVERIFY2(drawn, qPrintable(QStringLiteral("point %1 (%2) is not drawn").arg(i).arg(map->ids()[i])));
+            QVERIFY2(
+                drawn,
+                qPrintable(QStringLiteral("point %1 (%2) is not drawn").arg(i).arg(map->ids()[i])));
         }
     }
 
@@ -276,6 +285,79 @@ private Q_SLOTS:
 
         QVERIFY(!w.mapView()->exportFigure(dir.filePath(QStringLiteral("map.bmpx"))));
         QVERIFY(!w.mapView()->exportFigure(dir.filePath(QStringLiteral("no/such/dir/map.png"))));
+    }
+
+    void layoutsComputeOffTheUiThread() {
+        // A project large enough that t-SNE takes a while: 400 models in 8 groups x 300 texts.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big.h5"));
+        {
+            llmap::TextSet texts;
+            for (int j = 0; j < 300; ++j) {
+                texts.ids.push_back("t" + std::to_string(j));
+                texts.texts.push_back("text number " + std::to_string(j));
+                texts.sources.push_back(j % 2 ? "odd" : "even");
+            }
+            llmap::Project p = llmap::Project::create(path.toStdString(), texts, "imported");
+            std::mt19937 rng(7);
+            std::normal_distribution<double> noise(0.0, 1.0);
+            std::vector<std::vector<double>> groupShift(8, std::vector<double>(300));
+            for (auto& g : groupShift) {
+                for (double& v : g) v = 4.0 * noise(rng);
+            }
+            for (int i = 0; i < 400; ++i) {
+                std::vector<double> row(300);
+                for (int j = 0; j < 300; ++j)
+                    row[j] = -200.0 - j * 0.1 + groupShift[i % 8][j] + noise(rng);
+                size_t r = p.addModel(
+                    {"model-" + std::to_string(i), "{\"group\":" + std::to_string(i % 8) + "}"});
+                p.writeScores(r, 0, row);
+            }
+        }
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, path));
+        QCOMPARE(w.mapView()->points().size(), 400);
+        // Measure the longest gap between ticks of a 5 ms timer while t-SNE runs.
+        QElapsedTimer clock;
+        qint64 last = 0, longest = 0;
+        QTimer ticker;
+        ticker.setInterval(5);
+        connect(&ticker, &QTimer::timeout, [&] {
+            const qint64 now = clock.elapsed();
+            longest = std::max(longest, now - last);
+            last = now;
+        });
+        QSignalSpy done(&w, &MainWindow::layoutChanged);
+        clock.start();
+        ticker.start();
+        w.methodBox()->setCurrentIndex(w.methodBox()->findData(QStringLiteral("tsne")));
+        QVERIFY(done.wait(120000));
+        ticker.stop();
+        QCOMPARE(done.first().first().toString(), QStringLiteral("tsne"));
+        QVERIFY2(longest < 100,
+                 qPrintable(QStringLiteral("the UI thread stalled %1 ms").arg(longest)));
+        QVERIFY(clock.elapsed() >
+                100);  // the computation was long enough for the measure to mean something
+        QVERIFY(
+            w.mapView()->axisTitle(QwtPlot::xBottom).text().startsWith(QStringLiteral("t-SNE")));
+        // The eight groups stay apart on the t-SNE map: every model's nearest map neighbour is in
+        // its own group.
+        const auto& pts = w.mapView()->points();
+        int agree = 0;
+        for (int i = 0; i < pts.size(); ++i) {
+            int best = -1;
+            double bestD = 1e300;
+            for (int j = 0; j < pts.size(); ++j) {
+                double d = std::hypot(pts[i].x() - pts[j].x(), pts[i].y() - pts[j].y());
+                if (j != i && d < bestD) {
+                    bestD = d;
+                    best = j;
+                }
+            }
+            agree += (best % 8) == (i % 8);
+        }
+        QVERIFY(agree >= 390);
     }
 
     void badFileChangesNothing() {
