@@ -1,9 +1,9 @@
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "analysis/clustering.h"
-#include "analysis/kl.h"
+#include "analysis/cluster_models.h"
 #include "cli/analysis_context.h"
 #include "cli/commands.h"
 #include "util/csv.h"
@@ -41,33 +41,27 @@ int runCluster(int argc, char** argv) {
         return 0;
     }
     const std::string out = args.required("out");
-    const std::string method = args.required("method");
-    if (method != "kmeans" && method != "ward" && method != "average" && method != "complete" &&
-        method != "dbscan") {
-        throw InputError("unknown clustering method \"" + method + "\"", "llmap-cli cluster",
+    ClusterOptions options;
+    options.method = args.required("method");
+    options.seed = seedOption(args, "cluster");
+    options.k = intOption(args, "k", 8, "cluster");
+    options.nInit = intOption(args, "n-init", 10, "cluster");
+    options.epsKl = numberOption(args, "eps", 0.05, "cluster");
+    options.minSamples = intOption(args, "min-samples", 5, "cluster");
+    const auto methods = clusterMethods();
+    if (std::find(methods.begin(), methods.end(), options.method) == methods.end()) {
+        throw InputError("unknown clustering method \"" + options.method + "\"",
+                         "llmap-cli cluster",
                          "use --method kmeans, ward, average, complete or dbscan");
     }
-    const uint64_t seed = seedOption(args, "cluster");
-    const int k = intOption(args, "k", 8, "cluster");
     AnalysisContext ctx = openAnalysis(args, "cluster", 3);
-    const Eigen::MatrixXd& q = ctx.geometry.centred;
-    nlohmann::json params = {
-        {"method", method}, {"clip_threshold", ctx.geometry.clipThreshold}, {"models", q.rows()}};
-    std::vector<int> labels;
-    if (method == "kmeans") {
-        const int nInit = intOption(args, "n-init", 10, "cluster");
-        KMeansResult r = kmeans(q, k, seed, nInit);
-        labels = r.labels;
-        params.update({{"k", k}, {"seed", seed}, {"n_init", nInit}, {"inertia", r.inertia}});
-    } else if (method == "dbscan") {
-        const double eps = numberOption(args, "eps", 0.05, "cluster");
-        const int minSamples = intOption(args, "min-samples", 5, "cluster");
-        labels = dbscanPrecomputed(klNatsPerText(q), eps, minSamples);
-        params.update({{"eps_kl_nats_per_text", eps}, {"min_samples", minSamples}});
-    } else {
-        const Eigen::MatrixXd z = linkage(q, method);
-        labels = cutTree(z, k);
-        params.update({{"k", k}, {"linkage", method}, {"metric", "euclidean"}});
+    ClusterResult result = clusterModels(ctx.geometry.centred, options);
+    nlohmann::json params = nlohmann::json::parse(result.paramsJson);
+    params["clip_threshold"] = ctx.geometry.clipThreshold;
+    const std::vector<int>& labels = result.labels;
+    const std::string name = args.value("name").value_or("clusters_" + options.method);
+    if (result.linkage.size() > 0) {
+        const Eigen::MatrixXd& z = result.linkage;
         if (auto path = args.value("dendrogram")) {
             std::ostringstream csv;
             writeCsvRow(csv, {"a", "b", "distance", "size"});
@@ -82,26 +76,18 @@ int runCluster(int argc, char** argv) {
             for (Eigen::Index i = 0; i < z.rows(); ++i) steps.push_back(std::to_string(i));
             nlohmann::json dp = params;
             dp["leaves"] = ctx.ids;
-            ctx.project.writeResult(
-                args.value("name").value_or("clusters_" + method) + "_dendrogram", z, steps,
-                dp.dump(), {"a", "b", "distance", "size"});
+            ctx.project.writeResult(name + "_dendrogram", z, steps, dp.dump(),
+                                    {"a", "b", "distance", "size"});
         }
     }
-    int clusters = 0;
-    for (int l : labels) clusters = std::max(clusters, l + 1);
-    params["clusters"] = clusters;
-    try {
-        const double s = silhouetteScore(euclideanDistances(q), labels);
-        params["silhouette"] = s;
-        std::cout << clusters << " clusters, silhouette " << s << "\n";
-    } catch (const InputError&) {
-        params["silhouette"] = nullptr;
-        std::cout << clusters << " clusters (no silhouette: it needs 2 to K-1 clusters)\n";
+    if (result.silhouette) {
+        std::cout << result.clusters << " clusters, silhouette " << *result.silhouette << "\n";
+    } else {
+        std::cout << result.clusters << " clusters (no silhouette: it needs 2 to K-1 clusters)\n";
     }
     Eigen::MatrixXd values(static_cast<Eigen::Index>(labels.size()), 1);
     for (size_t i = 0; i < labels.size(); ++i) values(static_cast<Eigen::Index>(i), 0) = labels[i];
-    writeResult(ctx, out, args.value("name").value_or("clusters_" + method), "model", ctx.ids,
-                {"cluster"}, values, params.dump());
+    writeResult(ctx, out, name, "model", ctx.ids, {"cluster"}, values, params.dump());
     return 0;
 }
 
