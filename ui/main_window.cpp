@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "analysis/kl.h"
+#include "clusters_panel.h"
 #include "colouring.h"
 #include "figure_size_dialog.h"
 #include "map_view.h"
@@ -50,6 +51,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     modelDock->setWidget(modelPanel_);
     addDockWidget(Qt::RightDockWidgetArea, modelDock);
     resizeDocks({modelDock}, {380}, Qt::Horizontal);
+
+    clustersPanel_ = new ClustersPanel(this);
+    auto* clustersDock = new QDockWidget(tr("Clusters"), this);
+    clustersDock->setObjectName(QStringLiteral("clustersDock"));
+    clustersDock->setWidget(clustersPanel_);
+    addDockWidget(Qt::RightDockWidgetArea, clustersDock);
+    tabifyDockWidget(modelDock, clustersDock);
+    modelDock->raise();
 
     textsPanel_ = new TextsPanel(this);
     auto* textsDock = new QDockWidget(tr("Texts"), this);
@@ -99,6 +108,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         textsPanel_->showSelection(models);
     });
     connect(modelPanel_, &ModelPanel::modelActivated, map_, &MapView::centreOn);
+    connect(clustersPanel_, &ClustersPanel::clustersReady, this, &MainWindow::showClusters);
+    connect(clustersPanel_, &ClustersPanel::clusterChosen, map_, &MapView::setSelection);
     connect(textsPanel_, &TextsPanel::textChosen, this, [this](int text) {
         chosenText_ = text;
         applyColouring();
@@ -237,6 +248,7 @@ void MainWindow::showProject(const ProjectData& data) {
         data_->method.toUpper() == QLatin1String("PCA") ? QStringLiteral("PC") : data_->method);
     modelPanel_->setData(data_.get());
     textsPanel_->setData(data_.get());
+    clustersPanel_->setData(data_.get());
 
     const QString previousColour = QSettings().value(QStringLiteral("map/colourBy")).toString();
     QSignalBlocker blockColour(colourBy_), blockSize(sizeBy_);
@@ -296,6 +308,30 @@ void MainWindow::changeLayout(const QString& method) {
             return Eigen::MatrixXd();
         }
     }));
+}
+
+void MainWindow::showClusters(const std::vector<int>& labels) {
+    if (!data_ || labels.size() != static_cast<size_t>(data_->ids.size())) return;
+    data_->clusters = labels;
+    const QString field = QString::fromLatin1(ProjectData::kCluster);
+    if (!data_->fields.contains(field)) {
+        data_->fields << field;
+        colourBy_->addItem(field);
+    }
+    if (colourBy_->currentText() == field) {
+        applyColouring();
+    } else {
+        colourBy_->setCurrentText(field);
+    }
+    // The panel lists clusters in label order with the colours the map gives them.
+    QVector<QColor> colours;
+    const Colouring& c = map_->colouring();
+    const int clusters = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
+    for (int l = 0; l < clusters; ++l) {
+        const int k = static_cast<int>(c.categories.indexOf(ProjectData::clusterName(l)));
+        colours << (k >= 0 ? c.categoryColours[k] : missingColour());
+    }
+    clustersPanel_->setClusterColours(colours);
 }
 
 void MainWindow::applyColouring() {

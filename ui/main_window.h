@@ -13,6 +13,7 @@ class QMenu;
 namespace llmap::ui {
 
 class MapView;
+class ClustersPanel;
 class ModelPanel;
 class TextsPanel;
 
@@ -30,6 +31,7 @@ public:
     MapView* mapView() const { return map_; }
     ModelPanel* modelPanel() const { return modelPanel_; }
     TextsPanel* textsPanel() const { return textsPanel_; }
+    ClustersPanel* clustersPanel() const { return clustersPanel_; }
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
     QComboBox* methodBox() const { return method_; }
@@ -55,6 +57,7 @@ private:
     void showProject(const ProjectData& data);
     void applyColouring();
     void applySizes();
+    void showClusters(const std::vector<int>& labels);
     void changeLayout(const QString& method);
     static QString axisName(const QString& method);
     void showError(const QString& title, const QString& message);
@@ -65,6 +68,7 @@ private:
     MapView* map_ = nullptr;
     ModelPanel* modelPanel_ = nullptr;
     TextsPanel* textsPanel_ = nullptr;
+    ClustersPanel* clustersPanel_ = nullptr;
     QComboBox* colourBy_ = nullptr;
     QComboBox* sizeBy_ = nullptr;
     QComboBox* method_ = nullptr;

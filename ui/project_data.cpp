@@ -59,7 +59,14 @@ Eigen::MatrixXd computeLayout(const ProjectData& data, const QString& method,
     return map.xy;
 }
 
+QString ProjectData::clusterName(int label) {
+    return label < 0 ? QStringLiteral("noise") : QStringLiteral("cluster %1").arg(label + 1);
+}
+
 QVariant ProjectData::value(int i, const QString& field) const {
+    if (field == QLatin1String(kCluster) && !clusters.empty()) {
+        return clusterName(clusters[static_cast<size_t>(i)]);
+    }
     if (field == QLatin1String(kMeanLogLikelihood)) return meanLogLikelihood(i);
     if (field == QLatin1String(kPrimarySource)) {
         return QString::fromStdString(sources.primary[static_cast<size_t>(i)]);

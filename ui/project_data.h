@@ -43,6 +43,11 @@ struct ProjectData {
 
     static constexpr const char* kMeanLogLikelihood = "mean log-likelihood";
     static constexpr const char* kPrimarySource = "primary text source";
+    static constexpr const char* kCluster = "cluster";
+
+    // The latest clustering, one label per model (-1: noise); empty until the user clusters.
+    std::vector<int> clusters;
+    static QString clusterName(int label);
 };
 
 // Reads and prepares a project. Throws llmap::Error (with the file and the fix) on failure.

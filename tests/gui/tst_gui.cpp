@@ -8,13 +8,17 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QSvgRenderer>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QtTest>
 
+#include "clusters_panel.h"
 #include "colouring.h"
+#include "dendrogram_view.h"
 #include "main_window.h"
 #include "map_view.h"
 #include "model_panel.h"
@@ -358,6 +362,55 @@ private Q_SLOTS:
             agree += (best % 8) == (i % 8);
         }
         QVERIFY(agree >= 390);
+    }
+
+    void clustersColourTheMapAndSelect() {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, kExample));
+        llmap::ui::ClustersPanel* panel = w.clustersPanel();
+        panel->methodBox()->setCurrentIndex(panel->methodBox()->findData(QStringLiteral("ward")));
+        panel->kBox()->setValue(5);
+        QSignalSpy ready(panel, &llmap::ui::ClustersPanel::clustersReady);
+        panel->compute();
+        QVERIFY(ready.wait(20000));
+        // Five clusters partition the 50 models; each is listed with its members, all of which
+        // carry the cluster's colour on the map; most models share a cluster with their family.
+        MapView* map = w.mapView();
+        QCOMPARE(w.colourByBox()->currentText(), QStringLiteral("cluster"));
+        QCOMPARE(map->colouring().categories.size(), 5);
+        QTreeWidget* tree = panel->tree();
+        QCOMPARE(tree->topLevelItemCount(), 5);
+        QSet<QString> listed;
+        int withFamilyMajority = 0;
+        for (int c = 0; c < 5; ++c) {
+            QTreeWidgetItem* cluster = tree->topLevelItem(c);
+            QHash<QString, int> families;
+            QColor colour;
+            for (int m = 0; m < cluster->childCount(); ++m) {
+                const int model = cluster->child(m)->data(0, Qt::UserRole).toInt();
+                QCOMPARE(cluster->child(m)->text(0), map->ids()[model]);
+                if (m == 0) colour = map->colourOf(model);
+                QCOMPARE(map->colourOf(model), colour);
+                QCOMPARE(w.projectData()->value(model, QStringLiteral("cluster")).toString(),
+                         cluster->text(0));
+                listed.insert(map->ids()[model]);
+                ++families[map->ids()[model].section(QLatin1Char('-'), 0, 0)];
+            }
+            int majority = 0;
+            for (int n : families) majority = std::max(majority, n);
+            withFamilyMajority += majority;
+        }
+        QCOMPARE(listed.size(), 50);
+        QVERIFY(withFamilyMajority >= 45);
+        // The dendrogram shows all 50 leaves.
+        QVERIFY(panel->dendrogram()->isVisibleTo(panel));
+        QCOMPARE(panel->dendrogram()->leafOrder().size(), 50);
+        // Choosing a cluster selects its members on the map.
+        QTreeWidgetItem* first = tree->topLevelItem(0);
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::NoModifier,
+                          tree->visualItemRect(first).center());
+        QCOMPARE(map->selection().size(), first->childCount());
     }
 
     void badFileChangesNothing() {
