@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tokenize/normalizers.h"
 #include "tokenize/unicode_text.h"
 
 namespace llmap {
@@ -24,12 +25,12 @@ void AddedVocabulary::add(const AddedToken& token) {
     auto it = byContent_.find(token.content);
     if (it != byContent_.end()) {
         tokens_[it->second] = token;
+        matchText_[it->second] = token.content;
     } else {
         byContent_.emplace(token.content, tokens_.size());
         tokens_.push_back(token);
+        matchText_.push_back(token.content);
     }
-    rebuild(raw_, false);
-    rebuild(norm_, true);
 }
 
 std::optional<int32_t> AddedVocabulary::find(std::string_view content) const {
@@ -38,17 +39,27 @@ std::optional<int32_t> AddedVocabulary::find(std::string_view content) const {
     return tokens_[it->second].id;
 }
 
+void AddedVocabulary::normalizeContents(const Normalizer* normalizer) {
+    for (size_t i = 0; i < tokens_.size(); ++i) {
+        matchText_[i] = tokens_[i].content;
+        if (normalizer && tokens_[i].normalized) normalizer->apply(matchText_[i]);
+        if (matchText_[i].empty()) matchText_[i] = tokens_[i].content;
+    }
+    rebuild(raw_, false);
+    rebuild(norm_, true);
+}
+
 void AddedVocabulary::rebuild(Matcher& m, bool normalized) const {
     for (auto& v : m.byFirstByte) v.clear();
     m.any = false;
     for (size_t i = 0; i < tokens_.size(); ++i) {
         if (tokens_[i].normalized != normalized) continue;
-        m.byFirstByte[static_cast<unsigned char>(tokens_[i].content[0])].push_back(i);
+        m.byFirstByte[static_cast<unsigned char>(matchText_[i][0])].push_back(i);
         m.any = true;
     }
     for (auto& v : m.byFirstByte) {
         std::stable_sort(v.begin(), v.end(), [&](size_t a, size_t b) {
-            return tokens_[a].content.size() > tokens_[b].content.size();
+            return matchText_[a].size() > matchText_[b].size();
         });
     }
 }
@@ -74,10 +85,11 @@ void AddedVocabulary::splitOne(const Segment& seg, const Matcher& m,
     while (pos < s.size()) {
         const auto& cands = m.byFirstByte[static_cast<unsigned char>(s[pos])];
         const AddedToken* hit = nullptr;
+        size_t hitLen = 0;
         for (size_t idx : cands) {
-            const auto& t = tokens_[idx];
-            if (s.compare(pos, t.content.size(), t.content) == 0) {
-                hit = &t;
+            if (s.compare(pos, matchText_[idx].size(), matchText_[idx]) == 0) {
+                hit = &tokens_[idx];
+                hitLen = matchText_[idx].size();
                 break;
             }
         }
@@ -85,7 +97,7 @@ void AddedVocabulary::splitOne(const Segment& seg, const Matcher& m,
             ++pos;
             continue;
         }
-        size_t start = pos, stop = pos + hit->content.size();
+        size_t start = pos, stop = pos + hitLen;
         pos = stop;
         if (hit->singleWord) {
             const bool startSpace =

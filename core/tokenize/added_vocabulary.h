@@ -32,6 +32,9 @@ public:
     bool empty() const { return tokens_.empty(); }
     const std::vector<AddedToken>& tokens() const { return tokens_; }
     std::optional<int32_t> find(std::string_view content) const;
+    // Prepares matching; normalized tokens are matched in their normalised form (as Hugging Face
+    // does). Call after the last add() and before split().
+    void normalizeContents(const class Normalizer* normalizer);
 
     // Cuts the tokens whose `normalized` flag equals `normalized` out of `segments`' text parts.
     void split(std::vector<Segment>& segments, bool normalized) const;
@@ -45,6 +48,7 @@ private:
     void splitOne(const Segment& seg, const Matcher& m, std::vector<Segment>& out) const;
 
     std::vector<AddedToken> tokens_;
+    std::vector<std::string> matchText_;  // what is searched for each token
     std::unordered_map<std::string, size_t> byContent_;
     Matcher raw_, norm_;
 };

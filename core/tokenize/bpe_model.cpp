@@ -51,6 +51,24 @@ BpeModel::BpeModel(std::vector<std::string> idToToken,
     }
 }
 
+void BpeModel::useLlamaClassOptions() {
+    options_.fuseUnk = true;
+    options_.unkToken.reset();
+    unkId_.reset();
+    if (!options_.byteFallback) {
+        options_.byteFallback = true;
+        byteIds_.assign(256, -1);
+        char name[8];
+        for (int b = 0; b < 256; ++b) {
+            std::snprintf(name, sizeof name, "<0x%02X>", b);
+            auto it = vocab_.find(name);
+            if (it != vocab_.end()) byteIds_[b] = it->second;
+        }
+    }
+    std::lock_guard<std::mutex> lock(cacheMutex_);
+    cache_.clear();
+}
+
 std::optional<int32_t> BpeModel::tokenToId(std::string_view token) const {
     auto it = vocab_.find(std::string(token));
     if (it == vocab_.end()) return std::nullopt;

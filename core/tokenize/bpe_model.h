@@ -33,6 +33,8 @@ public:
     std::string idToToken(int32_t id) const override;
     size_t vocabSize() const override { return vocab_.size(); }
     std::string name() const override { return "BPE"; }
+    // transformers' LlamaTokenizer: BPE(fuse_unk=True, byte_fallback=True) without an unk token.
+    void useLlamaClassOptions();
 
 private:
     void mergeWord(std::string_view piece, std::vector<int32_t>& out) const;

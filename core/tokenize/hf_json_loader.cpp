@@ -37,7 +37,7 @@ std::optional<int32_t> idOf(const PipelineParts& p, const std::optional<std::str
 
 // Applies tokenizer_config.json / special_tokens_map.json the way transformers does.
 void applySpecialTokensConfig(PipelineParts& parts, const SpecialTokensConfig& cfg,
-                              bool postProcessorNull) {
+                              bool honourAddFlags) {
     for (const auto& a : cfg.addedTokens) {
         if (!parts.added.find(a.content)) parts.added.add(a);
     }
@@ -53,7 +53,7 @@ void applySpecialTokensConfig(PipelineParts& parts, const SpecialTokensConfig& c
     }
     if (cfg.bos) parts.bos = idOf(parts, cfg.bos);
     if (cfg.eos) parts.eos = idOf(parts, cfg.eos);
-    if (cfg.addBos || cfg.addEos || postProcessorNull) {
+    if (honourAddFlags) {
         parts.postProcessor = PostProcessor{};
         if (cfg.addBos.value_or(false) && parts.bos)
             parts.postProcessor.prefix.push_back(*parts.bos);
@@ -93,10 +93,33 @@ std::unique_ptr<Tokenizer> loadHfTokenizerJson(const std::string& path) {
         throw InputError(std::string("unexpected tokenizer.json structure: ") + e.what(), path,
                          "use a tokenizer.json written by Hugging Face tokenizers");
     }
-    const bool postNull = !j.contains("post_processor") || j.at("post_processor").is_null();
     const auto folder = std::filesystem::path(path).parent_path().string();
-    applySpecialTokensConfig(parts, readSpecialTokensConfig(folder.empty() ? "." : folder),
-                             postNull);
+    const SpecialTokensConfig cfg = readSpecialTokensConfig(folder.empty() ? "." : folder);
+    if (cfg.tokenizerClass == "LlamaTokenizer" || cfg.tokenizerClass == "LlamaTokenizerFast") {
+        // transformers' LlamaTokenizer rebuilds the pipeline around the file's vocabulary and
+        // merges: no normalizer, Metaspace without splitting, prepended "always" when legacy, else
+        // "first".
+        if (parts.model->name() != "BPE") {
+            throw InputError("tokenizer_class LlamaTokenizer needs a BPE model", path,
+                             "fix tokenizer_config.json");
+        }
+        static_cast<BpeModel&>(*parts.model).useLlamaClassOptions();
+        const bool addPrefix = cfg.addPrefixSpace.value_or(true);
+        const std::string scheme = !addPrefix                   ? "never"
+                                   : cfg.legacy.value_or(false) ? "always"
+                                                                : "first";
+        parts.normalizer = nullptr;
+        parts.preTokenizer = makePreTokenizer({{"type", "Metaspace"},
+                                               {"replacement", "\xE2\x96\x81"},
+                                               {"prepend_scheme", scheme},
+                                               {"split", false}},
+                                              path);
+        parts.decoder = makeSentencePieceDecoder();
+        parts.kind = "tokenizer.json/BPE (LlamaTokenizer)";
+    }
+    // transformers 5 ignores add_bos_token / add_eos_token when a tokenizer.json exists: the file's
+    // post-processor decides (none when it is null).
+    applySpecialTokensConfig(parts, cfg, false);
     return std::make_unique<PipelineTokenizer>(std::move(parts));
 }
 

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenize/bpe_model.h"
+#include "tokenize/unigram_model.h"
+#include "tokenize/word_models.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -66,12 +68,56 @@ std::unique_ptr<TokenModel> makeBpe(const nlohmann::json& spec, const std::strin
                                       o, where);
 }
 
+std::unique_ptr<TokenModel> makeUnigram(const nlohmann::json& spec, const std::string& where) {
+    std::vector<std::pair<std::string, double>> pieces;
+    const auto& vocab = spec.at("vocab");
+    if (!vocab.is_array())
+        throw InputError("Unigram vocab must be a list of [piece, score]", where,
+                         "fix the tokenizer file");
+    pieces.reserve(vocab.size());
+    for (const auto& item : vocab) {
+        if (!item.is_array() || item.size() != 2 || !item.at(0).is_string() ||
+            !item.at(1).is_number()) {
+            throw InputError("Unigram vocab entry is not [piece, score]", where,
+                             "fix the tokenizer file");
+        }
+        pieces.emplace_back(item.at(0).get<std::string>(), item.at(1).get<double>());
+    }
+    std::optional<int32_t> unk;
+    if (spec.contains("unk_id") && spec.at("unk_id").is_number_integer()) {
+        const auto id = spec.at("unk_id").get<int64_t>();
+        if (id < 0 || static_cast<size_t>(id) >= pieces.size()) {
+            throw InputError("Unigram unk_id " + std::to_string(id) + " is outside the vocabulary",
+                             where, "fix the tokenizer file");
+        }
+        unk = static_cast<int32_t>(id);
+    }
+    return std::make_unique<UnigramModel>(std::move(pieces), unk,
+                                          spec.value("byte_fallback", false));
+}
+
+std::optional<std::string> optString(const nlohmann::json& spec, const char* key) {
+    if (spec.contains(key) && spec.at(key).is_string()) return spec.at(key).get<std::string>();
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::unique_ptr<TokenModel> makeModel(const nlohmann::json& spec, const std::string& where) {
     std::string type = spec.value("type", "");
     if (type.empty() && spec.contains("merges")) type = "BPE";
     if (type == "BPE") return makeBpe(spec, where);
+    if (type == "Unigram") return makeUnigram(spec, where);
+    if (type == "WordLevel") {
+        return std::make_unique<WordLevelModel>(vocabFromObject(spec.at("vocab"), where),
+                                                optString(spec, "unk_token"), where);
+    }
+    if (type == "WordPiece") {
+        return std::make_unique<WordPieceModel>(
+            vocabFromObject(spec.at("vocab"), where), optString(spec, "unk_token"),
+            optString(spec, "continuing_subword_prefix").value_or("##"),
+            spec.value("max_input_chars_per_word", size_t{100}), where);
+    }
     throw InputError("unknown model type \"" + type + "\"", where,
                      "supported: BPE, Unigram, WordLevel, WordPiece");
 }

@@ -58,7 +58,7 @@ public:
         out.reserve(text.size());
         for (size_t pos = 0; pos < text.size();) {
             const char32_t c = unicode::decodeAt(text, pos);
-            if (!unicode::isMark(c)) unicode::appendUtf8(out, c);
+            if (!unicode::isCombiningMark(c)) unicode::appendUtf8(out, c);
         }
         text = std::move(out);
     }
@@ -127,8 +127,12 @@ public:
             unicode::appendUtf8(out, c);
         }
         if (stripAccents_) {
-            out = unicode::normalize(out, NormalForm::NFD);
-            StripAccents().apply(out);
+            const std::string nfd = unicode::normalize(out, NormalForm::NFD);
+            out.clear();
+            for (size_t pos = 0; pos < nfd.size();) {
+                const char32_t c = unicode::decodeAt(nfd, pos);
+                if (!unicode::isMark(c)) unicode::appendUtf8(out, c);
+            }
         }
         if (lowercase_) out = unicode::lowercase(out);
         text = std::move(out);

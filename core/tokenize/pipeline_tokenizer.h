@@ -30,7 +30,9 @@ struct PipelineParts {
 
 class PipelineTokenizer : public Tokenizer {
 public:
-    explicit PipelineTokenizer(PipelineParts parts) : p_(std::move(parts)) {}
+    explicit PipelineTokenizer(PipelineParts parts) : p_(std::move(parts)) {
+        p_.added.normalizeContents(p_.normalizer.get());
+    }
 
     std::vector<int32_t> encode(std::string_view text, bool addSpecialTokens) const override;
     std::string decode(const std::vector<int32_t>& ids) const override;

@@ -297,7 +297,10 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& spec,
         return std::make_unique<Metaspace>(replacement, prepend, spec.value("split", true));
     }
     if (type == "Whitespace") {
-        return std::make_unique<RegexSplit>(R"(\w+|[^\w\s]+)", SplitBehavior::Removed, true, where);
+        // \w and \s as Rust's regex crate defines them (Hugging Face compiles this one with it).
+        return std::make_unique<RegexSplit>(
+            R"([\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]+|[^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}\p{White_Space}]+)",
+            SplitBehavior::Removed, true, where);
     }
     if (type == "WhitespaceSplit") {
         return std::make_unique<CharSplit>(unicode::isWhitespace, SplitBehavior::Removed);

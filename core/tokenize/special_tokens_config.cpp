@@ -68,6 +68,12 @@ SpecialTokensConfig readSpecialTokensConfig(const std::string& folder) {
         }
         if (cfg->contains("legacy") && cfg->at("legacy").is_boolean())
             c.legacy = cfg->at("legacy").get<bool>();
+        if (cfg->contains("add_prefix_space") && cfg->at("add_prefix_space").is_boolean()) {
+            c.addPrefixSpace = cfg->at("add_prefix_space").get<bool>();
+        }
+        if (cfg->contains("tokenizer_class") && cfg->at("tokenizer_class").is_string()) {
+            c.tokenizerClass = cfg->at("tokenizer_class").get<std::string>();
+        }
         if (cfg->contains("added_tokens_decoder") && cfg->at("added_tokens_decoder").is_object()) {
             for (const auto& [id, t] : cfg->at("added_tokens_decoder").items()) {
                 AddedToken a;

@@ -13,6 +13,8 @@ struct SpecialTokensConfig {
     std::optional<std::string> bos, eos, unk, pad;
     std::optional<bool> addBos, addEos;
     std::optional<bool> legacy;
+    std::optional<bool> addPrefixSpace;
+    std::string tokenizerClass;
     std::vector<AddedToken> addedTokens;  // added_tokens_decoder
     bool found = false;                   // any of the two files exists
 };

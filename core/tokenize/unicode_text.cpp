@@ -158,6 +158,11 @@ bool isNumeric(char32_t c) {
 bool isMark(char32_t c) {
     return category(c) == UTF8PROC_CATEGORY_MN;
 }
+bool isCombiningMark(char32_t c) {
+    const auto k = category(c);
+    return k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME;
+}
+
 bool isControl(char32_t c) {
     return category(c) == UTF8PROC_CATEGORY_CC;
 }

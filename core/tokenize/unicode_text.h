@@ -29,13 +29,14 @@ bool isValidUtf8(std::string_view text);
 std::string sanitizeUtf8(std::string_view text);
 
 // Rust char predicates, as Hugging Face's tokenizers use them.
-bool isWhitespace(char32_t cp);    // Unicode White_Space
-bool isAlphanumeric(char32_t cp);  // categories L*, N*
-bool isPunctuation(char32_t cp);   // categories P*
-bool isNumeric(char32_t cp);       // categories Nd, Nl, No
-bool isMark(char32_t cp);          // Mn (as StripAccents removes)
-bool isControl(char32_t cp);       // Cc
-bool isChineseChar(char32_t cp);   // CJK ideograph blocks as in BERT
+bool isWhitespace(char32_t cp);     // Unicode White_Space
+bool isAlphanumeric(char32_t cp);   // categories L*, N*
+bool isPunctuation(char32_t cp);    // categories P*
+bool isNumeric(char32_t cp);        // categories Nd, Nl, No
+bool isMark(char32_t cp);           // Mn (as BertNormalizer's accent stripping removes)
+bool isCombiningMark(char32_t cp);  // Mn, Mc, Me (as the StripAccents normalizer removes)
+bool isControl(char32_t cp);        // Cc
+bool isChineseChar(char32_t cp);    // CJK ideograph blocks as in BERT
 
 enum class NormalForm { NFC, NFD, NFKC, NFKD };
 std::string normalize(std::string_view text, NormalForm form);

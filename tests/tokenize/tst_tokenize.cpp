@@ -6,6 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "tokenize/file_bytes.h"
 #include "tokenize/tokenizer.h"
 #include "util/error.h"
 
@@ -68,6 +71,38 @@ void checkVectors(const llmap::Tokenizer& tok, const std::string& stem) {
     QCOMPARE(failures, 0);
 }
 
+std::vector<int32_t> parseIds(const std::string& line) {
+    std::istringstream ls(line);
+    std::vector<int32_t> ids;
+    int32_t id;
+    while (ls >> id) ids.push_back(id);
+    return ids;
+}
+
+struct Battery {
+    std::vector<std::string> categories, texts;
+};
+
+const Battery& battery() {
+    static const Battery b = [] {
+        Battery r;
+        std::istringstream in(llmap::readFileBytes(kData + "/oracle/battery.jsonl.gz"));
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto j = nlohmann::json::parse(line);
+            r.categories.push_back(j.at("category").get<std::string>());
+            r.texts.push_back(j.at("text").get<std::string>());
+        }
+        return r;
+    }();
+    return b;
+}
+
+const char* kOracleTokenizers[] = {
+    "bpe-bytelevel",    "bpe-split-bytelevel",  "bpe-metaspace-fallback", "bpe-prepend-legacy",
+    "bpe-suffix-punct", "bpe-split-behaviours", "unigram-metaspace",      "unigram-fallback",
+    "wordlevel",        "wordpiece-bert",       "phi3-gguf-converted",    "phi3-llama-class"};
+
 }  // namespace
 
 class TokenizeTest : public QObject {
@@ -101,6 +136,58 @@ private Q_SLOTS:
         auto tok = llmap::loadTokenizer(kData + "/qwen3");
         QCOMPARE(QString::fromStdString(tok->kind()), QStringLiteral("tokenizer.json/BPE"));
         checkVectors(*tok, "ggml-vocab-qwen2");
+    }
+
+    // Tokenizers trained with Hugging Face tokenizers (tests/oracle/tokenize/generate.py), each
+    // against AutoTokenizer's ids of every battery string, with and without special tokens.
+    void oracle_data() {
+        QTest::addColumn<QString>("name");
+        for (const char* name : kOracleTokenizers) QTest::newRow(name) << QString(name);
+    }
+    void oracle() {
+        QFETCH(QString, name);
+        const std::string folder = kData + "/oracle/" + name.toStdString();
+        const Battery& b = battery();
+        QVERIFY(b.texts.size() >= 2000);
+        auto tok = llmap::loadTokenizer(folder);
+        std::istringstream in(llmap::readFileBytes(folder + "/expected.txt.gz"));
+        std::string header, line;
+        std::getline(in, header);
+        const bool full = header == "full";
+        std::vector<int32_t> prefix, suffix;
+        if (!full) {
+            const size_t bar = header.find('|');
+            QVERIFY(bar != std::string::npos);
+            prefix = parseIds(header.substr(0, bar));
+            suffix = parseIds(header.substr(bar + 1));
+        }
+        int failures = 0;
+        for (size_t i = 0; i < b.texts.size(); ++i) {
+            QVERIFY(std::getline(in, line));
+            const std::vector<int32_t> plain = parseIds(line);
+            std::vector<int32_t> special;
+            if (full) {
+                QVERIFY(std::getline(in, line));
+                special = parseIds(line);
+            } else {
+                special = prefix;
+                special.insert(special.end(), plain.begin(), plain.end());
+                special.insert(special.end(), suffix.begin(), suffix.end());
+            }
+            const auto gotPlain = tok->encode(b.texts[i], false);
+            const auto gotSpecial = tok->encode(b.texts[i], true);
+            if (gotPlain != plain || gotSpecial != special) {
+                if (++failures <= 8) {
+                    const bool p = gotPlain != plain;
+                    qWarning("%s #%zu [%s] %s \"%s\":\n got  [%s]\n want [%s]", qPrintable(name), i,
+                             b.categories[i].c_str(), p ? "plain" : "special",
+                             b.texts[i].substr(0, 120).c_str(),
+                             qPrintable(show(p ? gotPlain : gotSpecial)),
+                             qPrintable(show(p ? plain : special)));
+                }
+            }
+        }
+        QCOMPARE(failures, 0);
     }
 };
 
