@@ -56,7 +56,8 @@ std::string exportKl(const Project& project, const std::string& unit) {
     for (size_t i = 0; i < g.rows.size(); ++i) {
         std::vector<std::string> row{project.models()[g.rows[i]].id};
         for (size_t j = 0; j < g.rows.size(); ++j) {
-            row.push_back(formatDouble(kl(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))));
+            row.push_back(
+                formatDouble(kl(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))));
         }
         writeCsvRow(csv, row);
     }

@@ -6,5 +6,6 @@ int runImport(int argc, char** argv);
 int runInfo(int argc, char** argv);
 int runMap(int argc, char** argv);
 int runExport(int argc, char** argv);
+int runTokenize(int argc, char** argv);
 
 }  // namespace llmap::cli

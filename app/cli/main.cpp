@@ -1,4 +1,5 @@
-// llmap-cli: the headless side of LLMap. Links llmap_core only (no Qt), so it runs on cluster nodes.
+// llmap-cli: the headless side of LLMap. Links llmap_core only (no Qt), so it runs on cluster
+// nodes.
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -22,6 +23,9 @@ Commands:
            2-D coordinates of the scored models
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
            the raw matrix, the map coordinates with metadata, or the KL matrix
+  tokenize --tokenizer PATH (--text S | --file F) [--no-special] [--format ids|json]
+           token ids as the model's Hugging Face tokenizer gives them (folder, tokenizer.json,
+           tokenizer.model or .gguf)
 
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
         if (command == "info") return llmap::cli::runInfo(argc, argv);
         if (command == "map") return llmap::cli::runMap(argc, argv);
         if (command == "export") return llmap::cli::runExport(argc, argv);
+        if (command == "tokenize") return llmap::cli::runTokenize(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

@@ -14,7 +14,10 @@ nlohmann::json provenanceRecord(const std::string& action) {
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
-    return {{"action", action}, {"time", when}, {"llmap_version", LLMAP_VERSION}, {"host", host},
+    return {{"action", action},
+            {"time", when},
+            {"llmap_version", LLMAP_VERSION},
+            {"host", host},
             {"tool", "llmap-cli"}};
 }
 

@@ -1,6 +1,8 @@
 // Tokenizers against Hugging Face: llama.cpp's vocabulary vectors (made with
 // AutoTokenizer.encode(text, add_special_tokens=False)) through GGUF, vocab.json + merges.txt and
 // tokenizer.json.
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <fstream>
@@ -136,6 +138,50 @@ private Q_SLOTS:
         auto tok = llmap::loadTokenizer(kData + "/qwen3");
         QCOMPARE(QString::fromStdString(tok->kind()), QStringLiteral("tokenizer.json/BPE"));
         checkVectors(*tok, "ggml-vocab-qwen2");
+    }
+
+    // llmap-cli tokenize: --file bytes as they are (trailing newlines included), both formats,
+    // special tokens, exit code 2 on bad input.
+    void cliTokenize() {
+        const Vectors v = readVectors("ggml-vocab-llama-spm");
+        QTemporaryDir dir;
+        const std::string gguf = kData + "/gguf/ggml-vocab-llama-spm.gguf.gz";
+        auto run = [](const QStringList& args, QString* out) {
+            QProcess p;
+            p.start(QStringLiteral(LLMAP_CLI_PATH), args);
+            p.waitForFinished(60000);
+            *out = QString::fromUtf8(p.readAllStandardOutput());
+            return p.exitCode();
+        };
+        for (size_t i = 0; i < 14; ++i) {
+            const QString file = dir.filePath(QString("t%1.txt").arg(i));
+            std::ofstream(file.toStdString(), std::ios::binary) << v.texts[i];
+            QString out;
+            QCOMPARE(run({"tokenize", "--tokenizer", QString::fromStdString(gguf), "--file", file,
+                          "--no-special"},
+                         &out),
+                     0);
+            QCOMPARE(out, show(v.ids[i]) + "\n");
+            QCOMPARE(run({"tokenize", "--tokenizer", QString::fromStdString(gguf), "--file", file},
+                         &out),
+                     0);
+            QCOMPARE(out.trimmed(), ("1 " + show(v.ids[i])).trimmed());
+        }
+        QString out;
+        QCOMPARE(run({"tokenize", "--tokenizer", QString::fromStdString(gguf), "--text",
+                      "Hello world", "--format", "json"},
+                     &out),
+                 0);
+        const auto j = nlohmann::json::parse(out.toStdString());
+        QCOMPARE(j.at("ids"), nlohmann::json({1, 15043, 3186}));
+        QCOMPARE(j.at("tokenizer").get<std::string>(), std::string("gguf/llama"));
+        QCOMPARE(
+            run({"tokenize", "--tokenizer", dir.filePath("missing.json"), "--text", "x"}, &out), 2);
+        QCOMPARE(run({"tokenize", "--tokenizer", QString::fromStdString(gguf)}, &out), 2);
+        QCOMPARE(run({"tokenize", "--tokenizer", QString::fromStdString(gguf), "--text", "x",
+                      "--format", "xml"},
+                     &out),
+                 2);
     }
 
     // Tokenizers trained with Hugging Face tokenizers (tests/oracle/tokenize/generate.py), each
