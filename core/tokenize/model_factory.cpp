@@ -2,6 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <string_view>
+
 #include "tokenize/bpe_model.h"
 #include "tokenize/unigram_model.h"
 #include "tokenize/word_models.h"
@@ -68,6 +73,60 @@ std::unique_ptr<TokenModel> makeBpe(const nlohmann::json& spec, const std::strin
                                       o, where);
 }
 
+// The double Hugging Face's Rust side reads for the number that was written for `d`. Files are
+// written with the shortest round-trip decimal; serde_json (without float_roundtrip) reads it back
+// as (decimal digits as f64) * or / 10^k, which can differ from `d` by one ulp, and Unigram's
+// Viterbi ties then break differently. Reproduce that reading.
+double serdeJsonReading(double d) {
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, d);
+    if (res.ec != std::errc()) return d;
+    const std::string_view s(buf, static_cast<size_t>(res.ptr - buf));
+    bool negative = false;
+    uint64_t significand = 0;
+    int exponent = 0;
+    bool overflowed = false, afterPoint = false;
+    size_t i = 0;
+    if (i < s.size() && s[i] == '-') {
+        negative = true;
+        ++i;
+    }
+    for (; i < s.size() && s[i] != 'e'; ++i) {
+        if (s[i] == '.') {
+            afterPoint = true;
+            continue;
+        }
+        const auto digit = static_cast<uint64_t>(s[i] - '0');
+        if (overflowed || significand > (UINT64_MAX - digit) / 10) {
+            overflowed = true;  // serde ignores the digits that no longer fit
+            if (!afterPoint) ++exponent;
+            continue;
+        }
+        significand = significand * 10 + digit;
+        if (afterPoint) --exponent;
+    }
+    if (i < s.size() && s[i] == 'e') exponent += std::atoi(std::string(s.substr(i + 1)).c_str());
+    double f = static_cast<double>(significand);
+    static const auto pow10 = [] {
+        std::array<double, 309> p{};
+        for (int k = 0; k < 309; ++k)
+            p[static_cast<size_t>(k)] = std::stod("1e" + std::to_string(k));
+        return p;
+    }();
+    for (;;) {
+        const int a = exponent < 0 ? -exponent : exponent;
+        if (a < 309) {
+            f = exponent >= 0 ? f * pow10[static_cast<size_t>(a)]
+                              : f / pow10[static_cast<size_t>(a)];
+            break;
+        }
+        if (f == 0.0 || exponent >= 0) return d;
+        f /= 1e308;
+        exponent += 308;
+    }
+    return negative ? -f : f;
+}
+
 std::unique_ptr<TokenModel> makeUnigram(const nlohmann::json& spec, const std::string& where) {
     std::vector<std::pair<std::string, double>> pieces;
     const auto& vocab = spec.at("vocab");
@@ -81,7 +140,8 @@ std::unique_ptr<TokenModel> makeUnigram(const nlohmann::json& spec, const std::s
             throw InputError("Unigram vocab entry is not [piece, score]", where,
                              "fix the tokenizer file");
         }
-        pieces.emplace_back(item.at(0).get<std::string>(), item.at(1).get<double>());
+        pieces.emplace_back(item.at(0).get<std::string>(),
+                            serdeJsonReading(item.at(1).get<double>()));
     }
     std::optional<int32_t> unk;
     if (spec.contains("unk_id") && spec.at("unk_id").is_number_integer()) {

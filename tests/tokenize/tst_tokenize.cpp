@@ -103,7 +103,8 @@ const Battery& battery() {
 const char* kOracleTokenizers[] = {
     "bpe-bytelevel",    "bpe-split-bytelevel",  "bpe-metaspace-fallback", "bpe-prepend-legacy",
     "bpe-suffix-punct", "bpe-split-behaviours", "unigram-metaspace",      "unigram-fallback",
-    "wordlevel",        "wordpiece-bert",       "phi3-gguf-converted",    "phi3-llama-class"};
+    "wordlevel",        "wordpiece-bert",       "phi3-gguf-converted",    "phi3-llama-class",
+    "spm-bpe"};
 
 }  // namespace
 

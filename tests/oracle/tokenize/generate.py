@@ -47,6 +47,13 @@ UDHR_LANGS = ['en', 'fr', 'de', 'es', 'it', 'pt', 'nl', 'sv', 'pl', 'cs', 'ru', 
               'sm', 'to']
 
 
+def gzip_text(path):
+    """A text file written gzip-compressed, byte-identical from run to run (no timestamp)."""
+    import io
+    return io.TextIOWrapper(gzip.GzipFile(fileobj=open(path, "wb"), mode="wb", compresslevel=9, mtime=0),
+                            encoding="utf-8", newline="\n")
+
+
 def udhr_paragraphs(path):
     text = open(path, encoding="utf-8").read()
     paras = [html.unescape(re.sub(r"<[^>]+>", "", p)).strip()
@@ -366,6 +373,48 @@ def convert_phi3(shared):
     return out
 
 
+def make_sentencepiece(items):
+    """A SentencePiece BPE tokenizer.model (byte fallback) trained with the sentencepiece library;
+    expectations from its Python binding: encode(text) without and with BOS (SentencePiece does not
+    split on special-token strings, and neither does LLMap for a tokenizer.model)."""
+    import io
+    import sentencepiece as spm
+    folder = os.path.join(ORACLE, "spm-bpe")
+    os.makedirs(folder, exist_ok=True)
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(training_text()[:40]), model_writer=model,
+                                   vocab_size=800, model_type="bpe", byte_fallback=True,
+                                   character_coverage=0.9995, max_sentence_length=100000,
+                                   normalization_rule_name="identity",
+                                   minloglevel=2)
+    with open(os.path.join(folder, "tokenizer.model"), "wb") as f:
+        f.write(model.getvalue())
+    sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    with gzip_text(os.path.join(folder, "expected.txt.gz")) as f:
+        f.write(f"{sp.bos_id()} | \n")
+        for _, text in items:
+            f.write(" ".join(map(str, sp.encode(text))) + "\n")
+
+
+def make_tiny_gguf():
+    """A small GGUF vocabulary (gpt2 type) from the trained byte-level BPE, for the loader fuzz test."""
+    import gguf
+    spec = json.loads(gzip.open(os.path.join(ORACLE, "bpe-bytelevel", "tokenizer.json.gz")).read())
+    vocab = sorted(spec["model"]["vocab"].items(), key=lambda kv: kv[1])
+    os.makedirs(os.path.join(DATA, "fuzz"), exist_ok=True)
+    w = gguf.GGUFWriter(os.path.join(DATA, "fuzz", "tiny-gpt2.gguf"), "gpt2")
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("gpt-2")
+    w.add_token_list([t for t, _ in vocab])
+    w.add_token_types([3 if t in ("<|endoftext|>", "<s>", "</s>") else 1 for t, _ in vocab])
+    w.add_token_merges([" ".join(m) if isinstance(m, list) else m for m in spec["model"]["merges"]])
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
@@ -373,7 +422,7 @@ def main():
     copy_corpora(args.shared)
     items = battery(args.shared)
     os.makedirs(ORACLE, exist_ok=True)
-    with gzip.open(os.path.join(ORACLE, "battery.jsonl.gz"), "wt", encoding="utf-8", compresslevel=9) as f:
+    with gzip_text(os.path.join(ORACLE, "battery.jsonl.gz")) as f:
         for cat, text in items:
             f.write(json.dumps({"category": cat, "text": text}, ensure_ascii=False) + "\n")
     folders = train_all()
@@ -392,7 +441,7 @@ def main():
             if all(b == pre + a + suf for a, b in zip(plain, special)):
                 uniform = True
                 break
-        with gzip.open(os.path.join(folder, "expected.txt.gz"), "wt", encoding="utf-8", compresslevel=9) as f:
+        with gzip_text(os.path.join(folder, "expected.txt.gz")) as f:
             if uniform:
                 f.write(" ".join(map(str, pre)) + " | " + " ".join(map(str, suf)) + "\n")
                 for a in plain:
@@ -403,11 +452,14 @@ def main():
                     f.write(" ".join(map(str, a)) + "\n")
                     f.write(" ".join(map(str, b)) + "\n")
         path = os.path.join(folder, "tokenizer.json")
-        with open(path, "rb") as src, gzip.open(path + ".gz", "wb", compresslevel=9) as dst:
+        with open(path, "rb") as src, open(path + ".gz", "wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as dst:
             shutil.copyfileobj(src, dst)
         os.remove(path)
         print(f"{name}: {type(tok).__name__}, {len(items)} strings, uniform special tokens {uniform}, "
               f"{sum(map(len, plain))} ids", file=sys.stderr)
+    make_sentencepiece(items)
+    make_tiny_gguf()
     print(f"battery: {len(items)} strings", file=sys.stderr)
 
 
