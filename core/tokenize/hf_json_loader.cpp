@@ -11,6 +11,7 @@
 #include "tokenize/model_factory.h"
 #include "tokenize/pipeline_tokenizer.h"
 #include "tokenize/special_tokens_config.h"
+#include "tokenize/tokenizer_json_reader.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -63,14 +64,15 @@ void applySpecialTokensConfig(PipelineParts& parts, const SpecialTokensConfig& c
 }
 
 std::unique_ptr<Tokenizer> loadHfTokenizerJson(const std::string& path) {
-    const nlohmann::json j = parseJsonFile(path);
+    TokenizerJson file = readTokenizerJson(readFileBytes(path), path);
+    const nlohmann::json& j = file.document;
     if (!j.is_object() || !j.contains("model") || !j.at("model").is_object()) {
         throw InputError("not a tokenizer.json: no \"model\" object", path,
                          "point to a Hugging Face tokenizer.json file");
     }
     PipelineParts parts;
     try {
-        parts.model = makeModel(j.at("model"), path);
+        parts.model = makeModel(j.at("model"), std::move(file.model), path);
         parts.kind = "tokenizer.json/" + parts.model->name();
         parts.normalizer = makeNormalizer(j.value("normalizer", nlohmann::json()), path);
         parts.preTokenizer = makePreTokenizer(j.value("pre_tokenizer", nlohmann::json()), path);

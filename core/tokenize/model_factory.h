@@ -1,5 +1,6 @@
 #pragma once
-// Builds the model of a tokenizer.json ("model": BPE, Unigram, WordLevel, WordPiece).
+// Builds the model of a tokenizer.json ("model": BPE, Unigram, WordLevel, WordPiece) from its small
+// settings (`spec`) and its streamed vocabulary and merges (`data`).
 #include <memory>
 #include <string>
 
@@ -9,11 +10,16 @@
 
 namespace llmap {
 
+struct ModelData;
 struct PipelineParts;
 struct SpecialTokensConfig;
 
-std::unique_ptr<TokenModel> makeModel(const nlohmann::json& spec, const std::string& where);
+std::unique_ptr<TokenModel> makeModel(const nlohmann::json& spec, ModelData&& data,
+                                      const std::string& where);
+
+// Adds the configured special tokens to the added vocabulary and sets BOS/EOS; with
+// honourAddFlags, encode() adds BOS/EOS as add_bos_token / add_eos_token say (default: no).
 void applySpecialTokensConfig(PipelineParts& parts, const SpecialTokensConfig& cfg,
-                              bool postProcessorNull);
+                              bool honourAddFlags);
 
 }  // namespace llmap
