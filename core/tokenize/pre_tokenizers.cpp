@@ -246,12 +246,19 @@ bool isBertPunctuation(char32_t c) {
 
 }  // namespace
 
-std::unique_ptr<PreTokenizer> makeRegexByteLevel(const std::vector<std::string>& patterns,
+std::unique_ptr<PreTokenizer> makeIsolatedSplits(const std::vector<std::string>& patterns,
                                                  const std::string& where) {
     std::vector<std::unique_ptr<PreTokenizer>> parts;
     for (const auto& p : patterns) {
         parts.push_back(std::make_unique<RegexSplit>(p, SplitBehavior::Isolated, false, where));
     }
+    return std::make_unique<SequencePre>(std::move(parts));
+}
+
+std::unique_ptr<PreTokenizer> makeRegexByteLevel(const std::vector<std::string>& patterns,
+                                                 const std::string& where) {
+    std::vector<std::unique_ptr<PreTokenizer>> parts;
+    parts.push_back(makeIsolatedSplits(patterns, where));
     parts.push_back(std::make_unique<ByteLevel>(false, false, where));
     return std::make_unique<SequencePre>(std::move(parts));
 }

@@ -28,6 +28,10 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& spec,
 // GPT-2's pre-tokenisation regex (ByteLevel with use_regex).
 extern const char* const kGpt2Pattern;
 
+// Regex splits (Isolated), one pattern after the other.
+std::unique_ptr<PreTokenizer> makeIsolatedSplits(const std::vector<std::string>& patterns,
+                                                 const std::string& where);
+
 // Regex splits (Isolated) followed by the byte-to-character mapping, as GGUF gpt2 vocabularies
 // use them; `patterns` are applied one after the other.
 std::unique_ptr<PreTokenizer> makeRegexByteLevel(const std::vector<std::string>& patterns,

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tokenize/file_bytes.h"
+#include "tokenize/gguf_pre_tokenizers.h"
+#include "tokenize/pre_tokenizers.h"
 #include "tokenize/tokenizer.h"
 #include "util/error.h"
 
@@ -139,6 +141,63 @@ private Q_SLOTS:
         auto tok = llmap::loadTokenizer(kData + "/qwen3");
         QCOMPARE(QString::fromStdString(tok->kind()), QStringLiteral("tokenizer.json/BPE"));
         checkVectors(*tok, "ggml-vocab-qwen2");
+    }
+
+    // Every GGUF pre-tokenizer family (tokenizer.ggml.pre): the pieces its regexes cut each string
+    // into, against Hugging Face tokenizers' Split(pattern, "isolated") on the same patterns.
+    void ggufPreTokenizerSplits() {
+        std::istringstream in(llmap::readFileBytes(kData + "/oracle/gguf-pre-splits.jsonl.gz"));
+        std::string line;
+        int families = 0;
+        while (std::getline(in, line)) {
+            const auto j = nlohmann::json::parse(line);
+            const std::string name = j.at("name").get<std::string>();
+            const auto pre = llmap::ggufPreTokenizer(name);
+            QVERIFY2(pre.has_value(), name.c_str());
+            QCOMPARE(pre->patterns, j.at("patterns").get<std::vector<std::string>>());
+            const auto splitter = llmap::makeIsolatedSplits(pre->patterns, name);
+            const auto indices = j.at("battery_indices").get<std::vector<size_t>>();
+            int failures = 0;
+            for (size_t i = 0; i < indices.size(); ++i) {
+                const std::string& text = battery().texts.at(indices[i]);
+                std::vector<llmap::Piece> pieces{{text, true}};
+                splitter->apply(pieces);
+                std::vector<size_t> lengths;
+                for (const auto& p : pieces) lengths.push_back(p.text.size());
+                if (lengths != j.at("lengths")[i].get<std::vector<size_t>>() && ++failures <= 3) {
+                    qWarning("%s: text %zu \"%s\" is split differently", name.c_str(), indices[i],
+                             text.substr(0, 80).c_str());
+                }
+            }
+            QCOMPARE(failures, 0);
+            ++families;
+        }
+        QCOMPARE(families, 18);
+    }
+
+    // Vocabulary queries against transformers (len(tokenizer), bos/eos_token_id,
+    // convert_tokens_to_ids) and decode(encode(text)) == text, as Hugging Face's decode gives it.
+    void queriesAndDecode() {
+        auto qwen = llmap::loadTokenizer(kData + "/qwen3/tokenizer.json.gz");
+        QCOMPARE(qwen->vocabSize(), size_t(151669));
+        QVERIFY(!qwen->bosId());
+        QCOMPARE(qwen->eosId().value_or(-1), 151645);
+        QCOMPARE(qwen->tokenId("<|endoftext|>").value_or(-1), 151643);
+        QVERIFY(!qwen->tokenId("no such token"));
+        auto llama = llmap::loadTokenizer(kData + "/gguf/ggml-vocab-llama-spm.gguf.gz");
+        QCOMPARE(llama->bosId().value_or(-1), 1);
+        QCOMPARE(llama->eosId().value_or(-1), 2);
+        QCOMPARE(llama->vocabSize(), size_t(32000));
+        QCOMPARE(llama->tokenId("<0x0A>").value_or(-1), 13);
+        auto gpt2 = llmap::loadTokenizer(kData + "/gpt2");
+        const Vectors v = readVectors("ggml-vocab-gpt-2");
+        for (const auto& text : v.texts) {
+            QCOMPARE(gpt2->decode(gpt2->encode(text, false)), text);
+            QCOMPARE(qwen->decode(qwen->encode(text, false)), text);
+            QCOMPARE(llama->decode(llama->encode(text, false)), text);
+        }
+        QCOMPARE(qwen->decode(qwen->encode("<|im_start|>user hi<|im_end|>", true)),
+                 std::string("<|im_start|>user hi<|im_end|>"));
     }
 
     // llmap-cli tokenize: --file bytes as they are (trailing newlines included), both formats,

@@ -27,6 +27,7 @@ import warnings
 
 warnings.filterwarnings("ignore")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from tokenizers import AddedToken, Regex
@@ -415,6 +416,51 @@ def make_tiny_gguf():
     w.close()
 
 
+def gguf_pre_patterns():
+    """The regexes of core/tokenize/gguf_pre_tokenizers.cpp, read from that file (so the two cannot
+    drift), grouped as it groups them."""
+    src = open(os.path.join(ROOT, "core", "tokenize", "gguf_pre_tokenizers.cpp"), encoding="utf-8").read()
+    consts = {}
+    for m in re.finditer(r'const char\* (k\w+) =\s*((?:(?:R"\((?:.*?)\)")|(?:"(?:[^"\\]|\\.)*")\s*)+);', src, re.S):
+        parts = []
+        for p in re.finditer(r'R"\((.*?)\)"|"((?:[^"\\]|\\.)*)"', m.group(2), re.S):
+            parts.append(p.group(1) if p.group(1) is not None else
+                         p.group(2).encode("latin-1", "backslashreplace").decode("unicode_escape"))
+        consts[m.group(1)] = "".join(parts)
+    c = consts
+    return {
+        "gpt-2": [c["kGpt2"]], "llama-bpe": [c["kLlama3"]], "qwen2": [c["kQwen2"]],
+        "starcoder": [r"\p{N}", c["kStarcoderMain"]],
+        "deepseek-llm": ["[\r\n]", c["kDeepseekLlmLetters"],
+                         "\\s?[!-/:-~\uff01-\uff0f\uff1a-\uff5e\u2018-\u201f\u3000-\u3002]+", "\\s+$", c["kCjk"],
+                         r"\p{N}+"],
+        "deepseek-coder": ["[\r\n]", r"\s?\p{L}+", r"\s?\p{P}+", c["kCjk"], r"\p{N}"],
+        "deepseek-v3": [r"\p{N}{1,3}", "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+", c["kDeepseek3Main"]],
+        "falcon": [r"[\p{P}\$\+<=>\^~\|`]+", c["kStarcoderMain"], "[0-9][0-9][0-9]"],
+        "default": [r"[\p{P}\$\+<=>\^~\|]+", c["kStarcoderMain"], r"\p{N}+", "[0-9][0-9][0-9]"],
+        "bloom": [c["kBloom"]], "viking": [c["kBloom"], r"\p{N}"], "chatglm-bpe": [c["kLlama3"]],
+        "tekken": [c["kTekken"]], "gpt-4o": [c["kGpt4o"]],
+        "superbpe": [r"\p{N}+", r"(?=(\d{3})+(?!\d))"],
+        "bailingmoe": [r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"],
+        "seed-coder": [r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"],
+        "chameleon": ["<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )", r"\p{N}",
+                      r"[\p{P}!-/:-@\[-`{-~]", c["kStarcoderMain"]],
+    }
+
+
+def gguf_pre_splits(items):
+    """For each GGUF pre-tokenizer family: the byte lengths of the pieces that HF tokenizers'
+    Split(pattern, "isolated"), applied pattern after pattern, cuts each battery string into."""
+    indices = list(range(46)) + list(range(46, len(items), 7))
+    texts = [items[i][1] for i in indices]
+    with gzip_text(os.path.join(ORACLE, "gguf-pre-splits.jsonl.gz")) as f:
+        for name, patterns in gguf_pre_patterns().items():
+            pre = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(p), behavior="isolated") for p in patterns])
+            lengths = [[len(piece.encode("utf-8")) for piece, _ in pre.pre_tokenize_str(t)] for t in texts]
+            f.write(json.dumps({"name": name, "patterns": patterns, "battery_indices": indices, "lengths": lengths},
+                               ensure_ascii=False) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
@@ -459,6 +505,7 @@ def main():
         print(f"{name}: {type(tok).__name__}, {len(items)} strings, uniform special tokens {uniform}, "
               f"{sum(map(len, plain))} ids", file=sys.stderr)
     make_sentencepiece(items)
+    gguf_pre_splits(items)
     make_tiny_gguf()
     print(f"battery: {len(items)} strings", file=sys.stderr)
 
