@@ -1,8 +1,11 @@
-// tokenizer.model: SentencePiece through libsentencepiece, with BOS/EOS as transformers adds them.
+// tokenizer.model: SentencePiece through libsentencepiece. As transformers does, the control and
+// unknown pieces (<s>, </s>, <unk>, ...) written in the text are cut out first and
+// become their own ids, and BOS/EOS are added only when tokenizer_config.json asks for them.
 #include <sentencepiece_processor.h>
 
 #include <filesystem>
 
+#include "tokenize/added_vocabulary.h"
 #include "tokenize/file_bytes.h"
 #include "tokenize/loaders.h"
 #include "tokenize/special_tokens_config.h"
@@ -17,18 +20,36 @@ class SentencePieceTokenizer : public Tokenizer {
 public:
     SentencePieceTokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> sp, bool addBos,
                            bool addEos)
-        : sp_(std::move(sp)), addBos_(addBos), addEos_(addEos) {}
+        : sp_(std::move(sp)), addBos_(addBos), addEos_(addEos) {
+        for (int i = 0; i < sp_->GetPieceSize(); ++i) {
+            if (sp_->IsControl(i) || sp_->IsUnknown(i)) {
+                AddedToken a;
+                a.id = i;
+                a.content = sp_->IdToPiece(i);
+                a.special = true;
+                specials_.add(a);
+            }
+        }
+        specials_.normalizeContents(nullptr);
+    }
 
     std::vector<int32_t> encode(std::string_view text, bool addSpecialTokens) const override {
-        std::vector<int> ids;
-        const std::string clean = unicode::sanitizeUtf8(text);
-        const auto status = sp_->Encode(clean, &ids);
-        if (!status.ok())
-            throw Error("SentencePiece could not encode the text: " + status.ToString());
+        std::vector<Segment> segments{{unicode::sanitizeUtf8(text), std::nullopt, true}};
+        specials_.split(segments, false);
         std::vector<int32_t> out;
-        out.reserve(ids.size() + 2);
         if (addSpecialTokens && addBos_ && sp_->bos_id() >= 0) out.push_back(sp_->bos_id());
-        out.insert(out.end(), ids.begin(), ids.end());
+        std::vector<int> ids;
+        for (const auto& s : segments) {
+            if (s.id) {
+                out.push_back(*s.id);
+                continue;
+            }
+            const auto status = sp_->Encode(s.text, &ids);
+            if (!status.ok()) {
+                throw Error("SentencePiece could not encode the text: " + status.ToString());
+            }
+            out.insert(out.end(), ids.begin(), ids.end());
+        }
         if (addSpecialTokens && addEos_ && sp_->eos_id() >= 0) out.push_back(sp_->eos_id());
         return out;
     }
@@ -57,6 +78,7 @@ private:
     }
     std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
     bool addBos_, addEos_;
+    AddedVocabulary specials_;
 };
 
 }  // namespace
@@ -71,9 +93,10 @@ std::unique_ptr<Tokenizer> loadSentencePiece(const std::string& path) {
     }
     const auto folder = std::filesystem::path(path).parent_path().string();
     const SpecialTokensConfig cfg = readSpecialTokensConfig(folder.empty() ? "." : folder);
-    // transformers' LlamaTokenizer defaults: BOS yes, EOS no; models without BOS (T5) add EOS.
-    const bool addBos = cfg.addBos.value_or(sp->bos_id() >= 0);
-    const bool addEos = cfg.addEos.value_or(sp->bos_id() < 0 && sp->eos_id() >= 0);
+    // transformers 5 (no tokenizer.json): add_bos_token / add_eos_token from the config, default
+    // no.
+    const bool addBos = cfg.addBos.value_or(false);
+    const bool addEos = cfg.addEos.value_or(false);
     return std::make_unique<SentencePieceTokenizer>(std::move(sp), addBos, addEos);
 }
 

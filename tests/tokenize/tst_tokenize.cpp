@@ -267,7 +267,7 @@ private Q_SLOTS:
             prefix = parseIds(header.substr(0, bar));
             suffix = parseIds(header.substr(bar + 1));
         }
-        int failures = 0;
+        int failures = 0, notCompared = 0;
         for (size_t i = 0; i < b.texts.size(); ++i) {
             QVERIFY(std::getline(in, line));
             const std::vector<int32_t> plain = parseIds(line);
@@ -279,6 +279,12 @@ private Q_SLOTS:
                 special = prefix;
                 special.insert(special.end(), plain.begin(), plain.end());
                 special.insert(special.end(), suffix.begin(), suffix.end());
+            }
+            // "-": transformers' conversion of a tokenizer.model and SentencePiece itself disagree
+            // on this string (U+2581 in the text); LLMap follows SentencePiece (generate.py).
+            if (line == "-") {
+                ++notCompared;
+                continue;
             }
             const auto gotPlain = tok->encode(b.texts[i], false);
             const auto gotSpecial = tok->encode(b.texts[i], true);
@@ -294,6 +300,7 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(failures, 0);
+        QVERIFY(notCompared <= 2);
     }
 };
 

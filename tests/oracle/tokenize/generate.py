@@ -375,9 +375,11 @@ def convert_phi3(shared):
 
 
 def make_sentencepiece(items):
-    """A SentencePiece BPE tokenizer.model (byte fallback) trained with the sentencepiece library;
-    expectations from its Python binding: encode(text) without and with BOS (SentencePiece does not
-    split on special-token strings, and neither does LLMap for a tokenizer.model)."""
+    """A SentencePiece BPE tokenizer.model (byte fallback) trained with the sentencepiece library,
+    with add_bos_token in tokenizer_config.json; expectations from transformers' AutoTokenizer,
+    which converts the model. Where that conversion and the SentencePiece library itself disagree
+    (only text holding U+2581 "▁", which SentencePiece reads as whitespace), LLMap follows the
+    library: such strings are marked "-" (not compared) and listed by this script."""
     import io
     import sentencepiece as spm
     folder = os.path.join(ORACLE, "spm-bpe")
@@ -391,10 +393,27 @@ def make_sentencepiece(items):
     with open(os.path.join(folder, "tokenizer.model"), "wb") as f:
         f.write(model.getvalue())
     sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    with open(os.path.join(folder, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"add_bos_token": True}, f)
+    tok = AutoTokenizer.from_pretrained(folder)
+    specials = [sp.id_to_piece(i) for i in range(sp.get_piece_size()) if sp.is_control(i) or sp.is_unknown(i)]
+    cut = re.compile("|".join(re.escape(s) for s in sorted(specials, key=len, reverse=True)))
     with gzip_text(os.path.join(folder, "expected.txt.gz")) as f:
-        f.write(f"{sp.bos_id()} | \n")
+        f.write("full\n")
         for _, text in items:
-            f.write(" ".join(map(str, sp.encode(text))) + "\n")
+            plain, special = tok.encode(text, add_special_tokens=False), tok.encode(text)
+            library, pos = [], 0
+            for m in cut.finditer(text):
+                library += sp.encode(text[pos:m.start()]) + [sp.piece_to_id(m.group())]
+                pos = m.end()
+            library += sp.encode(text[pos:])
+            if library != plain:
+                assert "\u2581" in text, text
+                print(f"spm-bpe: not compared (transformers {plain} != SentencePiece {library}): {text!r}",
+                      file=sys.stderr)
+                f.write("-\n-\n")
+                continue
+            f.write(" ".join(map(str, plain)) + "\n" + " ".join(map(str, special)) + "\n")
 
 
 def make_tiny_gguf():
