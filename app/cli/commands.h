@@ -9,5 +9,6 @@ int runExport(int argc, char** argv);
 int runTexts(int argc, char** argv);  // texts build | texts info
 int runCluster(int argc, char** argv);
 int runKl(int argc, char** argv);
+int runTokenize(int argc, char** argv);
 
 }  // namespace llmap::cli

@@ -33,6 +33,9 @@ Commands:
            a smaller set with every source keeping its share
   texts    info --texts T
            count, sources, byte statistics and content hash of a text set
+  tokenize --tokenizer PATH (--text S | --file F) [--no-special] [--format ids|json]
+           token ids as the model's Hugging Face tokenizer gives them (folder, tokenizer.json,
+           tokenizer.model or .gguf)
 
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
         if (command == "texts") return llmap::cli::runTexts(argc, argv);
         if (command == "cluster") return llmap::cli::runCluster(argc, argv);
         if (command == "kl") return llmap::cli::runKl(argc, argv);
+        if (command == "tokenize") return llmap::cli::runTokenize(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

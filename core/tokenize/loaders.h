@@ -1,0 +1,21 @@
+#pragma once
+// One loader per tokenizer file format; loadTokenizer() picks among them. Every file may be
+// gzip-compressed (name ending in .gz).
+#include <memory>
+#include <string>
+
+#include "tokenize/tokenizer.h"
+
+namespace llmap {
+
+// tokenizer.json; tokenizer_config.json and special_tokens_map.json are read from the same folder.
+std::unique_ptr<Tokenizer> loadHfTokenizerJson(const std::string& path);
+// GPT-2 style vocab.json + merges.txt.
+std::unique_ptr<Tokenizer> loadVocabMerges(const std::string& vocabPath,
+                                           const std::string& mergesPath);
+// The tokenizer.ggml.* vocabulary of a GGUF file (types gpt2 and llama).
+std::unique_ptr<Tokenizer> loadGgufVocab(const std::string& path);
+// A SentencePiece tokenizer.model (through libsentencepiece).
+std::unique_ptr<Tokenizer> loadSentencePiece(const std::string& path);
+
+}  // namespace llmap
