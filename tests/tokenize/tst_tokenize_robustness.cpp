@@ -125,6 +125,34 @@ private Q_SLOTS:
         QVERIFY2(contains(msg, "truncated"), msg.c_str());
     }
 
+    // An unknown tokenizer.ggml.pre or tokenizer.ggml.model: the message names it and lists the
+    // supported ones.
+    void unknownGgufTypes() {
+        const std::string tiny = llmap::readFileBytes(kData + "/fuzz/tiny-gpt2.gguf");
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("v.gguf").toStdString();
+        auto valueAfter = [&](const std::string& key) {
+            const size_t k = tiny.find(key);
+            return k + key.size() + 4 + 8;  // value type (u32), string length (u64)
+        };
+        std::string bytes = tiny;
+        bytes.replace(valueAfter("tokenizer.ggml.pre"), 5, "gpt-9");
+        writeFile(path, bytes);
+        std::string msg = loadError(path);
+        QVERIFY2(contains(msg, "\"gpt-9\"") && contains(msg, "llama-bpe") &&
+                     contains(msg, "deepseek-coder"),
+                 msg.c_str());
+        bytes = tiny;
+        bytes.replace(valueAfter("tokenizer.ggml.model"), 4, "gpt3");
+        writeFile(path, bytes);
+        msg = loadError(path);
+        QVERIFY2(contains(msg, "\"gpt3\"") && contains(msg, "gpt2, llama"), msg.c_str());
+        QVERIFY(loadError((dir.filePath("ok.gguf")).toStdString()).find("no such file") !=
+                std::string::npos);
+        writeFile(dir.filePath("ok.gguf").toStdString(), tiny);
+        QVERIFY(loadError(dir.filePath("ok.gguf").toStdString()).empty());
+    }
+
     void truncatedSentencePieceModel() {
         const std::string full = llmap::readFileBytes(kData + "/oracle/spm-bpe/tokenizer.model");
         QTemporaryDir dir;
