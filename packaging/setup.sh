@@ -27,7 +27,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-svg-dev libgl-dev
   libhdf5-dev hdf5-tools libeigen3-dev libtorch-dev libopenblas0-openmp
-  zlib1g-dev nlohmann-json3-dev libonig-dev libutf8proc-dev libsentencepiece-dev
+  zlib1g-dev nlohmann-json3-dev libonig-dev libutf8proc-dev
   xvfb xauth imagemagick poppler-utils xdotool
 )
 

@@ -15,7 +15,7 @@ std::unique_ptr<Tokenizer> loadVocabMerges(const std::string& vocabPath,
                                            const std::string& mergesPath);
 // The tokenizer.ggml.* vocabulary of a GGUF file (types gpt2 and llama).
 std::unique_ptr<Tokenizer> loadGgufVocab(const std::string& path);
-// A SentencePiece tokenizer.model (through libsentencepiece).
+// A SentencePiece tokenizer.model (read without the SentencePiece library).
 std::unique_ptr<Tokenizer> loadSentencePiece(const std::string& path);
 
 }  // namespace llmap
