@@ -8,5 +8,6 @@ int runMap(int argc, char** argv);
 int runExport(int argc, char** argv);
 int runCluster(int argc, char** argv);
 int runKl(int argc, char** argv);
+int runPredict(int argc, char** argv);
 
 }  // namespace llmap::cli

@@ -25,6 +25,8 @@ Commands:
            clusters of the scored models, their silhouette, the dendrogram
   kl       --project P.h5 --out F.csv [--unit nats|bits] [--model ID --neighbours 10]
            the KL matrix, or one model's nearest neighbours with their KL
+  predict  --project P.h5 --benchmarks B.csv --out F.csv [--group-by family] [--seeds 5]
+           benchmark scores predicted by ridge regression (cross-validated), Pearson r, Spearman rho
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
            the raw matrix, the map coordinates with metadata, or the KL matrix
 
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
         if (command == "export") return llmap::cli::runExport(argc, argv);
         if (command == "cluster") return llmap::cli::runCluster(argc, argv);
         if (command == "kl") return llmap::cli::runKl(argc, argv);
+        if (command == "predict") return llmap::cli::runPredict(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

@@ -44,7 +44,8 @@ std::string makeProject(const QTemporaryDir& dir) {
     const std::string path = dir.filePath("p.h5").toStdString();
     Project p = Project::create(path, texts, "imported");
     for (Eigen::Index i = 0; i < l.rows(); ++i) {
-        const size_t row = p.addModel({"m" + std::to_string(i), "{}"});
+        const size_t row = p.addModel(
+            {"m" + std::to_string(i), R"({"family":"f)" + std::to_string(i % 6) + R"("})"});
         std::vector<double> values;
         size_t first = 0;
         for (Eigen::Index s = 0; s < l.cols(); ++s) {
@@ -185,6 +186,57 @@ private Q_SLOTS:
         QVERIFY(p.readResult("clusters_ward").has_value());
         QVERIFY(p.readResult("clusters_ward_dendrogram").has_value());
         QVERIFY(p.readResult("kl_nats").has_value());
+    }
+
+    void predictFromABenchmarkCsv() {
+        QTemporaryDir dir;
+        const QString project = QString::fromStdString(makeProject(dir));
+        const QString bench = dir.filePath("bench.csv"), out = dir.filePath("pred.csv");
+        {
+            QFile f(bench);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("model,mmlu,arc\n");
+            for (int i = 0; i < 40; ++i) {
+                f.write(QString("m%1,%2,%3\n")
+                            .arg(i)
+                            .arg(40 + (i * 37) % 11)
+                            .arg(i == 4 ? QString() : QString::number(30 + (i * 13) % 7))
+                            .toUtf8());
+            }
+        }
+        Run r = cli(
+            {"predict", "--project", project, "--benchmarks", bench, "--out", out, "--seeds", "2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("mmlu: Pearson r"));
+        std::vector<std::string> ids;
+        const Eigen::MatrixXd pred = numbers(out, &ids);
+        QCOMPARE(pred.rows(), 37);
+        QCOMPARE(pred.cols(), 2);
+        QVERIFY(std::isnan(pred(4, 1)) && std::isfinite(pred(4, 0)));
+        r = cli({"predict", "--project", project, "--benchmarks", bench, "--out", out, "--group-by",
+                 "family", "--seeds", "1"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        {
+            Project p = Project::open(project.toStdString());
+            const auto stored = p.readResult("predict");
+            QVERIFY(stored.has_value());
+            QCOMPARE(nlohmann::json::parse(stored->paramsJson)["group_by"].get<std::string>(),
+                     std::string("family"));
+        }
+
+        r = cli({"predict", "--project", project, "--benchmarks", bench, "--out", out, "--group-by",
+                 "licence"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("licence"), qPrintable(r.err));
+        {
+            QFile f(bench);
+            QVERIFY(f.open(QIODevice::Append));
+            f.write("gpt-unknown,1,2\n");
+        }
+        r = cli({"predict", "--project", project, "--benchmarks", bench, "--out", out});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("gpt-unknown"));
+        QVERIFY(r.err.contains("bench.csv:42"));
     }
 
     void badInputExitsWithTwo() {
