@@ -9,5 +9,6 @@ int runExport(int argc, char** argv);
 int runCluster(int argc, char** argv);
 int runKl(int argc, char** argv);
 int runPredict(int argc, char** argv);
+int runResample(int argc, char** argv);
 
 }  // namespace llmap::cli

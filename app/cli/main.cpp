@@ -27,6 +27,8 @@ Commands:
            the KL matrix, or one model's nearest neighbours with their KL
   predict  --project P.h5 --benchmarks B.csv --out F.csv [--group-by family] [--seeds 5]
            benchmark scores predicted by ridge regression (cross-validated), Pearson r, Spearman rho
+  resample --project P.h5 --n 500 --out T.csv [--importance variance|kl|uniform] [--seed 42]
+           fewer texts: the distinct texts a new model needs, their weights, the error of the estimate
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
            the raw matrix, the map coordinates with metadata, or the KL matrix
 
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
         if (command == "cluster") return llmap::cli::runCluster(argc, argv);
         if (command == "kl") return llmap::cli::runKl(argc, argv);
         if (command == "predict") return llmap::cli::runPredict(argc, argv);
+        if (command == "resample") return llmap::cli::runResample(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

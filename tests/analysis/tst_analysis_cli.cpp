@@ -239,6 +239,30 @@ private Q_SLOTS:
         QVERIFY(r.err.contains("bench.csv:42"));
     }
 
+    void resampleListsTheTextsANewModelNeeds() {
+        QTemporaryDir dir;
+        const QString project = QString::fromStdString(makeProject(dir));
+        const QString out = dir.filePath("texts.csv");
+        Run r = cli({"resample", "--project", project, "--n", "60", "--seed", "4", "--repeats", "3",
+                     "--out", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("||G~ - G||/||G||"));
+        std::vector<std::string> ids;
+        const Eigen::MatrixXd t = numbers(out, &ids);
+        QVERIFY(t.rows() > 10 && t.rows() <= 60);
+        QCOMPARE(t.col(1).sum(), 60.0);  // counts add up to the draws
+        for (Eigen::Index i = 0; i < t.rows(); ++i) {
+            QCOMPARE(ids[static_cast<size_t>(i)], "t" + std::to_string(static_cast<int>(t(i, 0))));
+            QVERIFY(std::fabs(t(i, 2) - std::sqrt(t(i, 1) / (60 * t(i, 3)))) < 1e-12 * t(i, 2));
+        }
+        Project p = Project::open(project.toStdString());
+        const auto params = nlohmann::json::parse(p.readResult("resample")->paramsJson);
+        QCOMPARE(params["seed"].get<int>(), 4);
+        QVERIFY(params["relative_error_G"].get<double>() > 0);
+        r = cli({"resample", "--project", project, "--n", "0", "--out", out});
+        QCOMPARE(r.code, 2);
+    }
+
     void badInputExitsWithTwo() {
         QTemporaryDir dir;
         const QString project = QString::fromStdString(makeProject(dir));

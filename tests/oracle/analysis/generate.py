@@ -230,7 +230,23 @@ def ridge_cases(rng):
     save("ridge_stats.csv", np.array(stats))
 
 
-EXTRA = [clustering_cases, ridge_cases]
+def resample_cases(rng):
+    # Importance of the geometry fixture's texts and the exact squared-distance matrix G.
+    q = np.loadtxt(os.path.join(OUT, "geometry_centred.csv"), delimiter=",")
+    variance = (q ** 2).sum(0)
+    save("importance_variance.csv", variance / variance.sum())
+    k = q.shape[0]
+    fourth = np.zeros(q.shape[1])
+    for i in range(k):
+        for j in range(i + 1, k):
+            fourth += (q[i] - q[j]) ** 4
+    kl = np.sqrt(fourth)
+    save("importance_kl.csv", kl / kl.sum())
+    g = ((q[:, None, :] - q[None, :, :]) ** 2).sum(-1)
+    save("resample_g.csv", g)
+
+
+EXTRA = [clustering_cases, ridge_cases, resample_cases]
 
 if __name__ == "__main__":
     main()
