@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "analysis/clustering.h"
+#include "analysis/hdbscan.h"
 #include "analysis/kl.h"
 #include "cli/analysis_context.h"
 #include "cli/commands.h"
@@ -26,6 +27,8 @@ Clusters the fully scored models and writes "model,cluster" (cluster -1 = noise 
                             linkage matrix (a, b, distance, size)
   dbscan                    density-based on the KL matrix: models within --eps nats per text are
                             neighbours; a core model has --min-samples neighbours (itself included)
+  hdbscan                   hierarchical density-based clusters of any shape on the rows of Q:
+                            --min-cluster-size (5), --min-samples (default: the cluster size)
 The silhouette score (Euclidean distances of Q) is printed and stored with the parameters under
 /analysis/NAME (default clusters_METHOD).
 )";
@@ -34,7 +37,7 @@ The silhouette score (Euclidean distances of Q) is printed and stored with the p
 int runCluster(int argc, char** argv) {
     Arguments args("cluster", argc, argv, 2,
                    {"project", "method", "out", "k", "seed", "n-init", "eps", "min-samples",
-                    "dendrogram", "name"},
+                    "dendrogram", "name", "min-cluster-size"},
                    {"reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;
@@ -43,9 +46,9 @@ int runCluster(int argc, char** argv) {
     const std::string out = args.required("out");
     const std::string method = args.required("method");
     if (method != "kmeans" && method != "ward" && method != "average" && method != "complete" &&
-        method != "dbscan") {
+        method != "dbscan" && method != "hdbscan") {
         throw InputError("unknown clustering method \"" + method + "\"", "llmap-cli cluster",
-                         "use --method kmeans, ward, average, complete or dbscan");
+                         "use --method kmeans, ward, average, complete, dbscan or hdbscan");
     }
     const uint64_t seed = seedOption(args, "cluster");
     const int k = intOption(args, "k", 8, "cluster");
@@ -64,6 +67,13 @@ int runCluster(int argc, char** argv) {
         const int minSamples = intOption(args, "min-samples", 5, "cluster");
         labels = dbscanPrecomputed(klNatsPerText(q), eps, minSamples);
         params.update({{"eps_kl_nats_per_text", eps}, {"min_samples", minSamples}});
+    } else if (method == "hdbscan") {
+        const int minSize = intOption(args, "min-cluster-size", 5, "cluster");
+        const int minSamples = intOption(args, "min-samples", 0, "cluster");
+        labels = hdbscan(q, minSize, minSamples);
+        params.update({{"min_cluster_size", minSize},
+                       {"min_samples", minSamples > 0 ? minSamples : minSize},
+                       {"metric", "euclidean"}});
     } else {
         const Eigen::MatrixXd z = linkage(q, method);
         labels = cutTree(z, k);

@@ -21,7 +21,7 @@ Commands:
            what a project holds
   map      --project P.h5 [--method pca|mds|tsne] --out C.csv [--seed 42] [--perplexity 30]
            2-D coordinates of the scored models (stored with their parameters in the project)
-  cluster  --project P.h5 --method kmeans|ward|average|complete|dbscan --out F.csv [--k 8]
+  cluster  --project P.h5 --method kmeans|ward|average|complete|dbscan|hdbscan --out F.csv [--k 8]
            clusters of the scored models, their silhouette, the dendrogram
   kl       --project P.h5 --out F.csv [--unit nats|bits] [--model ID --neighbours 10]
            the KL matrix, or one model's nearest neighbours with their KL

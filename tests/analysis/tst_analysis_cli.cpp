@@ -169,6 +169,12 @@ private Q_SLOTS:
         QCOMPARE(numbers(tree).rows(), 36);
         r = cli({"cluster", "--project", project, "--method", "kmeans", "--k", "4", "--out", out});
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        for (const char* m : {"hdbscan", "dbscan", "average", "complete"}) {
+            r = cli({"cluster", "--project", project, "--method", m, "--k", "3",
+                     "--min-cluster-size", "4", "--eps", "500", "--out", out});
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QCOMPARE(numbers(out).rows(), 37);
+        }
         const QString kl = dir.filePath("kl.csv");
         r = cli({"kl", "--project", project, "--out", kl});
         QVERIFY2(r.code == 0, qPrintable(r.err));

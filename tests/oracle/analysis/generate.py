@@ -13,7 +13,7 @@ import scipy.cluster.hierarchy as sch
 import scipy.linalg
 import scipy.stats
 import sklearn
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 from sklearn.manifold import TSNE, trustworthiness
@@ -189,6 +189,10 @@ def clustering_cases(rng):
         "noise_dbscan": float(silhouette_score(w, db.labels_)),
     })
     save("silhouette_truth_labels.csv", truth, fmt="%d")
+    hdb = HDBSCAN(min_cluster_size=5, copy=True).fit(w)
+    save("hdbscan_labels.csv", hdb.labels_, fmt="%d")
+    hdb = HDBSCAN(min_cluster_size=8, min_samples=3, copy=True).fit(y)
+    save("hdbscan_overlapping_labels.csv", hdb.labels_, fmt="%d")
 
 
 def ridge_cases(rng):
