@@ -124,8 +124,22 @@ private Q_SLOTS:
         QCOMPARE(ids.front(), std::string("m0"));
         QVERIFY(fixtures::maxDiffUpToSign(xy, fixtures::matrix("pca_coordinates.csv")) < 1e-8);
 
-        r = cli({"map", "--project", project, "--method", "mds", "--out", out});
+        const QString summary = dir.filePath("summary.csv");
+        r = cli(
+            {"map", "--project", project, "--method", "mds", "--out", out, "--summary", summary});
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        {
+            CsvTable t = readCsv(summary.toStdString());
+            const auto expected = fixtures::lines("primary_category.txt");
+            const Eigen::MatrixXd mean = fixtures::matrix("mean_loglik.csv");
+            QCOMPARE(t.rows.size(), expected.size() + 1);
+            for (size_t i = 0; i < expected.size(); ++i) {
+                QCOMPARE(t.rows[i + 1][1], expected[i]);
+                double v = 0;
+                QVERIFY(parseDouble(t.rows[i + 1][2], v));
+                QVERIFY(std::fabs(v - mean(static_cast<Eigen::Index>(i), 0)) < 1e-9);
+            }
+        }
         QVERIFY(fixtures::maxDiffUpToSign(numbers(out), fixtures::matrix("mds_coordinates.csv")) <
                 1e-8);
 
