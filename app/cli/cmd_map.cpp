@@ -1,5 +1,4 @@
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -75,34 +74,14 @@ int runMap(int argc, char** argv) {
     const std::string name = args.value("name").value_or("map_" + method);
     if (args.flag("align")) {
         const auto previous = ctx.project.readResult(name);
-        std::map<std::string, Eigen::Index> at;
-        if (previous) {
-            for (size_t i = 0; i < previous->rowIds.size(); ++i) {
-                at[previous->rowIds[i]] = static_cast<Eigen::Index>(i);
-            }
-        }
-        std::vector<Eigen::Index> mine, theirs;
-        for (size_t i = 0; i < ctx.ids.size(); ++i) {
-            auto it = at.find(ctx.ids[i]);
-            if (it != at.end() && previous->values.cols() == 2) {
-                mine.push_back(static_cast<Eigen::Index>(i));
-                theirs.push_back(it->second);
-            }
-        }
-        if (mine.size() < 3) {
+        const size_t shared =
+            previous ? alignByName(xy, ctx.ids, previous->values, previous->rowIds) : 0;
+        if (shared < 3) {
             std::cerr << "llmap-cli map: no stored map \"" << name
                       << "\" with 3 shared models to align to; not aligned\n";
         } else {
-            Eigen::MatrixXd a(static_cast<Eigen::Index>(mine.size()), 2), b(a.rows(), 2);
-            for (size_t i = 0; i < mine.size(); ++i) {
-                a.row(static_cast<Eigen::Index>(i)) = xy.row(mine[i]);
-                b.row(static_cast<Eigen::Index>(i)) = previous->values.row(theirs[i]);
-            }
-            const Eigen::RowVectorXd ma = a.colwise().mean(), mb = b.colwise().mean();
-            const Eigen::MatrixXd rot = orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
-            xy = ((xy.rowwise() - ma) * rot).rowwise() + mb;
             params["aligned_to"] = name;
-            params["aligned_models"] = mine.size();
+            params["aligned_models"] = shared;
         }
     }
     writeResult(ctx, out, name, "model", ctx.ids, {"x", "y"}, xy, params.dump());

@@ -169,6 +169,26 @@ private Q_SLOTS:
         Run r = cli({"map", "--project", project, "--method", "mds", "--align", "--out", b});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY((numbers(a) - numbers(b)).cwiseAbs().maxCoeff() < 1e-9);
+        // A t-SNE map from a random start, aligned onto the stored one, lies closer to it than
+        // the same map unaligned.
+        const QString c = dir.filePath("c.csv");
+        QCOMPARE(cli({"map", "--project", project, "--method", "tsne", "--perplexity", "8",
+                      "--init", "random", "--seed", "1", "--out", a})
+                     .code,
+                 0);
+        QCOMPARE(cli({"map", "--project", project, "--method", "tsne", "--perplexity", "8",
+                      "--init", "random", "--seed", "2", "--no-store", "--out", b})
+                     .code,
+                 0);
+        r = cli({"map", "--project", project, "--method", "tsne", "--perplexity", "8", "--init",
+                 "random", "--seed", "2", "--align", "--out", c});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const double unaligned = (numbers(b) - numbers(a)).norm();
+        const double aligned = (numbers(c) - numbers(a)).norm();
+        QVERIFY(aligned < unaligned);
+        // Distances within the map are kept.
+        const Eigen::MatrixXd mb = numbers(b), mc = numbers(c);
+        QVERIFY(std::fabs((mb.row(0) - mb.row(5)).norm() - (mc.row(0) - mc.row(5)).norm()) < 1e-9);
     }
 
     void clusterAndKl() {
