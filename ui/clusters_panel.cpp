@@ -27,6 +27,7 @@ ClustersPanel::ClustersPanel(QWidget* parent) : QWidget(parent) {
     method_->addItem(tr("Average linkage"), QStringLiteral("average"));
     method_->addItem(tr("Complete linkage"), QStringLiteral("complete"));
     method_->addItem(tr("DBSCAN (density)"), QStringLiteral("dbscan"));
+    method_->addItem(tr("HDBSCAN (density, any shape)"), QStringLiteral("hdbscan"));
     form->addRow(tr("Method"), method_);
     k_ = new QSpinBox(this);
     k_->setRange(1, 200);
@@ -84,9 +85,10 @@ ClustersPanel::ClustersPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void ClustersPanel::updateControls() {
-    const bool density = method_->currentData().toString() == QLatin1String("dbscan");
+    const QString method = method_->currentData().toString();
+    const bool density = method == QLatin1String("dbscan") || method == QLatin1String("hdbscan");
     k_->setEnabled(!density);
-    eps_->setEnabled(density);
+    eps_->setEnabled(method == QLatin1String("dbscan"));
     minSamples_->setEnabled(density);
 }
 
@@ -109,6 +111,7 @@ void ClustersPanel::compute() {
     options.k = k_->value();
     options.epsKl = eps_->value();
     options.minSamples = minSamples_->value();
+    options.minClusterSize = minSamples_->value();
     run_->setEnabled(false);
     summary_->setText(tr("Clustering %1 models…").arg(data_->ids.size()));
     auto centred = std::make_shared<Eigen::MatrixXd>(data_->centred);

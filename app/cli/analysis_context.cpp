@@ -1,6 +1,7 @@
 #include "cli/analysis_context.h"
 
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -11,8 +12,23 @@
 namespace llmap::cli {
 
 AnalysisContext openAnalysis(const Arguments& args, const std::string& command, size_t minModels) {
-    const bool store = !args.flag("no-store");
-    AnalysisContext ctx{Project::open(args.required("project"), store), {}, {}, store};
+    bool store = !args.flag("no-store");
+    const std::string path = args.required("project");
+    auto openProject = [&]() {
+        if (store && std::filesystem::exists(path)) {
+            try {
+                return Project::open(path, true);
+            } catch (const Error& e) {
+                // Held open by another program (the map window, a scoring run): analyse anyway.
+                std::cerr << "llmap-cli " << command << ": " << e.message()
+                          << "; results are written to the CSV only\n";
+                store = false;
+            }
+        }
+        return Project::open(path, false);
+    };
+    Project project = openProject();
+    AnalysisContext ctx{std::move(project), {}, {}, store};
     GeometryOptions o;
     o.minModels = minModels;
     const auto stored = ctx.project.clipThreshold();

@@ -14,9 +14,10 @@ namespace llmap::cli {
 
 namespace {
 const char* kHelp =
-    R"(Usage: llmap-cli cluster --project P.h5 --method kmeans|ward|average|complete|dbscan
+    R"(Usage: llmap-cli cluster --project P.h5 --method kmeans|ward|average|complete|dbscan|hdbscan
                           --out F.csv [--k 8] [--seed 42] [--n-init 10] [--eps 0.05]
-                          [--min-samples 5] [--dendrogram D.csv] [--name NAME] [--no-store]
+                          [--min-samples 5] [--min-cluster-size 5] [--dendrogram D.csv]
+                          [--name NAME] [--no-store]
 
 Clusters the fully scored models and writes "model,cluster" (cluster -1 = noise for dbscan).
   kmeans                    k-means++ (seeded, best of --n-init starts) on the rows of the centred
@@ -26,6 +27,8 @@ Clusters the fully scored models and writes "model,cluster" (cluster -1 = noise 
                             linkage matrix (a, b, distance, size)
   dbscan                    density-based on the KL matrix: models within --eps nats per text are
                             neighbours; a core model has --min-samples neighbours (itself included)
+  hdbscan                   hierarchical density-based clusters of any shape on the rows of Q:
+                            --min-cluster-size (5), --min-samples (default: the cluster size)
 The silhouette score (Euclidean distances of Q) is printed and stored with the parameters under
 /analysis/NAME (default clusters_METHOD).
 )";
@@ -34,7 +37,7 @@ The silhouette score (Euclidean distances of Q) is printed and stored with the p
 int runCluster(int argc, char** argv) {
     Arguments args("cluster", argc, argv, 2,
                    {"project", "method", "out", "k", "seed", "n-init", "eps", "min-samples",
-                    "dendrogram", "name"},
+                    "dendrogram", "name", "min-cluster-size"},
                    {"reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;
@@ -47,12 +50,15 @@ int runCluster(int argc, char** argv) {
     options.k = intOption(args, "k", 8, "cluster");
     options.nInit = intOption(args, "n-init", 10, "cluster");
     options.epsKl = numberOption(args, "eps", 0.05, "cluster");
-    options.minSamples = intOption(args, "min-samples", 5, "cluster");
+    // HDBSCAN's min samples defaults to its cluster size (0 here), DBSCAN's to 5.
+    options.minSamples =
+        intOption(args, "min-samples", options.method == "hdbscan" ? 0 : 5, "cluster");
+    options.minClusterSize = intOption(args, "min-cluster-size", 5, "cluster");
     const auto methods = clusterMethods();
     if (std::find(methods.begin(), methods.end(), options.method) == methods.end()) {
         throw InputError("unknown clustering method \"" + options.method + "\"",
                          "llmap-cli cluster",
-                         "use --method kmeans, ward, average, complete or dbscan");
+                         "use --method kmeans, ward, average, complete, dbscan or hdbscan");
     }
     AnalysisContext ctx = openAnalysis(args, "cluster", 3);
     ClusterResult result = clusterModels(ctx.geometry.centred, options);

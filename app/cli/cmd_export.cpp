@@ -17,7 +17,7 @@ namespace llmap::cli {
 
 namespace {
 const char* kHelp = R"(Usage: llmap-cli export --project P.h5 --what scores|coords|kl --out F.csv
-                         [--method pca] [--unit nats|bits]
+                         [--method pca|mds|tsne] [--unit nats|bits]
 
   scores  the raw log-likelihood matrix in the import format (NaN where not scored)
   coords  one row per fully scored model: id, x, y, then every metadata field
@@ -25,8 +25,17 @@ const char* kHelp = R"(Usage: llmap-cli export --project P.h5 --what scores|coor
           first column; --unit nats (per text, default) or bits (per byte)
 )";
 
+// The project's stored clip threshold, when an analysis has fixed one.
+GeometryOptions storedGeometry(const Project& project) {
+    GeometryOptions o;
+    o.clipThreshold = project.clipThreshold();
+    return o;
+}
+
 std::string exportCoords(const Project& project, const std::string& method) {
-    ModelMap map = computeMap(project.scores(), method);
+    MapOptions options;
+    options.geometry = storedGeometry(project);
+    ModelMap map = computeMap(project.scores(), method, options);
     std::vector<std::string> ids, metadata;
     for (size_t r : map.rows) {
         ids.push_back(project.models()[r].id);
@@ -39,7 +48,7 @@ std::string exportKl(const Project& project, const std::string& unit) {
     if (unit != "nats" && unit != "bits") {
         throw InputError("unknown unit \"" + unit + "\"", "llmap-cli export", "use nats or bits");
     }
-    Geometry g = computeGeometry(project.scores());
+    Geometry g = computeGeometry(project.scores(), storedGeometry(project));
     Eigen::MatrixXd kl = unit == "nats" ? klNatsPerText(g.centred)
                                         : klBitsPerByte(g.centred, project.texts().meanBytes());
     std::vector<std::string> ids;

@@ -1,12 +1,15 @@
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "analysis/model_map.h"
+#include "analysis/model_summary.h"
 #include "analysis/procrustes.h"
 #include "cli/analysis_context.h"
 #include "cli/commands.h"
+#include "util/csv.h"
 #include "util/error.h"
+#include "util/file_output.h"
 
 namespace llmap::cli {
 
@@ -15,7 +18,7 @@ const char* kHelp = R"(Usage: llmap-cli map --project P.h5 [--method pca|mds|tsn
                       [--seed 42] [--perplexity 30] [--iterations 1000] [--init pca|random]
                       [--tsne-method auto|exact|barnes_hut] [--early-exaggeration 12]
                       [--learning-rate auto] [--angle 0.5] [--pca-solver auto|exact|randomized]
-                      [--name NAME] [--align] [--reclip] [--no-store]
+                      [--name NAME] [--align] [--summary S.csv] [--reclip] [--no-store]
 
 Writes 2-D map coordinates of the fully scored models: a header "model,x,y", then one row per
 model. Scores are clipped at the project's stored threshold (the global 2nd percentile, fixed the
@@ -23,10 +26,13 @@ first time; --reclip computes it again) and double-centred first (as in the pape
   pca   principal components of the centred matrix
   mds   classical MDS on the KL matrix (KL as squared distance)
   tsne  t-SNE with the paper's settings: 2-D, perplexity 30, PCA initialisation, squared
-        Euclidean input, seed 42 (exact gradients up to 500 models, Barnes-Hut above)
+        Euclidean input, seed 42 (exact gradients up to 500 models, Barnes-Hut above);
+        --iterations 1000 as in scikit-learn and P2 (P1's figure used 10000)
 The map and its parameters are stored in the project under /analysis/NAME (default map_METHOD);
 --align rotates the new map onto the one stored under that name (orthogonal Procrustes over the
 models both contain), so a map recomputed after adding models does not jump.
+--summary writes "model,primary_category,mean_loglik": the text source where each model is
+relatively best (largest mean of q_i over that source's texts) and its mean log-likelihood.
 Models not fully scored yet are left out and counted on standard error.
 )";
 }  // namespace
@@ -35,7 +41,7 @@ int runMap(int argc, char** argv) {
     Arguments args(
         "map", argc, argv, 2,
         {"project", "method", "out", "seed", "perplexity", "iterations", "init", "tsne-method",
-         "early-exaggeration", "learning-rate", "angle", "pca-solver", "name"},
+         "early-exaggeration", "learning-rate", "angle", "pca-solver", "name", "summary"},
         {"align", "reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;
@@ -69,37 +75,31 @@ int runMap(int argc, char** argv) {
     const std::string name = args.value("name").value_or("map_" + method);
     if (args.flag("align")) {
         const auto previous = ctx.project.readResult(name);
-        std::map<std::string, Eigen::Index> at;
-        if (previous) {
-            for (size_t i = 0; i < previous->rowIds.size(); ++i) {
-                at[previous->rowIds[i]] = static_cast<Eigen::Index>(i);
-            }
-        }
-        std::vector<Eigen::Index> mine, theirs;
-        for (size_t i = 0; i < ctx.ids.size(); ++i) {
-            auto it = at.find(ctx.ids[i]);
-            if (it != at.end() && previous->values.cols() == 2) {
-                mine.push_back(static_cast<Eigen::Index>(i));
-                theirs.push_back(it->second);
-            }
-        }
-        if (mine.size() < 3) {
+        const size_t shared =
+            previous ? alignByName(xy, ctx.ids, previous->values, previous->rowIds) : 0;
+        if (shared < 3) {
             std::cerr << "llmap-cli map: no stored map \"" << name
                       << "\" with 3 shared models to align to; not aligned\n";
         } else {
-            Eigen::MatrixXd a(static_cast<Eigen::Index>(mine.size()), 2), b(a.rows(), 2);
-            for (size_t i = 0; i < mine.size(); ++i) {
-                a.row(static_cast<Eigen::Index>(i)) = xy.row(mine[i]);
-                b.row(static_cast<Eigen::Index>(i)) = previous->values.row(theirs[i]);
-            }
-            const Eigen::RowVectorXd ma = a.colwise().mean(), mb = b.colwise().mean();
-            const Eigen::MatrixXd rot = orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
-            xy = ((xy.rowwise() - ma) * rot).rowwise() + mb;
             params["aligned_to"] = name;
-            params["aligned_models"] = mine.size();
+            params["aligned_models"] = shared;
         }
     }
     writeResult(ctx, out, name, "model", ctx.ids, {"x", "y"}, xy, params.dump());
+    if (auto path = args.value("summary")) {
+        // The colourings of the paper's figure: relatively best text category, mean log-likelihood.
+        const auto category =
+            primaryTextCategory(ctx.geometry.centred, ctx.project.texts().sources);
+        const Eigen::VectorXd mean =
+            meanLogLikelihood(selectRows(ctx.project.scores(), ctx.geometry.rows));
+        std::ostringstream csv;
+        writeCsvRow(csv, {"model", "primary_category", "mean_loglik"});
+        for (size_t i = 0; i < ctx.ids.size(); ++i) {
+            writeCsvRow(
+                csv, {ctx.ids[i], category[i], formatDouble(mean(static_cast<Eigen::Index>(i)))});
+        }
+        writeFileAtomically(*path, csv.str());
+    }
     return 0;
 }
 

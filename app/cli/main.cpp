@@ -21,10 +21,14 @@ Commands:
            what a project holds
   map      --project P.h5 [--method pca|mds|tsne] --out C.csv [--seed 42] [--perplexity 30]
            2-D coordinates of the scored models (stored with their parameters in the project)
-  cluster  --project P.h5 --method kmeans|ward|average|complete|dbscan --out F.csv [--k 8]
+  cluster  --project P.h5 --method kmeans|ward|average|complete|dbscan|hdbscan --out F.csv [--k 8]
            clusters of the scored models, their silhouette, the dendrogram
   kl       --project P.h5 --out F.csv [--unit nats|bits] [--model ID --neighbours 10]
            the KL matrix, or one model's nearest neighbours with their KL
+  predict  --project P.h5 --benchmarks B.csv --out F.csv [--group-by family] [--seeds 5]
+           benchmark scores predicted by ridge regression (cross-validated), Pearson r, Spearman rho
+  resample --project P.h5 --n 500 --out T.csv [--importance variance|kl|uniform] [--seed 42]
+           fewer texts: the distinct texts a new model needs, their weights, the error of the estimate
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
            the raw matrix, the map coordinates with metadata, or the KL matrix
   texts    build --out T.jsonl [--seed S] [--count N] LABEL[:COUNT]=PATH...
@@ -63,6 +67,8 @@ int main(int argc, char** argv) {
         if (command == "cluster") return llmap::cli::runCluster(argc, argv);
         if (command == "kl") return llmap::cli::runKl(argc, argv);
         if (command == "tokenize") return llmap::cli::runTokenize(argc, argv);
+        if (command == "predict") return llmap::cli::runPredict(argc, argv);
+        if (command == "resample") return llmap::cli::runResample(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

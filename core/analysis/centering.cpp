@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "util/error.h"
@@ -9,19 +10,49 @@
 namespace llmap {
 
 double globalQuantile(const Eigen::MatrixXd& m, double q) {
-    std::vector<double> values;
-    values.reserve(static_cast<size_t>(m.size()));
-    for (Eigen::Index i = 0; i < m.size(); ++i) {
-        if (std::isfinite(m.data()[i])) values.push_back(m.data()[i]);
+    // Exact, without copying the matrix: a histogram pass finds the bucket holding the order
+    // statistics needed, a second pass collects that bucket only.
+    const double* data = m.data();
+    const auto size = static_cast<size_t>(m.size());
+    size_t count = 0;
+    double lowest = std::numeric_limits<double>::infinity();
+    double highest = -lowest;
+    for (size_t i = 0; i < size; ++i) {
+        if (!std::isfinite(data[i])) continue;
+        ++count;
+        lowest = std::min(lowest, data[i]);
+        highest = std::max(highest, data[i]);
     }
-    if (values.empty()) throw InputError("no finite scores to take a quantile of");
-    double pos = q * static_cast<double>(values.size() - 1);
-    auto lo = static_cast<size_t>(std::floor(pos));
-    size_t hi = std::min(lo + 1, values.size() - 1);
-    std::nth_element(values.begin(), values.begin() + static_cast<long>(lo), values.end());
-    double a = values[lo];
-    double b = a;
-    if (hi != lo) b = *std::min_element(values.begin() + static_cast<long>(lo) + 1, values.end());
+    if (count == 0) throw InputError("no finite scores to take a quantile of");
+    const double pos = q * static_cast<double>(count - 1);
+    const auto lo = static_cast<size_t>(std::floor(pos));
+    const size_t hi = std::min(lo + 1, count - 1);
+    if (lowest == highest) return lowest;
+
+    const size_t buckets = 1 << 16;
+    const double scale = static_cast<double>(buckets) / (highest - lowest);
+    auto bucketOf = [&](double v) {
+        return std::min(buckets - 1, static_cast<size_t>((v - lowest) * scale));
+    };
+    std::vector<size_t> histogram(buckets, 0);
+    for (size_t i = 0; i < size; ++i) {
+        if (std::isfinite(data[i])) ++histogram[bucketOf(data[i])];
+    }
+    // Buckets [first, last] hold ranks lo..hi; `before` values lie in lower buckets.
+    size_t first = 0, before = 0;
+    while (before + histogram[first] <= lo) before += histogram[first++];
+    size_t last = first, upTo = before + histogram[first];
+    while (upTo <= hi) upTo += histogram[++last];
+    std::vector<double> values;
+    values.reserve(upTo - before);
+    for (size_t i = 0; i < size; ++i) {
+        if (!std::isfinite(data[i])) continue;
+        const size_t b = bucketOf(data[i]);
+        if (b >= first && b <= last) values.push_back(data[i]);
+    }
+    std::sort(values.begin(), values.end());
+    const double a = values[lo - before];
+    const double b = values[hi - before];
     return a + (pos - static_cast<double>(lo)) * (b - a);
 }
 

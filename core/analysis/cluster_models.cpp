@@ -4,23 +4,25 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/clustering.h"
+#include "analysis/hdbscan.h"
 #include "analysis/kl.h"
 #include "util/error.h"
 
 namespace llmap {
 
 std::vector<std::string> clusterMethods() {
-    return {"kmeans", "ward", "average", "complete", "dbscan"};
+    return {"kmeans", "ward", "average", "complete", "dbscan", "hdbscan"};
 }
 
 ClusterResult clusterModels(const Eigen::MatrixXd& q, const ClusterOptions& o) {
     const auto methods = clusterMethods();
     if (std::find(methods.begin(), methods.end(), o.method) == methods.end()) {
         throw InputError("unknown clustering method \"" + o.method + "\"", "",
-                         "use kmeans, ward, average, complete or dbscan");
+                         "use kmeans, ward, average, complete, dbscan or hdbscan");
     }
     const long models = static_cast<long>(q.rows());
-    if (o.method != "dbscan" && (o.k < 1 || o.k > models)) {
+    const bool density = o.method == "dbscan" || o.method == "hdbscan";
+    if (!density && (o.k < 1 || o.k > models)) {
         throw InputError("cannot make " + std::to_string(o.k) + " clusters of " +
                              std::to_string(models) + " models",
                          "", "choose k between 1 and the number of models");
@@ -38,6 +40,11 @@ ClusterResult clusterModels(const Eigen::MatrixXd& q, const ClusterOptions& o) {
         }
         r.labels = dbscanPrecomputed(klNatsPerText(q), o.epsKl, o.minSamples);
         params.update({{"eps_kl_nats_per_text", o.epsKl}, {"min_samples", o.minSamples}});
+    } else if (o.method == "hdbscan") {
+        r.labels = hdbscan(q, o.minClusterSize, o.minSamples);
+        params.update({{"min_cluster_size", o.minClusterSize},
+                       {"min_samples", o.minSamples > 0 ? o.minSamples : o.minClusterSize},
+                       {"metric", "euclidean"}});
     } else {
         r.linkage = linkage(q, o.method);
         r.labels = cutTree(r.linkage, o.k);

@@ -10,12 +10,13 @@
 namespace llmap {
 
 struct ClusterOptions {
-    std::string method = "kmeans";  // kmeans, ward, average, complete, dbscan
+    std::string method = "kmeans";  // kmeans, ward, average, complete, dbscan, hdbscan
     int k = 8;                      // kmeans and hierarchical
     uint64_t seed = 42;             // kmeans
     int nInit = 10;                 // kmeans
     double epsKl = 0.05;            // dbscan: neighbours within this KL, nats per text
-    int minSamples = 5;             // dbscan
+    int minSamples = 5;             // dbscan; hdbscan (0: the cluster size)
+    int minClusterSize = 5;         // hdbscan
 };
 
 struct ClusterResult {

@@ -8,17 +8,28 @@
 namespace llmap {
 
 std::vector<size_t> completeRowIndices(const Eigen::MatrixXd& scores) {
+    // Column by column: the matrix is column-major.
+    Eigen::Array<bool, Eigen::Dynamic, 1> ok =
+        Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(scores.rows(), true);
+    for (Eigen::Index j = 0; j < scores.cols(); ++j) ok = ok && scores.col(j).array().isFinite();
     std::vector<size_t> rows;
     for (Eigen::Index i = 0; i < scores.rows(); ++i) {
-        if (scores.row(i).array().isFinite().all()) rows.push_back(static_cast<size_t>(i));
+        if (ok(i)) rows.push_back(static_cast<size_t>(i));
     }
     return rows;
 }
 
 Eigen::MatrixXd selectRows(const Eigen::MatrixXd& m, const std::vector<size_t>& rows) {
+    if (rows.size() == static_cast<size_t>(m.rows())) {
+        bool identity = true;
+        for (size_t r = 0; r < rows.size() && identity; ++r) identity = rows[r] == r;
+        if (identity) return m;
+    }
     Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), m.cols());
-    for (size_t r = 0; r < rows.size(); ++r) {
-        out.row(static_cast<Eigen::Index>(r)) = m.row(static_cast<Eigen::Index>(rows[r]));
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+        for (size_t r = 0; r < rows.size(); ++r) {
+            out(static_cast<Eigen::Index>(r), j) = m(static_cast<Eigen::Index>(rows[r]), j);
+        }
     }
     return out;
 }
@@ -41,8 +52,10 @@ Geometry computeGeometry(const Eigen::MatrixXd& scores, const GeometryOptions& o
                          "", "score more models");
     }
     Eigen::MatrixXd l = selectRows(scores, g.rows);
+    const Eigen::VectorXd rowMax = l.rowwise().maxCoeff();
+    const Eigen::VectorXd rowMin = l.rowwise().minCoeff();
     for (Eigen::Index r = 0; r < l.rows(); ++r) {
-        if (l.row(r).maxCoeff() == l.row(r).minCoeff()) {
+        if (rowMax(r) == rowMin(r)) {
             throw InputError("model row " + std::to_string(g.rows[static_cast<size_t>(r)]) +
                                  " has the same log-likelihood on every text",
                              "",

@@ -1,20 +1,35 @@
 #include "analysis/kl.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "analysis/parallel.h"
 
 namespace llmap {
 
 Eigen::MatrixXd klNatsPerText(const Eigen::MatrixXd& q) {
     const Eigen::Index k = q.rows();
-    Eigen::VectorXd norms = q.rowwise().squaredNorm();
-    Eigen::MatrixXd gram = q * q.transpose();
+    const Eigen::VectorXd norms = q.rowwise().squaredNorm();
+    const double scale = 1.0 / (2.0 * static_cast<double>(q.cols()));
     Eigen::MatrixXd d2(k, k);
-    for (Eigen::Index i = 0; i < k; ++i) {
-        for (Eigen::Index j = 0; j < k; ++j) {
-            d2(i, j) = i == j ? 0.0 : std::max(0.0, norms(i) + norms(j) - 2.0 * gram(i, j));
+    // Lower triangle by blocks of rows, in parallel: row block [lo, hi) against rows [0, hi).
+    parallelChunks(static_cast<size_t>(k), [&](size_t, size_t lo, size_t hi) {
+        if (hi <= lo) return;
+        const auto b = static_cast<Eigen::Index>(lo), rows = static_cast<Eigen::Index>(hi - lo);
+        const Eigen::Index cols = static_cast<Eigen::Index>(hi);
+        Eigen::MatrixXd gram = q.middleRows(b, rows) * q.topRows(cols).transpose();
+        for (Eigen::Index j = 0; j < cols; ++j) {
+            for (Eigen::Index r = 0; r < rows; ++r) {
+                const Eigen::Index i = b + r;
+                if (j < i) d2(i, j) = std::max(0.0, norms(i) + norms(j) - 2.0 * gram(r, j)) * scale;
+            }
         }
+    });
+    for (Eigen::Index j = 0; j < k; ++j) {
+        d2(j, j) = 0.0;
+        for (Eigen::Index i = j + 1; i < k; ++i) d2(j, i) = d2(i, j);
     }
-    return d2 / (2.0 * static_cast<double>(q.cols()));
+    return d2;
 }
 
 Eigen::MatrixXd klBitsPerByte(const Eigen::MatrixXd& q, double meanBytes) {

@@ -1,6 +1,5 @@
 #include "analysis/model_map.h"
 
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "analysis/kl.h"
@@ -89,30 +88,12 @@ ModelMap computeMap(const Eigen::MatrixXd& scores, const std::string& method) {
 }
 
 bool alignMap(ModelMap& map, const ModelMap& reference) {
-    std::map<size_t, Eigen::Index> refRow;
-    for (size_t i = 0; i < reference.rows.size(); ++i) {
-        refRow[reference.rows[i]] = static_cast<Eigen::Index>(i);
-    }
-    std::vector<Eigen::Index> mine, theirs;
-    for (size_t i = 0; i < map.rows.size(); ++i) {
-        auto it = refRow.find(map.rows[i]);
-        if (it != refRow.end()) {
-            mine.push_back(static_cast<Eigen::Index>(i));
-            theirs.push_back(it->second);
-        }
-    }
-    if (mine.size() < 3) return false;
-    Eigen::MatrixXd a(static_cast<Eigen::Index>(mine.size()), map.xy.cols());
-    Eigen::MatrixXd b(a.rows(), a.cols());
-    for (size_t i = 0; i < mine.size(); ++i) {
-        a.row(static_cast<Eigen::Index>(i)) = map.xy.row(mine[i]);
-        b.row(static_cast<Eigen::Index>(i)) = reference.xy.row(theirs[i]);
-    }
-    const Eigen::RowVectorXd ma = a.colwise().mean();
-    const Eigen::RowVectorXd mb = b.colwise().mean();
-    const Eigen::MatrixXd r = orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
-    map.xy = ((map.xy.rowwise() - ma) * r).rowwise() + mb;
-    return true;
+    auto names = [](const std::vector<size_t>& rows) {
+        std::vector<std::string> out;
+        for (size_t r : rows) out.push_back(std::to_string(r));
+        return out;
+    };
+    return alignByName(map.xy, names(map.rows), reference.xy, names(reference.rows)) >= 3;
 }
 
 }  // namespace llmap

@@ -1,6 +1,7 @@
 #include "analysis/procrustes.h"
 
 #include <Eigen/SVD>
+#include <map>
 
 #include "util/error.h"
 
@@ -28,6 +29,30 @@ Eigen::MatrixXd procrustesAlign(const Eigen::MatrixXd& y, const Eigen::MatrixXd&
     if (scale && out.squaredNorm() > 0) out *= (out.cwiseProduct(b)).sum() / out.squaredNorm();
     out.rowwise() += mr;
     return out;
+}
+
+size_t alignByName(Eigen::MatrixXd& y, const std::vector<std::string>& ids,
+                   const Eigen::MatrixXd& reference, const std::vector<std::string>& referenceIds) {
+    if (y.cols() != reference.cols()) return 0;
+    std::map<std::string, Eigen::Index> at;
+    for (size_t i = 0; i < referenceIds.size(); ++i) {
+        at[referenceIds[i]] = static_cast<Eigen::Index>(i);
+    }
+    std::vector<std::pair<Eigen::Index, Eigen::Index>> shared;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        auto it = at.find(ids[i]);
+        if (it != at.end()) shared.emplace_back(static_cast<Eigen::Index>(i), it->second);
+    }
+    if (shared.size() < 3) return shared.size();
+    Eigen::MatrixXd a(static_cast<Eigen::Index>(shared.size()), y.cols()), b(a.rows(), a.cols());
+    for (size_t i = 0; i < shared.size(); ++i) {
+        a.row(static_cast<Eigen::Index>(i)) = y.row(shared[i].first);
+        b.row(static_cast<Eigen::Index>(i)) = reference.row(shared[i].second);
+    }
+    const Eigen::RowVectorXd ma = a.colwise().mean(), mb = b.colwise().mean();
+    const Eigen::MatrixXd r = orthogonalProcrustes(a.rowwise() - ma, b.rowwise() - mb);
+    y = ((y.rowwise() - ma) * r).rowwise() + mb;
+    return shared.size();
 }
 
 }  // namespace llmap

@@ -55,8 +55,7 @@ Eigen::MatrixXd ridgePredict(const Eigen::MatrixXd& gram, const Eigen::VectorXd&
     const Eigen::MatrixXd crossV = cross * eig.eigenvectors();
     Eigen::MatrixXd out(static_cast<Index>(test.size()), static_cast<Index>(alphas.size()));
     for (size_t a = 0; a < alphas.size(); ++a) {
-        const Eigen::VectorXd coef =
-            vty.array() / (eig.eigenvalues().array().max(0.0) + alphas[a]);
+        const Eigen::VectorXd coef = vty.array() / (eig.eigenvalues().array().max(0.0) + alphas[a]);
         out.col(static_cast<Index>(a)) = (crossV * coef).array() + yMean;
     }
     return out;
@@ -149,7 +148,8 @@ std::vector<int> kfoldAssignment(size_t n, int folds, uint64_t seed) {
     std::vector<int> fold(n);
     size_t start = 0;
     for (int k = 0; k < folds; ++k) {
-        const size_t size = n / static_cast<size_t>(folds) + (static_cast<size_t>(k) < n % static_cast<size_t>(folds));
+        const size_t size = n / static_cast<size_t>(folds) +
+                            (static_cast<size_t>(k) < n % static_cast<size_t>(folds));
         for (size_t i = start; i < start + size; ++i) fold[order[i]] = k;
         start += size;
     }

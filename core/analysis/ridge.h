@@ -25,8 +25,8 @@ struct RidgeCvOptions {
 struct BenchmarkPrediction {
     // Out-of-fold predictions averaged over the seeds, K x B (NaN where a model has no score).
     Eigen::MatrixXd predictions;
-    Eigen::MatrixXd pearson;   // seeds x B
-    Eigen::MatrixXd spearman;  // seeds x B
+    Eigen::MatrixXd pearson;                    // seeds x B
+    Eigen::MatrixXd spearman;                   // seeds x B
     Eigen::VectorXd meanPearson, meanSpearman;  // over seeds, per benchmark
 };
 

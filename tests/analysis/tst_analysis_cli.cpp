@@ -44,7 +44,8 @@ std::string makeProject(const QTemporaryDir& dir) {
     const std::string path = dir.filePath("p.h5").toStdString();
     Project p = Project::create(path, texts, "imported");
     for (Eigen::Index i = 0; i < l.rows(); ++i) {
-        const size_t row = p.addModel({"m" + std::to_string(i), "{}"});
+        const size_t row = p.addModel(
+            {"m" + std::to_string(i), R"({"family":"f)" + std::to_string(i % 6) + R"("})"});
         std::vector<double> values;
         size_t first = 0;
         for (Eigen::Index s = 0; s < l.cols(); ++s) {
@@ -123,8 +124,22 @@ private Q_SLOTS:
         QCOMPARE(ids.front(), std::string("m0"));
         QVERIFY(fixtures::maxDiffUpToSign(xy, fixtures::matrix("pca_coordinates.csv")) < 1e-8);
 
-        r = cli({"map", "--project", project, "--method", "mds", "--out", out});
+        const QString summary = dir.filePath("summary.csv");
+        r = cli(
+            {"map", "--project", project, "--method", "mds", "--out", out, "--summary", summary});
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        {
+            CsvTable t = readCsv(summary.toStdString());
+            const auto expected = fixtures::lines("primary_category.txt");
+            const Eigen::MatrixXd mean = fixtures::matrix("mean_loglik.csv");
+            QCOMPARE(t.rows.size(), expected.size() + 1);
+            for (size_t i = 0; i < expected.size(); ++i) {
+                QCOMPARE(t.rows[i + 1][1], expected[i]);
+                double v = 0;
+                QVERIFY(parseDouble(t.rows[i + 1][2], v));
+                QVERIFY(std::fabs(v - mean(static_cast<Eigen::Index>(i), 0)) < 1e-9);
+            }
+        }
         QVERIFY(fixtures::maxDiffUpToSign(numbers(out), fixtures::matrix("mds_coordinates.csv")) <
                 1e-8);
 
@@ -154,6 +169,26 @@ private Q_SLOTS:
         Run r = cli({"map", "--project", project, "--method", "mds", "--align", "--out", b});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY((numbers(a) - numbers(b)).cwiseAbs().maxCoeff() < 1e-9);
+        // A t-SNE map from a random start, aligned onto the stored one, lies closer to it than
+        // the same map unaligned.
+        const QString c = dir.filePath("c.csv");
+        QCOMPARE(cli({"map", "--project", project, "--method", "tsne", "--perplexity", "8",
+                      "--init", "random", "--seed", "1", "--out", a})
+                     .code,
+                 0);
+        QCOMPARE(cli({"map", "--project", project, "--method", "tsne", "--perplexity", "8",
+                      "--init", "random", "--seed", "2", "--no-store", "--out", b})
+                     .code,
+                 0);
+        r = cli({"map", "--project", project, "--method", "tsne", "--perplexity", "8", "--init",
+                 "random", "--seed", "2", "--align", "--out", c});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const double unaligned = (numbers(b) - numbers(a)).norm();
+        const double aligned = (numbers(c) - numbers(a)).norm();
+        QVERIFY(aligned < unaligned);
+        // Distances within the map are kept.
+        const Eigen::MatrixXd mb = numbers(b), mc = numbers(c);
+        QVERIFY(std::fabs((mb.row(0) - mb.row(5)).norm() - (mc.row(0) - mc.row(5)).norm()) < 1e-9);
     }
 
     void clusterAndKl() {
@@ -168,6 +203,12 @@ private Q_SLOTS:
         QCOMPARE(numbers(tree).rows(), 36);
         r = cli({"cluster", "--project", project, "--method", "kmeans", "--k", "4", "--out", out});
         QVERIFY2(r.code == 0, qPrintable(r.err));
+        for (const char* m : {"hdbscan", "dbscan", "average", "complete"}) {
+            r = cli({"cluster", "--project", project, "--method", m, "--k", "3",
+                     "--min-cluster-size", "4", "--eps", "500", "--out", out});
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QCOMPARE(numbers(out).rows(), 37);
+        }
         const QString kl = dir.filePath("kl.csv");
         r = cli({"kl", "--project", project, "--out", kl});
         QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -185,6 +226,81 @@ private Q_SLOTS:
         QVERIFY(p.readResult("clusters_ward").has_value());
         QVERIFY(p.readResult("clusters_ward_dendrogram").has_value());
         QVERIFY(p.readResult("kl_nats").has_value());
+    }
+
+    void predictFromABenchmarkCsv() {
+        QTemporaryDir dir;
+        const QString project = QString::fromStdString(makeProject(dir));
+        const QString bench = dir.filePath("bench.csv"), out = dir.filePath("pred.csv");
+        {
+            QFile f(bench);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("model,mmlu,arc\n");
+            for (int i = 0; i < 40; ++i) {
+                f.write(QString("m%1,%2,%3\n")
+                            .arg(i)
+                            .arg(40 + (i * 37) % 11)
+                            .arg(i == 4 ? QString() : QString::number(30 + (i * 13) % 7))
+                            .toUtf8());
+            }
+        }
+        Run r = cli(
+            {"predict", "--project", project, "--benchmarks", bench, "--out", out, "--seeds", "2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("mmlu: Pearson r"));
+        std::vector<std::string> ids;
+        const Eigen::MatrixXd pred = numbers(out, &ids);
+        QCOMPARE(pred.rows(), 37);
+        QCOMPARE(pred.cols(), 2);
+        QVERIFY(std::isnan(pred(4, 1)) && std::isfinite(pred(4, 0)));
+        r = cli({"predict", "--project", project, "--benchmarks", bench, "--out", out, "--group-by",
+                 "family", "--seeds", "1"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        {
+            Project p = Project::open(project.toStdString());
+            const auto stored = p.readResult("predict");
+            QVERIFY(stored.has_value());
+            QCOMPARE(nlohmann::json::parse(stored->paramsJson)["group_by"].get<std::string>(),
+                     std::string("family"));
+        }
+
+        r = cli({"predict", "--project", project, "--benchmarks", bench, "--out", out, "--group-by",
+                 "licence"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("licence"), qPrintable(r.err));
+        {
+            QFile f(bench);
+            QVERIFY(f.open(QIODevice::Append));
+            f.write("gpt-unknown,1,2\n");
+        }
+        r = cli({"predict", "--project", project, "--benchmarks", bench, "--out", out});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("gpt-unknown"));
+        QVERIFY(r.err.contains("bench.csv:42"));
+    }
+
+    void resampleListsTheTextsANewModelNeeds() {
+        QTemporaryDir dir;
+        const QString project = QString::fromStdString(makeProject(dir));
+        const QString out = dir.filePath("texts.csv");
+        Run r = cli({"resample", "--project", project, "--n", "60", "--seed", "4", "--repeats", "3",
+                     "--out", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("||G~ - G||/||G||"));
+        std::vector<std::string> ids;
+        const Eigen::MatrixXd t = numbers(out, &ids);
+        QVERIFY(t.rows() > 10 && t.rows() <= 60);
+        QCOMPARE(t.col(1).sum(), 60.0);  // counts add up to the draws
+        for (Eigen::Index i = 0; i < t.rows(); ++i) {
+            QCOMPARE(ids[static_cast<size_t>(i)], "t" + std::to_string(static_cast<int>(t(i, 0))));
+            QVERIFY(std::fabs(t(i, 2) - std::sqrt(t(i, 1) / (60 * t(i, 3)))) < 1e-12 * t(i, 2));
+        }
+        Project p = Project::open(project.toStdString());
+        const auto params = nlohmann::json::parse(p.readResult("resample")->paramsJson);
+        QCOMPARE(params["seed"].get<int>(), 4);
+        QVERIFY(params["relative_error_G"].get<double>() > 0);
+        r = cli({"resample", "--project", project, "--n", "0", "--out", out});
+        QCOMPARE(r.code, 2);
     }
 
     void badInputExitsWithTwo() {

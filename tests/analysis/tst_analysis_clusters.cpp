@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/clustering.h"
+#include "analysis/hdbscan.h"
 #include "fixtures.h"
 #include "util/error.h"
 
@@ -63,6 +64,21 @@ private Q_SLOTS:
         const auto expected = intLabels("dbscan_labels.csv");
         QCOMPARE(fixtures::adjustedRandIndex(labels, expected), 1.0);
         for (size_t i = 0; i < labels.size(); ++i) QCOMPARE(labels[i] == -1, expected[i] == -1);
+    }
+
+    void hdbscanMatchesScikitLearn() {
+        const Eigen::MatrixXd w = fixtures::matrix("clusters_with_noise.csv");
+        auto labels = hdbscan(w, 5);
+        auto expected = intLabels("hdbscan_labels.csv");
+        QCOMPARE(fixtures::adjustedRandIndex(labels, expected), 1.0);
+        for (size_t i = 0; i < labels.size(); ++i) QCOMPARE(labels[i] == -1, expected[i] == -1);
+        const Eigen::MatrixXd y = fixtures::matrix("clusters_overlapping.csv");
+        labels = hdbscan(y, 8, 3);
+        expected = intLabels("hdbscan_overlapping_labels.csv");
+        QCOMPARE(fixtures::adjustedRandIndex(labels, expected), 1.0);
+        for (size_t i = 0; i < labels.size(); ++i) QCOMPARE(labels[i] == -1, expected[i] == -1);
+        QVERIFY_THROWS_EXCEPTION(InputError, hdbscan(y, 1));
+        QVERIFY_THROWS_EXCEPTION(InputError, hdbscan(y.topRows(5), 3, 6));
     }
 
     void silhouetteMatchesScikitLearn() {

@@ -42,6 +42,18 @@ private Q_SLOTS:
         QVERIFY(g.centred.allFinite());
     }
 
+    void quantileAsNumpy() {
+        // numpy.percentile([1, 2, 2, 3], [2, 50, 100]) = 1.06, 2, 3 (NaN ignored).
+        Eigen::MatrixXd m(5, 1);
+        m << 3, 1, kNaN, 2, 2;
+        QVERIFY(std::fabs(globalQuantile(m, 0.02) - 1.06) < 1e-14);
+        QCOMPARE(globalQuantile(m, 0.5), 2.0);
+        QCOMPARE(globalQuantile(m, 1.0), 3.0);
+        QCOMPARE(globalQuantile(m, 0.0), 1.0);
+        QVERIFY_THROWS_EXCEPTION(InputError,
+                                 globalQuantile(Eigen::MatrixXd::Constant(2, 2, kNaN), 0.5));
+    }
+
     void storedThresholdReusedForLaterModels() {
         Eigen::MatrixXd l = fixtures::matrix("loglik.csv");
         const double threshold = fixtures::matrix("geometry_threshold.csv")(0, 0);

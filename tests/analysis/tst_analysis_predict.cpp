@@ -25,7 +25,8 @@ private Q_SLOTS:
         for (Eigen::Index c = 0; c < folds.cols(); ++c) {
             const Eigen::Index b = c / 3;
             std::vector<int> fold;
-            for (Eigen::Index i = 0; i < folds.rows(); ++i) fold.push_back(static_cast<int>(folds(i, c)));
+            for (Eigen::Index i = 0; i < folds.rows(); ++i)
+                fold.push_back(static_cast<int>(folds(i, c)));
             std::vector<double> chosen;
             const Eigen::VectorXd p =
                 ridgeCvPredictions(gram, y.col(b), fold, defaultRidgeAlphas(), 5, &chosen);
@@ -39,14 +40,18 @@ private Q_SLOTS:
                 yv.push_back(y(i, b));
                 QVERIFY2(std::fabs(p(i) - expected(i, c)) < 1e-6 * std::fabs(expected(i, c)),
                          qPrintable(QString("column %1 model %2: %3 vs %4")
-                                        .arg(c).arg(i).arg(p(i), 0, 'g', 12)
+                                        .arg(c)
+                                        .arg(i)
+                                        .arg(p(i), 0, 'g', 12)
                                         .arg(expected(i, c), 0, 'g', 12)));
             }
             for (size_t f = 0; f < chosen.size(); ++f) {
                 QCOMPARE(chosen[f], alphas(static_cast<Eigen::Index>(f), c));
             }
-            const Eigen::VectorXd pe = Eigen::Map<Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size()));
-            const Eigen::VectorXd ye = Eigen::Map<Eigen::VectorXd>(yv.data(), static_cast<Eigen::Index>(yv.size()));
+            const Eigen::VectorXd pe =
+                Eigen::Map<Eigen::VectorXd>(pv.data(), static_cast<Eigen::Index>(pv.size()));
+            const Eigen::VectorXd ye =
+                Eigen::Map<Eigen::VectorXd>(yv.data(), static_cast<Eigen::Index>(yv.size()));
             QVERIFY(std::fabs(pearsonR(pe, ye) - stats(c, 0)) < 1e-6);
             QVERIFY(std::fabs(spearmanRho(pe, ye) - stats(c, 1)) < 1e-6);
         }

@@ -13,7 +13,7 @@ import scipy.cluster.hierarchy as sch
 import scipy.linalg
 import scipy.stats
 import sklearn
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
+from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 from sklearn.manifold import TSNE, trustworthiness
@@ -29,6 +29,13 @@ def save(name, a, fmt="%.17g"):
     if a.ndim == 1:
         a = a[:, None]
     np.savetxt(os.path.join(OUT, name), a, fmt=fmt, delimiter=",")
+
+
+def save_input(name, a):
+    """Inputs are written with 10 significant digits and read back, so every reference below is
+    computed from exactly the values the tests read."""
+    save(name, a, fmt="%.10g")
+    return np.loadtxt(os.path.join(OUT, name), delimiter=",", ndmin=2)
 
 
 def save_json(name, obj):
@@ -68,7 +75,8 @@ def geometry_and_maps(rng):
     with_nan = l.copy()
     with_nan[[5, 17]] = np.nan   # models not scored yet
     with_nan[23, 7] = np.nan     # a partly scored model
-    save("loglik.csv", with_nan)
+    with_nan = save_input("loglik.csv", with_nan)
+    l = np.where(np.isnan(with_nan), l, with_nan)
     labels = ["Github", "ArXiv", "Pile-CC"]
     with open(os.path.join(OUT, "sources.txt"), "w") as f:
         f.write("\n".join(labels[s] for s in source) + "\n")
@@ -85,9 +93,9 @@ def geometry_and_maps(rng):
     pca = PCA(n_components=2, svd_solver="full").fit(q)
     save("geometry_threshold.csv", [threshold])
     save("geometry_rows.csv", keep, fmt="%d")
-    save("geometry_centred.csv", q)
-    save("kl_nats.csv", kl)
-    save("kl_bits.csv", kl / (mean_bytes * np.log(2)))
+    save("geometry_centred.csv", q, fmt="%.14g")
+    save("kl_nats.csv", kl, fmt="%.14g")
+    save("kl_bits.csv", kl / (mean_bytes * np.log(2)), fmt="%.14g")
     save("mean_loglik.csv", lk.mean(1))
     with open(os.path.join(OUT, "primary_category.txt"), "w") as f:
         f.write("\n".join(primary) + "\n")
@@ -101,7 +109,7 @@ def geometry_and_maps(rng):
     later_rows = sorted(keep + [5])
     later = np.maximum(l[later_rows], threshold)
     later_q = later - later.mean(1, keepdims=True) - later.mean(0, keepdims=True) + later.mean()
-    save("geometry_later_centred.csv", later_q)
+    save("geometry_later_centred.csv", later_q, fmt="%.14g")
     save("geometry_later_new_quantile.csv", [np.percentile(l[later_rows], 2)])
 
     # Orthogonal Procrustes (scipy) on a rotated, reflected, noisy copy of a map.
@@ -109,9 +117,9 @@ def geometry_and_maps(rng):
     angle = 0.7
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ np.diag([1, -1])
     b = a @ rot + rng.normal(0, 0.05, size=a.shape) + np.array([3.0, -1.0])
+    a = save_input("procrustes_a.csv", a)
+    b = save_input("procrustes_b.csv", b)
     r, _ = scipy.linalg.orthogonal_procrustes(a - a.mean(0), b - b.mean(0))
-    save("procrustes_a.csv", a)
-    save("procrustes_b.csv", b)
     save("procrustes_r.csv", r)
     save("procrustes_aligned.csv", (a - a.mean(0)) @ r + b.mean(0))
 
@@ -125,7 +133,7 @@ def clustered_points(rng, k, dims, centres, spread):
 def tsne_cases(rng):
     # Joint probabilities of the exact method.
     x, _ = clustered_points(rng, 30, 5, 3, 1.0)
-    save("tsne_p_input.csv", x)
+    x = save_input("tsne_p_input.csv", x)
     d = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
     p = scipy.spatial.distance.squareform(_joint_probabilities(d, 5.0, 0))
     save("tsne_p_expected.csv", p)
@@ -133,8 +141,7 @@ def tsne_cases(rng):
     results = {}
     for name, k, method in (("exact", 150, "exact"), ("bh", 600, "barnes_hut")):
         x, _ = clustered_points(rng, k, 20, 6, 1.5)
-        save("tsne_%s_input.csv" % name, x, fmt="%.10g")
-        x = np.loadtxt(os.path.join(OUT, "tsne_%s_input.csv" % name), delimiter=",")
+        x = save_input("tsne_%s_input.csv" % name, x)
         t = TSNE(n_components=2, perplexity=30, init="pca", metric="euclidean", method=method,
                  random_state=42, max_iter=1000)
         y = t.fit_transform(x)
@@ -162,12 +169,12 @@ def main():
 def clustering_cases(rng):
     # Well separated: k-means++ from any seed finds the same partition.
     x, truth = clustered_points(rng, 90, 8, 4, 1.0)
-    save("clusters_separated.csv", x)
+    x = save_input("clusters_separated.csv", x)
     km = KMeans(n_clusters=4, random_state=0, n_init=1).fit(x)
     save("kmeans_separated_labels.csv", km.labels_, fmt="%d")
     # Overlapping: Lloyd from fixed centres must follow scikit-learn step by step.
     y, _ = clustered_points(rng, 120, 5, 4, 3.0)
-    save("clusters_overlapping.csv", y)
+    y = save_input("clusters_overlapping.csv", y)
     init = y[:4]
     km = KMeans(n_clusters=4, init=init, n_init=1).fit(y)
     save("kmeans_from_labels.csv", km.labels_, fmt="%d")
@@ -181,7 +188,7 @@ def clustering_cases(rng):
     # DBSCAN with noise points, on Euclidean distances.
     noise = rng.uniform(-15, 15, size=(15, 8))
     w = np.vstack([x, noise])
-    save("clusters_with_noise.csv", w)
+    w = save_input("clusters_with_noise.csv", w)
     db = DBSCAN(eps=3.0, min_samples=5).fit(w)
     save("dbscan_labels.csv", db.labels_, fmt="%d")
     save_json("silhouette.json", {
@@ -189,6 +196,10 @@ def clustering_cases(rng):
         "noise_dbscan": float(silhouette_score(w, db.labels_)),
     })
     save("silhouette_truth_labels.csv", truth, fmt="%d")
+    hdb = HDBSCAN(min_cluster_size=5, copy=True).fit(w)
+    save("hdbscan_labels.csv", hdb.labels_, fmt="%d")
+    hdb = HDBSCAN(min_cluster_size=8, min_samples=3, copy=True).fit(y)
+    save("hdbscan_overlapping_labels.csv", hdb.labels_, fmt="%d")
 
 
 def ridge_cases(rng):
@@ -198,8 +209,8 @@ def ridge_cases(rng):
     w = rng.normal(0, 1, size=(n, 2)) / np.sqrt(n)
     y = q @ w * 0.05 + rng.normal(0, 0.3, size=(k, 2)) + np.array([55.0, 40.0])
     y[[3, 11, 29], 1] = np.nan
-    save("ridge_x.csv", q)
-    save("ridge_y.csv", y)
+    q = save_input("ridge_x.csv", q)
+    y = save_input("ridge_y.csv", y)
     save("ridge_groups.csv", family, fmt="%d")
     alphas = 10.0 ** np.arange(1, 10)
     folds, preds, chosen, stats = [], [], [], []
@@ -230,7 +241,23 @@ def ridge_cases(rng):
     save("ridge_stats.csv", np.array(stats))
 
 
-EXTRA = [clustering_cases, ridge_cases]
+def resample_cases(rng):
+    # Importance of the geometry fixture's texts and the exact squared-distance matrix G.
+    q = np.loadtxt(os.path.join(OUT, "geometry_centred.csv"), delimiter=",")
+    variance = (q ** 2).sum(0)
+    save("importance_variance.csv", variance / variance.sum())
+    k = q.shape[0]
+    fourth = np.zeros(q.shape[1])
+    for i in range(k):
+        for j in range(i + 1, k):
+            fourth += (q[i] - q[j]) ** 4
+    kl = np.sqrt(fourth)
+    save("importance_kl.csv", kl / kl.sum())
+    g = ((q[:, None, :] - q[None, :, :]) ** 2).sum(-1)
+    save("resample_g.csv", g)
+
+
+EXTRA = [clustering_cases, ridge_cases, resample_cases]
 
 if __name__ == "__main__":
     main()
