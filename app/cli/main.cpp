@@ -16,8 +16,8 @@ Usage: llmap-cli <command> [options]
 Commands:
   import   --project P.h5 --matrix M.csv --texts T.jsonl
            put a models x texts log-likelihood matrix into a project (created if missing)
-  info     --project P.h5
-           what a project holds
+  info     --project P.h5 | --model DIR [--json] | --support
+           what a project holds; a model folder's metadata; the supported model_types
   map      --project P.h5 [--method pca] --out C.csv
            2-D coordinates of the scored models
   export   --project P.h5 --what scores|coords|kl --out F.csv [--unit nats|bits]
