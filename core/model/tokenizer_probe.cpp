@@ -2,9 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <algorithm>
 
 #include "model/json_file.h"
+#include "model/json_skim.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -13,22 +14,38 @@ namespace llmap {
 
 namespace {
 
-// tokenizer.json without its vocabulary and merges (the bulk of the file; not needed here).
-nlohmann::json readTokenizerSkeleton(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const nlohmann::json::parser_callback_t skipBulk =
-        [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-            return !(event == nlohmann::json::parse_event_t::key && depth == 2 &&
-                     (parsed == "vocab" || parsed == "merges"));
-        };
+// The few members of tokenizer.json needed here, skimmed (its vocabulary and merges are the bulk
+// of a file of several MB and are not parsed).
+struct TokenizerSkeleton {
+    std::string modelType;
+    nlohmann::json postProcessor;
+};
+
+TokenizerSkeleton readTokenizerSkeleton(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    std::string text(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+    in.seekg(0);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    TokenizerSkeleton skeleton;
+    const auto members = skimObject(text, path);
     try {
-        return nlohmann::json::parse(buffer.str(), skipBulk);
+        const auto processor = members.find("post_processor");
+        if (processor != members.end()) {
+            skeleton.postProcessor = nlohmann::json::parse(processor->second);
+        }
+        const auto model = members.find("model");
+        if (model != members.end() && !model->second.empty() && model->second[0] == '{') {
+            const auto modelMembers = skimObject(model->second, path);
+            const auto type = modelMembers.find("type");
+            if (type != modelMembers.end()) {
+                skeleton.modelType = nlohmann::json::parse(type->second).get<std::string>();
+            }
+        }
     } catch (const nlohmann::json::exception& e) {
         throw InputError(std::string("not valid JSON: ") + e.what(), path,
                          "download tokenizer.json again");
     }
+    return skeleton;
 }
 
 // A TemplateProcessing whose single-sequence template starts with a special token adds BOS.
@@ -54,11 +71,9 @@ TokenizerProbe probeTokenizer(const std::string& folderName) {
     const fs::path tokenizerJson = folder / "tokenizer.json";
     bool found = false;
     if (fs::exists(tokenizerJson)) {
-        const nlohmann::json t = readTokenizerSkeleton(tokenizerJson.string());
-        if (t.contains("model") && t["model"].is_object()) {
-            probe.kind = t["model"].value("type", "BPE");
-        }
-        if (t.contains("post_processor")) probe.addsBos = templateAddsBos(t["post_processor"]);
+        const TokenizerSkeleton t = readTokenizerSkeleton(tokenizerJson.string());
+        probe.kind = t.modelType.empty() ? "BPE" : t.modelType;
+        probe.addsBos = templateAddsBos(t.postProcessor);
         found = true;
     } else if (fs::exists(folder / "tokenizer.model")) {
         probe.kind = "sentencepiece";

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "fixture_files.h"
+#include "model/json_skim.h"
 #include "model/model_card.h"
 #include "model/model_info.h"
 #include "model/safetensors.h"
@@ -113,6 +114,20 @@ private Q_SLOTS:
         QCOMPARE(card.pipelineTag, std::string("text-generation"));
         QVERIFY(llmap::parseModelCard("# No front matter\nlicense: mit\n").license.empty());
         QVERIFY(llmap::parseModelCard("").tags.empty());
+    }
+
+    void jsonSkim() {
+        // {"a": "x\"}", "b" : [1, {"c": "]\\"}], "d":true, "e": -1.5e3}
+        const std::string text =
+            " {\"a\": \"x\\\"}\", \"b\" : [1, {\"c\": \"]\\\\\"}], \"d\":true, \"e\": -1.5e3}";
+        const auto m = llmap::skimObject(text, "t");
+        QCOMPARE(m.size(), size_t(4));
+        // Each raw value parses to what a full parse of the document gives.
+        const auto full = nlohmann::json::parse(text);
+        for (const auto& [key, raw] : m) QCOMPARE(nlohmann::json::parse(raw), full[key]);
+        expectInputError([] { llmap::skimObject("{\"a\": [1, 2}", "t"); }, "not valid JSON");
+        expectInputError([] { llmap::skimObject("{\"a\": \"open", "t"); }, "unterminated string");
+        expectInputError([] { llmap::skimObject("[1]", "t"); }, "expected '{'");
     }
 
     void supportedTypes() {
