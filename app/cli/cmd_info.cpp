@@ -85,7 +85,8 @@ int runInfo(int argc, char** argv) {
               << "models      " << project.modelCount() << " (" << complete.size()
               << " fully scored)\n";
     const size_t shown = std::min<size_t>(project.modelCount(), 20);
-    for (size_t i = 0; i < shown; ++i) std::cout << "  model     " << project.models()[i].id << "\n";
+    for (size_t i = 0; i < shown; ++i)
+        std::cout << "  model     " << project.models()[i].id << "\n";
     if (shown < project.modelCount()) {
         std::cout << "  … and " << project.modelCount() - shown
                   << " more ('llmap-cli export --what coords' lists all)\n";

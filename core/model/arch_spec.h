@@ -47,9 +47,9 @@ struct ArchSpec {
     RopeSpec rope;
     QkvLayout qkvLayout = QkvLayout::Separate;
     bool qkvBias = false, oBias = false, mlpBias = false;
-    bool qkNorm = false;         // RMSNorm over each head's q and k (Qwen3)
-    bool conv1d = false;         // weights stored [in, out] (GPT-2's Conv1D)
-    bool gatedMlp = true;        // down(act(gate(x)) * up(x)) versus down(act(up(x)))
+    bool qkNorm = false;   // RMSNorm over each head's q and k (Qwen3)
+    bool conv1d = false;   // weights stored [in, out] (GPT-2's Conv1D)
+    bool gatedMlp = true;  // down(act(gate(x)) * up(x)) versus down(act(up(x)))
     Activation activation = Activation::SiLU;
     bool parallelResidual = false;  // x + attn(n1(x)) + mlp(n2(x))
     bool tiedEmbeddings = false;

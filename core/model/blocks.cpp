@@ -29,10 +29,14 @@ at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
 
 at::Tensor activate(Activation a, const at::Tensor& x) {
     switch (a) {
-        case Activation::SiLU: return at::silu(x);
-        case Activation::Gelu: return at::gelu(x);
-        case Activation::GeluTanh: return at::gelu(x, "tanh");
-        case Activation::ReLU: return at::relu(x);
+        case Activation::SiLU:
+            return at::silu(x);
+        case Activation::Gelu:
+            return at::gelu(x);
+        case Activation::GeluTanh:
+            return at::gelu(x, "tanh");
+        case Activation::ReLU:
+            return at::relu(x);
     }
     return x;
 }

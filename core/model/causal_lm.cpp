@@ -32,7 +32,8 @@ at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
                           const std::string& where) {
     std::string n = name;
     if (n == "auto") {
-        n = jsonString(config, "torch_dtype", where).value_or(jsonString(config, "dtype", where).value_or("float32"));
+        n = jsonString(config, "torch_dtype", where)
+                .value_or(jsonString(config, "dtype", where).value_or("float32"));
     }
     if (n == "float32" || n == "fp32") return at::kFloat;
     if (n == "float16" || n == "fp16" || n == "half") return at::kHalf;
@@ -44,8 +45,9 @@ at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
 at::Device parseDevice(const std::string& name) {
     if (name.rfind("cuda", 0) == 0) {
         if (!at::hasCUDA()) {
-            throw InputError("device \"" + name + "\" asked for but this libtorch has no CUDA "
-                             "(or no GPU is visible)",
+            throw InputError("device \"" + name +
+                                 "\" asked for but this libtorch has no CUDA "
+                                 "(or no GPU is visible)",
                              "--device", "use --device cpu or a CUDA build of libtorch");
         }
         return at::Device(name);
@@ -87,7 +89,8 @@ namespace {
 // Finds a weight under the family's base prefix or without it (checkpoints of the bare model).
 class WeightBinder {
 public:
-    WeightBinder(const TensorStore& store, const WeightNames& names) : store_(store), names_(names) {}
+    WeightBinder(const TensorStore& store, const WeightNames& names)
+        : store_(store), names_(names) {}
 
     std::string resolve(const std::string& relative) const {
         const std::string full = names_.basePrefix + relative;
@@ -196,10 +199,18 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
 CausalLM::CausalLM(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CausalLM::~CausalLM() = default;
 
-const ArchSpec& CausalLM::spec() const { return impl_->spec; }
-at::ScalarType CausalLM::dtype() const { return impl_->dtype; }
-at::Device CausalLM::device() const { return impl_->device; }
-int64_t CausalLM::copiedBytes() const { return impl_->copied; }
+const ArchSpec& CausalLM::spec() const {
+    return impl_->spec;
+}
+at::ScalarType CausalLM::dtype() const {
+    return impl_->dtype;
+}
+at::Device CausalLM::device() const {
+    return impl_->device;
+}
+int64_t CausalLM::copiedBytes() const {
+    return impl_->copied;
+}
 
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
@@ -213,7 +224,8 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     } else {
         const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
         if (spec.qkvLayout == QkvLayout::FusedStacked) {
-            const auto parts = qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
+            const auto parts =
+                qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
             q = parts[0].view({B, T, spec.heads, hd});
             k = parts[1].view({B, T, spec.kvHeads, hd});
             v = parts[2].view({B, T, spec.kvHeads, hd});
@@ -261,14 +273,14 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         throw InputError("empty batch", "forward", "pass at least one token");
     }
     if (spec.positions == Positions::Learned && T > spec.context) {
-        throw InputError(std::to_string(T) + " tokens exceed the context of " +
-                             std::to_string(spec.context),
-                         "forward", "cut texts to the model's context length");
+        throw InputError(
+            std::to_string(T) + " tokens exceed the context of " + std::to_string(spec.context),
+            "forward", "cut texts to the model's context length");
     }
     const at::Tensor mask = maskIn.to(device, at::kLong);
     // Padding may hold any id; only real tokens must be inside the vocabulary.
-    const at::Tensor ids = at::where(mask.to(at::kBool), idsIn.to(device, at::kLong),
-                                     at::zeros({}, mask.options()));
+    const at::Tensor ids =
+        at::where(mask.to(at::kBool), idsIn.to(device, at::kLong), at::zeros({}, mask.options()));
     const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
     if (lo < 0 || hi >= embed.size(0)) {
         throw InputError("token id " + std::to_string(lo < 0 ? lo : hi) +
@@ -346,7 +358,8 @@ at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& att
     return out.view(targets.sizes()).cpu();
 }
 
-at::Tensor CausalLM::nextTokenLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask) const {
+at::Tensor CausalLM::nextTokenLogProbs(const at::Tensor& ids,
+                                       const at::Tensor& attentionMask) const {
     c10::InferenceMode guard;
     if (ids.dim() != 2 || ids.size(1) < 2) {
         throw InputError("need [batch, tokens] ids with at least 2 tokens", "nextTokenLogProbs",

@@ -11,7 +11,7 @@
 namespace llmap {
 
 struct LoadOptions {
-    std::string device = "cpu";    // "cpu", "cuda", "cuda:N"
+    std::string device = "cpu";     // "cpu", "cuda", "cuda:N"
     std::string dtype = "float32";  // "float32", "float16", "bfloat16", or "auto" (config's dtype)
 };
 
@@ -19,7 +19,8 @@ class CausalLM {
 public:
     // Reads config.json and the safetensors weights (memory-mapped; converted once when the dtype
     // or device differs). InputError for anything wrong with the folder or the options.
-    static std::unique_ptr<CausalLM> load(const std::string& folder, const LoadOptions& options = {});
+    static std::unique_ptr<CausalLM> load(const std::string& folder,
+                                          const LoadOptions& options = {});
     ~CausalLM();
 
     const ArchSpec& spec() const;

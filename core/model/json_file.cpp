@@ -28,7 +28,8 @@ const nlohmann::json* present(const nlohmann::json& j, const std::string& key) {
     return &*it;
 }
 
-[[noreturn]] void wrongType(const std::string& key, const char* expected, const std::string& where) {
+[[noreturn]] void wrongType(const std::string& key, const char* expected,
+                            const std::string& where) {
     throw InputError("\"" + key + "\" is not " + expected, where, "fix the value in the file");
 }
 }  // namespace

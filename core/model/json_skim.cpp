@@ -13,7 +13,9 @@ public:
     Skimmer(std::string_view s, const std::string& where) : s_(s), where_(where) {}
 
     void ws() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t'))
+            ++i_;
     }
     char peek() {
         ws();
@@ -63,8 +65,8 @@ public:
             }
             if (depth != 0) fail("unbalanced brackets");
         } else {
-            while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' && s_[i_] != ' ' &&
-                   s_[i_] != '\n' && s_[i_] != '\r' && s_[i_] != '\t')
+            while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' &&
+                   s_[i_] != ' ' && s_[i_] != '\n' && s_[i_] != '\r' && s_[i_] != '\t')
                 ++i_;
             if (i_ == start) fail("missing value");
         }
@@ -97,7 +99,8 @@ private:
 
 }  // namespace
 
-std::map<std::string, std::string_view> skimObject(std::string_view json, const std::string& where) {
+std::map<std::string, std::string_view> skimObject(std::string_view json,
+                                                   const std::string& where) {
     return Skimmer(json, where).object();
 }
 

@@ -59,13 +59,14 @@ std::string resolveModelType(const nlohmann::json& config, const std::string& wh
             }
         }
     }
-    throw InputError("model_type \"" + (declared.empty() ? "(none)" : declared) +
-                         "\" is not supported",
-                     where, "supported model_types: " + supportedList());
+    throw InputError(
+        "model_type \"" + (declared.empty() ? "(none)" : declared) + "\" is not supported", where,
+        "supported model_types: " + supportedList());
 }
 
 ArchSpec archSpecFromConfig(const nlohmann::json& config, const std::string& where) {
-    if (!config.is_object()) throw InputError("config is not a JSON object", where, "fix config.json");
+    if (!config.is_object())
+        throw InputError("config is not a JSON object", where, "fix config.json");
     const std::string type = resolveModelType(config, where);
     return families().at(type).build(config, where);
 }

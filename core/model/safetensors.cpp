@@ -18,10 +18,10 @@ struct DtypeInfo {
 };
 
 constexpr DtypeInfo kDtypes[] = {
-    {"F64", StDtype::F64, 8},    {"F32", StDtype::F32, 4},       {"F16", StDtype::F16, 2},
-    {"BF16", StDtype::BF16, 2},  {"I64", StDtype::I64, 8},       {"I32", StDtype::I32, 4},
-    {"I16", StDtype::I16, 2},    {"I8", StDtype::I8, 1},         {"U8", StDtype::U8, 1},
-    {"BOOL", StDtype::Bool, 1},  {"F8_E4M3", StDtype::F8E4M3, 1}, {"F8_E5M2", StDtype::F8E5M2, 1},
+    {"F64", StDtype::F64, 8},   {"F32", StDtype::F32, 4},        {"F16", StDtype::F16, 2},
+    {"BF16", StDtype::BF16, 2}, {"I64", StDtype::I64, 8},        {"I32", StDtype::I32, 4},
+    {"I16", StDtype::I16, 2},   {"I8", StDtype::I8, 1},          {"U8", StDtype::U8, 1},
+    {"BOOL", StDtype::Bool, 1}, {"F8_E4M3", StDtype::F8E4M3, 1}, {"F8_E5M2", StDtype::F8E5M2, 1},
 };
 
 const char* kFixConvert = "re-save the model with safetensors' save_file or save_pretrained";
@@ -74,8 +74,7 @@ TensorEntry parseEntry(const std::string& name, const nlohmann::json& value, uin
     const auto offsets = value.find("data_offsets");
     if (offsets == value.end() || !offsets->is_array() || offsets->size() != 2 ||
         !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned()) {
-        throw InputError("tensor entry has no \"data_offsets\" [begin, end] pair", at,
-                         kFixConvert);
+        throw InputError("tensor entry has no \"data_offsets\" [begin, end] pair", at, kFixConvert);
     }
     e.begin = (*offsets)[0].get<uint64_t>();
     e.end = (*offsets)[1].get<uint64_t>();
@@ -83,9 +82,8 @@ TensorEntry parseEntry(const std::string& name, const nlohmann::json& value, uin
         throw InputError("data_offsets begin after they end", at, kFixConvert);
     }
     if (e.end > dataSize) {
-        throw InputError("data_offsets [" + std::to_string(e.begin) + ", " +
-                             std::to_string(e.end) + ") lie outside the file's " +
-                             std::to_string(dataSize) + " data bytes",
+        throw InputError("data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                             ") lie outside the file's " + std::to_string(dataSize) + " data bytes",
                          at, "the file is truncated or damaged: download it again");
     }
     if (e.end - e.begin != elements * known->size) {

@@ -18,11 +18,20 @@ std::string shapeText(const std::vector<int64_t>& shape) {
 
 bool toScalarType(StDtype d, at::ScalarType& out) {
     switch (d) {
-        case StDtype::F64: out = at::kDouble; return true;
-        case StDtype::F32: out = at::kFloat; return true;
-        case StDtype::F16: out = at::kHalf; return true;
-        case StDtype::BF16: out = at::kBFloat16; return true;
-        default: return false;
+        case StDtype::F64:
+            out = at::kDouble;
+            return true;
+        case StDtype::F32:
+            out = at::kFloat;
+            return true;
+        case StDtype::F16:
+            out = at::kHalf;
+            return true;
+        case StDtype::BF16:
+            out = at::kBFloat16;
+            return true;
+        default:
+            return false;
     }
 }
 

@@ -1,8 +1,8 @@
 #include "model/tokenizer_probe.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 
 #include "model/json_file.h"
 #include "model/json_skim.h"
@@ -52,7 +52,8 @@ TokenizerSkeleton readTokenizerSkeleton(const std::string& path) {
 bool templateAddsBos(const nlohmann::json& processor) {
     if (!processor.is_object()) return false;
     const std::string type = processor.value("type", "");
-    if (type == "Sequence" && processor.contains("processors") && processor["processors"].is_array()) {
+    if (type == "Sequence" && processor.contains("processors") &&
+        processor["processors"].is_array()) {
         for (const auto& p : processor["processors"])
             if (templateAddsBos(p)) return true;
         return false;

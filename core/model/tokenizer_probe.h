@@ -5,7 +5,8 @@
 namespace llmap {
 
 struct TokenizerProbe {
-    std::string kind;  // "BPE", "Unigram", "WordPiece", "WordLevel", "sentencepiece", "vocab+merges"
+    std::string
+        kind;  // "BPE", "Unigram", "WordPiece", "WordLevel", "sentencepiece", "vocab+merges"
     bool addsBos = false;
 };
 

@@ -22,7 +22,8 @@ std::vector<std::string> pickleFiles(const fs::path& folder) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(folder, ec)) {
         const std::string ext = entry.path().extension().string();
-        if (ext == ".bin" || ext == ".pt" || ext == ".pth") found.push_back(entry.path().filename());
+        if (ext == ".bin" || ext == ".pt" || ext == ".pth")
+            found.push_back(entry.path().filename());
     }
     return found;
 }
@@ -62,8 +63,8 @@ WeightFiles openWeightFiles(const std::string& folderName) {
             }
             const std::string f = file.get<std::string>();
             if (f.find('/') != std::string::npos || f.find('\\') != std::string::npos) {
-                throw InputError("weight_map names a file outside the folder: " + f,
-                                 index.string(), "shards must lie next to the index");
+                throw InputError("weight_map names a file outside the folder: " + f, index.string(),
+                                 "shards must lie next to the index");
             }
             indexMap[tensor] = f;
             names.push_back(f);
@@ -82,7 +83,8 @@ WeightFiles openWeightFiles(const std::string& folderName) {
     } else {
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(folder, ec)) {
-            if (entry.path().extension() == ".safetensors") w.files.push_back(entry.path().string());
+            if (entry.path().extension() == ".safetensors")
+                w.files.push_back(entry.path().string());
         }
         std::sort(w.files.begin(), w.files.end());
         if (w.files.size() > 1) {

@@ -11,9 +11,9 @@
 namespace llmap {
 
 struct WeightFiles {
-    std::vector<std::string> files;                // absolute paths, sorted
-    std::vector<SafetensorsHeader> headers;        // one per file
-    std::map<std::string, size_t> tensorToFile;    // tensor name -> index into files
+    std::vector<std::string> files;              // absolute paths, sorted
+    std::vector<SafetensorsHeader> headers;      // one per file
+    std::map<std::string, size_t> tensorToFile;  // tensor name -> index into files
 
     const TensorEntry* find(const std::string& name) const;
     const std::string& fileOf(const std::string& name) const;

@@ -19,9 +19,12 @@ int main(int argc, char** argv) {
         const auto start = std::chrono::steady_clock::now();
         llmap::ModelInfo info;
         for (int i = 0; i < repeats; ++i) info = llmap::readModelInfo(argv[1]);
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / repeats;
-        std::cout << info.weightFiles << " weight files, " << info.parameters << " parameters: "
-                  << ms << " ms per readModelInfo\n";
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count() /
+            repeats;
+        std::cout << info.weightFiles << " weight files, " << info.parameters
+                  << " parameters: " << ms << " ms per readModelInfo\n";
     } catch (const llmap::Error& e) {
         std::cerr << e.message() << "\n";
         return 2;

@@ -26,14 +26,16 @@ inline void writeBytes(const std::filesystem::path& path, const std::string& byt
 inline std::string safetensorsBytes(const std::string& header, const std::string& data) {
     std::string out(8, '\0');
     uint64_t n = header.size();
-    for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+        out[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
     return out + header + data;
 }
 
 // The header JSON and data section of an existing safetensors file.
 inline std::pair<std::string, std::string> splitSafetensors(const std::string& bytes) {
     uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
     return {bytes.substr(8, n), bytes.substr(8 + n)};
 }
 

@@ -22,7 +22,8 @@ nlohmann::json oracle() {
 std::pair<at::Tensor, at::Tensor> batch(const std::vector<std::vector<int64_t>>& seqs) {
     size_t T = 0;
     for (const auto& s : seqs) T = std::max(T, s.size());
-    at::Tensor ids = at::zeros({static_cast<int64_t>(seqs.size()), static_cast<int64_t>(T)}, at::kLong);
+    at::Tensor ids =
+        at::zeros({static_cast<int64_t>(seqs.size()), static_cast<int64_t>(T)}, at::kLong);
     at::Tensor mask = at::zeros_like(ids);
     for (size_t b = 0; b < seqs.size(); ++b) {
         for (size_t t = 0; t < seqs[b].size(); ++t) {
@@ -97,17 +98,23 @@ private Q_SLOTS:
             const double wantPaper = t["ll_paper"], wantFull = t["ll_full"];
             worst = std::max({worst, std::abs(paper[i] - wantPaper), std::abs(full[i] - wantFull)});
             if (!close(paper[i], wantPaper) || !close(full[i], wantFull)) {
-                QFAIL(qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5").arg(i)
-                                     .arg(paper[i], 0, 'g', 10).arg(wantPaper, 0, 'g', 10)
-                                     .arg(full[i], 0, 'g', 10).arg(wantFull, 0, 'g', 10)));
+                QFAIL(qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5")
+                                     .arg(i)
+                                     .arg(paper[i], 0, 'g', 10)
+                                     .arg(wantPaper, 0, 'g', 10)
+                                     .arg(full[i], 0, 'g', 10)
+                                     .arg(wantFull, 0, 'g', 10)));
             }
         }
         for (size_t i = 0; i < 2; ++i) {
             const auto want = model["texts"][i]["per_token_full"].get<std::vector<double>>();
             for (size_t t = 0; t < want.size(); ++t) {
-                const double got = perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
-                QVERIFY2(std::abs(got - want[t]) <= 1e-4,
-                         qPrintable(QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
+                const double got =
+                    perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
+                QVERIFY2(
+                    std::abs(got - want[t]) <= 1e-4,
+                    qPrintable(
+                        QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
             }
         }
         qInfo("max |C++ - transformers| over texts, fp32: %.3g nats", worst);
@@ -125,8 +132,10 @@ private Q_SLOTS:
             QCOMPARE(lm->dtype(), at::kBFloat16);
             const auto full = sums(*lm, idsOf(model, "ids_full"));
             for (size_t i = 0; i < full.size(); ++i) {
-                const double ref16 = model["texts"][i]["ll_full_bf16"], ref32 = model["texts"][i]["ll_full"];
-                worstVsHfBf16 = std::max(worstVsHfBf16, std::abs(full[i] - ref16) / std::abs(ref16));
+                const double ref16 = model["texts"][i]["ll_full_bf16"],
+                             ref32 = model["texts"][i]["ll_full"];
+                worstVsHfBf16 =
+                    std::max(worstVsHfBf16, std::abs(full[i] - ref16) / std::abs(ref16));
                 worstVsFp32 = std::max(worstVsFp32, std::abs(full[i] - ref32) / std::abs(ref32));
             }
         }
@@ -147,7 +156,8 @@ private Q_SLOTS:
         // Padding ids outside the vocabulary never reach the embedding.
         auto [ids, mask] = batch({seqs[0], seqs[1]});
         ids.masked_fill_(mask.logical_not(), 1 << 30);
-        QVERIFY(std::abs(lm->nextTokenLogProbs(ids, mask)[0].sum().item<double>() - alone[0]) < 1e-4);
+        QVERIFY(std::abs(lm->nextTokenLogProbs(ids, mask)[0].sum().item<double>() - alone[0]) <
+                1e-4);
     }
 
     void logitsMatchLogProbs() {
@@ -176,7 +186,8 @@ private Q_SLOTS:
             return [d, o] { llmap::CausalLM::load(d.string(), o); };
         };
         // Rename or reshape one tensor in a real checkpoint by rewriting its header.
-        auto editHeader = [](const fs::path& file, const std::function<void(nlohmann::json&)>& edit) {
+        auto editHeader = [](const fs::path& file,
+                             const std::function<void(nlohmann::json&)>& edit) {
             auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
             auto h = nlohmann::json::parse(header);
             edit(h);
@@ -222,9 +233,11 @@ private Q_SLOTS:
 
         const auto lm = llmap::CausalLM::load(fixtures::modelDir("gpt2_small"));
         auto [ids, mask] = batch({{1, 2, 999}});
-        expectInputError([&] { lm->nextTokenLogProbs(ids, mask); }, "token id 999 is outside the vocabulary");
+        expectInputError([&] { lm->nextTokenLogProbs(ids, mask); },
+                         "token id 999 is outside the vocabulary");
         auto [longIds, longMask] = batch({std::vector<int64_t>(300, 5)});
-        expectInputError([&] { lm->nextTokenLogProbs(longIds, longMask); }, "300 tokens exceed the context of 256");
+        expectInputError([&] { lm->nextTokenLogProbs(longIds, longMask); },
+                         "300 tokens exceed the context of 256");
     }
 };
 

@@ -131,8 +131,9 @@ private Q_SLOTS:
     }
 
     void supportedTypes() {
-        QCOMPARE(llmap::supportedModelTypes(),
-                 (std::vector<std::string>{"gpt2", "gpt_neox", "llama", "mistral", "qwen2", "qwen3"}));
+        QCOMPARE(
+            llmap::supportedModelTypes(),
+            (std::vector<std::string>{"gpt2", "gpt_neox", "llama", "mistral", "qwen2", "qwen3"}));
     }
 
     void brokenFolders() {
@@ -187,36 +188,51 @@ private Q_SLOTS:
 
         const std::string data16(16, '\0');
         d = fresh();
-        fixtures::writeBytes(d / "model.safetensors", fixtures::safetensorsBytes(
-            R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})", data16));
+        fixtures::writeBytes(
+            d / "model.safetensors",
+            fixtures::safetensorsBytes(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
+                                       data16));
         expectInputError(info(d), "lie outside the file");
         d = fresh();
-        fixtures::writeBytes(d / "model.safetensors", fixtures::safetensorsBytes(
-            R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-            R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", data16));
+        fixtures::writeBytes(
+            d / "model.safetensors",
+            fixtures::safetensorsBytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                       R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                                       data16));
         expectInputError(info(d), "overlap");
         d = fresh();
-        fixtures::writeBytes(d / "model.safetensors", fixtures::safetensorsBytes(
-            R"({"a":{"dtype":"F4","shape":[2],"data_offsets":[0,1]}})", data16));
+        fixtures::writeBytes(
+            d / "model.safetensors",
+            fixtures::safetensorsBytes(R"({"a":{"dtype":"F4","shape":[2],"data_offsets":[0,1]}})",
+                                       data16));
         expectInputError(info(d), "unknown dtype \"F4\"");
         d = fresh();
-        fixtures::writeBytes(d / "model.safetensors", fixtures::safetensorsBytes(
-            R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", data16));
+        fixtures::writeBytes(
+            d / "model.safetensors",
+            fixtures::safetensorsBytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})",
+                                       data16));
         expectInputError(info(d), "need 12");
         d = fresh();
-        fixtures::writeBytes(d / "model.safetensors", fixtures::safetensorsBytes(
-            R"({"a":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", data16));
+        fixtures::writeBytes(
+            d / "model.safetensors",
+            fixtures::safetensorsBytes(
+                R"({"a":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", data16));
         expectInputError(info(d), "not a non-negative integer");
 
         d = fresh("llama_mha_untied_sharded");
         fs::remove(d / "model-00003-of-00007.safetensors");
-        expectInputError(info(d), "shard \"model-00003-of-00007.safetensors\" named by the index is missing");
+        expectInputError(
+            info(d), "shard \"model-00003-of-00007.safetensors\" named by the index is missing");
 
         d = fresh();
         editConfig(d, [](auto& c) { c["num_hidden_layers"] = 0; });
         expectInputError(info(d), "num_hidden_layers 0");
         d = fresh();
-        editConfig(d, [](auto& c) { c["num_attention_heads"] = 7; c["num_key_value_heads"] = 7; c.erase("head_dim"); });
+        editConfig(d, [](auto& c) {
+            c["num_attention_heads"] = 7;
+            c["num_key_value_heads"] = 7;
+            c.erase("head_dim");
+        });
         expectInputError(info(d), "7 heads do not divide hidden_size 48");
         d = fresh();
         editConfig(d, [](auto& c) { c["num_key_value_heads"] = 3; });
@@ -225,17 +241,24 @@ private Q_SLOTS:
         editConfig(d, [](auto& c) { c["hidden_size"] = "big"; });
         expectInputError(info(d), "\"hidden_size\" is not an integer");
         d = fresh();
-        editConfig(d, [](auto& c) { c["rope_parameters"] = {{"rope_type", "yarn"}, {"rope_theta", 1e4}}; });
+        editConfig(d, [](auto& c) {
+            c["rope_parameters"] = {{"rope_type", "yarn"}, {"rope_theta", 1e4}};
+        });
         expectInputError(info(d), "rope type \"yarn\" is not supported");
         d = fresh();
-        editConfig(d, [](auto& c) { c["model_type"] = "bert"; c["architectures"] = {"BertModel"}; });
-        expectInputError(info(d), "supported model_types: gpt2, gpt_neox, llama, mistral, qwen2, qwen3");
+        editConfig(d, [](auto& c) {
+            c["model_type"] = "bert";
+            c["architectures"] = {"BertModel"};
+        });
+        expectInputError(info(d),
+                         "supported model_types: gpt2, gpt_neox, llama, mistral, qwen2, qwen3");
     }
 
     void headerParserFuzz() {
         // Mutations of a real header: byte flips, digit and bracket insertions, cuts. Every
         // outcome must be a parsed header that keeps the invariants or an InputError.
-        const std::string file = fixtures::readBytes(fixtures::modelDir("gpt2_small") + "/model.safetensors");
+        const std::string file =
+            fixtures::readBytes(fixtures::modelDir("gpt2_small") + "/model.safetensors");
         const auto [header, data] = fixtures::splitSafetensors(file);
         std::mt19937_64 rng(20250216);
         const std::string alphabet = "0123456789[]{}\",:-.eE FBIU";
@@ -246,14 +269,23 @@ private Q_SLOTS:
             for (int e = 0; e < edits && !h.empty(); ++e) {
                 const size_t pos = rng() % h.size();
                 switch (rng() % 4) {
-                    case 0: h[pos] = static_cast<char>(rng() % 256); break;
-                    case 1: h.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-                    case 2: h.erase(pos, 1 + rng() % 8); break;
-                    default: h[pos] = alphabet[rng() % alphabet.size()]; break;
+                    case 0:
+                        h[pos] = static_cast<char>(rng() % 256);
+                        break;
+                    case 1:
+                        h.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+                        break;
+                    case 2:
+                        h.erase(pos, 1 + rng() % 8);
+                        break;
+                    default:
+                        h[pos] = alphabet[rng() % alphabet.size()];
+                        break;
                 }
             }
             const uint64_t declared = rng() % 16 == 0 ? rng() : h.size();
-            const uint64_t fileSize = 8 + h.size() + data.size() - (rng() % 3 == 0 ? rng() % 64 : 0);
+            const uint64_t fileSize =
+                8 + h.size() + data.size() - (rng() % 3 == 0 ? rng() % 64 : 0);
             try {
                 const auto result = llmap::parseSafetensorsHeader(
                     declared == h.size() ? std::string_view(h) : std::string_view(h).substr(0, 0),
@@ -262,11 +294,13 @@ private Q_SLOTS:
                 std::vector<std::pair<uint64_t, uint64_t>> ranges;
                 for (const auto& [name, t] : result.tensors) {
                     QVERIFY(t.begin <= t.end && t.end <= result.dataSize);
-                    QCOMPARE(t.end - t.begin, static_cast<uint64_t>(t.elements()) * llmap::stDtypeSize(t.dtype));
+                    QCOMPARE(t.end - t.begin,
+                             static_cast<uint64_t>(t.elements()) * llmap::stDtypeSize(t.dtype));
                     if (t.end > t.begin) ranges.emplace_back(t.begin, t.end);
                 }
                 std::sort(ranges.begin(), ranges.end());
-                for (size_t i = 1; i < ranges.size(); ++i) QVERIFY(ranges[i].first >= ranges[i - 1].second);
+                for (size_t i = 1; i < ranges.size(); ++i)
+                    QVERIFY(ranges[i].first >= ranges[i - 1].second);
             } catch (const llmap::InputError&) {
                 ++rejected;
             }
@@ -276,11 +310,14 @@ private Q_SLOTS:
     }
 
     void cliInfo() {
-        const auto ok = runCli({"info", "--model", QString::fromStdString(fixtures::modelDir("qwen3_gqa_headdim12_tied"))});
+        const auto ok =
+            runCli({"info", "--model",
+                    QString::fromStdString(fixtures::modelDir("qwen3_gqa_headdim12_tied"))});
         QCOMPARE(ok.exitCode, 0);
         QVERIFY(ok.out.contains("model_type    qwen3"));
         QVERIFY(ok.out.contains("heads         4 (kv 2)"));
-        const auto json = runCli({"info", "--json", "--model", QString::fromStdString(fixtures::modelDir("gpt2_small"))});
+        const auto json = runCli({"info", "--json", "--model",
+                                  QString::fromStdString(fixtures::modelDir("gpt2_small"))});
         QCOMPARE(json.exitCode, 0);
         const auto j = nlohmann::json::parse(json.out.toStdString());
         QCOMPARE(j["model_type"].get<std::string>(), std::string("gpt2"));

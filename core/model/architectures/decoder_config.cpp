@@ -61,9 +61,10 @@ RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& w
     } else if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
         params = c["rope_scaling"];
     }
-    r.theta = jsonNumber(params, "rope_theta", where)
-                  .value_or(jsonNumber(c, "rope_theta", where)
-                                .value_or(jsonNumber(c, "rotary_emb_base", where).value_or(10000.0)));
+    r.theta =
+        jsonNumber(params, "rope_theta", where)
+            .value_or(jsonNumber(c, "rope_theta", where)
+                          .value_or(jsonNumber(c, "rotary_emb_base", where).value_or(10000.0)));
     double partial = jsonNumber(params, "partial_rotary_factor", where)
                          .value_or(jsonNumber(c, "partial_rotary_factor", where)
                                        .value_or(jsonNumber(c, "rotary_pct", where).value_or(1.0)));
@@ -89,11 +90,12 @@ RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& w
         r.factor = jsonNumber(params, "factor", where).value_or(8.0);
         r.lowFreqFactor = jsonNumber(params, "low_freq_factor", where).value_or(1.0);
         r.highFreqFactor = jsonNumber(params, "high_freq_factor", where).value_or(4.0);
-        r.originalContext = jsonInt(params, "original_max_position_embeddings", where)
-                                .value_or(jsonInt(c, "max_position_embeddings", where).value_or(8192));
+        r.originalContext =
+            jsonInt(params, "original_max_position_embeddings", where)
+                .value_or(jsonInt(c, "max_position_embeddings", where).value_or(8192));
         if (r.highFreqFactor <= r.lowFreqFactor || r.lowFreqFactor <= 0.0) {
-            throw InputError("absurd config: llama3 rope high_freq_factor <= low_freq_factor", where,
-                             "fix rope_scaling in config.json");
+            throw InputError("absurd config: llama3 rope high_freq_factor <= low_freq_factor",
+                             where, "fix rope_scaling in config.json");
         }
     } else {
         throw InputError("rope type \"" + type + "\" is not supported", where,
@@ -113,8 +115,8 @@ std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
     const auto types = c.find("layer_types");
     if (types != c.end() && types->is_array()) {
         if (static_cast<int64_t>(types->size()) != layers) {
-            throw InputError("layer_types has " + std::to_string(types->size()) +
-                                 " entries for " + std::to_string(layers) + " layers",
+            throw InputError("layer_types has " + std::to_string(types->size()) + " entries for " +
+                                 std::to_string(layers) + " layers",
                              where, "fix config.json");
         }
         for (size_t i = 0; i < windows.size(); ++i) {
@@ -125,7 +127,8 @@ std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
         for (auto& w : windows) w = allLayers;
     }
     for (int64_t w : windows) {
-        if (w < 0) throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+        if (w < 0)
+            throw InputError("absurd config: negative sliding_window", where, "fix config.json");
     }
     return windows;
 }

@@ -15,7 +15,8 @@ ArchSpec mistralSpec(const nlohmann::json& c, const std::string& where) {
     s.slidingWindow.assign(static_cast<size_t>(s.layers),
                            jsonInt(c, "sliding_window", where).value_or(0));
     for (int64_t w : s.slidingWindow) {
-        if (w < 0) throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+        if (w < 0)
+            throw InputError("absurd config: negative sliding_window", where, "fix config.json");
     }
     s.names = llamaStyleNames();
     return s;
