@@ -56,6 +56,19 @@ at::Device parseDevice(const std::string& name) {
     throw InputError("device \"" + name + "\" is not known", "--device", "use cpu or cuda[:N]");
 }
 
+// Debian's libtorch 1.13 has no fp16 matrix kernels on the CPU (2.x has them): find out with a
+// tiny product instead of failing in the middle of a forward pass.
+void requireKernels(at::ScalarType dtype, at::Device device) {
+    if (dtype != at::kHalf || device.type() != at::kCPU) return;
+    try {
+        const at::Tensor x = at::ones({2, 2}, at::TensorOptions().dtype(dtype));
+        at::linear(x, x).sum().item<float>();
+    } catch (const c10::Error&) {
+        throw InputError("this libtorch has no float16 kernels on the CPU", "--dtype",
+                         "use bfloat16 or float32 on the CPU, or float16 on a GPU");
+    }
+}
+
 // libtorch picks one intra-op thread on small VMs; use every core unless the user said otherwise.
 void setThreadsOnce() {
     static std::once_flag once;
@@ -82,6 +95,8 @@ struct CausalLM::Impl {
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
+    at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
+                        const at::Tensor& targets) const;
 };
 
 namespace {
@@ -129,6 +144,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     impl->spec = archSpecFromConfig(config, configPath);
     impl->dtype = parseDtype(options.dtype, config, configPath);
     impl->device = parseDevice(options.device);
+    requireKernels(impl->dtype, impl->device);
     const ArchSpec& s = impl->spec;
     const WeightNames& n = s.names;
 
@@ -315,26 +331,45 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     return blocks::norm(spec.norm, x, finalNormW, finalNormB, spec.normEps);
 }
 
-at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& attentionMask) const {
+namespace {
+// Runs `f` without autograd; libtorch's own failures (out of memory above all) become llmap::Error
+// with one line instead of a C++ backtrace.
+template <typename F>
+at::Tensor guarded(const ArchSpec& spec, F f) {
     c10::InferenceMode guard;
-    return impl_->hidden(ids, attentionMask);
+    try {
+        return f();
+    } catch (const c10::Error& e) {
+        throw Error(std::string("libtorch failed: ") + e.what_without_backtrace(),
+                    spec.family + " model",
+                    "lower the batch size or token budget if memory ran out");
+    }
+}
+}  // namespace
+
+at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& attentionMask) const {
+    return guarded(impl_->spec, [&] { return impl_->hidden(ids, attentionMask); });
 }
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
-    c10::InferenceMode guard;
-    return at::linear(impl_->hidden(ids, attentionMask), impl_->lmHead);
+    return guarded(impl_->spec,
+                   [&] { return at::linear(impl_->hidden(ids, attentionMask), impl_->lmHead); });
 }
 
 at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
                                     const at::Tensor& targets) const {
-    c10::InferenceMode guard;
+    return guarded(impl_->spec, [&] { return impl_->logProbs(ids, attentionMask, targets); });
+}
+
+at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
+                                    const at::Tensor& targets) const {
     if (targets.sizes() != ids.sizes()) {
         throw InputError("targets must have the shape of the token ids", "targetLogProbs",
                          "pass [batch, tokens] targets, -1 where nothing is scored");
     }
-    const at::Tensor h = impl_->hidden(ids, attentionMask);
-    const int64_t D = h.size(-1), V = impl_->lmHead.size(0);
-    const at::Tensor flatTargets = targets.to(impl_->device, at::kLong).reshape({-1});
+    const at::Tensor h = hidden(ids, attentionMask);
+    const int64_t D = h.size(-1), V = lmHead.size(0);
+    const at::Tensor flatTargets = targets.to(device, at::kLong).reshape({-1});
     const at::Tensor rows = at::nonzero(flatTargets >= 0).reshape({-1});
     at::Tensor out = at::zeros({flatTargets.size(0)}, h.options().dtype(at::kFloat));
     if (rows.numel() == 0) return out.view(targets.sizes()).cpu();
@@ -349,8 +384,7 @@ at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& att
     std::vector<at::Tensor> pieces;
     for (int64_t start = 0; start < selected.size(0); start += chunk) {
         const int64_t len = std::min(chunk, selected.size(0) - start);
-        const at::Tensor logits =
-            at::linear(selected.narrow(0, start, len), impl_->lmHead).to(at::kFloat);
+        const at::Tensor logits = at::linear(selected.narrow(0, start, len), lmHead).to(at::kFloat);
         const at::Tensor t = selectedTargets.narrow(0, start, len).unsqueeze(1);
         pieces.push_back(logits.gather(1, t).squeeze(1) - at::logsumexp(logits, {1}));
     }

@@ -145,6 +145,40 @@ private Q_SLOTS:
         QVERIFY(worstVsFp32 < 0.02);
     }
 
+    void float16Agreement() {
+        // Measured as for bf16 (fp16 has 11 significant bits), against transformers in fp32.
+        // libtorch 1.13 has no fp16 matrix kernels on the CPU: there loading must refuse clearly.
+        const auto o = oracle();
+        bool cpuHasHalfKernels = true;
+        try {
+            const at::Tensor x = at::ones({2, 2}, at::TensorOptions().dtype(at::kHalf));
+            at::linear(x, x).sum().item<float>();
+        } catch (const c10::Error&) {
+            cpuHasHalfKernels = false;
+        }
+        llmap::LoadOptions options;
+        options.dtype = "float16";
+        if (!cpuHasHalfKernels) {
+            expectInputError(
+                [&] { llmap::CausalLM::load(fixtures::modelDir("gpt2_small"), options); },
+                "no float16 kernels on the CPU");
+            qInfo("fp16: this libtorch has no fp16 CPU kernels; loading refuses with a message");
+            return;
+        }
+        double worst = 0;
+        for (const auto& model : o["models"]) {
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+            QCOMPARE(lm->dtype(), at::kHalf);
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double ref32 = model["texts"][i]["ll_full"];
+                worst = std::max(worst, std::abs(full[i] - ref32) / std::abs(ref32));
+            }
+        }
+        qInfo("fp16: max relative difference %.3g vs transformers fp32", worst);
+        QVERIFY(worst < 0.01);
+    }
+
     void batchDoesNotChangeScores() {
         // One text alone and the same text right-padded next to a much longer one.
         const auto model = oracle()["models"][0];
