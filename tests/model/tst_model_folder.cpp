@@ -224,6 +224,16 @@ private Q_SLOTS:
         expectInputError(
             info(d), "shard \"model-00003-of-00007.safetensors\" named by the index is missing");
 
+        d = fresh("llama_mha_untied_sharded");
+        {
+            const fs::path indexPath = d / "model.safetensors.index.json";
+            auto index = nlohmann::json::parse(fixtures::readBytes(indexPath));
+            // model.norm.weight lives in the last shard; claim it is in the first.
+            index["weight_map"]["model.norm.weight"] = "model-00001-of-00007.safetensors";
+            fixtures::writeBytes(indexPath, index.dump());
+        }
+        expectInputError(info(d), "the index puts tensor \"model.norm.weight\" in");
+
         d = fresh();
         editConfig(d, [](auto& c) { c["num_hidden_layers"] = 0; });
         expectInputError(info(d), "num_hidden_layers 0");
@@ -310,6 +320,14 @@ private Q_SLOTS:
     }
 
     void cliInfo() {
+        for (const auto& m : oracle()["models"]) {
+            const std::string name = m["name"];
+            const auto r =
+                runCli({"info", "--model", QString::fromStdString(fixtures::modelDir(name))});
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+            QVERIFY(
+                r.out.contains(QString("parameters    %1\n").arg(m["parameters"].get<qint64>())));
+        }
         const auto ok =
             runCli({"info", "--model",
                     QString::fromStdString(fixtures::modelDir("qwen3_gqa_headdim12_tied"))});
