@@ -1,12 +1,32 @@
 #pragma once
 // Helpers for tests that damage copies of the fixture model folders.
+#include <QtTest>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "util/error.h"
+
 namespace fixtures {
+
+// Runs `f`, which must throw llmap::InputError whose message contains `needle`.
+template <typename F>
+void expectInputError(F f, const std::string& needle) {
+    try {
+        f();
+    } catch (const llmap::InputError& e) {
+        if (e.message().find(needle) == std::string::npos) {
+            QFAIL(("message lacks \"" + needle + "\": " + e.message()).c_str());
+        }
+        return;
+    } catch (const std::exception& e) {
+        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
+    }
+    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
+}
 
 inline std::string modelDir(const std::string& name) {
     return std::string(LLMAP_TEST_DATA) + "/model/" + name;
@@ -15,6 +35,11 @@ inline std::string modelDir(const std::string& name) {
 inline std::string readBytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// tests/data/model/oracle.json: what transformers computed for every fixture model.
+inline nlohmann::json oracle() {
+    return nlohmann::json::parse(readBytes(modelDir("oracle.json")));
 }
 
 inline void writeBytes(const std::filesystem::path& path, const std::string& bytes) {

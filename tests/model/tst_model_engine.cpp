@@ -11,12 +11,10 @@
 #include "util/error.h"
 
 namespace fs = std::filesystem;
+using fixtures::expectInputError;
+using fixtures::oracle;
 
 namespace {
-
-nlohmann::json oracle() {
-    return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle.json")));
-}
 
 // Right-padded batch of token id lists: ids [B, T] (padding id 0) and mask [B, T].
 std::pair<at::Tensor, at::Tensor> batch(const std::vector<std::vector<int64_t>>& seqs) {
@@ -49,21 +47,6 @@ std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, const char*
     std::vector<std::vector<int64_t>> seqs;
     for (const auto& t : model["texts"]) seqs.push_back(t[key].get<std::vector<int64_t>>());
     return seqs;
-}
-
-template <typename F>
-void expectInputError(F f, const std::string& needle) {
-    try {
-        f();
-    } catch (const llmap::InputError& e) {
-        if (e.message().find(needle) == std::string::npos) {
-            QFAIL(("message lacks \"" + needle + "\": " + e.message()).c_str());
-        }
-        return;
-    } catch (const std::exception& e) {
-        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
-    }
-    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
 }
 
 bool close(double got, double want) {

@@ -16,29 +16,10 @@
 #include "util/error.h"
 
 namespace fs = std::filesystem;
+using fixtures::expectInputError;
+using fixtures::oracle;
 
 namespace {
-
-nlohmann::json oracle() {
-    return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle.json")));
-}
-
-// Runs `f`, which must throw llmap::InputError whose message contains `needle`.
-template <typename F>
-void expectInputError(F f, const std::string& needle) {
-    try {
-        f();
-    } catch (const llmap::InputError& e) {
-        const std::string m = e.message();
-        if (m.find(needle) == std::string::npos) {
-            QFAIL(("message lacks \"" + needle + "\": " + m).c_str());
-        }
-        return;
-    } catch (const std::exception& e) {
-        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
-    }
-    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
-}
 
 struct CliResult {
     int exitCode;

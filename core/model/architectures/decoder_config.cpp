@@ -108,7 +108,7 @@ RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& w
     return r;
 }
 
-std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers, int64_t allLayers,
+std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
                                         const std::string& where) {
     const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);
     std::vector<int64_t> windows(static_cast<size_t>(layers), 0);
@@ -123,8 +123,6 @@ std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
             const auto& t = (*types)[i];
             if (t.is_string() && t.get<std::string>() == "sliding_attention") windows[i] = window;
         }
-    } else {
-        for (auto& w : windows) w = allLayers;
     }
     for (int64_t w : windows) {
         if (w < 0)
@@ -141,6 +139,27 @@ Activation readActivation(const std::string& name, const std::string& where) {
     if (name == "relu") return Activation::ReLU;
     throw InputError("activation \"" + name + "\" is not supported", where,
                      "supported: silu, gelu, gelu_new, gelu_pytorch_tanh, relu");
+}
+
+ArchSpec readLlamaStyle(const nlohmann::json& c, const std::string& where,
+                        const std::string& family) {
+    ArchSpec s = readDecoderSizes(c, where, false);
+    s.family = family;
+    s.normEps = jsonNumber(c, "rms_norm_eps", where).value_or(1e-6);
+    s.rope = readRope(c, s.headDim, where);
+    s.activation = readActivation(jsonString(c, "hidden_act", where).value_or("silu"), where);
+    s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);
+    s.names = llamaStyleNames();
+    return s;
+}
+
+std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& c, int64_t layers,
+                                        const std::string& where) {
+    const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);
+    if (window < 0) {
+        throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+    }
+    return std::vector<int64_t>(static_cast<size_t>(layers), window);
 }
 
 WeightNames llamaStyleNames() {

@@ -16,12 +16,21 @@ ArchSpec readDecoderSizes(const nlohmann::json& config, const std::string& where
 // (transformers 4), including partial rotary and linear/llama3 scaling.
 RopeSpec readRope(const nlohmann::json& config, int64_t headDim, const std::string& where);
 
-// Per-layer sliding windows from "layer_types", or `allLayers` applied to every layer when the
-// config has none (0 = no window).
+// Per-layer sliding windows from "layer_types": "sliding_window" on the "sliding_attention"
+// layers, 0 (no window) elsewhere and everywhere when the config has no layer_types.
 std::vector<int64_t> readSlidingWindows(const nlohmann::json& config, int64_t layers,
-                                        int64_t allLayers, const std::string& where);
+                                        const std::string& where);
 
 Activation readActivation(const std::string& name, const std::string& where);
+
+// The Llama layout shared by llama, mistral, qwen2 and qwen3: sizes, RMSNorm eps, rotary, the MLP's
+// activation, Llama weight names and no sliding window; each family adjusts what differs.
+ArchSpec readLlamaStyle(const nlohmann::json& config, const std::string& where,
+                        const std::string& family);
+
+// "sliding_window" (0 when absent) on every layer, as Mistral applies it.
+std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& config, int64_t layers,
+                                        const std::string& where);
 
 // Llama-style weight names ("model.layers.N.self_attn.q_proj", ...).
 WeightNames llamaStyleNames();

@@ -7,15 +7,9 @@
 namespace llmap {
 
 ArchSpec llamaSpec(const nlohmann::json& c, const std::string& where) {
-    ArchSpec s = readDecoderSizes(c, where, false);
-    s.family = "llama";
-    s.normEps = jsonNumber(c, "rms_norm_eps", where).value_or(1e-6);
-    s.rope = readRope(c, s.headDim, where);
-    s.activation = readActivation(jsonString(c, "hidden_act", where).value_or("silu"), where);
+    ArchSpec s = readLlamaStyle(c, where, "llama");
     s.qkvBias = s.oBias = jsonBool(c, "attention_bias", where).value_or(false);
     s.mlpBias = jsonBool(c, "mlp_bias", where).value_or(false);
-    s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);
-    s.names = llamaStyleNames();
     return s;
 }
 
