@@ -1,19 +1,27 @@
 #include "model/json_file.h"
 
+#include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include "util/error.h"
 
 namespace llmap {
 
-nlohmann::json readJsonFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+std::string readWholeFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw InputError("file is missing or unreadable", path, "check the model folder");
-    std::stringstream buffer;
-    buffer << in.rdbuf();
+    std::string bytes(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+    in.seekg(0);
+    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+        throw InputError("file could not be read", path, "check the model folder");
+    }
+    return bytes;
+}
+
+nlohmann::json readJsonFile(const std::string& path) {
+    const std::string text = readWholeFile(path);
     try {
-        return nlohmann::json::parse(buffer.str());
+        return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throw InputError(std::string("not valid JSON: ") + e.what(), path,
                          "repair or download the file again");

@@ -6,6 +6,9 @@
 
 namespace llmap {
 
+// The whole file; InputError when it is missing or unreadable.
+std::string readWholeFile(const std::string& path);
+
 // Parses the file; InputError when it is missing or not valid JSON.
 nlohmann::json readJsonFile(const std::string& path);
 

@@ -1,9 +1,7 @@
 #include "model/model_info.h"
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "model/json_file.h"
 #include "model/model_card.h"
@@ -18,13 +16,6 @@ namespace fs = std::filesystem;
 namespace llmap {
 
 namespace {
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
 
 // Buffers that are not parameters (causal-mask and rotary caches some checkpoints carry).
 bool isBuffer(const std::string& name) {
@@ -59,7 +50,7 @@ ModelInfo readModelInfo(const std::string& folderName) {
         throw InputError("config.json is missing", folderName,
                          "a Hugging Face model folder needs its config.json");
     }
-    const std::string configText = readFile(configPath);
+    const std::string configText = readWholeFile(configPath.string());
     nlohmann::json config;
     try {
         config = nlohmann::json::parse(configText);
@@ -110,7 +101,7 @@ ModelInfo readModelInfo(const std::string& folderName) {
 
     const fs::path readme = folder / "README.md";
     if (fs::exists(readme)) {
-        const ModelCard card = parseModelCard(readFile(readme));
+        const ModelCard card = parseModelCard(readWholeFile(readme.string()));
         info.baseModel = card.baseModel;
         info.license = card.license;
         info.language = card.language;

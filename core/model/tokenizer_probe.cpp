@@ -1,8 +1,6 @@
 #include "model/tokenizer_probe.h"
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "model/json_file.h"
 #include "model/json_skim.h"
@@ -22,10 +20,7 @@ struct TokenizerSkeleton {
 };
 
 TokenizerSkeleton readTokenizerSkeleton(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    std::string text(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
-    in.seekg(0);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    const std::string text = readWholeFile(path);
     TokenizerSkeleton skeleton;
     const auto members = skimObject(text, path);
     try {
