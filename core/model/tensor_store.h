@@ -3,7 +3,6 @@
 // the stored dtype is the wanted one on the CPU, converted (once) otherwise.
 #include <ATen/ATen.h>
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +23,6 @@ public:
 
     // Bytes copied so far (0 when everything was wrapped in place).
     int64_t copiedBytes() const { return copied_; }
-    const WeightFiles& files() const { return weights_; }
 
 private:
     std::string folder_;

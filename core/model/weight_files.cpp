@@ -38,10 +38,6 @@ const TensorEntry* WeightFiles::find(const std::string& name) const {
     return t == tensors.end() ? nullptr : &t->second;
 }
 
-const std::string& WeightFiles::fileOf(const std::string& name) const {
-    return files.at(tensorToFile.at(name));
-}
-
 WeightFiles openWeightFiles(const std::string& folderName) {
     const fs::path folder(folderName);
     WeightFiles w;

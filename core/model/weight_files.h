@@ -16,7 +16,6 @@ struct WeightFiles {
     std::map<std::string, size_t> tensorToFile;  // tensor name -> index into files
 
     const TensorEntry* find(const std::string& name) const;
-    const std::string& fileOf(const std::string& name) const;
 };
 
 // Lists and reads the headers (not the data) of the folder's safetensors files.
