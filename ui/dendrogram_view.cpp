@@ -2,33 +2,12 @@
 
 #include <qwt_plot_curve.h>
 #include <qwt_plot_marker.h>
-#include <qwt_scale_draw.h>
 #include <qwt_symbol.h>
-#include <qwt_text.h>
 #include <QPen>
 
+#include "category_scale_draw.h"
+
 namespace llmap::ui {
-
-namespace {
-
-class LeafScaleDraw : public QwtScaleDraw {
-public:
-    explicit LeafScaleDraw(QStringList names) : names_(std::move(names)) {
-        setLabelRotation(-60);
-        setLabelAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        enableComponent(QwtAbstractScaleDraw::Ticks, false);
-    }
-    QwtText label(double value) const override {
-        int i = qRound(value);
-        if (std::abs(value - i) > 1e-6 || i < 0 || i >= names_.size()) return QwtText();
-        return QwtText(names_[i]);
-    }
-
-private:
-    QStringList names_;
-};
-
-}  // namespace
 
 QVector<int> dendrogramLeafOrder(const Eigen::MatrixXd& linkage) {
     const int leaves = static_cast<int>(linkage.rows()) + 1;
@@ -101,7 +80,8 @@ void DendrogramView::setTree(const Eigen::MatrixXd& linkage, const QStringList& 
     QStringList names;
     for (int leaf : order_) names << labels.value(leaf);
     const bool showNames = leaves <= 60;
-    setAxisScaleDraw(QwtPlot::xBottom, new LeafScaleDraw(showNames ? names : QStringList()));
+    setAxisScaleDraw(QwtPlot::xBottom,
+                     new CategoryScaleDraw(showNames ? names : QStringList(), -60));
     setAxisScale(QwtPlot::xBottom, -1, leaves, showNames ? 1.0 : 0.0);
     setAxisMaxMinor(QwtPlot::xBottom, 0);
     setAxisAutoScale(QwtPlot::yLeft, true);

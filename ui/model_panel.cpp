@@ -14,28 +14,12 @@
 #include <cmath>
 
 #include "analysis/model_profile.h"
+#include "category_scale_draw.h"
 #include "project_data.h"
 
 namespace llmap::ui {
 
 namespace {
-
-class SourceScaleDraw : public QwtScaleDraw {
-public:
-    explicit SourceScaleDraw(QStringList names) : names_(std::move(names)) {
-        setLabelRotation(-35);
-        setLabelAlignment(Qt::AlignLeft | Qt::AlignBottom);
-        enableComponent(QwtAbstractScaleDraw::Ticks, false);
-    }
-    QwtText label(double value) const override {
-        int i = qRound(value);
-        if (std::abs(value - i) > 1e-6 || i < 0 || i >= names_.size()) return QwtText();
-        return QwtText(names_[i]);
-    }
-
-private:
-    QStringList names_;
-};
 
 QString formatNumber(double v) {
     if (std::abs(v) < 1e15 && v == std::round(v))
@@ -171,7 +155,7 @@ void ModelPanel::showOne(int model) {
         names << QString::fromStdString(d.sources.sources[s]);
     }
     sourceBars_->setSamples(strengths);
-    sourcePlot_->setAxisScaleDraw(QwtPlot::xBottom, new SourceScaleDraw(names));
+    sourcePlot_->setAxisScaleDraw(QwtPlot::xBottom, new CategoryScaleDraw(names, -35));
     sourcePlot_->setAxisScale(QwtPlot::xBottom, -0.5, names.size() - 0.5, 1.0);
     sourcePlot_->setAxisMaxMinor(QwtPlot::xBottom, 0);
     sourcePlot_->show();
