@@ -17,7 +17,7 @@ namespace {
 
 const char* kHelp = R"(Usage: llmap-cli texts build --out T.jsonl[.gz] [options] SOURCE...
        llmap-cli texts subset --texts T --out Q.jsonl[.gz] --count N [--seed S]
-       llmap-cli texts info --texts T [--format F] [--csv-column C]
+       llmap-cli texts info --texts T [--format F | --documents] [--csv-column C]
 
 texts build   cuts documents into a text set the way the paper does: consecutive chunks of at most
               1,024 UTF-8 bytes (a cut never splits a character), only chunks longer than 256
@@ -44,6 +44,7 @@ texts subset  draws N texts of T keeping every source's share (stratified by "so
 
 texts info    count, sources, byte statistics and content hash of a text set
   --format F  auto (by name: .jsonl, .csv, else one text per line), jsonl, lines, documents, csv
+  --documents plain text whose texts are separated by blank lines (= --format documents)
 )";
 
 size_t parseSize(const Arguments& args, const std::string& name, size_t fallback) {
@@ -114,13 +115,14 @@ int runTextsSubset(int argc, char** argv) {
 }
 
 int runTextsInfo(int argc, char** argv) {
-    Arguments args("texts info", argc, argv, 3, {"texts", "format", "csv-column"}, {});
+    Arguments args("texts info", argc, argv, 3, {"texts", "format", "csv-column"}, {"documents"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
     }
     TextLoadOptions options;
     if (auto f = args.value("format")) options.format = textFormatFromName(*f);
+    if (args.flag("documents")) options.format = TextFormat::Documents;
     if (auto c = args.value("csv-column")) options.csvColumn = *c;
     const std::string path = args.required("texts");
     const TextSet set = loadTextSet(path, options);

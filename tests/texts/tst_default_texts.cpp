@@ -100,6 +100,66 @@ private Q_SLOTS:
         QVERIFY2(languages.size() >= 50, qPrintable(QString::number(languages.size())));
     }
 
+    void zooRecordAndBundledModels() {
+        // The committed record of the demo zoo keeps the promises of its training script.
+        const std::string zoo = std::string(LLMAP_TEST_DATA) + "/../oracle/zoo/";
+        const auto models = readJson(zoo + "zoo_models.json");
+        const auto perplexities = readJson(zoo + "perplexities.json");
+        std::set<std::string> architectures, corpora, withCheckpoints;
+        std::set<long> seeds;
+        size_t finals = 0;
+        std::map<std::string, nlohmann::json> byName;
+        for (const auto& m : models) {
+            byName[m["name"].get<std::string>()] = m;
+            const std::string run =
+                m["architecture"].get<std::string>() + "/" + m["corpus"].get<std::string>() + "/" +
+                std::to_string(m["seed"].get<long>()) + "/" + m["size"].get<std::string>();
+            if (!m["final"].get<bool>()) {
+                withCheckpoints.insert(run);
+                continue;
+            }
+            ++finals;
+            architectures.insert(m["architecture"].get<std::string>());
+            corpora.insert(m["corpus"].get<std::string>());
+            seeds.insert(m["seed"].get<long>());
+        }
+        QVERIFY(finals >= 16);
+        QVERIFY(architectures.size() >= 3);
+        QVERIFY(corpora.size() >= 4);
+        QVERIFY(seeds.size() >= 2);
+        QVERIFY(withCheckpoints.size() >= 2);
+        for (const auto& p : perplexities["models"]) {
+            QVERIFY2(
+                p["held_out_perplexity"].get<double>() < p["unigram_perplexity"].get<double>() ||
+                    !byName[p["name"].get<std::string>()]["final"].get<bool>(),
+                p["name"].get<std::string>().c_str());
+        }
+        // Each bundled model is a complete folder whose safetensors tensors hold exactly the
+        // recorded parameter count.
+        const std::string bundled = std::string(LLMAP_RESOURCES_DIR) + "/models/";
+        size_t found = 0;
+        for (const auto& [name, m] : byName) {
+            const std::string folder = bundled + name + "/";
+            if (!QFile::exists(QString::fromStdString(folder + "config.json"))) continue;
+            ++found;
+            QVERIFY(QFile::exists(QString::fromStdString(folder + "tokenizer.json")));
+            const std::string weights = rawBytes(folder + "model.safetensors");
+            QVERIFY(weights.size() < 1024 * 1024);
+            uint64_t headerSize = 0;
+            for (int i = 7; i >= 0; --i) headerSize = headerSize << 8 | uint8_t(weights[size_t(i)]);
+            const auto header = nlohmann::json::parse(weights.substr(8, headerSize));
+            size_t parameters = 0;
+            for (const auto& [key, tensor] : header.items()) {
+                if (key == "__metadata__") continue;
+                size_t n = 1;
+                for (const auto& d : tensor["shape"]) n *= d.get<size_t>();
+                parameters += n;
+            }
+            QCOMPARE(parameters, m["parameters"].get<size_t>());
+        }
+        QVERIFY(found >= 2);
+    }
+
 private:
     nlohmann::json recipe_;
     TextSet defaultSet_, quick_;
