@@ -3,6 +3,8 @@
 // leader lines, and one legend entry per category. One draw call for any number of points.
 #include <qwt_plot_item.h>
 #include <QColor>
+#include <QHash>
+#include <QPixmap>
 #include <QPointF>
 #include <QSet>
 #include <QStringList>
@@ -34,6 +36,9 @@ public:
     QwtGraphic legendIcon(int index, const QSizeF& size) const override;
 
 private:
+    const QPixmap& sprite(const QColor& colour, double radius, double outlineWidth,
+                          double pixelRatio) const;
+
     QVector<QPointF> points_;
     QStringList labels_;
     QVector<QColor> colours_;
@@ -42,6 +47,7 @@ private:
     QSet<int> labelled_;
     QStringList legendTitles_;
     QVector<QColor> legendColours_;
+    mutable QHash<quint64, QPixmap> sprites_;  // one pre-drawn marker per colour and size
 };
 
 }  // namespace llmap::ui
