@@ -6,12 +6,15 @@
 #include <QCompleter>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
@@ -23,6 +26,7 @@
 #include "colouring.h"
 #include "figure_size_dialog.h"
 #include "map_view.h"
+#include "model_library.h"
 #include "model_panel.h"
 #include "store/csv_exports.h"
 #include "store/matrix_csv.h"
@@ -59,6 +63,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     addDockWidget(Qt::RightDockWidgetArea, clustersDock);
     tabifyDockWidget(modelDock, clustersDock);
     modelDock->raise();
+
+    library_ = new ModelLibrary(this);
+    auto* libraryDock = new QDockWidget(tr("Model Library"), this);
+    libraryDock->setObjectName(QStringLiteral("libraryDock"));
+    libraryDock->setWidget(library_);
+    addDockWidget(Qt::LeftDockWidgetArea, libraryDock);
+    libraryDock->hide();
+    setAcceptDrops(true);
 
     textsPanel_ = new TextsPanel(this);
     auto* textsDock = new QDockWidget(tr("Texts"), this);
@@ -249,6 +261,7 @@ void MainWindow::showProject(const ProjectData& data) {
     modelPanel_->setData(data_.get());
     textsPanel_->setData(data_.get());
     clustersPanel_->setData(data_.get());
+    library_->setScoredIds(data_->ids);
 
     const QString previousColour = QSettings().value(QStringLiteral("map/colourBy")).toString();
     QSignalBlocker blockColour(colourBy_), blockSize(sizeBy_);
@@ -462,6 +475,29 @@ void MainWindow::updateRecentMenu() {
                                [this, path] { openProject(path); });
     }
     recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isDir()) {
+            event->acceptProposedAction();
+            return;
+        }
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    QStringList folders;
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isDir()) folders << url.toLocalFile();
+    }
+    if (folders.isEmpty()) return;
+    library_->addFolders(folders);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("libraryDock"))) {
+        dock->show();
+        dock->raise();
+    }
+    event->acceptProposedAction();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

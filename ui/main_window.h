@@ -14,6 +14,7 @@ namespace llmap::ui {
 
 class MapView;
 class ClustersPanel;
+class ModelLibrary;
 class ModelPanel;
 class TextsPanel;
 
@@ -32,6 +33,7 @@ public:
     ModelPanel* modelPanel() const { return modelPanel_; }
     TextsPanel* textsPanel() const { return textsPanel_; }
     ClustersPanel* clustersPanel() const { return clustersPanel_; }
+    ModelLibrary* modelLibrary() const { return library_; }
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
     QComboBox* methodBox() const { return method_; }
@@ -50,6 +52,8 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void createMenus();
@@ -69,6 +73,7 @@ private:
     ModelPanel* modelPanel_ = nullptr;
     TextsPanel* textsPanel_ = nullptr;
     ClustersPanel* clustersPanel_ = nullptr;
+    ModelLibrary* library_ = nullptr;
     QComboBox* colourBy_ = nullptr;
     QComboBox* sizeBy_ = nullptr;
     QComboBox* method_ = nullptr;

@@ -1,11 +1,11 @@
 // Benchmark (not a test): frame times of the map with 10,000 models while panning and zooming,
 // and the time from start to a visible window with the example project.
+#include <qwt_plot_canvas.h>
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <algorithm>
 #include <cstdio>
-#include <qwt_plot_canvas.h>
 #include <random>
 
 #include "colouring.h"
@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
         frames.push_back(t.nsecsElapsed() / 1e6);
     }
     std::sort(frames.begin(), frames.end());
-    std::printf("10,000 points, 60 pan/zoom frames: median %.1f ms, 95th percentile %.1f ms, max %.1f ms\n",
-                frames[frames.size() / 2], frames[frames.size() * 95 / 100], frames.back());
+    std::printf(
+        "10,000 points, 60 pan/zoom frames: median %.1f ms, 95th percentile %.1f ms, max %.1f ms\n",
+        frames[frames.size() / 2], frames[frames.size() * 95 / 100], frames.back());
     return 0;
 }

@@ -6,9 +6,13 @@
 #include <qwt_scale_div.h>
 #include <qwt_text.h>
 #include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QSvgRenderer>
 #include <QTableView>
 #include <QTableWidget>
@@ -21,6 +25,7 @@
 #include "dendrogram_view.h"
 #include "main_window.h"
 #include "map_view.h"
+#include "model_library.h"
 #include "model_panel.h"
 #include "project_data.h"
 #include "store/project.h"
@@ -54,6 +59,8 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("LLMapTests"));
         QSettings().clear();
     }
+
+    void init() { QSettings().remove(QStringLiteral("library")); }
 
     void everyPointIsDrawn() {
         MainWindow w;
@@ -411,6 +418,79 @@ private Q_SLOTS:
         QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::NoModifier,
                           tree->visualItemRect(first).center());
         QCOMPARE(map->selection().size(), first->childCount());
+    }
+
+    void modelLibraryReadsFoldersAndReportsBrokenOnes() {
+        // Parameter counts from transformers, recorded by tests/oracle/model/generate.py.
+        QFile oracleFile(QStringLiteral(LLMAP_TEST_DATA "/model/oracle.json"));
+        QVERIFY(oracleFile.open(QIODevice::ReadOnly));
+        const QJsonArray models = QJsonDocument::fromJson(oracleFile.readAll())
+                                      .object()[QStringLiteral("models")]
+                                      .toArray();
+        QVERIFY(models.size() >= 3);
+        MainWindow w;
+        llmap::ui::ModelLibrary* library = w.modelLibrary();
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("broken")));
+        QFile config(dir.filePath(QStringLiteral("broken/config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{ not json");
+        config.close();
+        QStringList folders;
+        for (int i = 0; i < 3; ++i) {
+            folders << QStringLiteral(LLMAP_TEST_DATA "/model/") +
+                           models[i].toObject()[QStringLiteral("name")].toString();
+        }
+        folders << dir.filePath(QStringLiteral("broken"));
+        QSignalSpy read(library, &llmap::ui::ModelLibrary::foldersRead);
+        library->addFolders(folders);
+        QVERIFY(read.wait(20000));
+        QStandardItemModel* m = library->model();
+        QCOMPARE(m->rowCount(), 4);
+        for (int i = 0; i < 3; ++i) {
+            const QJsonObject o = models[i].toObject();
+            const int row = library->rowOf(folders[i]);
+            QVERIFY(row >= 0);
+            QCOMPARE(m->item(row, llmap::ui::ModelLibrary::Type)->text(),
+                     o[QStringLiteral("model_type")].toString());
+            QCOMPARE(m->item(row, llmap::ui::ModelLibrary::Parameters)
+                         ->data(Qt::UserRole + 1)
+                         .toLongLong(),
+                     static_cast<qlonglong>(o[QStringLiteral("parameters")].toDouble()));
+            QCOMPARE(m->item(row, llmap::ui::ModelLibrary::Status)->text(), QStringLiteral("new"));
+        }
+        const int broken = library->rowOf(folders[3]);
+        const QString status = m->item(broken, llmap::ui::ModelLibrary::Status)->text();
+        QVERIFY2(status.startsWith(QStringLiteral("failed: ")) &&
+                     status.contains(QStringLiteral("config.json")),
+                 qPrintable(status));
+        // Adding the same folder again changes nothing.
+        library->addFolders({folders[0]});
+        QCOMPARE(m->rowCount(), 4);
+    }
+
+    void modelLibraryFindsTheHuggingFaceCache() {
+        // A cache as huggingface_hub lays it out: refs/main names the snapshot to use.
+        QTemporaryDir hub;
+        const QString repo = hub.filePath(QStringLiteral("models--acme--tiny-llama-v2"));
+        QVERIFY(QDir().mkpath(repo + QStringLiteral("/refs")));
+        QVERIFY(QDir().mkpath(repo + QStringLiteral("/snapshots")));
+        QFile ref(repo + QStringLiteral("/refs/main"));
+        QVERIFY(ref.open(QIODevice::WriteOnly));
+        ref.write("abc123");
+        ref.close();
+        QVERIFY(QFile::link(QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied"),
+                            repo + QStringLiteral("/snapshots/abc123")));
+        QVERIFY(QDir().mkpath(hub.filePath(QStringLiteral("datasets--acme--corpus/snapshots/x"))));
+        MainWindow w;
+        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+        QCOMPARE(w.modelLibrary()->addHuggingFaceCache(hub.path()), 1);
+        QVERIFY(read.wait(20000));
+        QStandardItemModel* m = w.modelLibrary()->model();
+        QCOMPARE(m->rowCount(), 1);
+        QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Id)->text(),
+                 QStringLiteral("acme/tiny-llama-v2"));
+        QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Type)->text(), QStringLiteral("llama"));
     }
 
     void badFileChangesNothing() {
