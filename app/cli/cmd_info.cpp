@@ -4,24 +4,71 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "model/model_info.h"
 #include "store/project.h"
 
 namespace llmap::cli {
 
 namespace {
 const char* kHelp = R"(Usage: llmap-cli info --project P.h5
+       llmap-cli info --model DIR [--json]
+       llmap-cli info --support
 
-Prints what a project holds: its text set (count, sources, content hash), the scoring convention,
-the models and how many are fully scored, and the runs recorded in its provenance.
+--project  what a project holds: its text set (count, sources, content hash), the scoring
+           convention, the models and how many are fully scored, the runs in its provenance.
+--model    a Hugging Face model folder's metadata, read without loading weights (architecture,
+           sizes, parameters, dtype, tokenizer, config hash, model card); --json prints it as JSON.
+           Exits 2 with a message when the folder is broken.
+--support  every model_type the engine can run.
 )";
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+    return s.empty() ? "-" : s;
+}
+
+int printModel(const std::string& folder, bool json) {
+    const ModelInfo info = readModelInfo(folder);
+    if (json) {
+        std::cout << info.toJson() << "\n";
+        return 0;
+    }
+    std::cout << "model         " << info.path << "\n"
+              << "model_type    " << info.modelType << "\n"
+              << "architectures " << joined(info.architectures) << "\n"
+              << "parameters    " << info.parameters << "\n"
+              << "hidden_size   " << info.hiddenSize << "\n"
+              << "layers        " << info.layers << "\n"
+              << "heads         " << info.heads << " (kv " << info.kvHeads << ")\n"
+              << "context       " << info.contextLength << "\n"
+              << "vocab_size    " << info.vocabSize << "\n"
+              << "torch_dtype   " << (info.torchDtype.empty() ? "-" : info.torchDtype) << "\n"
+              << "tokenizer     " << info.tokenizerKind << (info.addsBos ? ", adds BOS" : "")
+              << "\n"
+              << "weights       " << info.weightFiles << " file(s), " << info.weightBytes
+              << " bytes\n"
+              << "config_hash   " << info.configHash << "\n"
+              << "base_model    " << joined(info.baseModel) << "\n"
+              << "license       " << (info.license.empty() ? "-" : info.license) << "\n"
+              << "language      " << joined(info.language) << "\n"
+              << "tags          " << joined(info.tags) << "\n"
+              << "pipeline_tag  " << (info.pipelineTag.empty() ? "-" : info.pipelineTag) << "\n";
+    return 0;
+}
 }  // namespace
 
 int runInfo(int argc, char** argv) {
-    Arguments args("info", argc, argv, 2, {"project"}, {});
+    Arguments args("info", argc, argv, 2, {"project", "model"}, {"support", "json"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
     }
+    if (args.flag("support")) {
+        for (const auto& type : supportedModelTypes()) std::cout << type << "\n";
+        return 0;
+    }
+    if (args.value("model")) return printModel(args.required("model"), args.flag("json"));
     Project project = Project::open(args.required("project"));
     const TextSet& texts = project.texts();
     std::map<std::string, size_t> sources;

@@ -17,8 +17,8 @@ Usage: llmap-cli <command> [options]
 Commands:
   import   --project P.h5 --matrix M.csv --texts T.jsonl [--metadata META.csv]
            put a models x texts log-likelihood matrix into a project (created if missing)
-  info     --project P.h5
-           what a project holds
+  info     --project P.h5 | --model DIR [--json] | --support
+           what a project holds; a model folder's metadata; the supported model_types
   map      --project P.h5 [--method pca|mds|tsne] --out C.csv [--seed 42] [--perplexity 30]
            2-D coordinates of the scored models (stored with their parameters in the project)
   cluster  --project P.h5 --method kmeans|ward|average|complete|dbscan --out F.csv [--k 8]

@@ -1,0 +1,60 @@
+#pragma once
+// A decoder-only transformer described as data: which blocks it uses and where its weights are.
+// Each architecture (architectures/*.cpp) turns a config.json into one of these; the torch side
+// (causal_lm.cpp) runs any ArchSpec. No torch here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmap {
+
+enum class NormKind { RMS, Layer };
+enum class Activation { SiLU, Gelu, GeluTanh, ReLU };
+// Separate q/k/v projections; one fused projection with [q; k; v] stacked (GPT-2); one fused
+// projection laid out per head as [head][q|k|v] (GPT-NeoX).
+enum class QkvLayout { Separate, FusedStacked, FusedPerHead };
+enum class Positions { Rotary, Learned };
+enum class RopeScaling { None, Linear, Llama3 };
+
+struct RopeSpec {
+    int64_t dim = 0;  // rotated channels per head (< headDim for partial rotary)
+    double theta = 10000.0;
+    RopeScaling scaling = RopeScaling::None;
+    double factor = 1.0;
+    double lowFreqFactor = 1.0;
+    double highFreqFactor = 4.0;
+    int64_t originalContext = 8192;
+};
+
+// Weight names, relative to `layerPrefix` + layer index + "." for the per-layer ones. A linear
+// layer is named without ".weight"/".bias"; "" means the architecture has no such weight.
+struct WeightNames {
+    std::string basePrefix;  // e.g. "model."; checkpoints saved without it are found as well
+    std::string embed, positions, finalNorm, lmHead;
+    std::string layerPrefix;
+    std::string inputNorm, postNorm;
+    std::string q, k, v, qkv, o, qNorm, kNorm;
+    std::string gate, up, down;
+};
+
+struct ArchSpec {
+    std::string family;
+    int64_t hidden = 0, layers = 0, heads = 0, kvHeads = 0, headDim = 0, intermediate = 0;
+    int64_t vocab = 0, context = 0;
+    NormKind norm = NormKind::RMS;
+    double normEps = 1e-6;
+    Positions positions = Positions::Rotary;
+    RopeSpec rope;
+    QkvLayout qkvLayout = QkvLayout::Separate;
+    bool qkvBias = false, oBias = false, mlpBias = false;
+    bool qkNorm = false;   // RMSNorm over each head's q and k (Qwen3)
+    bool conv1d = false;   // weights stored [in, out] (GPT-2's Conv1D)
+    bool gatedMlp = true;  // down(act(gate(x)) * up(x)) versus down(act(up(x)))
+    Activation activation = Activation::SiLU;
+    bool parallelResidual = false;  // x + attn(n1(x)) + mlp(n2(x))
+    bool tiedEmbeddings = false;
+    std::vector<int64_t> slidingWindow;  // per layer; 0 = full causal attention
+    WeightNames names;
+};
+
+}  // namespace llmap

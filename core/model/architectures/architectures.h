@@ -1,0 +1,17 @@
+#pragma once
+// One function per architecture family: config.json -> ArchSpec. Registered in registry.cpp.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "model/arch_spec.h"
+
+namespace llmap {
+
+ArchSpec llamaSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec mistralSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec gpt2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec gptNeoxSpec(const nlohmann::json& config, const std::string& where);
+
+}  // namespace llmap

@@ -1,0 +1,184 @@
+#include "model/architectures/decoder_config.h"
+
+#include "model/json_file.h"
+#include "util/error.h"
+
+namespace llmap {
+
+namespace {
+
+void check(bool ok, const std::string& what, const std::string& where) {
+    if (!ok) throw InputError("absurd config: " + what, where, "fix config.json");
+}
+
+}  // namespace
+
+ArchSpec readDecoderSizes(const nlohmann::json& c, const std::string& where, bool defaultTied) {
+    ArchSpec s;
+    s.hidden = requireInt(c, {"hidden_size", "n_embd"}, where);
+    s.layers = requireInt(c, {"num_hidden_layers", "n_layer"}, where);
+    s.heads = requireInt(c, {"num_attention_heads", "n_head"}, where);
+    s.kvHeads = jsonInt(c, "num_key_value_heads", where).value_or(s.heads);
+    s.vocab = requireInt(c, {"vocab_size"}, where);
+    s.context = jsonInt(c, "max_position_embeddings", where)
+                    .value_or(jsonInt(c, "n_positions", where).value_or(0));
+    s.tiedEmbeddings = jsonBool(c, "tie_word_embeddings", where).value_or(defaultTied);
+
+    check(s.hidden > 0 && s.hidden <= (1 << 18), "hidden_size " + std::to_string(s.hidden), where);
+    check(s.layers > 0 && s.layers <= 4096, "num_hidden_layers " + std::to_string(s.layers), where);
+    check(s.heads > 0 && s.heads <= s.hidden, "num_attention_heads " + std::to_string(s.heads),
+          where);
+    check(s.kvHeads > 0 && s.heads % s.kvHeads == 0,
+          "num_key_value_heads " + std::to_string(s.kvHeads) + " does not divide " +
+              std::to_string(s.heads) + " heads",
+          where);
+    check(s.vocab > 0 && s.vocab <= (1 << 24), "vocab_size " + std::to_string(s.vocab), where);
+    check(s.context >= 0, "max_position_embeddings " + std::to_string(s.context), where);
+
+    const auto headDim = jsonInt(c, "head_dim", where);
+    if (headDim) {
+        check(*headDim > 0 && *headDim <= 4096, "head_dim " + std::to_string(*headDim), where);
+        s.headDim = *headDim;
+    } else {
+        check(s.hidden % s.heads == 0,
+              std::to_string(s.heads) + " heads do not divide hidden_size " +
+                  std::to_string(s.hidden),
+              where);
+        s.headDim = s.hidden / s.heads;
+    }
+    const auto inter = jsonInt(c, "intermediate_size", where);
+    s.intermediate = inter ? *inter : 0;
+    check(s.intermediate >= 0 && s.intermediate <= (1 << 20),
+          "intermediate_size " + std::to_string(s.intermediate), where);
+    return s;
+}
+
+RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& where) {
+    RopeSpec r;
+    nlohmann::json params = nlohmann::json::object();
+    if (c.contains("rope_parameters") && c["rope_parameters"].is_object()) {
+        params = c["rope_parameters"];
+    } else if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
+        params = c["rope_scaling"];
+    }
+    r.theta =
+        jsonNumber(params, "rope_theta", where)
+            .value_or(jsonNumber(c, "rope_theta", where)
+                          .value_or(jsonNumber(c, "rotary_emb_base", where).value_or(10000.0)));
+    double partial = jsonNumber(params, "partial_rotary_factor", where)
+                         .value_or(jsonNumber(c, "partial_rotary_factor", where)
+                                       .value_or(jsonNumber(c, "rotary_pct", where).value_or(1.0)));
+    if (!(partial > 0.0 && partial <= 1.0)) {
+        throw InputError("absurd config: partial rotary factor " + std::to_string(partial), where,
+                         "it must lie in (0, 1]");
+    }
+    r.dim = static_cast<int64_t>(static_cast<double>(headDim) * partial);
+    if (r.dim < 2 || r.dim % 2 != 0 || r.theta <= 0.0) {
+        throw InputError("absurd config: rotary dimension " + std::to_string(r.dim) + ", theta " +
+                             std::to_string(r.theta),
+                         where, "fix the rotary settings in config.json");
+    }
+    std::string type = jsonString(params, "rope_type", where)
+                           .value_or(jsonString(params, "type", where).value_or("default"));
+    if (type == "default") {
+        r.scaling = RopeScaling::None;
+    } else if (type == "linear") {
+        r.scaling = RopeScaling::Linear;
+        r.factor = jsonNumber(params, "factor", where).value_or(1.0);
+    } else if (type == "llama3") {
+        r.scaling = RopeScaling::Llama3;
+        r.factor = jsonNumber(params, "factor", where).value_or(8.0);
+        r.lowFreqFactor = jsonNumber(params, "low_freq_factor", where).value_or(1.0);
+        r.highFreqFactor = jsonNumber(params, "high_freq_factor", where).value_or(4.0);
+        r.originalContext =
+            jsonInt(params, "original_max_position_embeddings", where)
+                .value_or(jsonInt(c, "max_position_embeddings", where).value_or(8192));
+        if (r.highFreqFactor <= r.lowFreqFactor || r.lowFreqFactor <= 0.0) {
+            throw InputError("absurd config: llama3 rope high_freq_factor <= low_freq_factor",
+                             where, "fix rope_scaling in config.json");
+        }
+    } else {
+        throw InputError("rope type \"" + type + "\" is not supported", where,
+                         "supported rope types: default, linear, llama3");
+    }
+    if (r.factor <= 0.0) {
+        throw InputError("absurd config: rope scaling factor " + std::to_string(r.factor), where,
+                         "fix rope_scaling in config.json");
+    }
+    return r;
+}
+
+std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
+                                        const std::string& where) {
+    const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);
+    std::vector<int64_t> windows(static_cast<size_t>(layers), 0);
+    const auto types = c.find("layer_types");
+    if (types != c.end() && types->is_array()) {
+        if (static_cast<int64_t>(types->size()) != layers) {
+            throw InputError("layer_types has " + std::to_string(types->size()) + " entries for " +
+                                 std::to_string(layers) + " layers",
+                             where, "fix config.json");
+        }
+        for (size_t i = 0; i < windows.size(); ++i) {
+            const auto& t = (*types)[i];
+            if (t.is_string() && t.get<std::string>() == "sliding_attention") windows[i] = window;
+        }
+    }
+    for (int64_t w : windows) {
+        if (w < 0)
+            throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+    }
+    return windows;
+}
+
+Activation readActivation(const std::string& name, const std::string& where) {
+    if (name == "silu" || name == "swish") return Activation::SiLU;
+    if (name == "gelu") return Activation::Gelu;
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
+        return Activation::GeluTanh;
+    if (name == "relu") return Activation::ReLU;
+    throw InputError("activation \"" + name + "\" is not supported", where,
+                     "supported: silu, gelu, gelu_new, gelu_pytorch_tanh, relu");
+}
+
+ArchSpec readLlamaStyle(const nlohmann::json& c, const std::string& where,
+                        const std::string& family) {
+    ArchSpec s = readDecoderSizes(c, where, false);
+    s.family = family;
+    s.normEps = jsonNumber(c, "rms_norm_eps", where).value_or(1e-6);
+    s.rope = readRope(c, s.headDim, where);
+    s.activation = readActivation(jsonString(c, "hidden_act", where).value_or("silu"), where);
+    s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);
+    s.names = llamaStyleNames();
+    return s;
+}
+
+std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& c, int64_t layers,
+                                        const std::string& where) {
+    const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);
+    if (window < 0) {
+        throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+    }
+    return std::vector<int64_t>(static_cast<size_t>(layers), window);
+}
+
+WeightNames llamaStyleNames() {
+    WeightNames n;
+    n.basePrefix = "model.";
+    n.embed = "embed_tokens.weight";
+    n.finalNorm = "norm";
+    n.lmHead = "lm_head.weight";
+    n.layerPrefix = "layers.";
+    n.inputNorm = "input_layernorm";
+    n.postNorm = "post_attention_layernorm";
+    n.q = "self_attn.q_proj";
+    n.k = "self_attn.k_proj";
+    n.v = "self_attn.v_proj";
+    n.o = "self_attn.o_proj";
+    n.gate = "mlp.gate_proj";
+    n.up = "mlp.up_proj";
+    n.down = "mlp.down_proj";
+    return n;
+}
+
+}  // namespace llmap

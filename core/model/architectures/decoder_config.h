@@ -1,0 +1,38 @@
+#pragma once
+// Reading the config.json fields shared by the decoder families into an ArchSpec, with checks that
+// turn absurd values into InputErrors instead of crashes later.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "model/arch_spec.h"
+
+namespace llmap {
+
+// Sizes, context, vocabulary and tied embeddings (Llama-style key names with the GPT-2 and NeoX
+// spellings as fall-backs). `defaultTied` is the family's default for tie_word_embeddings.
+ArchSpec readDecoderSizes(const nlohmann::json& config, const std::string& where, bool defaultTied);
+
+// Rotary settings from "rope_parameters" (transformers 5) or "rope_theta"/"rope_scaling"
+// (transformers 4), including partial rotary and linear/llama3 scaling.
+RopeSpec readRope(const nlohmann::json& config, int64_t headDim, const std::string& where);
+
+// Per-layer sliding windows from "layer_types": "sliding_window" on the "sliding_attention"
+// layers, 0 (no window) elsewhere and everywhere when the config has no layer_types.
+std::vector<int64_t> readSlidingWindows(const nlohmann::json& config, int64_t layers,
+                                        const std::string& where);
+
+Activation readActivation(const std::string& name, const std::string& where);
+
+// The Llama layout shared by llama, mistral, qwen2 and qwen3: sizes, RMSNorm eps, rotary, the MLP's
+// activation, Llama weight names and no sliding window; each family adjusts what differs.
+ArchSpec readLlamaStyle(const nlohmann::json& config, const std::string& where,
+                        const std::string& family);
+
+// "sliding_window" (0 when absent) on every layer, as Mistral applies it.
+std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& config, int64_t layers,
+                                        const std::string& where);
+
+// Llama-style weight names ("model.layers.N.self_attn.q_proj", ...).
+WeightNames llamaStyleNames();
+
+}  // namespace llmap

@@ -1,0 +1,39 @@
+#pragma once
+// The shared building blocks of the decoder families, as plain functions over tensors.
+#include <ATen/ATen.h>
+
+#include "model/arch_spec.h"
+
+namespace llmap::blocks {
+
+// y = x W^T + b, or x W + b for weights kept in GPT-2's Conv1D layout.
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                  bool conv1d);
+
+// RMSNorm computed in fp32 and cast back before the weight (as Hugging Face does).
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
+                const at::Tensor& bias, double eps);
+
+at::Tensor activate(Activation a, const at::Tensor& x);
+
+// Inverse frequencies of the rotary embedding, with linear or llama3 scaling (fp32).
+at::Tensor rotaryInverseFrequencies(const RopeSpec& rope);
+
+// cos and sin tables [T, rotaryDim] for positions 0..T-1, in `dtype`.
+std::pair<at::Tensor, at::Tensor> rotaryTables(const at::Tensor& inverseFrequencies, int64_t T,
+                                               at::ScalarType dtype);
+
+// Rotates the first cos.size(-1) channels of x [B, H, T, D]; the rest passes unchanged.
+at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
+
+// Where each query may look: causal, inside the window (0 = none), at real (not padding) keys.
+// [B, 1, T, T] bool. A padded query row keeps its own diagonal so that no row is empty.
+at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window);
+
+// Scaled dot-product attention of q [B, H, T, D] against k, v [B, Hkv, T, D] (grouped-query when
+// Hkv < H), softmax in fp32. Returns [B, H, T, D].
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                     const at::Tensor& allowed);
+
+}  // namespace llmap::blocks

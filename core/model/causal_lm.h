@@ -1,0 +1,54 @@
+#pragma once
+// A causal language model loaded from a Hugging Face folder, run with libtorch.
+// Built through the registry (model/registry.h) from config.json's model_type/architectures.
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+
+#include "model/arch_spec.h"
+
+namespace llmap {
+
+struct LoadOptions {
+    std::string device = "cpu";     // "cpu", "cuda", "cuda:N"
+    std::string dtype = "float32";  // "float32", "float16", "bfloat16", or "auto" (config's dtype)
+};
+
+class CausalLM {
+public:
+    // Reads config.json and the safetensors weights (memory-mapped; converted once when the dtype
+    // or device differs). InputError for anything wrong with the folder or the options.
+    static std::unique_ptr<CausalLM> load(const std::string& folder,
+                                          const LoadOptions& options = {});
+    ~CausalLM();
+
+    const ArchSpec& spec() const;
+    at::ScalarType dtype() const;
+    at::Device device() const;
+    // Bytes copied while loading (0 when every weight was wrapped in place).
+    int64_t copiedBytes() const;
+
+    // Logits [B, T, V] in the model's dtype for token ids [B, T] (int64) with a right-padded
+    // attention mask [B, T] (1 = token, 0 = padding). For small vocabularies and tests; scoring
+    // uses the log-prob functions below, which never hold [B, T, V] in fp32.
+    at::Tensor forward(const at::Tensor& ids, const at::Tensor& attentionMask) const;
+
+    // Final hidden states [B, T, hidden] (after the last norm).
+    at::Tensor hiddenStates(const at::Tensor& ids, const at::Tensor& attentionMask) const;
+
+    // fp32 [B, T]: log p(targets[b,t] | ids[b, 0..t]) where targets >= 0, 0 elsewhere. Log-softmax
+    // by chunked logsumexp over rows, in fp32.
+    at::Tensor targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
+                              const at::Tensor& targets) const;
+
+    // fp32 [B, T-1]: log p(ids[b,t+1] | ids[b, 0..t]), 0 where ids[b,t+1] is padding.
+    at::Tensor nextTokenLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask) const;
+
+private:
+    struct Impl;
+    explicit CausalLM(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llmap

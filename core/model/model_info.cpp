@@ -1,0 +1,152 @@
+#include "model/model_info.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "model/json_file.h"
+#include "model/model_card.h"
+#include "model/registry.h"
+#include "model/tokenizer_probe.h"
+#include "model/weight_files.h"
+#include "util/error.h"
+#include "util/sha256.h"
+
+namespace fs = std::filesystem;
+
+namespace llmap {
+
+namespace {
+
+std::string readFile(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// Buffers that are not parameters (causal-mask and rotary caches some checkpoints carry).
+bool isBuffer(const std::string& name) {
+    auto endsWith = [&](const std::string& suffix) {
+        return name.size() >= suffix.size() &&
+               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("inv_freq") ||
+           endsWith(".attention.bias") || endsWith(".attention.masked_bias");
+}
+
+int64_t tokenId(const nlohmann::json& config, const char* key) {
+    const auto it = config.find(key);
+    if (it == config.end()) return -1;
+    if (it->is_number_integer()) return it->get<int64_t>();
+    if (it->is_array() && !it->empty() && (*it)[0].is_number_integer())
+        return (*it)[0].get<int64_t>();
+    return -1;
+}
+
+}  // namespace
+
+ModelInfo readModelInfo(const std::string& folderName) {
+    const fs::path folder(folderName);
+    if (!fs::is_directory(folder)) {
+        throw InputError("not a folder", folderName, "give the path of a model folder");
+    }
+    ModelInfo info;
+    info.path = folderName;
+    const fs::path configPath = folder / "config.json";
+    if (!fs::exists(configPath)) {
+        throw InputError("config.json is missing", folderName,
+                         "a Hugging Face model folder needs its config.json");
+    }
+    const std::string configText = readFile(configPath);
+    nlohmann::json config;
+    try {
+        config = nlohmann::json::parse(configText);
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(std::string("not valid JSON: ") + e.what(), configPath.string(),
+                         "repair or download config.json again");
+    }
+    if (!config.is_object()) {
+        throw InputError("config is not a JSON object", configPath.string(), "fix config.json");
+    }
+    const std::string where = configPath.string();
+    info.modelType = jsonString(config, "model_type", where).value_or("");
+    if (config.contains("architectures") && config["architectures"].is_array()) {
+        for (const auto& a : config["architectures"])
+            if (a.is_string()) info.architectures.push_back(a.get<std::string>());
+    }
+    info.torchDtype = jsonString(config, "torch_dtype", where)
+                          .value_or(jsonString(config, "dtype", where).value_or(""));
+    info.bosTokenId = tokenId(config, "bos_token_id");
+    info.eosTokenId = tokenId(config, "eos_token_id");
+
+    const ArchSpec spec = archSpecFromConfig(config, where);
+    info.modelType = resolveModelType(config, where);
+    info.hiddenSize = spec.hidden;
+    info.layers = spec.layers;
+    info.heads = spec.heads;
+    info.kvHeads = spec.kvHeads;
+    info.contextLength = spec.context;
+    info.vocabSize = spec.vocab;
+
+    const WeightFiles weights = openWeightFiles(folderName);
+    Sha256 hash;
+    hash.update(configText);
+    info.weightFiles = static_cast<int>(weights.files.size());
+    for (size_t i = 0; i < weights.files.size(); ++i) {
+        const SafetensorsHeader& h = weights.headers[i];
+        hash.update(fs::path(weights.files[i]).filename().string());
+        hash.update(h.headerJson);
+        info.weightBytes += static_cast<int64_t>(h.dataSize);
+        for (const auto& [name, entry] : h.tensors)
+            if (!isBuffer(name)) info.parameters += entry.elements();
+    }
+    info.configHash = hash.hex();
+
+    const TokenizerProbe tokenizer = probeTokenizer(folderName);
+    info.tokenizerKind = tokenizer.kind;
+    info.addsBos = tokenizer.addsBos;
+
+    const fs::path readme = folder / "README.md";
+    if (fs::exists(readme)) {
+        const ModelCard card = parseModelCard(readFile(readme));
+        info.baseModel = card.baseModel;
+        info.license = card.license;
+        info.language = card.language;
+        info.tags = card.tags;
+        info.pipelineTag = card.pipelineTag;
+    }
+    return info;
+}
+
+std::string ModelInfo::toJson() const {
+    nlohmann::json j = {
+        {"path", path},
+        {"model_type", modelType},
+        {"architectures", architectures},
+        {"parameters", parameters},
+        {"hidden_size", hiddenSize},
+        {"layers", layers},
+        {"heads", heads},
+        {"kv_heads", kvHeads},
+        {"context_length", contextLength},
+        {"vocab_size", vocabSize},
+        {"torch_dtype", torchDtype},
+        {"tokenizer", tokenizerKind},
+        {"adds_bos", addsBos},
+        {"bos_token_id", bosTokenId},
+        {"eos_token_id", eosTokenId},
+        {"weight_files", weightFiles},
+        {"weight_bytes", weightBytes},
+        {"config_hash", configHash},
+        {"base_model", baseModel},
+        {"license", license},
+        {"language", language},
+        {"tags", tags},
+        {"pipeline_tag", pipelineTag},
+    };
+    return j.dump();
+}
+
+}  // namespace llmap

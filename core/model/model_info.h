@@ -1,0 +1,41 @@
+#pragma once
+// What the UI and the store show about a model folder, read without loading any weights:
+// config.json, the safetensors headers, the tokenizer files and the model card. No torch here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llmap {
+
+struct ModelInfo {
+    std::string path;
+    std::string modelType;
+    std::vector<std::string> architectures;
+    int64_t parameters = 0;  // from the tensor shapes in the weight headers
+    int64_t hiddenSize = 0, layers = 0, heads = 0, kvHeads = 0;
+    int64_t contextLength = 0, vocabSize = 0;
+    std::string torchDtype;
+    std::string tokenizerKind;  // "BPE", "Unigram", "WordPiece", "sentencepiece", "vocab+merges"
+    bool addsBos = false;
+    int64_t bosTokenId = -1, eosTokenId = -1;
+    int weightFiles = 0;
+    int64_t weightBytes = 0;
+    std::string configHash;  // SHA-256 of config.json and every weight file's header
+    // From README.md's YAML front matter.
+    std::vector<std::string> baseModel;
+    std::string license;
+    std::vector<std::string> language;
+    std::vector<std::string> tags;
+    std::string pipelineTag;
+
+    std::string toJson() const;
+};
+
+// Throws InputError for a broken folder: missing config.json/weights/tokenizer, damaged headers,
+// absurd config values.
+ModelInfo readModelInfo(const std::string& folder);
+
+// Every model_type the engine can run.
+std::vector<std::string> supportedModelTypes();
+
+}  // namespace llmap

@@ -1,0 +1,92 @@
+#include "model/tensor_store.h"
+
+#include <sstream>
+
+#include "util/error.h"
+
+namespace llmap {
+
+namespace {
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+    std::ostringstream s;
+    s << "[";
+    for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
+    s << "]";
+    return s.str();
+}
+
+bool toScalarType(StDtype d, at::ScalarType& out) {
+    switch (d) {
+        case StDtype::F64:
+            out = at::kDouble;
+            return true;
+        case StDtype::F32:
+            out = at::kFloat;
+            return true;
+        case StDtype::F16:
+            out = at::kHalf;
+            return true;
+        case StDtype::BF16:
+            out = at::kBFloat16;
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+TensorStore::TensorStore(const std::string& folder, at::ScalarType dtype, at::Device device)
+    : folder_(folder), dtype_(dtype), device_(device), weights_(openWeightFiles(folder)) {
+    for (const auto& f : weights_.files) mapped_.push_back(MappedFile::open(f));
+}
+
+at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& shape) const {
+    const TensorEntry* entry = weights_.find(name);
+    if (!entry) {
+        throw InputError("weight \"" + name + "\" is missing", folder_,
+                         "the checkpoint does not match its config.json: download it again");
+    }
+    const size_t fileIndex = weights_.tensorToFile.at(name);
+    const std::string& file = weights_.files[fileIndex];
+    if (entry->shape != shape) {
+        throw InputError("weight \"" + name + "\" has shape " + shapeText(entry->shape) +
+                             " but config.json implies " + shapeText(shape),
+                         file, "the checkpoint does not match its config.json");
+    }
+    at::ScalarType stored;
+    if (!toScalarType(entry->dtype, stored)) {
+        throw InputError("weight \"" + name + "\" is stored as " + stDtypeName(entry->dtype) +
+                             ", not a floating-point type",
+                         file, "quantised checkpoints are not supported: use an F32/F16/BF16 one");
+    }
+    const MappedFile& mapped = *mapped_[fileIndex];
+    const SafetensorsHeader& header = weights_.headers[fileIndex];
+    const uint64_t offset = header.dataOffset + entry->begin;
+    if (offset + (entry->end - entry->begin) > mapped.size()) {
+        throw InputError("weight \"" + name + "\" lies beyond the end of the file", file,
+                         "the file changed or is truncated: download it again");
+    }
+    unsigned char* bytes = mapped.data() + offset;
+    const size_t elementSize = stDtypeSize(entry->dtype);
+    at::Tensor tensor;
+    if (reinterpret_cast<uintptr_t>(bytes) % elementSize == 0) {
+        std::shared_ptr<MappedFile> keepAlive = mapped_[fileIndex];
+        tensor = at::from_blob(
+            bytes, shape, [keepAlive](void*) mutable { keepAlive.reset(); },
+            at::TensorOptions().dtype(stored).device(at::kCPU));
+    } else {
+        // Unaligned data (legal in safetensors, rare): copy into aligned memory.
+        tensor = at::empty(shape, at::TensorOptions().dtype(stored));
+        std::memcpy(tensor.data_ptr(), bytes, entry->end - entry->begin);
+        copied_ += static_cast<int64_t>(entry->end - entry->begin);
+    }
+    if (stored != dtype_ || device_ != at::Device(at::kCPU)) {
+        tensor = tensor.to(device_, dtype_);
+        copied_ += tensor.numel() * static_cast<int64_t>(tensor.element_size());
+    }
+    return tensor;
+}
+
+}  // namespace llmap

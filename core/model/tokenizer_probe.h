@@ -1,0 +1,16 @@
+#pragma once
+// Which tokenizer a model folder ships and whether it prefixes BOS, without building it.
+#include <string>
+
+namespace llmap {
+
+struct TokenizerProbe {
+    std::string
+        kind;  // "BPE", "Unigram", "WordPiece", "WordLevel", "sentencepiece", "vocab+merges"
+    bool addsBos = false;
+};
+
+// InputError when the folder has no tokenizer files.
+TokenizerProbe probeTokenizer(const std::string& folder);
+
+}  // namespace llmap

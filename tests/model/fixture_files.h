@@ -1,0 +1,75 @@
+#pragma once
+// Helpers for tests that damage copies of the fixture model folders.
+#include <QtTest>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "util/error.h"
+
+namespace fixtures {
+
+// Runs `f`, which must throw llmap::InputError whose message contains `needle`.
+template <typename F>
+void expectInputError(F f, const std::string& needle) {
+    try {
+        f();
+    } catch (const llmap::InputError& e) {
+        if (e.message().find(needle) == std::string::npos) {
+            QFAIL(("message lacks \"" + needle + "\": " + e.message()).c_str());
+        }
+        return;
+    } catch (const std::exception& e) {
+        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
+    }
+    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
+}
+
+inline std::string modelDir(const std::string& name) {
+    return std::string(LLMAP_TEST_DATA) + "/model/" + name;
+}
+
+inline std::string readBytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// tests/data/model/oracle.json: what transformers computed for every fixture model.
+inline nlohmann::json oracle() {
+    return nlohmann::json::parse(readBytes(modelDir("oracle.json")));
+}
+
+inline void writeBytes(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A safetensors file: 8-byte little-endian length, the header, then `data`.
+inline std::string safetensorsBytes(const std::string& header, const std::string& data) {
+    std::string out(8, '\0');
+    uint64_t n = header.size();
+    for (int i = 0; i < 8; ++i)
+        out[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+    return out + header + data;
+}
+
+// The header JSON and data section of an existing safetensors file.
+inline std::pair<std::string, std::string> splitSafetensors(const std::string& bytes) {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<size_t>(i)]);
+    return {bytes.substr(8, n), bytes.substr(8 + n)};
+}
+
+// Copies fixture folder `name` to `target` (created).
+inline void copyModel(const std::string& name, const std::filesystem::path& target) {
+    std::filesystem::create_directories(target);
+    for (const auto& e : std::filesystem::directory_iterator(modelDir(name))) {
+        std::filesystem::copy_file(e.path(), target / e.path().filename());
+    }
+}
+
+}  // namespace fixtures

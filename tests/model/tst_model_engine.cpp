@@ -1,0 +1,262 @@
+// The libtorch engine against Hugging Face transformers: every fixture model's per-text
+// log-likelihoods under both conventions (batched, right-padded), per-token log-probs, bf16
+// agreement (measured), and the load-time refusals (wrong or missing tensors, bad options).
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "fixture_files.h"
+#include "model/causal_lm.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+using fixtures::expectInputError;
+using fixtures::oracle;
+
+namespace {
+
+// Right-padded batch of token id lists: ids [B, T] (padding id 0) and mask [B, T].
+std::pair<at::Tensor, at::Tensor> batch(const std::vector<std::vector<int64_t>>& seqs) {
+    size_t T = 0;
+    for (const auto& s : seqs) T = std::max(T, s.size());
+    at::Tensor ids =
+        at::zeros({static_cast<int64_t>(seqs.size()), static_cast<int64_t>(T)}, at::kLong);
+    at::Tensor mask = at::zeros_like(ids);
+    for (size_t b = 0; b < seqs.size(); ++b) {
+        for (size_t t = 0; t < seqs[b].size(); ++t) {
+            ids[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = seqs[b][t];
+            mask[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = 1;
+        }
+    }
+    return {ids, mask};
+}
+
+// Sum over every position after the first, per sequence (what both conventions score).
+std::vector<double> sums(const llmap::CausalLM& lm, const std::vector<std::vector<int64_t>>& seqs,
+                         at::Tensor* perToken = nullptr) {
+    auto [ids, mask] = batch(seqs);
+    const at::Tensor lp = lm.nextTokenLogProbs(ids, mask).to(at::kDouble);
+    if (perToken) *perToken = lp;
+    std::vector<double> out;
+    for (int64_t b = 0; b < lp.size(0); ++b) out.push_back(lp[b].sum().item<double>());
+    return out;
+}
+
+std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, const char* key) {
+    std::vector<std::vector<int64_t>> seqs;
+    for (const auto& t : model["texts"]) seqs.push_back(t[key].get<std::vector<int64_t>>());
+    return seqs;
+}
+
+bool close(double got, double want) {
+    return std::abs(got - want) <= std::max(1e-4 * std::abs(want), 1e-3);
+}
+
+}  // namespace
+
+class ModelEngineTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void oracleFp32_data() {
+        QTest::addColumn<int>("index");
+        const auto o = oracle();
+        for (size_t i = 0; i < o["models"].size(); ++i) {
+            QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
+        }
+    }
+
+    void oracleFp32() {
+        QFETCH(int, index);
+        const auto model = oracle()["models"][static_cast<size_t>(index)];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        QCOMPARE(lm->copiedBytes(), int64_t(0));  // fp32 on CPU: every weight wrapped in place
+        at::Tensor perToken;
+        const auto paper = sums(*lm, idsOf(model, "ids_paper"));
+        const auto full = sums(*lm, idsOf(model, "ids_full"), &perToken);
+        QVERIFY(paper.size() >= 20);
+        double worst = 0;
+        for (size_t i = 0; i < paper.size(); ++i) {
+            const auto& t = model["texts"][i];
+            const double wantPaper = t["ll_paper"], wantFull = t["ll_full"];
+            worst = std::max({worst, std::abs(paper[i] - wantPaper), std::abs(full[i] - wantFull)});
+            if (!close(paper[i], wantPaper) || !close(full[i], wantFull)) {
+                QFAIL(qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5")
+                                     .arg(i)
+                                     .arg(paper[i], 0, 'g', 10)
+                                     .arg(wantPaper, 0, 'g', 10)
+                                     .arg(full[i], 0, 'g', 10)
+                                     .arg(wantFull, 0, 'g', 10)));
+            }
+        }
+        for (size_t i = 0; i < 2; ++i) {
+            const auto want = model["texts"][i]["per_token_full"].get<std::vector<double>>();
+            for (size_t t = 0; t < want.size(); ++t) {
+                const double got =
+                    perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
+                QVERIFY2(
+                    std::abs(got - want[t]) <= 1e-4,
+                    qPrintable(
+                        QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
+            }
+        }
+        qInfo("max |C++ - transformers| over texts, fp32: %.3g nats", worst);
+    }
+
+    void bfloat16Agreement() {
+        // Measured, not a precision claim: bf16 has 8 significant bits. The bound only guards
+        // against a broken bf16 path (tens of nats off), and the numbers are printed.
+        const auto o = oracle();
+        double worstVsHfBf16 = 0, worstVsFp32 = 0;
+        for (const auto& model : o["models"]) {
+            llmap::LoadOptions options;
+            options.dtype = "bfloat16";
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+            QCOMPARE(lm->dtype(), at::kBFloat16);
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double ref16 = model["texts"][i]["ll_full_bf16"],
+                             ref32 = model["texts"][i]["ll_full"];
+                worstVsHfBf16 =
+                    std::max(worstVsHfBf16, std::abs(full[i] - ref16) / std::abs(ref16));
+                worstVsFp32 = std::max(worstVsFp32, std::abs(full[i] - ref32) / std::abs(ref32));
+            }
+        }
+        qInfo("bf16: max relative difference %.3g vs transformers bf16, %.3g vs transformers fp32",
+              worstVsHfBf16, worstVsFp32);
+        QVERIFY(worstVsHfBf16 < 0.02);
+        QVERIFY(worstVsFp32 < 0.02);
+    }
+
+    void float16Agreement() {
+        // Measured as for bf16 (fp16 has 11 significant bits), against transformers in fp32.
+        // libtorch 1.13 has no fp16 matrix kernels on the CPU: there loading must refuse clearly.
+        const auto o = oracle();
+        bool cpuHasHalfKernels = true;
+        try {
+            const at::Tensor x = at::ones({2, 2}, at::TensorOptions().dtype(at::kHalf));
+            at::linear(x, x).sum().item<float>();
+        } catch (const c10::Error&) {
+            cpuHasHalfKernels = false;
+        }
+        llmap::LoadOptions options;
+        options.dtype = "float16";
+        if (!cpuHasHalfKernels) {
+            expectInputError(
+                [&] { llmap::CausalLM::load(fixtures::modelDir("gpt2_small"), options); },
+                "no float16 kernels on the CPU");
+            qInfo("fp16: this libtorch has no fp16 CPU kernels; loading refuses with a message");
+            return;
+        }
+        double worst = 0;
+        for (const auto& model : o["models"]) {
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+            QCOMPARE(lm->dtype(), at::kHalf);
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double ref32 = model["texts"][i]["ll_full"];
+                worst = std::max(worst, std::abs(full[i] - ref32) / std::abs(ref32));
+            }
+        }
+        qInfo("fp16: max relative difference %.3g vs transformers fp32", worst);
+        QVERIFY(worst < 0.01);
+    }
+
+    void batchDoesNotChangeScores() {
+        // One text alone and the same text right-padded next to a much longer one.
+        const auto model = oracle()["models"][0];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        const auto seqs = idsOf(model, "ids_full");
+        const auto alone = sums(*lm, {seqs[0]});
+        const auto padded = sums(*lm, {seqs[0], seqs[1]});
+        QVERIFY(std::abs(alone[0] - padded[0]) < 1e-4);
+        // Padding ids outside the vocabulary never reach the embedding.
+        auto [ids, mask] = batch({seqs[0], seqs[1]});
+        ids.masked_fill_(mask.logical_not(), 1 << 30);
+        QVERIFY(std::abs(lm->nextTokenLogProbs(ids, mask)[0].sum().item<double>() - alone[0]) <
+                1e-4);
+    }
+
+    void logitsMatchLogProbs() {
+        // forward() logits, log-softmaxed here in full, against the chunked logsumexp path.
+        const auto model = oracle()["models"][1];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        auto [ids, mask] = batch({idsOf(model, "ids_full")[2]});
+        const at::Tensor logits = lm->forward(ids, mask);
+        QCOMPARE(logits.size(2), model["vocab_size"].get<int64_t>());
+        const at::Tensor full = at::log_softmax(logits.to(at::kDouble), -1);
+        const at::Tensor next = ids.narrow(1, 1, ids.size(1) - 1).unsqueeze(-1);
+        const at::Tensor want = full.narrow(1, 0, ids.size(1) - 1).gather(-1, next).squeeze(-1);
+        QVERIFY(at::allclose(lm->nextTokenLogProbs(ids, mask).to(at::kDouble), want, 0, 1e-5));
+    }
+
+    void refusals() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        int n = 0;
+        auto fresh = [&](const std::string& from) {
+            const fs::path dir = root / ("case" + std::to_string(n++));
+            fixtures::copyModel(from, dir);
+            return dir;
+        };
+        auto load = [](const fs::path& d, llmap::LoadOptions o = {}) {
+            return [d, o] { llmap::CausalLM::load(d.string(), o); };
+        };
+        // Rename or reshape one tensor in a real checkpoint by rewriting its header.
+        auto editHeader = [](const fs::path& file,
+                             const std::function<void(nlohmann::json&)>& edit) {
+            auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
+            auto h = nlohmann::json::parse(header);
+            edit(h);
+            fixtures::writeBytes(file, fixtures::safetensorsBytes(h.dump(), data));
+        };
+
+        fs::path d = fresh("llama_mha_untied");
+        editHeader(d / "model.safetensors", [](auto& h) {
+            h["model.layers.1.mlp.up_proj.weightX"] = h["model.layers.1.mlp.up_proj.weight"];
+            h.erase("model.layers.1.mlp.up_proj.weight");
+        });
+        expectInputError(load(d), "weight \"model.layers.1.mlp.up_proj.weight\" is missing");
+
+        d = fresh("llama_mha_untied");
+        editHeader(d / "model.safetensors", [](auto& h) {
+            auto& t = h["model.layers.0.self_attn.q_proj.weight"];
+            t["shape"] = {24, 96};  // same bytes as [48, 48]
+        });
+        expectInputError(load(d), "has shape [24, 96] but config.json implies [48, 48]");
+
+        d = fresh("gpt2_small");
+        editHeader(d / "model.safetensors", [](auto& h) {
+            auto& t = h["transformer.ln_f.weight"];
+            t["dtype"] = "I32";
+        });
+        expectInputError(load(d), "not a floating-point type");
+
+        d = fresh("gpt_neox_parallel_rot25");
+        fs::rename(d / "model.safetensors", d / "pytorch_model.bin");
+        expectInputError(load(d), "pickle");
+
+        d = fresh("qwen2_gqa_tied");
+        llmap::LoadOptions options;
+        options.dtype = "float64";
+        expectInputError(load(d, options), "dtype \"float64\" is not supported");
+        options.dtype = "float32";
+        options.device = "tpu";
+        expectInputError(load(d, options), "device \"tpu\" is not known");
+        if (!at::hasCUDA()) {
+            options.device = "cuda";
+            expectInputError(load(d, options), "no CUDA");
+        }
+
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir("gpt2_small"));
+        auto [ids, mask] = batch({{1, 2, 999}});
+        expectInputError([&] { lm->nextTokenLogProbs(ids, mask); },
+                         "token id 999 is outside the vocabulary");
+        auto [longIds, longMask] = batch({std::vector<int64_t>(300, 5)});
+        expectInputError([&] { lm->nextTokenLogProbs(longIds, longMask); },
+                         "300 tokens exceed the context of 256");
+    }
+};
+
+QTEST_GUILESS_MAIN(ModelEngineTest)
+#include "tst_model_engine.moc"
