@@ -10,5 +10,7 @@ int runTexts(int argc, char** argv);  // texts build | texts info
 int runCluster(int argc, char** argv);
 int runKl(int argc, char** argv);
 int runTokenize(int argc, char** argv);
+int runScore(int argc, char** argv);
+int runMerge(int argc, char** argv);
 
 }  // namespace llmap::cli
