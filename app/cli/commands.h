@@ -12,5 +12,7 @@ int runKl(int argc, char** argv);
 int runTokenize(int argc, char** argv);
 int runPredict(int argc, char** argv);
 int runResample(int argc, char** argv);
+int runScore(int argc, char** argv);
+int runMerge(int argc, char** argv);
 
 }  // namespace llmap::cli

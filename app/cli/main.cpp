@@ -41,6 +41,13 @@ Commands:
            token ids as the model's Hugging Face tokenizer gives them (folder, tokenizer.json,
            tokenizer.model or .gguf)
 
+  score    --project P.h5 [--texts T] --model DIR [DIR...] [--device D] [--dtype T]
+           [--convention full|paper] [--batch-tokens N] [--threads N]
+           [--shard-out DIR]
+           score model folders on the project's texts (resumable; see 'llmap-cli score --help')
+  merge    --project P.h5 SHARD...
+           put shard files of 'score --shard-out' into the project
+
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).
 )";
@@ -69,6 +76,8 @@ int main(int argc, char** argv) {
         if (command == "tokenize") return llmap::cli::runTokenize(argc, argv);
         if (command == "predict") return llmap::cli::runPredict(argc, argv);
         if (command == "resample") return llmap::cli::runResample(argc, argv);
+        if (command == "score") return llmap::cli::runScore(argc, argv);
+        if (command == "merge") return llmap::cli::runMerge(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

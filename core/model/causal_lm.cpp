@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #include "model/blocks.h"
@@ -337,12 +338,20 @@ namespace {
 template <typename F>
 at::Tensor guarded(const ArchSpec& spec, F f) {
     c10::InferenceMode guard;
+    const char* fix = "lower the batch size or token budget";
     try {
         return f();
     } catch (const c10::Error& e) {
-        throw Error(std::string("libtorch failed: ") + e.what_without_backtrace(),
-                    spec.family + " model",
-                    "lower the batch size or token budget if memory ran out");
+        const std::string what = e.what_without_backtrace();
+        // libtorch 1.13's CPU allocator reports a failed allocation as a plain c10::Error.
+        if (dynamic_cast<const c10::OutOfMemoryError*>(&e) ||
+            what.find("out of memory") != std::string::npos ||
+            what.find("not enough memory") != std::string::npos) {
+            throw OutOfMemoryError("out of memory: " + what, spec.family + " model", fix);
+        }
+        throw Error("libtorch failed: " + what, spec.family + " model", fix);
+    } catch (const std::bad_alloc&) {
+        throw OutOfMemoryError("out of host memory", spec.family + " model", fix);
     }
 }
 }  // namespace

@@ -7,8 +7,15 @@
 #include <string>
 
 #include "model/arch_spec.h"
+#include "util/error.h"
 
 namespace llmap {
+
+// The device (or the host) ran out of memory during a forward pass: a smaller batch may fit.
+class OutOfMemoryError : public Error {
+public:
+    using Error::Error;
+};
 
 struct LoadOptions {
     std::string device = "cpu";     // "cpu", "cuda", "cuda:N"

@@ -1,0 +1,25 @@
+#include "score/batch_plan.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace llmap {
+
+std::vector<size_t> longestFirst(const std::vector<int64_t>& lengths) {
+    std::vector<size_t> order(lengths.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return lengths[a] > lengths[b]; });
+    return order;
+}
+
+size_t nextBatchSize(const std::vector<int64_t>& lengths, const std::vector<size_t>& order,
+                     size_t from, const BatchLimits& limits) {
+    if (from >= order.size()) return 0;
+    const int64_t padded = std::max<int64_t>(1, lengths[order[from]]);
+    int64_t count = std::max<int64_t>(1, limits.tokens / padded);
+    if (limits.texts > 0) count = std::min(count, limits.texts);
+    return static_cast<size_t>(std::min<int64_t>(count, static_cast<int64_t>(order.size() - from)));
+}
+
+}  // namespace llmap

@@ -1,0 +1,335 @@
+#include "score/scorer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "model/causal_lm.h"
+#include "model/model_info.h"
+#include "score/batch_plan.h"
+#include "score/convention_ids.h"
+#include "tokenize/tokenizer.h"
+#include "util/error.h"
+#include "util/version.h"
+
+namespace fs = std::filesystem;
+
+namespace llmap {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string resolvedDevice(const std::string& device) {
+    if (device == "auto") return at::hasCUDA() ? "cuda" : "cpu";
+    return device;
+}
+
+// ScoreOptions' spelling to the engine's.
+std::string resolvedDtype(const std::string& dtype, const std::string& device) {
+    if (dtype == "auto") return device == "cpu" ? "float32" : "bfloat16";
+    if (dtype == "fp32") return "float32";
+    if (dtype == "bf16") return "bfloat16";
+    return "float16";
+}
+
+// Padded tokens per forward pass when the user gave no budget: enough to keep the matrix units
+// busy, small enough for the activations of a 7B model on a 24 GB card; an out-of-memory halves it.
+int64_t automaticBudget(const std::string& device) {
+    return device == "cpu" ? 4096 : 16384;
+}
+
+std::string nowUtc() {
+    char when[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return when;
+}
+
+// Refuses a row of the same id that holds another model's scores.
+void requireSameModel(const Project& project, size_t row, const ModelInfo& info,
+                      const std::string& modelPath) {
+    const auto stored = nlohmann::json::parse(project.models()[row].metadataJson, nullptr, false);
+    if (!stored.is_object() || !stored.contains("config_hash")) return;
+    const std::string hash =
+        stored["config_hash"].is_string() ? stored["config_hash"].get<std::string>() : "";
+    if (!hash.empty() && hash != info.configHash) {
+        throw InputError("the project's model \"" + project.models()[row].id +
+                             "\" has other weights (config hash " + hash.substr(0, 12) +
+                             "…, this folder " + info.configHash.substr(0, 12) + "…)",
+                         modelPath, "give this model another id");
+    }
+}
+
+// The scores of one model, kept in memory and written as a whole row (finished cells are rewritten
+// with the same bytes, so a write cut short by a kill never damages them).
+class RowWriter {
+public:
+    RowWriter(Project& project, size_t row, double flushSeconds)
+        : project_(project),
+          row_(row),
+          flushSeconds_(flushSeconds),
+          loglik_(project.scoreRow(row)),
+          tokens_(project.tokenRow(row)),
+          lastFlush_(Clock::now()) {}
+
+    bool scored(size_t text) const { return !std::isnan(loglik_[text]); }
+    void set(size_t text, double loglik, int64_t tokens) {
+        loglik_[text] = loglik;
+        tokens_[text] = static_cast<int32_t>(tokens);
+        dirty_ = true;
+    }
+    void flushIfDue() {
+        if (secondsSince(lastFlush_) >= flushSeconds_) flush();
+    }
+    void flush() {
+        if (dirty_) project_.writeScores(row_, 0, loglik_, tokens_);
+        dirty_ = false;
+        lastFlush_ = Clock::now();
+    }
+    size_t size() const { return loglik_.size(); }
+
+private:
+    Project& project_;
+    size_t row_;
+    double flushSeconds_;
+    std::vector<double> loglik_;
+    std::vector<int32_t> tokens_;
+    Clock::time_point lastFlush_;
+    bool dirty_ = false;
+};
+
+// Right-padded ids and mask for texts order[from, from + count).
+std::pair<at::Tensor, at::Tensor> paddedBatch(const std::vector<ConventionIds>& seqs,
+                                              const std::vector<size_t>& order, size_t from,
+                                              size_t count) {
+    int64_t T = 0;
+    for (size_t i = 0; i < count; ++i)
+        T = std::max<int64_t>(T, static_cast<int64_t>(seqs[order[from + i]].ids.size()));
+    const auto B = static_cast<int64_t>(count);
+    at::Tensor ids = at::zeros({B, T}, at::kLong);
+    at::Tensor mask = at::zeros({B, T}, at::kLong);
+    int64_t* idp = ids.data_ptr<int64_t>();
+    int64_t* mp = mask.data_ptr<int64_t>();
+    for (size_t b = 0; b < count; ++b) {
+        const auto& s = seqs[order[from + b]].ids;
+        for (size_t t = 0; t < s.size(); ++t) {
+            idp[static_cast<int64_t>(b) * T + static_cast<int64_t>(t)] = s[t];
+            mp[static_cast<int64_t>(b) * T + static_cast<int64_t>(t)] = 1;
+        }
+    }
+    return {ids, mask};
+}
+
+class ProgressReporter {
+public:
+    ProgressReporter(ProgressSink* sink, std::string model, size_t total, int64_t tokensPending)
+        : sink_(sink), start_(Clock::now()), tokensPending_(tokensPending) {
+        p_.model = std::move(model);
+        p_.textsTotal = total;
+    }
+    void report(size_t textsDone, int64_t tokensDone) {
+        if (!sink_) return;
+        p_.textsDone = textsDone;
+        p_.tokensDone = tokensDone;
+        const double s = secondsSince(start_);
+        p_.tokensPerSecond = s > 0 ? static_cast<double>(tokensDone) / s : 0;
+        p_.etaSeconds = p_.tokensPerSecond > 0
+                            ? static_cast<double>(tokensPending_ - tokensDone) / p_.tokensPerSecond
+                            : -1;
+        sink_->onProgress(p_);
+    }
+
+private:
+    ProgressSink* sink_;
+    Clock::time_point start_;
+    int64_t tokensPending_;
+    ScoreProgress p_;
+};
+
+}  // namespace
+
+void validateScoreOptions(const ScoreOptions& o) {
+    static const std::regex device("auto|cpu|cuda(:[0-9]+)?");
+    if (!std::regex_match(o.device, device)) {
+        throw InputError("device \"" + o.device + "\" is not known", "--device",
+                         "use auto, cpu, cuda or cuda:N");
+    }
+    if (o.device.rfind("cuda", 0) == 0 && !at::hasCUDA()) {
+        throw InputError("device \"" + o.device +
+                             "\" asked for but this libtorch has no CUDA (or no GPU is visible)",
+                         "--device", "use --device cpu, or build LLMap against a CUDA libtorch");
+    }
+    if (o.dtype != "auto" && o.dtype != "fp32" && o.dtype != "bf16" && o.dtype != "fp16") {
+        throw InputError("dtype \"" + o.dtype + "\" is not known", "--dtype",
+                         "use auto, fp32, bf16 or fp16");
+    }
+    if (o.convention != "full" && o.convention != "paper") {
+        throw InputError("convention \"" + o.convention + "\" is not known", "--convention",
+                         "use full or paper");
+    }
+    if (o.batchTokens < 0 || o.maxBatchTexts < 0 || o.threads < 0 || !(o.flushSeconds >= 0)) {
+        throw InputError("batch tokens, batch texts, threads and flush interval must be >= 0",
+                         "score options", "give 0 for the automatic choice");
+    }
+}
+
+std::string defaultModelId(const std::string& modelPath) {
+    fs::path p = fs::path(modelPath).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    std::error_code ec;
+    const fs::path canonical = fs::weakly_canonical(p, ec);
+    if (!ec && !canonical.filename().empty()) p = canonical;
+    // Hugging Face cache layout: models--org--name/snapshots/<commit>.
+    if (p.parent_path().filename() == "snapshots") {
+        std::string name = p.parent_path().parent_path().filename().string();
+        if (name.rfind("models--", 0) == 0) {
+            name = name.substr(8);
+            const size_t sep = name.find("--");
+            if (sep != std::string::npos) name.replace(sep, 2, "/");
+            return name;
+        }
+    }
+    return p.filename().string();
+}
+
+std::string scoringEngineVersion() {
+    return std::string(LLMAP_VERSION) + "; libtorch " + TORCH_VERSION;
+}
+
+ScoreResult scoreModel(Project& project, const std::string& modelPath, const ScoreOptions& options,
+                       ProgressSink* progress, const CancelToken* cancel) {
+    const auto start = Clock::now();
+    validateScoreOptions(options);
+    if (project.convention() != options.convention) {
+        throw InputError(
+            "the project holds \"" + project.convention() + "\" scores; \"" + options.convention +
+                "\" was asked for",
+            project.path(),
+            "score with --convention " + project.convention() + " or use a new project");
+    }
+    const ModelInfo info = readModelInfo(modelPath);
+    const std::unique_ptr<Tokenizer> tokenizer = loadTokenizer(modelPath);
+
+    ScoreResult result;
+    result.modelId = options.modelId.empty() ? defaultModelId(modelPath) : options.modelId;
+    if (auto existing = project.findModel(result.modelId)) {
+        requireSameModel(project, *existing, info, modelPath);
+        result.row = *existing;
+    } else {
+        result.row = project.addModel({result.modelId, info.toJson()});
+    }
+    RowWriter row(project, result.row, options.flushSeconds);
+    std::vector<size_t> pending;
+    for (size_t i = 0; i < row.size(); ++i) {
+        if (!row.scored(i)) pending.push_back(i);
+    }
+    result.textsSkipped = row.size() - pending.size();
+    if (pending.empty()) return result;
+
+    result.device = resolvedDevice(options.device);
+    result.dtype = resolvedDtype(options.dtype, result.device);
+    LoadOptions load;
+    load.device = result.device;
+    load.dtype = result.dtype;
+    const auto loadStart = Clock::now();
+    const std::unique_ptr<CausalLM> lm = CausalLM::load(modelPath, load);
+    result.loadSeconds = secondsSince(loadStart);
+    if (options.threads > 0) at::set_num_threads(options.threads);
+
+    const ConventionTokenizer tokenize(*tokenizer, info, options.convention, lm->spec().context);
+    std::vector<ConventionIds> seqs(pending.size());
+    std::vector<int64_t> lengths(pending.size());
+    int64_t tokensPending = 0;
+    for (size_t k = 0; k < pending.size(); ++k) {
+        if (cancel && cancel->cancelled()) break;
+        seqs[k] = tokenize(project.texts().texts[pending[k]]);
+        lengths[k] = static_cast<int64_t>(seqs[k].ids.size());
+        tokensPending += seqs[k].scoredTokens();
+    }
+
+    const std::vector<size_t> order = longestFirst(lengths);
+    BatchLimits limits{
+        options.batchTokens > 0 ? options.batchTokens : automaticBudget(result.device),
+        options.maxBatchTexts};
+    ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
+    size_t done = result.textsSkipped;
+    reporter.report(done, 0);
+    size_t from = 0;
+    while (from < order.size()) {
+        if (cancel && cancel->cancelled()) {
+            result.cancelled = true;
+            break;
+        }
+        const size_t count = nextBatchSize(lengths, order, from, limits);
+        std::vector<double> sums(count, 0.0);
+        if (lengths[order[from]] > 1) {  // texts of < 2 ids score nothing: log 1 = 0
+            const auto [ids, mask] = paddedBatch(seqs, order, from, count);
+            at::Tensor logProbs;
+            try {
+                logProbs = lm->nextTokenLogProbs(ids, mask).to(at::kDouble).sum(1).contiguous();
+            } catch (const OutOfMemoryError& e) {
+                if (count == 1) throw;
+                limits.texts = static_cast<int64_t>(std::max<size_t>(1, count / 2));
+                limits.tokens = std::max<int64_t>(1, limits.tokens / 2);
+                continue;
+            }
+            const double* p = logProbs.data_ptr<double>();
+            std::copy(p, p + count, sums.begin());
+        }
+        for (size_t b = 0; b < count; ++b) {
+            const size_t k = order[from + b];
+            row.set(pending[k], sums[b], seqs[k].scoredTokens());
+            result.tokensScored += seqs[k].scoredTokens();
+            if (seqs[k].truncated) result.truncatedTexts.push_back(pending[k]);
+        }
+        from += count;
+        done += count;
+        result.textsScored += count;
+        row.flushIfDue();
+        reporter.report(done, result.tokensScored);
+    }
+    row.flush();
+    std::sort(result.truncatedTexts.begin(), result.truncatedTexts.end());
+    result.seconds = secondsSince(start);
+
+    nlohmann::json record = {
+        {"action", "score"},
+        {"time", nowUtc()},
+        {"model", result.modelId},
+        {"model_path", modelPath},
+        {"convention", options.convention},
+        {"device", result.device},
+        {"dtype", result.dtype},
+        {"batch_tokens", limits.tokens},
+        {"threads", at::get_num_threads()},
+        {"texts_scored", result.textsScored},
+        {"texts_skipped", result.textsSkipped},
+        {"tokens", result.tokensScored},
+        {"seconds", result.seconds},
+        {"load_seconds", result.loadSeconds},
+        {"tokens_per_second",
+         result.seconds > 0 ? static_cast<double>(result.tokensScored) / result.seconds : 0.0},
+        {"truncated_texts", result.truncatedTexts},
+        {"cancelled", result.cancelled},
+        {"llmap_version", LLMAP_VERSION},
+        {"libtorch_version", TORCH_VERSION},
+    };
+    project.appendProvenance(record.dump());
+    return result;
+}
+
+}  // namespace llmap

@@ -1,0 +1,55 @@
+#pragma once
+// Scores one model on every text of a project: the row of the models x texts matrix (METHOD.md §2).
+// No torch here: the app includes this header and runs scoreModel on a worker thread with its own
+// writable Project.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "score/progress.h"
+#include "store/project.h"
+
+namespace llmap {
+
+struct ScoreOptions {
+    std::string device = "auto";  // "auto" (a GPU when libtorch has one), "cpu", "cuda", "cuda:N"
+    std::string dtype = "auto";   // "auto" (fp32 on the CPU, bf16 on a GPU), "fp32", "bf16", "fp16"
+    std::string convention = "full";  // "full" or "paper"; must be the project's
+    int64_t batchTokens = 0;          // padded tokens per forward pass; 0 = automatic budget
+    int64_t maxBatchTexts = 0;        // texts per forward pass at most; 0 = no limit
+    int threads = 0;                  // CPU threads; 0 = libtorch's choice (every core)
+    double flushSeconds = 5;          // scores are written to the project at least this often
+    std::string modelId;              // the row's id; "" = the folder's name
+};
+
+struct ScoreResult {
+    std::string modelId;
+    size_t row = 0;
+    size_t textsScored = 0;   // in this run
+    size_t textsSkipped = 0;  // already scored by an earlier run
+    int64_t tokensScored = 0;
+    double seconds = 0;      // everything, from reading the folder to the last write
+    double loadSeconds = 0;  // reading the weights
+    bool cancelled = false;
+    std::string device, dtype;
+    std::vector<size_t> truncatedTexts;  // texts cut to the model's context (of those scored now)
+};
+
+// Throws InputError for an unknown device, dtype or convention, CUDA asked for without CUDA, or a
+// negative budget. scoreModel calls it too; the CLI calls it once before any model.
+void validateScoreOptions(const ScoreOptions& options);
+
+// Scores `modelPath` (a Hugging Face folder) into `project`: adds the model's row with its metadata
+// if absent, skips texts already scored (non-NaN), writes scores and token counts at least every
+// flushSeconds and when it stops. Throws InputError for a broken folder or a project of another
+// convention; Error when libtorch fails even with one text per batch.
+ScoreResult scoreModel(Project& project, const std::string& modelPath, const ScoreOptions& options,
+                       ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
+
+// The id scoreModel gives a folder when ScoreOptions::modelId is empty.
+std::string defaultModelId(const std::string& modelPath);
+
+// "<LLMap version>; libtorch <version>".
+std::string scoringEngineVersion();
+
+}  // namespace llmap

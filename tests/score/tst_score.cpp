@@ -1,0 +1,301 @@
+// The scoring library against Hugging Face transformers: every fixture model under both
+// conventions, batch invariance, resume after cancellation, empty and over-long texts, and the
+// refusals (unknown device, CUDA without CUDA, convention mismatch, broken folder).
+#include <ATen/ATen.h>
+
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "score/scorer.h"
+#include "score_fixtures.h"
+#include "store/project.h"
+
+using fixtures::expectInputError;
+using fixtures::oracle;
+using score_fixtures::closeToOracle;
+using score_fixtures::oracleTexts;
+using score_fixtures::relativelyClose;
+
+namespace {
+
+llmap::ScoreOptions cpuOptions(const std::string& convention) {
+    llmap::ScoreOptions o;
+    o.device = "cpu";
+    o.dtype = "fp32";
+    o.convention = convention;
+    return o;
+}
+
+struct Scored {
+    std::vector<double> loglik;
+    std::vector<int32_t> tokens;
+    llmap::ScoreResult result;
+};
+
+Scored scoreFresh(const QTemporaryDir& dir, const std::string& file, const llmap::TextSet& texts,
+                  const std::string& model, const llmap::ScoreOptions& options) {
+    auto project = llmap::Project::create(dir.filePath(QString::fromStdString(file)).toStdString(),
+                                          texts, options.convention);
+    Scored s;
+    s.result = llmap::scoreModel(project, fixtures::modelDir(model), options);
+    s.loglik = project.scoreRow(s.result.row);
+    s.tokens = project.tokenRow(s.result.row);
+    return s;
+}
+
+// Cancels the run once `after` progress reports have arrived.
+class CancelAfter : public llmap::ProgressSink {
+public:
+    CancelAfter(llmap::CancelToken& token, int after) : token_(token), after_(after) {}
+    void onProgress(const llmap::ScoreProgress& p) override {
+        last = p;
+        if (++seen_ >= after_) token_.cancel();
+    }
+    llmap::ScoreProgress last;
+
+private:
+    llmap::CancelToken& token_;
+    int after_;
+    int seen_ = 0;
+};
+
+void addModelRows() {
+    QTest::addColumn<std::string>("model");
+    QTest::addColumn<int>("index");
+    const auto o = oracle();
+    for (size_t i = 0; i < o["models"].size(); ++i) {
+        const std::string name = o["models"][i]["name"];
+        QTest::newRow(name.c_str()) << name << static_cast<int>(i);
+    }
+}
+
+}  // namespace
+
+class ScoreTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void agreesWithTransformers_data() { addModelRows(); }
+    void agreesWithTransformers() {
+        QFETCH(std::string, model);
+        QFETCH(int, index);
+        const auto entry = oracle()["models"][static_cast<size_t>(index)];
+        const auto texts = oracleTexts();
+        QTemporaryDir dir;
+        for (const std::string convention : {"full", "paper"}) {
+            const Scored s =
+                scoreFresh(dir, convention + ".h5", texts, model, cpuOptions(convention));
+            QCOMPARE(s.result.textsScored, texts.size());
+            QVERIFY(s.result.truncatedTexts.empty());
+            for (size_t i = 0; i < texts.size(); ++i) {
+                const auto& t = entry["texts"][i];
+                const double want = t["ll_" + convention].get<double>();
+                const auto ids = t["ids_" + convention].get<std::vector<int>>();
+                if (!closeToOracle(s.loglik[i], want)) {
+                    QFAIL(qPrintable(QString("%1 text %2: %3 vs transformers %4")
+                                         .arg(convention.c_str())
+                                         .arg(i)
+                                         .arg(s.loglik[i], 0, 'g', 10)
+                                         .arg(want, 0, 'g', 10)));
+                }
+                QCOMPARE(s.tokens[i], static_cast<int32_t>(ids.size()) - 1);
+            }
+        }
+    }
+
+    void batchInvariance_data() { addModelRows(); }
+    void batchInvariance() {
+        QFETCH(std::string, model);
+        const auto texts = oracleTexts();
+        QTemporaryDir dir;
+        auto one = cpuOptions("full");
+        one.maxBatchTexts = 1;
+        one.batchTokens = 1 << 20;
+        auto eight = one;
+        eight.maxBatchTexts = 8;
+        const auto automatic = cpuOptions("full");
+        const Scored a = scoreFresh(dir, "one.h5", texts, model, one);
+        const Scored b = scoreFresh(dir, "eight.h5", texts, model, eight);
+        const Scored c = scoreFresh(dir, "auto.h5", texts, model, automatic);
+        for (size_t i = 0; i < texts.size(); ++i) {
+            QVERIFY2(relativelyClose(a.loglik[i], b.loglik[i], 1e-5),
+                     qPrintable(QString("text %1: batch 1 %2, batch 8 %3")
+                                    .arg(i)
+                                    .arg(a.loglik[i], 0, 'g', 12)
+                                    .arg(b.loglik[i], 0, 'g', 12)));
+            QVERIFY2(relativelyClose(a.loglik[i], c.loglik[i], 1e-5),
+                     qPrintable(QString("text %1: batch 1 %2, automatic %3")
+                                    .arg(i)
+                                    .arg(a.loglik[i], 0, 'g', 12)
+                                    .arg(c.loglik[i], 0, 'g', 12)));
+            QCOMPARE(a.tokens[i], c.tokens[i]);
+        }
+    }
+
+    void resumesAfterCancel() {
+        const auto texts = oracleTexts();
+        const auto entry = score_fixtures::oracleModel("llama_mha_untied");
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        auto options = cpuOptions("full");
+        options.maxBatchTexts = 2;
+        options.flushSeconds = 0;
+        size_t scoredBefore = 0;
+        {
+            auto project = llmap::Project::create(path, texts, "full");
+            llmap::CancelToken token;
+            CancelAfter sink(token, 4);  // the first report, then three batches
+            const auto r = llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"),
+                                             options, &sink, &token);
+            QVERIFY(r.cancelled);
+            QCOMPARE(r.textsScored, size_t(6));
+        }
+        {
+            const auto project = llmap::Project::open(path);
+            for (double v : project.scoreRow(0)) scoredBefore += std::isnan(v) ? 0 : 1;
+            QCOMPARE(scoredBefore, size_t(6));
+        }
+        auto project = llmap::Project::open(path, true);
+        const auto r = llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"), options);
+        QVERIFY(!r.cancelled);
+        QCOMPARE(r.textsSkipped, scoredBefore);
+        QCOMPARE(r.textsScored, texts.size() - scoredBefore);
+        QCOMPARE(project.modelCount(), size_t(1));
+        const auto resumed = project.scoreRow(0);
+        const Scored whole = scoreFresh(dir, "whole.h5", texts, "llama_mha_untied", options);
+        for (size_t i = 0; i < texts.size(); ++i) {
+            QVERIFY(closeToOracle(resumed[i], entry["texts"][i]["ll_full"].get<double>()));
+            QVERIFY(relativelyClose(resumed[i], whole.loglik[i], 1e-5));
+        }
+        // A finished row is skipped without loading the model.
+        const auto again =
+            llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"), options);
+        QCOMPARE(again.textsScored, size_t(0));
+        QCOMPARE(again.textsSkipped, texts.size());
+    }
+
+    void reportsProgress() {
+        const auto texts = oracleTexts();
+        QTemporaryDir dir;
+        auto project = llmap::Project::create(dir.filePath("p.h5").toStdString(), texts, "full");
+        llmap::CancelToken never;
+        CancelAfter sink(never, 1 << 30);
+        const auto r = llmap::scoreModel(project, fixtures::modelDir("gpt2_small"),
+                                         cpuOptions("full"), &sink, &never);
+        QCOMPARE(sink.last.model, std::string("gpt2_small"));
+        QCOMPARE(sink.last.textsDone, texts.size());
+        QCOMPARE(sink.last.textsTotal, texts.size());
+        int64_t tokens = 0;
+        const auto gpt2 = score_fixtures::oracleModel("gpt2_small");
+        for (const auto& t : gpt2["texts"]) tokens += int64_t(t["ids_plain"].size());
+        QCOMPARE(sink.last.tokensDone, tokens);
+        QCOMPARE(r.tokensScored, tokens);
+        QVERIFY(sink.last.tokensPerSecond > 0);
+        const auto prov = nlohmann::json::parse(project.provenance().back());
+        QCOMPARE(prov["device"].get<std::string>(), std::string("cpu"));
+        QCOMPARE(prov["dtype"].get<std::string>(), std::string("float32"));
+        QVERIFY(prov.contains("libtorch_version") && prov.contains("llmap_version"));
+        QVERIFY(prov["tokens_per_second"].get<double>() > 0);
+    }
+
+    // Nothing to score gives log 1 = 0 over 0 tokens, under both conventions.
+    void emptyTexts() {
+        llmap::TextSet texts{{"a", "b", "c"}, {"", "Hello world", ""}, {"", "", ""}};
+        QTemporaryDir dir;
+        for (const std::string convention : {"full", "paper"}) {
+            for (const char* model : {"llama_mha_untied", "gpt2_small"}) {
+                const Scored s = scoreFresh(dir, convention + model + ".h5", texts, model,
+                                            cpuOptions(convention));
+                QCOMPARE(s.loglik[0], 0.0);
+                QCOMPARE(s.tokens[0], 0);
+                QCOMPARE(s.loglik[2], 0.0);
+                QVERIFY(s.loglik[1] < 0);
+                QVERIFY(s.tokens[1] > 0);
+            }
+        }
+    }
+
+    void textLongerThanContext() {
+        const auto ref = nlohmann::json::parse(
+            fixtures::readBytes(std::string(LLMAP_TEST_DATA) + "/score/long_texts.json"));
+        llmap::TextSet texts;
+        texts.texts.push_back("short");
+        for (const auto& t : ref["texts"]) texts.texts.push_back(t["text"]);
+        for (size_t i = 0; i < texts.size(); ++i) {
+            texts.ids.push_back(std::to_string(i));
+            texts.sources.push_back("");
+        }
+        QTemporaryDir dir;
+        for (const std::string convention : {"full", "paper"}) {
+            const Scored s =
+                scoreFresh(dir, convention + ".h5", texts, "gpt2_small", cpuOptions(convention));
+            QCOMPARE(s.result.truncatedTexts, (std::vector<size_t>{1, 2}));
+            for (size_t i = 1; i < texts.size(); ++i) {
+                const auto& t = ref["texts"][i - 1];
+                QCOMPARE(s.tokens[i], ref["context"].get<int32_t>() - 1);
+                QVERIFY2(closeToOracle(s.loglik[i], t["ll_" + convention].get<double>()),
+                         qPrintable(QString::number(s.loglik[i], 'g', 10)));
+            }
+        }
+    }
+
+    void refusesUnknownDevice() {
+        auto o = cpuOptions("full");
+        o.device = "tpu";
+        expectInputError([&] { llmap::validateScoreOptions(o); }, "tpu");
+        o.device = "cpu";
+        o.dtype = "fp8";
+        expectInputError([&] { llmap::validateScoreOptions(o); }, "fp8");
+        o.dtype = "fp32";
+        o.convention = "half";
+        expectInputError([&] { llmap::validateScoreOptions(o); }, "half");
+    }
+
+    void cudaOnlyWithCuda() {
+        auto o = cpuOptions("full");
+        o.device = "cuda:0";
+        if (!at::hasCUDA()) {
+            expectInputError([&] { llmap::validateScoreOptions(o); }, "CUDA");
+            return;
+        }
+        QTemporaryDir dir;
+        const Scored s = scoreFresh(dir, "gpu.h5", oracleTexts(), "gpt2_small", o);
+        const auto m = score_fixtures::oracleModel("gpt2_small");
+        for (size_t i = 0; i < s.loglik.size(); ++i)
+            QVERIFY(closeToOracle(s.loglik[i], m["texts"][i]["ll_full"].get<double>()));
+    }
+
+    void refusesOtherConvention() {
+        QTemporaryDir dir;
+        auto project =
+            llmap::Project::create(dir.filePath("p.h5").toStdString(), oracleTexts(), "paper");
+        expectInputError(
+            [&] {
+                llmap::scoreModel(project, fixtures::modelDir("gpt2_small"), cpuOptions("full"));
+            },
+            "\"paper\" scores; \"full\" was asked for");
+        QCOMPARE(project.modelCount(), size_t(0));
+    }
+
+    void refusesBrokenFolder() {
+        QTemporaryDir dir;
+        const std::filesystem::path broken = dir.filePath("broken").toStdString();
+        fixtures::copyModel("gpt2_small", broken);
+        std::filesystem::remove(broken / "config.json");
+        auto project =
+            llmap::Project::create(dir.filePath("p.h5").toStdString(), oracleTexts(), "full");
+        expectInputError([&] { llmap::scoreModel(project, broken.string(), cpuOptions("full")); },
+                         "config.json");
+        QCOMPARE(project.modelCount(), size_t(0));
+    }
+
+    void modelIds() {
+        QCOMPARE(llmap::defaultModelId("/x/models--org--name/snapshots/abc123"),
+                 std::string("org/name"));
+        QCOMPARE(llmap::defaultModelId("/x/y/gpt2_small/"), std::string("gpt2_small"));
+    }
+};
+
+QTEST_GUILESS_MAIN(ScoreTest)
+#include "tst_score.moc"

@@ -1,0 +1,159 @@
+// Crash safety: llmap-cli score is killed with SIGKILL at random (seeded) moments while it scores
+// two fixture models. After every kill the project opens, every value it holds equals the value of
+// an uninterrupted run (finished rows stay finished), and re-running completes it with the same
+// values.
+#include <signal.h>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "score_fixtures.h"
+#include "store/project.h"
+#include "text/text_loaders.h"
+
+using score_fixtures::relativelyClose;
+using score_fixtures::runCli;
+
+namespace {
+
+constexpr uint32_t kSeed = 20251126;
+constexpr int kKills = 6;
+
+// 400 texts of 1 to 12 oracle sentences each, drawn with a fixed seed.
+llmap::TextSet manyTexts() {
+    const auto base = score_fixtures::oracleTexts();
+    std::mt19937 rng(kSeed);
+    llmap::TextSet set;
+    for (int i = 0; i < 400; ++i) {
+        std::string text;
+        const int parts = 1 + static_cast<int>(rng() % 12);
+        for (int p = 0; p < parts; ++p) text += base.texts[rng() % base.size()] + " ";
+        set.ids.push_back(std::to_string(i));
+        set.texts.push_back(text);
+        set.sources.push_back("mix");
+    }
+    return set;
+}
+
+QStringList scoreArgs(const QString& project) {
+    return {"score",
+            "--project",
+            project,
+            "--model",
+            QString::fromStdString(fixtures::modelDir("gpt2_small")),
+            QString::fromStdString(fixtures::modelDir("llama_mha_untied")),
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+            "--batch-tokens",
+            "512",
+            "--flush-seconds",
+            "0.2"};
+}
+
+struct Matrix {
+    std::vector<std::vector<double>> loglik;
+    std::vector<std::vector<int32_t>> tokens;
+    std::vector<std::string> ids;
+};
+
+Matrix read(const QString& path) {
+    const auto p = llmap::Project::open(path.toStdString());
+    Matrix m;
+    for (size_t r = 0; r < p.modelCount(); ++r) {
+        m.ids.push_back(p.models()[r].id);
+        m.loglik.push_back(p.scoreRow(r));
+        m.tokens.push_back(p.tokenRow(r));
+    }
+    return m;
+}
+
+bool complete(const std::vector<double>& row) {
+    for (double v : row)
+        if (std::isnan(v)) return false;
+    return true;
+}
+
+}  // namespace
+
+class ScoreCrashTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void survivesKills() {
+        QTemporaryDir dir;
+        const QString texts = dir.filePath("texts.jsonl");
+        llmap::writeTextsJsonl(manyTexts(), texts.toStdString());
+
+        const QString refPath = dir.filePath("reference.h5");
+        const auto started = std::chrono::steady_clock::now();
+        auto r = runCli(QStringList{scoreArgs(refPath)} << "--texts" << texts);
+        const double fullSeconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const Matrix ref = read(refPath);
+        QCOMPARE(ref.ids.size(), size_t(2));
+        qInfo("uninterrupted run: %.1f s", fullSeconds);
+
+        std::mt19937 rng(kSeed);
+        std::uniform_real_distribution<double> when(0.2, 1.0);
+        const QString path = dir.filePath("killed.h5");
+        llmap::Project::create(path.toStdString(), manyTexts(), "full");
+        int kills = 0, partialRows = 0;
+        std::vector<bool> finished(2, false);
+        for (int attempt = 0; kills < kKills && attempt < 4 * kKills; ++attempt) {
+            QProcess p;
+            p.start(LLMAP_CLI_PATH, scoreArgs(path));
+            QVERIFY(p.waitForStarted());
+            const double delay = when(rng) * fullSeconds;
+            const bool exited = p.waitForFinished(static_cast<int>(delay * 1000));
+            if (!exited) {
+                ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+                p.waitForFinished();
+                ++kills;
+            }
+            const Matrix m = read(path);  // opens after every kill
+            for (size_t row = 0; row < m.ids.size(); ++row) {
+                QCOMPARE(m.ids[row], ref.ids[row]);
+                if (finished[row]) QVERIFY2(complete(m.loglik[row]), "a finished row lost values");
+                for (size_t t = 0; t < m.loglik[row].size(); ++t) {
+                    if (std::isnan(m.loglik[row][t])) continue;
+                    QVERIFY(relativelyClose(m.loglik[row][t], ref.loglik[row][t], 1e-5));
+                    QCOMPARE(m.tokens[row][t], ref.tokens[row][t]);
+                }
+                finished[row] = complete(m.loglik[row]);
+                size_t kept = 0;
+                for (double v : m.loglik[row]) kept += std::isnan(v) ? 0 : 1;
+                if (kept > 0 && !finished[row]) ++partialRows;
+            }
+            if (exited) {  // finished before the kill: start again from nothing
+                QCOMPARE(p.exitCode(), 0);
+                QFile::remove(path);
+                llmap::Project::create(path.toStdString(), manyTexts(), "full");
+                finished.assign(2, false);
+            }
+        }
+        qInfo("%d kills, %d rows in progress kept their flushed scores", kills, partialRows);
+        QVERIFY2(kills >= kKills, "too few runs were killed");
+        QVERIFY2(partialRows > 0, "no kill hit a row in progress");
+
+        r = runCli(scoreArgs(path));
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const Matrix m = read(path);
+        QCOMPARE(m.ids, ref.ids);
+        for (size_t row = 0; row < m.ids.size(); ++row) {
+            QVERIFY(complete(m.loglik[row]));
+            for (size_t t = 0; t < m.loglik[row].size(); ++t) {
+                QVERIFY(relativelyClose(m.loglik[row][t], ref.loglik[row][t], 1e-5));
+                QCOMPARE(m.tokens[row][t], ref.tokens[row][t]);
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(ScoreCrashTest)
+#include "tst_score_crash.moc"
