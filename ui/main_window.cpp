@@ -4,33 +4,39 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QCompleter>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QtConcurrent>
 #include <sstream>
 
 #include "analysis/kl.h"
+#include "analysis/model_map.h"
 #include "clusters_panel.h"
 #include "colouring.h"
 #include "figure_size_dialog.h"
 #include "map_view.h"
 #include "model_library.h"
 #include "model_panel.h"
+#include "scoring_panel.h"
 #include "store/csv_exports.h"
 #include "store/matrix_csv.h"
 #include "store/project.h"
+#include "text/text_loaders.h"
 #include "texts_panel.h"
 #include "util/error.h"
 #include "util/file_output.h"
@@ -65,9 +71,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     modelDock->raise();
 
     library_ = new ModelLibrary(this);
+    scoring_ = new ScoringPanel(library_, this);
+    auto* libraryBox = new QSplitter(Qt::Vertical, this);
+    libraryBox->addWidget(library_);
+    libraryBox->addWidget(scoring_);
+    libraryBox->setStretchFactor(0, 3);
     auto* libraryDock = new QDockWidget(tr("Model Library"), this);
     libraryDock->setObjectName(QStringLiteral("libraryDock"));
-    libraryDock->setWidget(library_);
+    libraryDock->setWidget(libraryBox);
+    connect(scoring_, &ScoringPanel::projectUpdated, this, &MainWindow::updateProject);
     addDockWidget(Qt::LeftDockWidgetArea, libraryDock);
     libraryDock->hide();
     setAcceptDrops(true);
@@ -172,6 +184,7 @@ void MainWindow::createToolBar() {
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New Project…"), QKeySequence::New, this, &MainWindow::newProjectDialog);
     file->addAction(tr("&Open Project…"), QKeySequence::Open, this, &MainWindow::openProjectDialog);
     recentMenu_ = file->addMenu(tr("Open &Recent"));
     updateRecentMenu();
@@ -262,6 +275,17 @@ void MainWindow::showProject(const ProjectData& data) {
     textsPanel_->setData(data_.get());
     clustersPanel_->setData(data_.get());
     library_->setScoredIds(data_->ids);
+    scoring_->setProject(data_->path, data_->convention, data_->method);
+    if (!data_->unfinished.isEmpty() && !scoring_->queue()->isRunning()) {
+        // An interrupted run: list the unfinished models so that scoring them again resumes.
+        QStringList specs;
+        for (const auto& [id, folder] : data_->unfinished) specs << id + QLatin1Char('=') + folder;
+        library_->addFolders(specs);
+        statusBar()->showMessage(
+            tr("%1 models were not finished: Model Library → Score All New resumes them")
+                .arg(data_->unfinished.size()),
+            20000);
+    }
 
     const QString previousColour = QSettings().value(QStringLiteral("map/colourBy")).toString();
     QSignalBlocker blockColour(colourBy_), blockSize(sizeBy_);
@@ -345,6 +369,76 @@ void MainWindow::showClusters(const std::vector<int>& labels) {
         colours << (k >= 0 ? c.categoryColours[k] : missingColour());
     }
     clustersPanel_->setClusterColours(colours);
+}
+
+void MainWindow::updateProject(std::shared_ptr<const ProjectData> data) {
+    if (!data || !data_ || data->path != data_->path) return;
+    ProjectData next = *data;
+    // Keep the map still: rotate the new layout onto the current one over the models both show.
+    if (data_->xy.rows() >= 3 && next.xy.rows() >= 3) {
+        ModelMap current, updated;
+        current.rows = data_->rows;
+        current.xy = data_->xy;
+        updated.rows = next.rows;
+        updated.xy = next.xy;
+        if (alignMap(updated, current)) next.xy = updated.xy;
+    }
+    showProject(next);
+}
+
+bool MainWindow::createProject(const QString& path, const QString& texts,
+                               const QString& convention) {
+    try {
+        if (QFileInfo::exists(path) && !QFile::remove(path)) {
+            throw InputError("cannot replace the file", path.toStdString(), "choose another name");
+        }
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+        const TextSet set = loadTextSet(texts.toStdString());
+        { Project::create(path.toStdString(), set, convention.toStdString()); }
+        QApplication::restoreOverrideCursor();
+    } catch (const Error& e) {
+        QApplication::restoreOverrideCursor();
+        showError(tr("Cannot create the project"), QString::fromStdString(e.message()));
+        return false;
+    }
+    openProject(path);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("libraryDock"))) dock->show();
+    return true;
+}
+
+void MainWindow::newProjectDialog() {
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("New project"));
+    auto* form = new QFormLayout(&dialog);
+    auto* texts = new QComboBox(&dialog);
+    const QString resources = QStringLiteral(LLMAP_RESOURCES_DIR) + QStringLiteral("/texts/");
+    texts->addItem(tr("Default text set (10,000 texts)"),
+                   resources + QStringLiteral("default.jsonl.gz"));
+    texts->addItem(tr("Quick text set (1,000 texts, for CPUs)"),
+                   resources + QStringLiteral("quick.jsonl.gz"));
+    texts->addItem(tr("From a file…"), QString());
+    auto* convention = new QComboBox(&dialog);
+    convention->addItem(tr("full: every text token scored (recommended)"), QStringLiteral("full"));
+    convention->addItem(tr("paper: as the paper scored (first token not scored)"),
+                        QStringLiteral("paper"));
+    form->addRow(tr("Texts"), texts);
+    form->addRow(tr("Convention"), convention);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted) return;
+    QString textPath = texts->currentData().toString();
+    if (textPath.isEmpty()) {
+        textPath = QFileDialog::getOpenFileName(
+            this, tr("Choose a text set"), QString(),
+            tr("Text sets (*.jsonl *.jsonl.gz *.csv *.txt);;All files (*)"));
+        if (textPath.isEmpty()) return;
+    }
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save the new project"), QStringLiteral("project.h5"),
+                                     tr("LLMap projects (*.h5)"));
+    if (!path.isEmpty()) createProject(path, textPath, convention->currentData().toString());
 }
 
 void MainWindow::applyColouring() {
@@ -501,6 +595,8 @@ void MainWindow::dropEvent(QDropEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    scoring_->queue()->cancel();
+    scoring_->queue()->wait();
     loader_->waitForFinished();
     layouter_->waitForFinished();
     QSettings settings;

@@ -15,6 +15,7 @@ namespace llmap::ui {
 class MapView;
 class ClustersPanel;
 class ModelLibrary;
+class ScoringPanel;
 class ModelPanel;
 class TextsPanel;
 
@@ -34,6 +35,9 @@ public:
     TextsPanel* textsPanel() const { return textsPanel_; }
     ClustersPanel* clustersPanel() const { return clustersPanel_; }
     ModelLibrary* modelLibrary() const { return library_; }
+    ScoringPanel* scoringPanel() const { return scoring_; }
+    // Creates a project for `texts` (a JSONL/CSV/TXT text set, gzip allowed) and opens it.
+    bool createProject(const QString& path, const QString& texts, const QString& convention);
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
     QComboBox* methodBox() const { return method_; }
@@ -41,6 +45,7 @@ public:
 
 public Q_SLOTS:
     void openProjectDialog();
+    void newProjectDialog();
     void exportMapDialog();
     void exportCsvDialog(const QString& what);
     void searchModel(const QString& text);
@@ -59,6 +64,7 @@ private:
     void createMenus();
     void createToolBar();
     void showProject(const ProjectData& data);
+    void updateProject(std::shared_ptr<const ProjectData> data);
     void applyColouring();
     void applySizes();
     void showClusters(const std::vector<int>& labels);
@@ -74,6 +80,7 @@ private:
     TextsPanel* textsPanel_ = nullptr;
     ClustersPanel* clustersPanel_ = nullptr;
     ModelLibrary* library_ = nullptr;
+    ScoringPanel* scoring_ = nullptr;
     QComboBox* colourBy_ = nullptr;
     QComboBox* sizeBy_ = nullptr;
     QComboBox* method_ = nullptr;

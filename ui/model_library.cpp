@@ -123,6 +123,20 @@ int ModelLibrary::rowOf(const QString& path) const {
     return -1;
 }
 
+int ModelLibrary::rowOfId(const QString& id) const {
+    for (int r = 0; r < model_->rowCount(); ++r) {
+        if (model_->item(r, Id)->text() == id) return r;
+    }
+    return -1;
+}
+
+void ModelLibrary::setStatus(int row, const QString& status) {
+    QStandardItem* item = model_->item(row, Status);
+    item->setText(status);
+    item->setToolTip(status);
+    item->setForeground(status.startsWith(tr("failed")) ? QColor(180, 30, 30) : QColor(Qt::black));
+}
+
 void ModelLibrary::addFolders(const QStringList& folders) {
     if (reader_->isRunning()) {
         pending_ << folders;
@@ -204,7 +218,8 @@ void ModelLibrary::setScoredIds(const QStringList& ids) {
     scored_ = ids;
     for (int r = 0; r < model_->rowCount(); ++r) {
         QStandardItem* status = model_->item(r, Status);
-        if (status->text().startsWith(tr("failed"))) continue;
+        // Queued, running and failed models keep what the scoring run says about them.
+        if (status->text() != tr("new") && status->text() != tr("scored")) continue;
         status->setText(scored_.contains(model_->item(r, Id)->text()) ? tr("scored") : tr("new"));
     }
 }

@@ -32,6 +32,8 @@ public:
     QStandardItemModel* model() const { return model_; }
     QTableView* view() const { return view_; }
     int rowOf(const QString& path) const;
+    int rowOfId(const QString& id) const;
+    void setStatus(int row, const QString& status);
 
 Q_SIGNALS:
     void foldersRead();

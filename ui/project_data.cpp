@@ -9,15 +9,29 @@
 namespace llmap::ui {
 
 ProjectData loadProjectData(const QString& path, const QString& method) {
-    Project project = Project::open(path.toStdString());
+    return loadProjectData(Project::open(path.toStdString()), method);
+}
+
+ProjectData loadProjectData(const Project& project, const QString& method) {
     ProjectData d;
-    d.path = path;
+    d.path = QString::fromStdString(project.path());
     d.convention = QString::fromStdString(project.convention());
     d.textSetHash = QString::fromStdString(project.textSetHash());
     d.texts = project.texts();
     d.modelsInProject = project.modelCount();
 
     Eigen::MatrixXd all = project.scores();
+    for (Eigen::Index r = 0; r < all.rows(); ++r) {
+        if (!all.row(r).array().isNaN().any()) continue;
+        const auto& m = project.models()[static_cast<size_t>(r)];
+        const nlohmann::json meta = nlohmann::json::parse(m.metadataJson, nullptr, false);
+        if (meta.is_object() && meta.contains("path") && meta["path"].is_string()) {
+            d.unfinished.append({QString::fromStdString(m.id),
+                                 QString::fromStdString(meta["path"].get<std::string>())});
+        }
+    }
+    d.method = method;
+    if (completeRowIndices(all).size() < 2) return d;  // nothing to map yet: texts only
     GeometryOptions options;
     options.clipThreshold = project.clipThreshold();  // the project's own, when it has one
     options.minModels = 2;
@@ -34,7 +48,6 @@ ProjectData loadProjectData(const QString& path, const QString& method) {
         d.scores.row(static_cast<Eigen::Index>(i)) = all.row(static_cast<Eigen::Index>(d.rows[i]));
     }
     d.meanLogLikelihood = d.scores.rowwise().mean();
-    d.method = method;
     d.xy = computeLayout(d, method);
     d.sources = sourceProfile(d.centred, d.texts.sources);
 

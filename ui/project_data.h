@@ -13,6 +13,10 @@
 #include "analysis/model_profile.h"
 #include "text/text_set.h"
 
+namespace llmap {
+class Project;
+}
+
 namespace llmap::ui {
 
 struct ProjectData {
@@ -34,6 +38,9 @@ struct ProjectData {
     Eigen::VectorXd meanLogLikelihood;
     SourceProfile sources;
 
+    // Models with some texts still unscored (an interrupted run): id and folder, from metadata.
+    QList<QPair<QString, QString>> unfinished;
+
     // Fields a model can be coloured by: metadata fields, then the derived ones.
     QStringList fields;
     // The value of `field` for model `i`: a double for numbers, a QString otherwise, invalid if
@@ -52,6 +59,8 @@ struct ProjectData {
 
 // Reads and prepares a project. Throws llmap::Error (with the file and the fix) on failure.
 ProjectData loadProjectData(const QString& path, const QString& method = QStringLiteral("pca"));
+// The same from a project already open (the scoring worker's, which owns the file while it runs).
+ProjectData loadProjectData(const Project& project, const QString& method);
 
 // A new layout of the same models ("pca", "mds", "tsne"), rotated onto `previous` (when given) so
 // that the map does not jump. Runs in the caller's thread; safe to run off the UI thread.

@@ -54,8 +54,8 @@ QVariant TextsModel::data(const QModelIndex& index, int role) const {
             return QString::fromStdString(data_->texts.sources[i]);
         case Bytes:
             return static_cast<qlonglong>(data_->texts.texts[i].size());
-        case Variance:
-            return variance_(index.row());
+        case Variance:  // none before two models are scored
+            return index.row() < variance_.size() ? QVariant(variance_(index.row())) : QVariant();
         case Separation:
             return separation_.size() ? QVariant(separation_(index.row())) : QVariant();
         case Text: {

@@ -28,7 +28,9 @@
 #include "model_library.h"
 #include "model_panel.h"
 #include "project_data.h"
+#include "scoring_panel.h"
 #include "store/project.h"
+#include "text/text_loaders.h"
 #include "texts_panel.h"
 
 #include <random>
@@ -491,6 +493,79 @@ private Q_SLOTS:
         QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Id)->text(),
                  QStringLiteral("acme/tiny-llama-v2"));
         QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Type)->text(), QStringLiteral("llama"));
+    }
+
+    void scoringInTheBackground() {
+        // A new project on 12 texts of the quick set; the three bundled tiny models and a broken
+        // folder are scored from the window.
+        QTemporaryDir dir;
+        llmap::TextSet quick = llmap::loadTextSet(LLMAP_RESOURCES_DIR "/texts/quick.jsonl.gz");
+        llmap::TextSet texts;
+        for (size_t i = 0; i < 12; ++i) {
+            texts.ids.push_back(quick.ids[i * 80]);
+            texts.texts.push_back(quick.texts[i * 80]);
+            texts.sources.push_back(quick.sources[i * 80]);
+        }
+        const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        const QString projectPath = dir.filePath(QStringLiteral("scored.h5"));
+        MainWindow w;
+        w.show();
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        QVERIFY(w.createProject(projectPath, textsPath, QStringLiteral("full")));
+        QVERIFY(opened.wait(20000));
+        QCOMPARE(w.mapView()->points().size(), 0);
+
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("broken-model")));
+        QFile config(dir.filePath(QStringLiteral("broken-model/config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"model_type\": \"llama\"}");
+        config.close();
+        const QString models = QStringLiteral(LLMAP_RESOURCES_DIR "/models/");
+        llmap::ui::ModelLibrary* library = w.modelLibrary();
+        QSignalSpy read(library, &llmap::ui::ModelLibrary::foldersRead);
+        library->addFolders({models + QStringLiteral("gpt2-prose-s0-tiny"),
+                             models + QStringLiteral("llama-code-s0-tiny"),
+                             dir.filePath(QStringLiteral("broken-model")),
+                             models + QStringLiteral("gpt_neox-mixed-s0-tiny")});
+        QVERIFY(read.wait(20000));
+
+        // The UI thread stays responsive while models are scored.
+        QElapsedTimer clock;
+        qint64 last = 0, longest = 0;
+        QTimer ticker;
+        ticker.setInterval(5);
+        connect(&ticker, &QTimer::timeout, [&] {
+            longest = std::max(longest, clock.elapsed() - last);
+            last = clock.elapsed();
+        });
+        llmap::ui::ScoringQueue* queue = w.scoringPanel()->queue();
+        QSignalSpy finished(queue, &llmap::ui::ScoringQueue::queueFinished);
+        QSignalSpy perModel(queue, &llmap::ui::ScoringQueue::modelFinished);
+        clock.start();
+        ticker.start();
+        QCOMPARE(w.scoringPanel()->scoreRows(), 4);
+        QVERIFY(finished.wait(240000));
+        ticker.stop();
+        QCOMPARE(perModel.size(), 4);
+        QVERIFY2(longest < 100,
+                 qPrintable(QStringLiteral("the UI thread stalled %1 ms").arg(longest)));
+        QStandardItemModel* m = library->model();
+        for (int r = 0; r < m->rowCount(); ++r) {
+            const QString status = m->item(r, llmap::ui::ModelLibrary::Status)->text();
+            if (m->item(r, llmap::ui::ModelLibrary::Id)->text() == QStringLiteral("broken-model")) {
+                QVERIFY2(status.startsWith(QStringLiteral("failed: ")), qPrintable(status));
+            } else {
+                QCOMPARE(status, QStringLiteral("scored"));
+            }
+        }
+        // The map shows the three scored models, from the file the worker wrote.
+        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 3, 10000);
+        llmap::Project p = llmap::Project::open(projectPath.toStdString());
+        QCOMPARE(p.completeRows().size(), size_t(3));
+        for (size_t r = 0; r < 3; ++r) {
+            for (double v : p.scoreRow(r)) QVERIFY(std::isfinite(v) && v < 0);
+        }
     }
 
     void badFileChangesNothing() {
