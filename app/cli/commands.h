@@ -3,6 +3,7 @@
 namespace llmap::cli {
 
 int runImport(int argc, char** argv);
+int runAnnotate(int argc, char** argv);
 int runInfo(int argc, char** argv);
 int runMap(int argc, char** argv);
 int runExport(int argc, char** argv);

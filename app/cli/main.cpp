@@ -17,6 +17,8 @@ Usage: llmap-cli <command> [options]
 Commands:
   import   --project P.h5 --matrix M.csv --texts T.jsonl [--metadata META.csv]
            put a models x texts log-likelihood matrix into a project (created if missing)
+  annotate --project P.h5 --metadata META.csv
+           add metadata fields (family, benchmark scores, ...) to models of a project
   info     --project P.h5 | --model DIR [--json] | --support
            what a project holds; a model folder's metadata; the supported model_types
   map      --project P.h5 [--method pca|mds|tsne] --out C.csv [--seed 42] [--perplexity 30]
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (command == "import") return llmap::cli::runImport(argc, argv);
+        if (command == "annotate") return llmap::cli::runAnnotate(argc, argv);
         if (command == "info") return llmap::cli::runInfo(argc, argv);
         if (command == "map") return llmap::cli::runMap(argc, argv);
         if (command == "export") return llmap::cli::runExport(argc, argv);

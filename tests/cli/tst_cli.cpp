@@ -231,6 +231,25 @@ private Q_SLOTS:
         QCOMPARE(llmap::Project::open(path("keep.h5").toStdString()).modelCount(), size_t(4));
     }
 
+    void annotateAddsFields() {
+        QVERIFY(importMatrix(kMatrix, "note.h5").code == 0);
+        write(path("meta.csv"), "model,family,parameters\nm2,llama,7000000000\nm1,gpt2,\n");
+        Run r = cli({"annotate", "--project", path("note.h5"), "--metadata", path("meta.csv")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        {
+            llmap::Project p = llmap::Project::open(path("note.h5").toStdString());
+            QCOMPARE(p.models()[1].metadataJson, std::string(R"({"family":"llama","parameters":7000000000})"));
+            QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"gpt2"})"));
+            QCOMPARE(p.models()[2].metadataJson, std::string("{}"));
+        }
+        // An unknown model changes nothing.
+        write(path("bad.csv"), "model,family\nm1,opt\nm9,bloom\n");
+        expectBadInput(cli({"annotate", "--project", path("note.h5"), "--metadata", path("bad.csv")}),
+                       QStringLiteral("the model \"m9\" is not in the project"));
+        llmap::Project p = llmap::Project::open(path("note.h5").toStdString());
+        QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"gpt2"})"));
+    }
+
     void outputErrors() {
         QVERIFY(importMatrix(kMatrix, "out.h5").code == 0);
         expectBadInput(cli({"export", "--project", path("out.h5"), "--what", "everything", "--out",
