@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 
 #include "model/causal_lm.h"
@@ -52,6 +54,15 @@ int64_t automaticBudget(const std::string& device) {
     return device == "cpu" ? 4096 : 16384;
 }
 
+// A libtorch built with OpenBLAS (Debian's) runs matrix products in OpenBLAS's own thread pool
+// and everything else in OpenMP's; the two pools spin on the same cores and slow each other down.
+// Element-wise work then goes on one thread and the products keep every core.
+int automaticThreads(const std::string& device) {
+    if (device != "cpu") return 0;
+    static const bool openBlas = at::show_config().find("BLAS_INFO=open") != std::string::npos;
+    return openBlas ? 1 : 0;
+}
+
 std::string nowUtc() {
     char when[32];
     const std::time_t now = std::time(nullptr);
@@ -86,7 +97,6 @@ public:
           tokens_(project.tokenRow(row)),
           lastFlush_(Clock::now()) {}
 
-    bool scored(size_t text) const { return !std::isnan(loglik_[text]); }
     void set(size_t text, double loglik, int64_t tokens) {
         loglik_[text] = loglik;
         tokens_[text] = static_cast<int32_t>(tokens);
@@ -226,19 +236,22 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
 
     ScoreResult result;
     result.modelId = options.modelId.empty() ? defaultModelId(modelPath) : options.modelId;
-    if (auto existing = project.findModel(result.modelId)) {
-        requireSameModel(project, *existing, info, modelPath);
-        result.row = *existing;
-    } else {
-        result.row = project.addModel({result.modelId, info.toJson()});
-    }
-    RowWriter row(project, result.row, options.flushSeconds);
+    const std::optional<size_t> existing = project.findModel(result.modelId);
+    if (existing) requireSameModel(project, *existing, info, modelPath);
     std::vector<size_t> pending;
-    for (size_t i = 0; i < row.size(); ++i) {
-        if (!row.scored(i)) pending.push_back(i);
+    if (existing) {
+        const std::vector<double> stored = project.scoreRow(*existing);
+        for (size_t i = 0; i < stored.size(); ++i) {
+            if (std::isnan(stored[i])) pending.push_back(i);
+        }
+    } else {
+        for (size_t i = 0; i < project.texts().size(); ++i) pending.push_back(i);
     }
-    result.textsSkipped = row.size() - pending.size();
-    if (pending.empty()) return result;
+    result.textsSkipped = project.texts().size() - pending.size();
+    if (pending.empty()) {
+        result.row = *existing;
+        return result;
+    }
 
     result.device = resolvedDevice(options.device);
     result.dtype = resolvedDtype(options.dtype, result.device);
@@ -248,7 +261,11 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     const auto loadStart = Clock::now();
     const std::unique_ptr<CausalLM> lm = CausalLM::load(modelPath, load);
     result.loadSeconds = secondsSince(loadStart);
-    if (options.threads > 0) at::set_num_threads(options.threads);
+    // The row is added once the model has loaded: a folder that cannot run leaves no empty row.
+    result.row = existing ? *existing : project.addModel({result.modelId, info.toJson()});
+    RowWriter row(project, result.row, options.flushSeconds);
+    const int threads = options.threads > 0 ? options.threads : automaticThreads(result.device);
+    if (threads > 0) at::set_num_threads(threads);
 
     const ConventionTokenizer tokenize(*tokenizer, info, options.convention, lm->spec().context);
     std::vector<ConventionIds> seqs(pending.size());
