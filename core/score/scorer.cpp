@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <ATen/Version.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -52,15 +51,6 @@ std::string resolvedDtype(const std::string& dtype, const std::string& device) {
 // busy, small enough for the activations of a 7B model on a 24 GB card; an out-of-memory halves it.
 int64_t automaticBudget(const std::string& device) {
     return device == "cpu" ? 4096 : 16384;
-}
-
-// A libtorch built with OpenBLAS (Debian's) runs matrix products in OpenBLAS's own thread pool
-// and everything else in OpenMP's; the two pools spin on the same cores and slow each other down.
-// Element-wise work then goes on one thread and the products keep every core.
-int automaticThreads(const std::string& device) {
-    if (device != "cpu") return 0;
-    static const bool openBlas = at::show_config().find("BLAS_INFO=open") != std::string::npos;
-    return openBlas ? 1 : 0;
 }
 
 std::string nowUtc() {
@@ -264,8 +254,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     // The row is added once the model has loaded: a folder that cannot run leaves no empty row.
     result.row = existing ? *existing : project.addModel({result.modelId, info.toJson()});
     RowWriter row(project, result.row, options.flushSeconds);
-    const int threads = options.threads > 0 ? options.threads : automaticThreads(result.device);
-    if (threads > 0) at::set_num_threads(threads);
+    if (options.threads > 0) at::set_num_threads(options.threads);
 
     const ConventionTokenizer tokenize(*tokenizer, info, options.convention, lm->spec().context);
     std::vector<ConventionIds> seqs(pending.size());
