@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 
 #include "model/causal_lm.h"
@@ -86,7 +87,6 @@ public:
           tokens_(project.tokenRow(row)),
           lastFlush_(Clock::now()) {}
 
-    bool scored(size_t text) const { return !std::isnan(loglik_[text]); }
     void set(size_t text, double loglik, int64_t tokens) {
         loglik_[text] = loglik;
         tokens_[text] = static_cast<int32_t>(tokens);
@@ -226,19 +226,22 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
 
     ScoreResult result;
     result.modelId = options.modelId.empty() ? defaultModelId(modelPath) : options.modelId;
-    if (auto existing = project.findModel(result.modelId)) {
-        requireSameModel(project, *existing, info, modelPath);
-        result.row = *existing;
-    } else {
-        result.row = project.addModel({result.modelId, info.toJson()});
-    }
-    RowWriter row(project, result.row, options.flushSeconds);
+    const std::optional<size_t> existing = project.findModel(result.modelId);
+    if (existing) requireSameModel(project, *existing, info, modelPath);
     std::vector<size_t> pending;
-    for (size_t i = 0; i < row.size(); ++i) {
-        if (!row.scored(i)) pending.push_back(i);
+    if (existing) {
+        const std::vector<double> stored = project.scoreRow(*existing);
+        for (size_t i = 0; i < stored.size(); ++i) {
+            if (std::isnan(stored[i])) pending.push_back(i);
+        }
+    } else {
+        for (size_t i = 0; i < project.texts().size(); ++i) pending.push_back(i);
     }
-    result.textsSkipped = row.size() - pending.size();
-    if (pending.empty()) return result;
+    result.textsSkipped = project.texts().size() - pending.size();
+    if (pending.empty()) {
+        result.row = *existing;
+        return result;
+    }
 
     result.device = resolvedDevice(options.device);
     result.dtype = resolvedDtype(options.dtype, result.device);
@@ -248,6 +251,9 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     const auto loadStart = Clock::now();
     const std::unique_ptr<CausalLM> lm = CausalLM::load(modelPath, load);
     result.loadSeconds = secondsSince(loadStart);
+    // The row is added once the model has loaded: a folder that cannot run leaves no empty row.
+    result.row = existing ? *existing : project.addModel({result.modelId, info.toJson()});
+    RowWriter row(project, result.row, options.flushSeconds);
     if (options.threads > 0) at::set_num_threads(options.threads);
 
     const ConventionTokenizer tokenize(*tokenizer, info, options.convention, lm->spec().context);

@@ -288,6 +288,16 @@ private Q_SLOTS:
         expectInputError([&] { llmap::scoreModel(project, broken.string(), cpuOptions("full")); },
                          "config.json");
         QCOMPARE(project.modelCount(), size_t(0));
+        // A folder whose config asks for a layer the weights lack fails when the weights load,
+        // before any row is added.
+        const std::filesystem::path deeper = dir.filePath("deeper").toStdString();
+        fixtures::copyModel("gpt2_small", deeper);
+        auto config = nlohmann::json::parse(fixtures::readBytes(deeper / "config.json"));
+        config["n_layer"] = 3;
+        fixtures::writeBytes(deeper / "config.json", config.dump());
+        expectInputError([&] { llmap::scoreModel(project, deeper.string(), cpuOptions("full")); },
+                         "h.2");
+        QCOMPARE(project.modelCount(), size_t(0));
     }
 
     void modelIds() {
