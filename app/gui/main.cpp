@@ -1,5 +1,6 @@
 // llmap: the desktop application.
 #include <QApplication>
+#include <QComboBox>
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QSettings>
@@ -32,6 +33,15 @@ int main(int argc, char** argv) {
         QStringLiteral("export"),
         QStringLiteral("Export the map to <file> (.png, .svg, .pdf) and quit."),
         QStringLiteral("file"));
+    QCommandLineOption colourBy(
+        QStringLiteral("colour-by"),
+        QStringLiteral("Colour the models by <field> (a metadata field, ...)."),
+        QStringLiteral("field"));
+    QCommandLineOption method(QStringLiteral("method"),
+                              QStringLiteral("Map layout: pca, mds or tsne."),
+                              QStringLiteral("method"));
+    parser.addOption(colourBy);
+    parser.addOption(method);
     parser.addOption(screenshot);
     parser.addOption(exportMap);
     parser.process(app);
@@ -44,33 +54,47 @@ int main(int argc, char** argv) {
         if (!recent.isEmpty() && QFileInfo::exists(recent.first())) project = recent.first();
     }
     const bool batch = parser.isSet(exportMap) || parser.isSet(screenshot);
-    if (batch) {
-        QObject::connect(
-            &window, &llmap::ui::MainWindow::projectOpened, &window,
-            [&](bool ok, const QString& message) {
-                if (!ok) {
-                    std::cerr << "llmap: " << message.toStdString() << "\n";
-                    QApplication::exit(2);
-                    return;
-                }
-                if (parser.isSet(exportMap)) {
-                    const bool written = window.mapView()->exportFigure(parser.value(exportMap));
-                    if (!written)
-                        std::cerr << "llmap: cannot write " << parser.value(exportMap).toStdString()
-                                  << "\n";
-                    if (!parser.isSet(screenshot)) QApplication::exit(written ? 0 : 1);
-                }
-                if (parser.isSet(screenshot)) {
-                    QTimer::singleShot(600, &window, [&] {
-                        QApplication::exit(window.grab().save(parser.value(screenshot)) ? 0 : 1);
-                    });
-                }
-            });
-        if (project.isEmpty()) {
-            std::cerr << "llmap: --export and --screenshot need a project file\n";
-            return 2;
-        }
+    if (batch && project.isEmpty()) {
+        std::cerr << "llmap: --export and --screenshot need a project file\n";
+        return 2;
     }
+    // Once the map stands as asked: export and/or take a picture, then quit.
+    auto finish = [&] {
+        if (parser.isSet(exportMap)) {
+            const bool written = window.mapView()->exportFigure(parser.value(exportMap));
+            if (!written) {
+                std::cerr << "llmap: cannot write " << parser.value(exportMap).toStdString()
+                          << "\n";
+            }
+            if (!parser.isSet(screenshot)) QApplication::exit(written ? 0 : 1);
+        }
+        if (parser.isSet(screenshot)) {
+            QTimer::singleShot(600, &window, [&] {
+                QApplication::exit(window.grab().save(parser.value(screenshot)) ? 0 : 1);
+            });
+        }
+    };
+    QObject::connect(&window, &llmap::ui::MainWindow::layoutChanged, &window, [&](const QString&) {
+        if (batch) finish();
+    });
+    QObject::connect(
+        &window, &llmap::ui::MainWindow::projectOpened, &window,
+        [&](bool ok, const QString& message) {
+            if (!ok) {
+                std::cerr << "llmap: " << message.toStdString() << "\n";
+                if (batch) QApplication::exit(2);
+                return;
+            }
+            if (parser.isSet(colourBy)) {
+                window.colourByBox()->setCurrentText(parser.value(colourBy));
+            }
+            const int m = window.methodBox()->findData(parser.value(method));
+            if (parser.isSet(method) && m >= 0 && m != window.methodBox()->currentIndex()) {
+                window.methodBox()->setCurrentIndex(m);  // finish() on layoutChanged
+                return;
+            }
+            if (batch) finish();
+        });
     window.show();
     if (!project.isEmpty()) window.openProject(project);
     return app.exec();
