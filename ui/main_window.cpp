@@ -187,6 +187,8 @@ void MainWindow::createMenus() {
     file->addAction(tr("&New Project…"), QKeySequence::New, this, &MainWindow::newProjectDialog);
     file->addAction(tr("&Open Project…"), QKeySequence::Open, this, &MainWindow::openProjectDialog);
     recentMenu_ = file->addMenu(tr("Open &Recent"));
+    file->addAction(tr("Save Project &As…"), QKeySequence::SaveAs, this,
+                    &MainWindow::saveProjectAsDialog);
     updateRecentMenu();
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -199,7 +201,7 @@ void MainWindow::createMenus() {
                           this, [this] { exportCsvDialog(QStringLiteral("coords")); });
     exportMenu->addAction(tr("&KL Matrix (CSV)…"), QKeySequence(tr("Ctrl+Shift+K")), this,
                           [this] { exportCsvDialog(QStringLiteral("kl")); });
-    exportMenu->addAction(tr("Raw &Scores (CSV)…"), QKeySequence(tr("Ctrl+Shift+S")), this,
+    exportMenu->addAction(tr("Raw &Scores (CSV)…"), QKeySequence(tr("Ctrl+Shift+R")), this,
                           [this] { exportCsvDialog(QStringLiteral("scores")); });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -403,6 +405,36 @@ bool MainWindow::createProject(const QString& path, const QString& texts,
     }
     openProject(path);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("libraryDock"))) dock->show();
+    return true;
+}
+
+void MainWindow::saveProjectAsDialog() {
+    if (!data_) return;
+    if (scoring_->queue()->isRunning()) {
+        showError(tr("Save As"),
+                  tr("Models are being scored into this project: wait, pause or cancel first."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the project as"),
+                                                      QFileInfo(data_->path).absolutePath(),
+                                                      tr("LLMap projects (*.h5)"));
+    if (!path.isEmpty()) saveProjectAs(path);
+}
+
+bool MainWindow::saveProjectAs(const QString& path) {
+    if (!data_) return false;
+    if (QFileInfo(path).absoluteFilePath() == QFileInfo(data_->path).absoluteFilePath())
+        return true;
+    const QString partial = path + QStringLiteral(".partial");
+    QFile::remove(partial);
+    if (!QFile::copy(data_->path, partial) || (QFileInfo::exists(path) && !QFile::remove(path)) ||
+        !QFile::rename(partial, path)) {
+        QFile::remove(partial);
+        showError(tr("Save As"),
+                  tr("%1: could not be written (check the folder and the free space)").arg(path));
+        return false;
+    }
+    openProject(path);
     return true;
 }
 

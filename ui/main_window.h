@@ -38,6 +38,8 @@ public:
     ScoringPanel* scoringPanel() const { return scoring_; }
     // Creates a project for `texts` (a JSONL/CSV/TXT text set, gzip allowed) and opens it.
     bool createProject(const QString& path, const QString& texts, const QString& convention);
+    // Copies the open project to `path` and opens the copy.
+    bool saveProjectAs(const QString& path);
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
     QComboBox* methodBox() const { return method_; }
@@ -46,6 +48,7 @@ public:
 public Q_SLOTS:
     void openProjectDialog();
     void newProjectDialog();
+    void saveProjectAsDialog();
     void exportMapDialog();
     void exportCsvDialog(const QString& what);
     void searchModel(const QString& text);

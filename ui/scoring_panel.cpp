@@ -45,9 +45,11 @@ ScoringPanel::ScoringPanel(ModelLibrary* library, QWidget* parent)
     auto* buttons = new QHBoxLayout;
     scoreSelected_ = new QPushButton(tr("Score Selected"), this);
     scoreAll_ = new QPushButton(tr("Score All New"), this);
+    pause_ = new QPushButton(tr("Pause"), this);
     cancel_ = new QPushButton(tr("Cancel"), this);
     buttons->addWidget(scoreSelected_);
     buttons->addWidget(scoreAll_);
+    buttons->addWidget(pause_);
     buttons->addWidget(cancel_);
     layout->addLayout(buttons);
     current_ = new QLabel(tr("Open a project, add model folders, then score them."), this);
@@ -73,6 +75,20 @@ ScoringPanel::ScoringPanel(ModelLibrary* library, QWidget* parent)
     });
     connect(scoreAll_, &QPushButton::clicked, this, [this] { scoreRows(); });
     connect(cancel_, &QPushButton::clicked, this, &ScoringPanel::cancel);
+    connect(pause_, &QPushButton::clicked, this, [this] {
+        if (queue_->isPaused()) {
+            pause_->setText(tr("Pause"));
+            queue_->resume();
+        } else {
+            queue_->pause();
+            current_->setText(tr("Pausing after the current batch…"));
+        }
+    });
+    connect(queue_, &ScoringQueue::queuePaused, this, [this] {
+        pause_->setText(tr("Resume"));
+        current_->setText(
+            tr("Paused: %1 models waiting; finished texts are kept").arg(queue_->pending()));
+    });
     connect(queue_, &ScoringQueue::modelStarted, this,
             [this](const QString& id, int index, int total) {
                 current_->setText(tr("Scoring %1").arg(id));
@@ -93,9 +109,11 @@ ScoringPanel::ScoringPanel(ModelLibrary* library, QWidget* parent)
     connect(queue_, &ScoringQueue::modelFinished, this,
             [this](const QString& id, bool ok, bool cancelled, const QString& message,
                    std::shared_ptr<const ProjectData> data) {
-                queueBar_->setValue(queueBar_->value() + 1);
+                if (!(cancelled && queue_->isPaused())) queueBar_->setValue(queueBar_->value() + 1);
                 const int row = library_->rowOfId(id);
-                if (row >= 0) {
+                if (row >= 0 && cancelled && queue_->isPaused()) {
+                    library_->setStatus(row, tr("paused"));
+                } else if (row >= 0) {
                     library_->setStatus(row, ok          ? tr("scored")
                                              : cancelled ? tr("cancelled (finished texts kept)")
                                                          : tr("failed: %1").arg(message));
@@ -120,6 +138,8 @@ void ScoringPanel::setBusy(bool busy) {
     scoreSelected_->setEnabled(scorable);
     scoreAll_->setEnabled(scorable);
     cancel_->setEnabled(busy);
+    pause_->setEnabled(busy);
+    if (!busy) pause_->setText(tr("Pause"));
     if (!projectPath_.isEmpty() && !scorable) {
         current_->setText(
             tr("This project holds imported scores: create a new project to score models."));
@@ -132,7 +152,10 @@ int ScoringPanel::scoreRows(QList<int> rows) {
     if (rows.isEmpty()) {
         for (int r = 0; r < m->rowCount(); ++r) {
             const QString status = m->item(r, ModelLibrary::Status)->text();
-            if (status != tr("scored") && status != tr("scoring")) rows << r;
+            if (status != tr("scored") && status != tr("scoring") && status != tr("queued") &&
+                status != tr("paused")) {
+                rows << r;
+            }
         }
     }
     QList<ScoringJob> jobs;

@@ -43,6 +43,7 @@ private:
     QPushButton* scoreSelected_ = nullptr;
     QPushButton* scoreAll_ = nullptr;
     QPushButton* cancel_ = nullptr;
+    QPushButton* pause_ = nullptr;
     QLabel* current_ = nullptr;
     QLabel* rate_ = nullptr;
     QProgressBar* modelBar_ = nullptr;

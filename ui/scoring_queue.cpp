@@ -17,6 +17,7 @@ struct ScoringQueue::Shared {
     QList<ScoringJob> jobs;
     ScoreOptions options;
     QString mapMethod;
+    bool paused = false;
     int done = 0, total = 0;
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();  // the current model's
 };
@@ -89,9 +90,33 @@ bool ScoringQueue::enqueue(const QString& projectPath, const QList<ScoringJob>& 
 }
 
 void ScoringQueue::cancel() {
+    {
+        QMutexLocker lock(&shared_->mutex);
+        shared_->jobs.clear();
+        shared_->paused = false;
+        shared_->cancel->cancel();
+    }
+    if (!isRunning()) Q_EMIT queueFinished();  // a paused queue has no model running
+}
+
+void ScoringQueue::pause() {
     QMutexLocker lock(&shared_->mutex);
-    shared_->jobs.clear();
+    shared_->paused = true;
     shared_->cancel->cancel();
+}
+
+void ScoringQueue::resume() {
+    {
+        QMutexLocker lock(&shared_->mutex);
+        if (!shared_->paused) return;
+        shared_->paused = false;
+    }
+    if (!isRunning()) runNext();
+}
+
+bool ScoringQueue::isPaused() const {
+    QMutexLocker lock(&shared_->mutex);
+    return shared_->paused;
 }
 
 void ScoringQueue::wait() {
@@ -104,7 +129,13 @@ void ScoringQueue::runNext() {
     std::shared_ptr<CancelToken> cancel;
     {
         QMutexLocker lock(&shared_->mutex);
+        if (shared_->paused) {
+            lock.unlock();
+            Q_EMIT queuePaused();
+            return;
+        }
         if (shared_->jobs.isEmpty()) {
+            lock.unlock();
             Q_EMIT queueFinished();
             return;
         }
@@ -147,6 +178,13 @@ void ScoringQueue::runNext() {
             message = QString::fromStdString(e.message());
         } catch (const std::exception& e) {
             message = job.folder + QStringLiteral(": ") + QString::fromUtf8(e.what());
+        }
+        if (cancelled) {
+            QMutexLocker lock(&shared->mutex);
+            if (shared->paused) {  // paused, not cancelled: this model goes first on resume
+                shared->jobs.prepend(job);
+                --shared->done;
+            }
         }
         QMetaObject::invokeMethod(
             self,

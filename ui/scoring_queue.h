@@ -34,6 +34,11 @@ public:
                  const ScoreOptions& options, const QString& mapMethod);
     // Stops after the current batch and drops the rest of the queue.
     void cancel();
+    // Stops after the current batch and keeps the queue (the current model first); resume()
+    // goes on where it stopped.
+    void pause();
+    void resume();
+    bool isPaused() const;
     bool isRunning() const;
     int pending() const;
     // Waits for the worker to stop (the window calls it on close after cancel()).
@@ -48,6 +53,7 @@ Q_SIGNALS:
     void modelFinished(const QString& modelId, bool ok, bool cancelled, const QString& message,
                        std::shared_ptr<const ProjectData> data);
     void queueFinished();
+    void queuePaused();
 
 private:
     void runNext();

@@ -34,10 +34,12 @@ int runAnnotate(int argc, char** argv) {
     for (const auto& [id, json] : rows) {
         auto row = project.findModel(id);
         if (!row) {
-            throw InputError("the model \"" + id + "\" is not in the project", metaPath,
-                             "list only models of " + projectPath + " ('llmap-cli info' lists them)");
+            throw InputError(
+                "the model \"" + id + "\" is not in the project", metaPath,
+                "list only models of " + projectPath + " ('llmap-cli info' lists them)");
         }
-        nlohmann::json merged = nlohmann::json::parse(project.models()[*row].metadataJson, nullptr, false);
+        nlohmann::json merged =
+            nlohmann::json::parse(project.models()[*row].metadataJson, nullptr, false);
         if (!merged.is_object()) merged = nlohmann::json::object();
         merged.update(nlohmann::json::parse(json));
         updates.emplace_back(*row, merged.dump());

@@ -238,14 +238,16 @@ private Q_SLOTS:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         {
             llmap::Project p = llmap::Project::open(path("note.h5").toStdString());
-            QCOMPARE(p.models()[1].metadataJson, std::string(R"({"family":"llama","parameters":7000000000})"));
+            QCOMPARE(p.models()[1].metadataJson,
+                     std::string(R"({"family":"llama","parameters":7000000000})"));
             QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"gpt2"})"));
             QCOMPARE(p.models()[2].metadataJson, std::string("{}"));
         }
         // An unknown model changes nothing.
         write(path("bad.csv"), "model,family\nm1,opt\nm9,bloom\n");
-        expectBadInput(cli({"annotate", "--project", path("note.h5"), "--metadata", path("bad.csv")}),
-                       QStringLiteral("the model \"m9\" is not in the project"));
+        expectBadInput(
+            cli({"annotate", "--project", path("note.h5"), "--metadata", path("bad.csv")}),
+            QStringLiteral("the model \"m9\" is not in the project"));
         llmap::Project p = llmap::Project::open(path("note.h5").toStdString());
         QCOMPARE(p.models()[0].metadataJson, std::string(R"({"family":"gpt2"})"));
     }

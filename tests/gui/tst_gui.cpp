@@ -568,6 +568,64 @@ private Q_SLOTS:
         }
     }
 
+    void scoringPausesResumesAndCancels() {
+        // A project on 400 texts of the quick set, so a tiny model takes a few batches.
+        QTemporaryDir dir;
+        llmap::TextSet quick = llmap::loadTextSet(LLMAP_RESOURCES_DIR "/texts/quick.jsonl.gz");
+        llmap::TextSet texts;
+        for (size_t i = 0; i < 400; ++i) {
+            texts.ids.push_back(quick.ids[i]);
+            texts.texts.push_back(quick.texts[i]);
+            texts.sources.push_back(quick.sources[i]);
+        }
+        const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        const QString projectPath = dir.filePath(QStringLiteral("p.h5"));
+        MainWindow w;
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        QVERIFY(w.createProject(projectPath, textsPath, QStringLiteral("full")));
+        QVERIFY(opened.wait(20000));
+        const QString models = QStringLiteral(LLMAP_RESOURCES_DIR "/models/");
+        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+        w.modelLibrary()->addFolders({models + QStringLiteral("llama-code-s0-tiny"),
+                                      models + QStringLiteral("gpt2-prose-s0-tiny")});
+        QVERIFY(read.wait(20000));
+        llmap::ui::ScoringQueue* queue = w.scoringPanel()->queue();
+        QSignalSpy progressed(queue, &llmap::ui::ScoringQueue::progressed);
+        QSignalSpy paused(queue, &llmap::ui::ScoringQueue::queuePaused);
+        QSignalSpy finished(queue, &llmap::ui::ScoringQueue::queueFinished);
+        QSignalSpy perModel(queue, &llmap::ui::ScoringQueue::modelFinished);
+        QCOMPARE(w.scoringPanel()->scoreRows(), 2);
+        QVERIFY(progressed.wait(60000));
+        queue->pause();
+        QVERIFY(paused.wait(60000));
+        QCOMPARE(queue->pending(), 2);            // the interrupted model comes first again
+        QVERIFY(perModel.last().at(2).toBool());  // it stopped as cancelled, its texts kept
+        queue->resume();
+        QVERIFY(perModel.wait(60000));
+        queue->cancel();  // the second model is dropped
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(queue->pending(), 0);
+        // The first model is complete; the second was stopped (its row, if it began, is partial).
+        QTRY_VERIFY_WITH_TIMEOUT(!queue->isRunning(), 10000);
+        llmap::Project p = llmap::Project::open(projectPath.toStdString());
+        QVERIFY(p.modelCount() >= 1 && p.modelCount() <= 2);
+        QCOMPARE(p.completeRows(), std::vector<size_t>{0});
+        QCOMPARE(p.models()[0].id, std::string("llama-code-s0-tiny"));
+    }
+
+    void saveAsCopiesTheProject() {
+        MainWindow w;
+        QVERIFY(openAndWait(w, kExample));
+        QTemporaryDir dir;
+        const QString copy = dir.filePath(QStringLiteral("copy.h5"));
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        QVERIFY(w.saveProjectAs(copy));
+        QVERIFY(opened.wait(20000));
+        QCOMPARE(w.projectData()->path, copy);
+        QCOMPARE(w.mapView()->points().size(), 50);
+    }
+
     void badFileChangesNothing() {
         MainWindow w;
         w.show();
