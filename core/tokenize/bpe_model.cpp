@@ -41,13 +41,7 @@ BpeModel::BpeModel(std::vector<std::string> idToToken,
         if (it != vocab_.end()) unkId_ = it->second;
     }
     if (options_.byteFallback) {
-        byteIds_.assign(256, -1);
-        char name[8];
-        for (int b = 0; b < 256; ++b) {
-            std::snprintf(name, sizeof name, "<0x%02X>", b);
-            auto it = vocab_.find(name);
-            if (it != vocab_.end()) byteIds_[b] = it->second;
-        }
+        byteIds_ = byteFallbackIds(vocab_);
     }
 }
 
@@ -57,13 +51,7 @@ void BpeModel::useLlamaClassOptions() {
     unkId_.reset();
     if (!options_.byteFallback) {
         options_.byteFallback = true;
-        byteIds_.assign(256, -1);
-        char name[8];
-        for (int b = 0; b < 256; ++b) {
-            std::snprintf(name, sizeof name, "<0x%02X>", b);
-            auto it = vocab_.find(name);
-            if (it != vocab_.end()) byteIds_[b] = it->second;
-        }
+        byteIds_ = byteFallbackIds(vocab_);
     }
     std::lock_guard<std::mutex> lock(cacheMutex_);
     cache_.clear();

@@ -15,13 +15,7 @@ SpmScoreModel::SpmScoreModel(std::vector<std::string> tokens, std::vector<float>
     scores_.resize(tokens_.size(), 0.0f);
     vocab_.reserve(tokens_.size() * 2);
     for (size_t i = 0; i < tokens_.size(); ++i) vocab_.emplace(tokens_[i], static_cast<int32_t>(i));
-    byteIds_.assign(256, -1);
-    char name[8];
-    for (int b = 0; b < 256; ++b) {
-        std::snprintf(name, sizeof name, "<0x%02X>", b);
-        auto it = vocab_.find(name);
-        if (it != vocab_.end()) byteIds_[b] = it->second;
-    }
+    byteIds_ = byteFallbackIds(vocab_);
 }
 
 std::optional<int32_t> SpmScoreModel::tokenToId(std::string_view token) const {
