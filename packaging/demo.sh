@@ -5,8 +5,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/setup.sh"
 "$here/build.sh" release
-app="$here/../build/release/app/llmap"
-project="$here/../build/release/resources/demo.h5"
+root=$(cd "$here/.." && pwd)
+app="$root/build/release/app/llmap"
+project="$root/build/release/resources/demo.h5"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "==> no display found: starting the app in a virtual X server (xvfb-run)"
   exec xvfb-run -a -s "-screen 0 1280x800x24" "$app" "$project" "$@"

@@ -299,9 +299,15 @@ void MainWindow::showProject(const ProjectData& data) {
         colourBy_->addItem(f);
         if (data_->isNumeric(f)) sizeBy_->addItem(f);
     }
-    QString initial = data_->fields.contains(previousColour)             ? previousColour
-                      : data_->fields.contains(QStringLiteral("family")) ? QStringLiteral("family")
-                                                                         : kNoField;
+    // The last colouring used, else the first of the fields that usually name groups of models.
+    QString initial = kNoField;
+    for (const QString& f : {previousColour, QStringLiteral("family"), QStringLiteral("corpus"),
+                             QStringLiteral("model_type")}) {
+        if (data_->fields.contains(f)) {
+            initial = f;
+            break;
+        }
+    }
     colourBy_->setCurrentText(initial);
     applyColouring();
     applySizes();
