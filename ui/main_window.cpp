@@ -24,10 +24,12 @@
 #include <QtConcurrent>
 #include <sstream>
 
+#include "about_dialog.h"
 #include "analysis/kl.h"
 #include "analysis/model_map.h"
 #include "clusters_panel.h"
 #include "colouring.h"
+#include "data_dir.h"
 #include "figure_size_dialog.h"
 #include "map_view.h"
 #include "model_library.h"
@@ -226,16 +228,8 @@ void MainWindow::createMenus() {
         view->addAction(dock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About LLMap"), this, [this] {
-        QMessageBox::about(
-            this, tr("About LLMap"),
-            tr("<b>LLMap %1</b><p>Maps language models by their log-likelihoods on a fixed text "
-               "set: squared distances between double-centred log-likelihood vectors approximate "
-               "KL divergences.</p><p>Method: Oyama, Yamagiwa, Takase, Shimodaira, “Mapping 1,000+ "
-               "Language Models via the Log-Likelihood Vector”, ACL 2025.</p><p>Built with Qt %2 "
-               "and Qwt.</p>")
-                .arg(QStringLiteral(LLMAP_VERSION), QString::fromLatin1(qVersion())));
-    });
+    help->addAction(tr("Open the &Demo Project"), this, [this] { openProject(demoProject()); });
+    help->addAction(tr("&About LLMap"), this, [this] { AboutDialog(this).exec(); });
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {
@@ -449,7 +443,7 @@ void MainWindow::newProjectDialog() {
     dialog.setWindowTitle(tr("New project"));
     auto* form = new QFormLayout(&dialog);
     auto* texts = new QComboBox(&dialog);
-    const QString resources = QStringLiteral(LLMAP_RESOURCES_DIR) + QStringLiteral("/texts/");
+    const QString resources = dataDir() + QStringLiteral("/texts/");
     texts->addItem(tr("Default text set (10,000 texts)"),
                    resources + QStringLiteral("default.jsonl.gz"));
     texts->addItem(tr("Quick text set (1,000 texts, for CPUs)"),
@@ -473,9 +467,9 @@ void MainWindow::newProjectDialog() {
             tr("Text sets (*.jsonl *.jsonl.gz *.csv *.txt);;All files (*)"));
         if (textPath.isEmpty()) return;
     }
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save the new project"), QStringLiteral("project.h5"),
-                                     tr("LLMap projects (*.h5)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the new project"),
+                                                      QStringLiteral("project.llmap.h5"),
+                                                      tr("LLMap projects (*.h5)"));
     if (!path.isEmpty()) createProject(path, textPath, convention->currentData().toString());
 }
 

@@ -3,10 +3,12 @@
 #include <QComboBox>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QIcon>
 #include <QSettings>
 #include <QTimer>
 #include <iostream>
 
+#include "data_dir.h"
 #include "main_window.h"
 #include "map_view.h"
 #include "util/version.h"
@@ -16,6 +18,14 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("LLMap"));
     QApplication::setOrganizationName(QStringLiteral("LLMap"));
     QApplication::setApplicationVersion(QStringLiteral(LLMAP_VERSION));
+    // The desktop entry's name (without .desktop): lets the desktop match windows to the entry.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.llmap.LLMap"));
+    QIcon icon = QIcon::fromTheme(QStringLiteral("io.github.llmap.LLMap"));
+    if (icon.isNull()) {
+        for (const int size : {16, 22, 24, 32, 48, 64, 128, 256})
+            icon.addFile(QStringLiteral(":/icons/png/%1.png").arg(size), QSize(size, size));
+    }
+    QApplication::setWindowIcon(icon);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -24,8 +34,11 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     parser.addPositionalArgument(
         QStringLiteral("project"),
-        QStringLiteral("An LLMap project file (.h5) to open; without one, the "
+        QStringLiteral("An LLMap project file (.llmap.h5 or .h5) to open; without one, the "
                        "last project opened is reopened."));
+    QCommandLineOption demo(QStringLiteral("demo"),
+                            QStringLiteral("Open the demo project (a copy in the user's data "
+                                           "folder, made the first time)."));
     QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
         QStringLiteral("Save a picture of the window to <file> and quit."), QStringLiteral("file"));
@@ -40,6 +53,7 @@ int main(int argc, char** argv) {
     QCommandLineOption method(QStringLiteral("method"),
                               QStringLiteral("Map layout: pca, mds or tsne."),
                               QStringLiteral("method"));
+    parser.addOption(demo);
     parser.addOption(colourBy);
     parser.addOption(method);
     parser.addOption(screenshot);
@@ -47,7 +61,8 @@ int main(int argc, char** argv) {
     parser.process(app);
 
     llmap::ui::MainWindow window;
-    QString project = parser.positionalArguments().value(0);
+    QString project =
+        parser.isSet(demo) ? llmap::ui::demoProject() : parser.positionalArguments().value(0);
     if (project.isEmpty()) {
         const QStringList recent =
             QSettings().value(QStringLiteral("recentProjects")).toStringList();
