@@ -16,8 +16,8 @@ QString dataDirFor(const QString& binDir);
 namespace llmap::ui {
 
 // The user's own copy of the demo project (in the application's data folder, e.g.
-// ~/.local/share/LLMap/LLMap/demo.llmap.h5), copied from the bundled one the first time, so that models
-// can be scored into it; the bundled file itself when no copy can be made.
+// ~/.local/share/LLMap/LLMap/demo.llmap.h5), copied from the bundled one the first time, so that
+// models can be scored into it; the bundled file itself when no copy can be made.
 QString demoProject();
 
 }  // namespace llmap::ui
