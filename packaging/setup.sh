@@ -29,6 +29,7 @@ packages=(
   libhdf5-dev hdf5-tools libeigen3-dev libtorch-dev libopenblas0-openmp
   zlib1g-dev nlohmann-json3-dev libonig-dev libutf8proc-dev
   xvfb xauth imagemagick poppler-utils xdotool
+  help2man dpkg-dev file desktop-file-utils appstream
 )
 
 step "checking the system's packages" "run on Debian 12/13 or Ubuntu 22.04/24.04 with apt"
