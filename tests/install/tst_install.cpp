@@ -403,6 +403,13 @@ private Q_SLOTS:
         for (int y = 0; y < image.height(); y += 2)
             for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
         QVERIFY2(colours.size() > 50, "the window looks empty");
+        // As the desktop entry starts it for a double-clicked project: `llmap FILE`.
+        const QString svg = w(QStringLiteral("example.svg"));
+        const Run e = runHidden({r(QStringLiteral("usr/bin/llmap")),
+                                 r(QStringLiteral("usr/share/llmap/example/example.llmap.h5")),
+                                 QStringLiteral("--export"), svg});
+        QVERIFY2(e.code == 0, qPrintable(describe(e)));
+        QVERIFY(QFileInfo(svg).size() > 10000);
         const Run v = runHidden({r(QStringLiteral("usr/bin/llmap")), QStringLiteral("--version")});
         QCOMPARE(v.out, QStringLiteral("LLMap %1\n").arg(QStringLiteral(LLMAP_VERSION)));
     }
