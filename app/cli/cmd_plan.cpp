@@ -161,7 +161,9 @@ int runPlan(int argc, char** argv) {
     std::vector<std::string> seen;
     for (const std::string& folder : folders) {
         PlannedModel m;
-        m.folder = fs::absolute(folder).lexically_normal().string();
+        fs::path dir = fs::absolute(folder).lexically_normal();
+        if (dir.filename().empty()) dir = dir.parent_path();  // "models/a/" -> "models/a"
+        m.folder = dir.string();
         m.id = defaultModelId(m.folder);
         if (std::find(seen.begin(), seen.end(), m.id) != seen.end()) {
             std::cerr << "llmap-cli plan: " << folder << " left out: the id \"" << m.id

@@ -37,7 +37,8 @@ submit  writes the scoring array's and the merge's job scripts into M.slurm/ (fr
   --dry-run         write the scripts, submit nothing
 status  reports each task as done (all its shards written), running, pending, failed or not
         submitted, from the shard folder and squeue (sacct too when the cluster keeps
-        accounting), whether the merge ran, and the command that re-runs only the failed tasks.
+        accounting, and scontrol for jobs that ended recently), whether the merge ran, and the
+        command that re-runs only the failed tasks.
         Exit code 1 when a task failed, else 0.
 )";
 
@@ -190,6 +191,29 @@ void parseJobStates(const std::string& out, std::map<std::string, std::string>& 
     }
 }
 
+// 'scontrol -o show job': one line per job or array task, "JobId=.. ArrayJobId=.. ArrayTaskId=..
+// JobState=..".
+void parseScontrol(const std::string& out, std::map<std::string, std::string>& states) {
+    std::stringstream ss(out);
+    std::string line;
+    while (std::getline(ss, line)) {
+        std::map<std::string, std::string> f;
+        std::stringstream words(line);
+        std::string w;
+        while (words >> w) {
+            const auto eq = w.find('=');
+            if (eq != std::string::npos) f[w.substr(0, eq)] = w.substr(eq + 1);
+        }
+        if (!f.count("JobState")) continue;
+        const std::string id = f.count("ArrayTaskId") && f.count("ArrayJobId") &&
+                                       f["ArrayTaskId"].find_first_not_of("0123456789") ==
+                                           std::string::npos
+                                   ? f["ArrayJobId"] + "_" + f["ArrayTaskId"]
+                                   : f["JobId"];
+        states[id] = f["JobState"];
+    }
+}
+
 int runStatus(const Arguments& args) {
     const std::string manifestPath = fs::absolute(args.required("manifest")).string();
     const Manifest manifest = readManifest(manifestPath);
@@ -208,6 +232,11 @@ int runStatus(const Arguments& args) {
         const CommandResult q = runCommand({"squeue", "-h", "-r", "-j", id, "-o", "%i|%T"}, true);
         if (q.started) haveQueue = true;
         if (q.started && q.status == 0) parseJobStates(q.out, queued);
+    }
+    // Jobs that ended a short while ago (MinJobAge) are still known to the controller.
+    for (const std::string& id : ids) {
+        const CommandResult c = runCommand({"scontrol", "-o", "show", "job", id}, true);
+        if (c.started && c.status == 0) parseScontrol(c.out, accounted);
     }
     bool haveAccounting = false;
     if (!ids.empty()) {
@@ -256,13 +285,15 @@ int runStatus(const Arguments& args) {
         std::cout << " " << byState[k].size() << " " << k << (std::string(k) == "not submitted" ? "\n" : ",");
     }
     if (!haveQueue) std::cout << "(squeue not found: running and pending tasks show as failed)\n";
-    if (!haveAccounting && haveQueue) std::cout << "(no accounting: sacct gives no job states)\n";
+    if (!haveAccounting && haveQueue && accounted.empty()) {
+        std::cout << "(no accounting: the states of jobs that ended long ago are unknown)\n";
+    }
 
     if (!subs.empty() && !subs.back().mergeJob.empty()) {
         const std::string& merge = subs.back().mergeJob;
         std::string ms = queued.count(merge) ? queued[merge] : accounted.count(merge)
                                                                    ? accounted[merge]
-                                                                   : "no longer queued";
+                                                                   : "ended (state unknown)";
         std::cout << "merge job " << merge << ": " << ms << "\n";
     }
     try {
