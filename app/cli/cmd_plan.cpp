@@ -150,10 +150,11 @@ int runPlan(int argc, char** argv) {
         openOrCreate(projectPath, args.value("texts"), args.value("convention").value_or("full"));
     manifest.project = fs::absolute(projectPath).lexically_normal().string();
     const fs::path p(manifest.project);
-    manifest.shardDir = fs::absolute(args.value("shard-out").value_or(
-                                         (p.parent_path() / (p.stem().string() + ".shards")).string()))
-                            .lexically_normal()
-                            .string();
+    manifest.shardDir =
+        fs::absolute(args.value("shard-out")
+                         .value_or((p.parent_path() / (p.stem().string() + ".shards")).string()))
+            .lexically_normal()
+            .string();
     manifest.tokens = textSetTokens(project);
 
     std::vector<PlannedModel> models;
@@ -187,8 +188,8 @@ int runPlan(int argc, char** argv) {
             ++bad;
             continue;
         }
-        m.seconds =
-            estimateSeconds(m.parameters, manifest.tokens, manifest.flops, manifest.overheadSeconds);
+        m.seconds = estimateSeconds(m.parameters, manifest.tokens, manifest.flops,
+                                    manifest.overheadSeconds);
         models.push_back(std::move(m));
     }
     double total = 0, longest = 0;
@@ -200,8 +201,8 @@ int runPlan(int argc, char** argv) {
         longest = std::max(longest, s);
     }
     writeManifest(out, manifest);
-    std::cout << manifest.tasks.size() << " tasks for " << seen.size() - done - bad
-              << " models (" << done << " already scored, " << bad << " left out); estimated "
+    std::cout << manifest.tasks.size() << " tasks for " << seen.size() - done - bad << " models ("
+              << done << " already scored, " << bad << " left out); estimated "
               << static_cast<long long>(std::ceil(total)) << " s in all, the longest task "
               << static_cast<long long>(std::ceil(longest)) << " s\n"
               << "manifest: " << out << "\nshards: " << manifest.shardDir << "\n";

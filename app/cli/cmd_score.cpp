@@ -9,8 +9,8 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
-#include "cli/score_project.h"
 #include "cli/score_progress_bar.h"
+#include "cli/score_project.h"
 #include "score/manifest.h"
 #include "score/scorer.h"
 #include "score/shard.h"

@@ -22,7 +22,8 @@ namespace llmap::cli {
 namespace {
 namespace fs = std::filesystem;
 
-const char* kHelp = R"(Usage: llmap-cli slurm submit --manifest M [--cpu] [--parallel P] [--indices LIST]
+const char* kHelp =
+    R"(Usage: llmap-cli slurm submit --manifest M [--cpu] [--parallel P] [--indices LIST]
                              [--array-template F] [--merge-template F] [--dry-run]
        llmap-cli slurm status --manifest M
 
@@ -78,8 +79,7 @@ std::string submit(const std::string& script) {
                     "run this on a SLURM login node, or submit the script by hand");
     }
     std::string id = r.out.substr(0, r.out.find_first_of(";\n"));
-    if (r.status != 0 || id.empty() ||
-        id.find_first_not_of("0123456789") != std::string::npos) {
+    if (r.status != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
         throw Error("sbatch refused the job (exit " + std::to_string(r.status) + ")", script,
                     "read sbatch's message above; edit the resource lines of your template");
     }
@@ -118,7 +118,8 @@ int runSubmit(const Arguments& args) {
     std::vector<std::string> options;
     if (cpu) options.push_back("--cpu");
     std::string arrayTemplate = cpu ? kSlurmArrayCpuTemplate : kSlurmArrayGpuTemplate;
-    std::string arrayWhere = cpu ? "packaging/slurm/array-cpu.sbatch" : "packaging/slurm/array-gpu.sbatch";
+    std::string arrayWhere =
+        cpu ? "packaging/slurm/array-cpu.sbatch" : "packaging/slurm/array-gpu.sbatch";
     std::string mergeTemplate = kSlurmMergeTemplate, mergeWhere = "packaging/slurm/merge.sbatch";
     for (const char* name : {"array-template", "merge-template", "parallel"}) {
         if (const auto v = args.value(name)) {
@@ -141,12 +142,9 @@ int runSubmit(const Arguments& args) {
     fs::create_directories(logs);
     fs::create_directories(manifest.shardDir);
     const size_t n = readSubmissions(state).size() + 1;
-    std::map<std::string, std::string> fields{{"LLMAP_CLI", selfPath()},
-                                              {"MANIFEST", manifestPath},
-                                              {"ARRAY", array},
-                                              {"LOG_DIR", logs},
-                                              {"PROJECT", manifest.project},
-                                              {"SHARD_DIR", manifest.shardDir}};
+    std::map<std::string, std::string> fields{
+        {"LLMAP_CLI", selfPath()}, {"MANIFEST", manifestPath},    {"ARRAY", array},
+        {"LOG_DIR", logs},         {"PROJECT", manifest.project}, {"SHARD_DIR", manifest.shardDir}};
     const std::string arrayScript = state + "/array-" + std::to_string(n) + ".sbatch";
     const std::string mergeScript = state + "/merge-" + std::to_string(n) + ".sbatch";
     writeScript(arrayScript, fillTemplate(arrayTemplate, fields, arrayWhere));
@@ -205,11 +203,11 @@ void parseScontrol(const std::string& out, std::map<std::string, std::string>& s
             if (eq != std::string::npos) f[w.substr(0, eq)] = w.substr(eq + 1);
         }
         if (!f.count("JobState")) continue;
-        const std::string id = f.count("ArrayTaskId") && f.count("ArrayJobId") &&
-                                       f["ArrayTaskId"].find_first_not_of("0123456789") ==
-                                           std::string::npos
-                                   ? f["ArrayJobId"] + "_" + f["ArrayTaskId"]
-                                   : f["JobId"];
+        const std::string id =
+            f.count("ArrayTaskId") && f.count("ArrayJobId") &&
+                    f["ArrayTaskId"].find_first_not_of("0123456789") == std::string::npos
+                ? f["ArrayJobId"] + "_" + f["ArrayTaskId"]
+                : f["JobId"];
         states[id] = f["JobState"];
     }
 }
@@ -282,7 +280,8 @@ int runStatus(const Arguments& args) {
     }
     std::cout << manifest.tasks.size() << " tasks:";
     for (const char* k : {"done", "running", "pending", "failed", "not submitted"}) {
-        std::cout << " " << byState[k].size() << " " << k << (std::string(k) == "not submitted" ? "\n" : ",");
+        std::cout << " " << byState[k].size() << " " << k
+                  << (std::string(k) == "not submitted" ? "\n" : ",");
     }
     if (!haveQueue) std::cout << "(squeue not found: running and pending tasks show as failed)\n";
     if (!haveAccounting && haveQueue && accounted.empty()) {
@@ -291,9 +290,9 @@ int runStatus(const Arguments& args) {
 
     if (!subs.empty() && !subs.back().mergeJob.empty()) {
         const std::string& merge = subs.back().mergeJob;
-        std::string ms = queued.count(merge) ? queued[merge] : accounted.count(merge)
-                                                                   ? accounted[merge]
-                                                                   : "ended (state unknown)";
+        std::string ms = queued.count(merge)      ? queued[merge]
+                         : accounted.count(merge) ? accounted[merge]
+                                                  : "ended (state unknown)";
         std::cout << "merge job " << merge << ": " << ms << "\n";
     }
     try {

@@ -81,8 +81,8 @@ std::string indexList(const std::vector<size_t>& idx) {
 }
 
 std::vector<size_t> parseIndexList(const std::string& list, size_t tasks) {
-    const std::string fix = "give task indices such as 3,5,7-9 (0.." +
-                            std::to_string(tasks ? tasks - 1 : 0) + ")";
+    const std::string fix =
+        "give task indices such as 3,5,7-9 (0.." + std::to_string(tasks ? tasks - 1 : 0) + ")";
     std::vector<size_t> out;
     std::stringstream ss(list);
     std::string part;

@@ -28,7 +28,7 @@ std::vector<size_t> parseIndexList(const std::string& list, size_t tasks);
 // One 'slurm submit': the jobs and what produced them; kept in <manifest>.slurm/jobs.tsv.
 struct Submission {
     std::string arrayJob, mergeJob;
-    std::string indices;  // an index list
+    std::string indices;               // an index list
     std::vector<std::string> options;  // the submit options to repeat for a re-run
 };
 std::vector<Submission> readSubmissions(const std::string& stateDir);

@@ -168,9 +168,9 @@ Manifest readManifest(const std::string& path) {
         }
         const double task = number(f[0], "task");
         if (task != std::floor(task) || task >= static_cast<double>(declaredTasks)) {
-            throw InputError("task " + f[0] + " is not one of 0.." +
-                                 std::to_string(declaredTasks) + "-1",
-                             where(), fix);
+            throw InputError(
+                "task " + f[0] + " is not one of 0.." + std::to_string(declaredTasks) + "-1",
+                where(), fix);
         }
         if (f[1].empty() || f[4].empty()) {
             throw InputError("a model line lacks its id or folder", where(), fix);
