@@ -5,10 +5,13 @@
 // merge holds one shard at a time. Checks afterwards that every row equals its shard.
 //
 // Usage: bench_merge LLMAP_CLI [--shards 1000] [--texts 10000] [--dir D (default: a temp dir)]
+//                    [--baseline OTHER_LLMAP_CLI]   (same merge by another build, shards as
+//                    arguments)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -86,12 +89,13 @@ int main(int argc, char** argv) {
     }
     const std::string cli = fs::absolute(argv[1]).string();
     size_t shards = 1000, n = 10000;
-    std::string dir;
+    std::string dir, baseline;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--shards") shards = std::stoul(argv[i + 1]);
         if (a == "--texts") n = std::stoul(argv[i + 1]);
         if (a == "--dir") dir = argv[i + 1];
+        if (a == "--baseline") baseline = fs::absolute(argv[i + 1]).string();
     }
     if (dir.empty()) {
         char tmpl[] = "/tmp/llmap-bench-merge.XXXXXX";
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
 
     const auto t0 = std::chrono::steady_clock::now();
     const llmap::TextSet set = texts(n);
-    for (const char* p : {"/big.h5", "/small.h5"}) {
+    for (const char* p : {"/big.h5", "/small.h5", "/baseline.h5"}) {
         fs::remove(dir + p);
         llmap::Project::create(dir + p, set, "full");
     }
@@ -131,6 +135,18 @@ int main(int argc, char** argv) {
               << "merge of " << shards << " shards: " << big.seconds << " s, peak RSS "
               << big.peakKb / 1024.0 << " MiB, exit " << big.status
               << " (2 expected: the corrupt and the foreign shard are named and skipped)\n";
+
+    if (!baseline.empty()) {
+        std::vector<std::string> args{baseline, "merge", "--project", dir + "/baseline.h5"};
+        std::vector<std::string> files;
+        for (const auto& e : fs::directory_iterator(dir + "/shards")) files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+        args.insert(args.end(), files.begin(), files.end());
+        const Run b = runQuiet(args, dir + "/baseline.err");
+        std::cout << "baseline " << baseline << ", " << files.size()
+                  << " shards as arguments: " << b.seconds << " s, peak RSS " << b.peakKb / 1024.0
+                  << " MiB, exit " << b.status << "\n";
+    }
 
     // Every merged row equals its shard; the two bad files were not merged.
     const llmap::Project p = llmap::Project::open(dir + "/big.h5");
