@@ -72,8 +72,13 @@ void writeScript(const std::string& path, const std::string& text) {
 }
 
 // sbatch --parsable prints "JOBID" or "JOBID;CLUSTER".
-std::string submit(const std::string& script) {
-    const CommandResult r = runCommand({"sbatch", "--parsable", script});
+// The options that matter are given on the command line too, where they override the script's
+// #SBATCH lines: an edited template that lost one still gives an array and a guarded merge.
+std::string submit(const std::string& script, const std::vector<std::string>& options) {
+    std::vector<std::string> argv{"sbatch", "--parsable"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(script);
+    const CommandResult r = runCommand(argv);
     if (!r.started) {
         throw Error("sbatch was not found", script,
                     "run this on a SLURM login node, or submit the script by hand");
@@ -152,16 +157,21 @@ int runSubmit(const Arguments& args) {
         fields["ARRAY_JOB"] = "ARRAY_JOB_ID";
         writeScript(mergeScript, fillTemplate(mergeTemplate, fields, mergeWhere));
         std::cout << "array script: " << arrayScript << "\nmerge script: " << mergeScript
-                  << " (replace ARRAY_JOB_ID by the array's job id)\n";
+                  << " (replace ARRAY_JOB_ID by the array's job id)\nsubmit with:\n"
+                  << "  sbatch --parsable --array=" << array << " " << shellWord(arrayScript)
+                  << "\n  sbatch --parsable --dependency=afterok:ARRAY_JOB_ID "
+                     "--kill-on-invalid-dep=yes "
+                  << shellWord(mergeScript) << "\n";
         return 0;
     }
-    const std::string arrayJob = submit(arrayScript);
+    const std::string arrayJob = submit(arrayScript, {"--array=" + array});
     std::cout << "array job " << arrayJob << ": tasks " << array << " (" << arrayScript << ")\n";
     fields["ARRAY_JOB"] = arrayJob;
     writeScript(mergeScript, fillTemplate(mergeTemplate, fields, mergeWhere));
     std::string mergeJob;
     try {
-        mergeJob = submit(mergeScript);
+        mergeJob =
+            submit(mergeScript, {"--dependency=afterok:" + arrayJob, "--kill-on-invalid-dep=yes"});
     } catch (const Error&) {
         appendSubmission(state, {arrayJob, "", indexList(indices), options});
         throw;
