@@ -4,6 +4,8 @@
 # Idempotent: packages already present and a Qwt already built are left alone.
 #   LLMAP_CACHE   where Qwt is built and kept (default ~/.cache/llmap)
 #   LLMAP_SETUP_EXTRA=1 also installs the optional tools (fuzzing, SLURM tests)
+#   LLMAP_SETUP_SLURM=1 also installs SLURM and munge for the cluster test (packaging/test.sh sets
+#                       it); their services are not started: the test starts its own daemons
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +33,10 @@ packages=(
   xvfb xauth imagemagick poppler-utils xdotool
   help2man dpkg-dev file desktop-file-utils appstream
 )
+slurm_packages=(slurmctld slurmd slurm-client munge)
+if [ "${LLMAP_SETUP_SLURM:-0}" = 1 ] || [ "${LLMAP_SETUP_EXTRA:-0}" = 1 ]; then
+  packages+=("${slurm_packages[@]}")
+fi
 
 step "checking the system's packages" "run on Debian 12/13 or Ubuntu 22.04/24.04 with apt"
 command -v apt-get >/dev/null

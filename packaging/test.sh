@@ -2,7 +2,7 @@
 # Quick start 2: sets up, builds and runs the whole test suite through CTest.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-"$here/setup.sh"
+LLMAP_SETUP_SLURM=1 "$here/setup.sh"   # with SLURM and munge: the tests include a real cluster
 "$here/build.sh" release
 echo "==> running the tests"
 cd "$here/.."

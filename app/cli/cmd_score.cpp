@@ -10,6 +10,8 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/score_progress_bar.h"
+#include "cli/score_project.h"
+#include "score/manifest.h"
 #include "score/scorer.h"
 #include "score/shard.h"
 #include "store/project.h"
@@ -23,6 +25,7 @@ const char* kHelp =
     R"(Usage: llmap-cli score --project P.h5 [--texts T] --model DIR [DIR...] [--shard-out DIR]
                         [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]
                         [--convention full|paper] [--batch-tokens N] [--threads N]
+       llmap-cli score --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
 
 Scores every model folder on every text of the project: one summed log-likelihood (nats) and one
 token count per (model, text), written into P.h5.
@@ -44,6 +47,12 @@ token count per (model, text), written into P.h5.
                    texts) instead of P.h5; --project (if it exists) or --texts gives the text
                    set. Merge the shards with 'llmap-cli merge --project P.h5 DIR/*.shard.h5'
   --flush-seconds S  write the scores into P.h5 at least every S seconds (default 5)
+  --manifest M     score the models of one task of a manifest written by 'llmap-cli plan' into
+                   shards (in the manifest's shard folder unless --shard-out is given); the
+                   project and its text set are the manifest's. A task whose shards all exist
+                   does nothing, so a task may be run again safely
+  --task-index I   the task (0-based) of --manifest; default: $SLURM_ARRAY_TASK_ID, else
+                   $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
 
 Texts longer than a model's context are cut at the end (recorded in the provenance). Scores are
 saved every few seconds: a run stopped for any reason (Ctrl-C, a kill, a crash) resumes where it
@@ -55,50 +64,6 @@ CancelToken* gCancel = nullptr;
 
 extern "C" void onInterrupt(int) {
     if (gCancel) gCancel->cancel();
-}
-
-void requireConvention(const Project& project, const std::string& convention);
-
-// Created under another name and renamed when complete: a kill during creation leaves no
-// half-written project behind.
-void createProjectFile(const std::string& path, const TextSet& texts,
-                       const std::string& convention) {
-    const std::string partial = path + ".creating";
-    std::filesystem::remove(partial);
-    Project::create(partial, texts, convention);
-    std::filesystem::rename(partial, path);
-}
-
-Project openOrCreate(const std::string& projectPath, const std::optional<std::string>& textsPath,
-                     const std::string& convention, bool writable = false) {
-    if (!std::filesystem::exists(projectPath)) {
-        if (!textsPath) {
-            throw InputError("the project does not exist and no text set was given", projectPath,
-                             "add --texts T to create it");
-        }
-        createProjectFile(projectPath, loadTextSet(*textsPath), convention);
-    }
-    Project project = Project::open(projectPath, writable);
-    if (textsPath) {
-        const TextSet texts = loadTextSet(*textsPath);
-        if (texts.contentHash() != project.textSetHash()) {
-            throw InputError("the project holds another text set (project " +
-                                 project.textSetHash() + ", " + *textsPath + " " +
-                                 texts.contentHash() + ")",
-                             projectPath, "leave out --texts, or score into a new project");
-        }
-    }
-    requireConvention(project, convention);
-    return project;
-}
-
-void requireConvention(const Project& project, const std::string& convention) {
-    if (project.convention() != convention) {
-        throw InputError("the project holds \"" + project.convention() +
-                             "\" scores; --convention " + convention + " was asked for",
-                         project.path(),
-                         "use --convention " + project.convention() + " or a new project");
-    }
 }
 
 // --shard-out: each model is scored into DIR/<id>.shard.h5.partial.h5 (a project of its own, so an
@@ -138,6 +103,32 @@ private:
     std::string convention_;
 };
 
+// The task of --task-index, else of the array index the scheduler gives the process.
+size_t taskIndex(const std::optional<std::string>& given, const Manifest& manifest,
+                 const std::string& manifestPath) {
+    std::string value, source = "--task-index";
+    if (given) {
+        value = *given;
+    } else if (const char* slurm = std::getenv("SLURM_ARRAY_TASK_ID")) {
+        value = slurm;
+        source = "SLURM_ARRAY_TASK_ID";
+    } else if (const char* k8s = std::getenv("JOB_COMPLETION_INDEX")) {
+        value = k8s;
+        source = "JOB_COMPLETION_INDEX";
+    } else {
+        throw InputError("no task index: neither --task-index nor SLURM_ARRAY_TASK_ID is set",
+                         "llmap-cli score", "give --task-index I (0-based)");
+    }
+    char* end = nullptr;
+    const long long i = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end || i < 0 || static_cast<size_t>(i) >= manifest.tasks.size()) {
+        throw InputError(source + " \"" + value + "\" is not a task of the manifest (0.." +
+                             std::to_string(manifest.tasks.size() - 1) + ")",
+                         manifestPath, "give a task index the manifest has");
+    }
+    return static_cast<size_t>(i);
+}
+
 TextSet shardTexts(const std::optional<std::string>& projectPath,
                    const std::optional<std::string>& textsPath, const std::string& convention) {
     if (projectPath && std::filesystem::exists(*projectPath)) {
@@ -156,21 +147,43 @@ TextSet shardTexts(const std::optional<std::string>& projectPath,
 int runScore(int argc, char** argv) {
     Arguments args("score", argc, argv, 2,
                    {"project", "texts", "model", "device", "dtype", "convention", "batch-tokens",
-                    "threads", "flush-seconds", "shard-out"},
+                    "threads", "flush-seconds", "shard-out", "manifest", "task-index"},
                    {});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
     }
-    const auto shardOut = args.value("shard-out");
-    const auto projectPath = shardOut ? args.value("project") : args.required("project");
-    std::vector<std::string> models{args.required("model")};
-    for (const std::string& p : args.positionals()) models.push_back(p);
+    auto shardOut = args.value("shard-out");
+    std::optional<std::string> projectPath;
+    std::vector<std::string> models, modelIds;
+    if (const auto manifestPath = args.value("manifest")) {
+        if (args.value("model") || args.value("project") || args.value("texts")) {
+            throw InputError("--manifest names the models, the project and its texts",
+                             "llmap-cli score", "leave out --model, --project and --texts");
+        }
+        const Manifest manifest = readManifest(*manifestPath);
+        const size_t task = taskIndex(args.value("task-index"), manifest, *manifestPath);
+        for (const PlannedModel& m : manifest.tasks[task]) {
+            models.push_back(m.folder);
+            modelIds.push_back(m.id);
+        }
+        projectPath = manifest.project;
+        if (!shardOut) shardOut = manifest.shardDir;
+        std::cerr << "task " << task << " of " << manifest.tasks.size() << ": " << models.size()
+                  << " model(s) into " << *shardOut << "\n";
+    } else {
+        projectPath = shardOut ? args.value("project") : args.required("project");
+        models.push_back(args.required("model"));
+        for (const std::string& p : args.positionals()) models.push_back(p);
+    }
 
     ScoreOptions options;
     options.device = args.value("device").value_or("auto");
     options.dtype = args.value("dtype").value_or("auto");
     options.convention = args.value("convention").value_or("full");
+    if (args.value("manifest") && !args.value("convention")) {
+        options.convention = Project::open(*projectPath).convention();
+    }
     auto count = [&](const char* name) -> int64_t {
         const auto v = args.value(name);
         if (!v) return 0;
@@ -210,7 +223,9 @@ int runScore(int argc, char** argv) {
     std::signal(SIGTERM, onInterrupt);
     ScoreProgressBar bar;
     int failures = 0, inputFailures = 0;
-    for (const std::string& model : models) {
+    for (size_t m = 0; m < models.size(); ++m) {
+        const std::string& model = models[m];
+        if (!modelIds.empty()) options.modelId = modelIds[m];
         try {
             const ScoreResult r = shards ? shards->score(model, options, &bar, &cancel)
                                          : scoreModel(*project, model, options, &bar, &cancel);

@@ -47,8 +47,17 @@ Commands:
            [--convention full|paper] [--batch-tokens N] [--threads N]
            [--shard-out DIR]
            score model folders on the project's texts (resumable; see 'llmap-cli score --help')
-  merge    --project P.h5 SHARD...
-           put shard files of 'score --shard-out' into the project
+  score    --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
+           score one task of a plan into shards (I defaults to $SLURM_ARRAY_TASK_ID)
+  merge    --project P.h5 [--shard-dir DIR] [SHARD...]
+           put shard files of 'score --shard-out' into the project, one at a time
+  plan     --project P.h5 [--texts T] --models LIST --out MANIFEST [--pack-seconds S]
+           [--flops F] [--shard-out DIR]
+           split model folders into cluster array tasks of about S seconds each
+  slurm    submit --manifest M [--cpu] [--parallel P] [--indices LIST]
+           write and submit the SLURM scoring array and its merge job; print the job ids
+  slurm    status --manifest M
+           done/running/pending/failed tasks, and the command that re-runs the failed ones
 
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).
@@ -81,6 +90,8 @@ int main(int argc, char** argv) {
         if (command == "resample") return llmap::cli::runResample(argc, argv);
         if (command == "score") return llmap::cli::runScore(argc, argv);
         if (command == "merge") return llmap::cli::runMerge(argc, argv);
+        if (command == "plan") return llmap::cli::runPlan(argc, argv);
+        if (command == "slurm") return llmap::cli::runSlurm(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {

@@ -149,8 +149,8 @@ size_t mergeShard(Project& project, const Shard& shard, const std::string& shard
     size_t row;
     if (auto existing = project.findModel(shard.model.id)) {
         row = *existing;
-        if (project.completeRows().end() !=
-            std::find(project.completeRows().begin(), project.completeRows().end(), row)) {
+        const std::vector<double> have = project.scoreRow(row);  // this row only, not the matrix
+        if (std::none_of(have.begin(), have.end(), [](double x) { return std::isnan(x); })) {
             throw InputError(
                 "the model \"" + shard.model.id + "\" is already scored in the project", shardPath,
                 "leave this shard out");

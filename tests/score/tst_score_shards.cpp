@@ -92,8 +92,16 @@ private Q_SLOTS:
             }
             QVERIFY(p.provenance().size() >= 2);
         }
-        // The same shard again: the model is already scored.
+        // The same shard again (a merge job run twice): recognised as merged, nothing changes.
         r = runCli({"merge", "--project", project, gpt2});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.find("1 already there") != std::string::npos, r.err.c_str());
+        // Other scores for a model already scored: refused.
+        llmap::Shard changed = llmap::readShard(gpt2.toStdString());
+        changed.loglik[0] -= 1;
+        const QString other = dir.filePath("changed.shard.h5");
+        llmap::writeShard(other.toStdString(), changed);
+        r = runCli({"merge", "--project", project, other});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.find("already scored") != std::string::npos, r.err.c_str());
         // Not a shard at all.
