@@ -156,7 +156,8 @@ private Q_SLOTS:
         // As in tst_model_engine: measured (bf16 has 8 significant bits); the bound only guards
         // against a broken bf16 path. Printed per family.
         std::map<std::string, std::pair<double, double>> worst;
-        for (const auto& model : oracle()["models"]) {
+        const auto o = oracle();
+        for (const auto& model : o["models"]) {
             llmap::LoadOptions options;
             options.dtype = "bfloat16";
             const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
@@ -170,6 +171,7 @@ private Q_SLOTS:
                 w.second = std::max(w.second, std::abs(full[i] - ref32) / std::abs(ref32));
             }
         }
+        QCOMPARE(worst.size(), size_t(8));
         for (const auto& [family, w] : worst) {
             qInfo("bf16 %s: max relative difference %.3g vs transformers bf16, %.3g vs fp32",
                   family.c_str(), w.first, w.second);
