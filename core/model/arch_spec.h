@@ -64,17 +64,17 @@ struct ArchSpec {
     // ALiBi, learned-position and layout variants
     AlibiStyle alibi = AlibiStyle::Bloom;  // slopes and rounding when positions == Alibi
     int64_t positionOffset = 0;            // learned positions start at this row (OPT: 2)
-    bool rotaryInterleaved = false;        // rotate pairs (0,1), (2,3), ... instead of halves (GPT-J)
-    double attentionScale = 0.0;           // softmax scale; 0 = 1/sqrt(headDim) (GPT-Neo: 1)
-    double clipQkv = 0.0;                  // clamp q, k, v to [-clipQkv, clipQkv]; 0 = off (MPT)
-    bool normBias = true;                  // LayerNorms carry a bias (MPT: no)
-    bool sharedNorm = false;               // parallel block fed by the input norm alone (GPT-J)
-    bool normAfterResidual = false;        // norm after each residual add (OPT-350m)
-    bool residualFromNorm = false;         // residual taken after the norm (BLOOM option)
-    int64_t embedDim = 0;                  // token embedding width when != hidden (OPT project_in/out)
-    std::string embedNorm;                 // LayerNorm on the token embeddings (BLOOM); "" = none
-    std::string projectIn, projectOut;     // linear maps embedDim <-> hidden, without ".weight"
-    std::string lmHeadBias;                // bias of the output head (GPT-J); "" = none
+    bool rotaryInterleaved = false;     // rotate pairs (0,1), (2,3), ... instead of halves (GPT-J)
+    double attentionScale = 0.0;        // softmax scale; 0 = 1/sqrt(headDim) (GPT-Neo: 1)
+    double clipQkv = 0.0;               // clamp q, k, v to [-clipQkv, clipQkv]; 0 = off (MPT)
+    bool normBias = true;               // LayerNorms carry a bias (MPT: no)
+    bool sharedNorm = false;            // parallel block fed by the input norm alone (GPT-J)
+    bool normAfterResidual = false;     // norm after each residual add (OPT-350m)
+    bool residualFromNorm = false;      // residual taken after the norm (BLOOM option)
+    int64_t embedDim = 0;               // token embedding width when != hidden (OPT project_in/out)
+    std::string embedNorm;              // LayerNorm on the token embeddings (BLOOM); "" = none
+    std::string projectIn, projectOut;  // linear maps embedDim <-> hidden, without ".weight"
+    std::string lmHeadBias;             // bias of the output head (GPT-J); "" = none
 };
 
 }  // namespace llmap

@@ -170,8 +170,8 @@ at::Tensor mptSlopes(int64_t heads) {
 
 }  // namespace
 
-at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType dtype,
-                     double scale, at::Device device) {
+at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType dtype, double scale,
+                     at::Device device) {
     const auto f32 = at::TensorOptions().dtype(at::kFloat);
     const at::Tensor keys = at::arange(T, f32);
     at::Tensor bias;
@@ -200,8 +200,7 @@ at::Tensor attentionWithBias(const at::Tensor& q, const at::Tensor& k, const at:
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
     at::Tensor mask = allowed;
     if (bias.defined()) {
-        mask = at::where(allowed, bias.to(q.scalar_type()),
-                         at::full({}, -INFINITY, q.options()));
+        mask = at::where(allowed, bias.to(q.scalar_type()), at::full({}, -INFINITY, q.options()));
     }
     return at::scaled_dot_product_attention(q, keys, values, mask, 0.0, false, scale);
 #else

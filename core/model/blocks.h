@@ -47,8 +47,8 @@ at::Tensor applyRotaryInterleaved(const at::Tensor& x, const at::Tensor& cos,
 
 // ALiBi bias [1, heads, 1, T] in fp32 for keys 0..T-1, rounded as the family's reference does
 // in `dtype`; Falcon's comes multiplied by `scale` (it biases the scores before scaling).
-at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType dtype,
-                     double scale, at::Device device);
+at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType dtype, double scale,
+                     at::Device device);
 
 // attention() with an explicit softmax scale and an optional additive fp32 bias broadcastable to
 // [B, H, T, T] (ALiBi).

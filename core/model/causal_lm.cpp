@@ -362,15 +362,14 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         if (spec.normAfterResidual) {
             x = blocks::norm(spec.norm, x + attentionBlock(l, x, allowed, cos, sin, alibi),
                              l.inputNormW, l.inputNormB, spec.normEps);
-            x = blocks::norm(spec.norm, x + mlpBlock(l, x), l.postNormW, l.postNormB,
-                             spec.normEps);
+            x = blocks::norm(spec.norm, x + mlpBlock(l, x), l.postNormW, l.postNormB, spec.normEps);
             continue;
         }
         const at::Tensor a = blocks::norm(spec.norm, x, l.inputNormW, l.inputNormB, spec.normEps);
         if (spec.parallelResidual) {
-            const at::Tensor m =
-                spec.sharedNorm ? a
-                                : blocks::norm(spec.norm, x, l.postNormW, l.postNormB, spec.normEps);
+            const at::Tensor m = spec.sharedNorm ? a
+                                                 : blocks::norm(spec.norm, x, l.postNormW,
+                                                                l.postNormB, spec.normEps);
             x = attentionBlock(l, a, allowed, cos, sin, alibi) + mlpBlock(l, m) + x;
         } else if (spec.residualFromNorm) {
             const at::Tensor h = a + attentionBlock(l, a, allowed, cos, sin, alibi);
@@ -415,9 +414,10 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 }
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
-    return guarded(impl_->spec,
-                   [&] { return blocks::linear(impl_->hidden(ids, attentionMask), impl_->lmHead,
-                                               impl_->lmHeadB, false); });
+    return guarded(impl_->spec, [&] {
+        return blocks::linear(impl_->hidden(ids, attentionMask), impl_->lmHead, impl_->lmHeadB,
+                              false);
+    });
 }
 
 at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,

@@ -194,9 +194,8 @@ private Q_SLOTS:
             ids.masked_fill_(mask.logical_not(), 1 << 30);
             const at::Tensor lp = lm->nextTokenLogProbs(ids, mask).to(at::kDouble);
             QVERIFY2(std::abs(lp[0].sum().item<double>() - alone[0]) < 1e-4, family.c_str());
-            QVERIFY2(
-                std::abs(lp[1].sum().item<double>() - sums(*lm, {seqs[longest]})[0]) < 1e-4,
-                family.c_str());
+            QVERIFY2(std::abs(lp[1].sum().item<double>() - sums(*lm, {seqs[longest]})[0]) < 1e-4,
+                     family.c_str());
         }
     }
 
@@ -302,10 +301,10 @@ private Q_SLOTS:
         llmap::writeTextsJsonl(set, texts.toStdString());
         const QString project = dir.filePath("p.h5");
         const std::string name = "families_a/falcon_alibi_rw";
-        const auto r = llmap::test::runCli(
-            {"score", "--project", project, "--texts", texts, "--model",
-             QString::fromStdString(fixtures::modelDir(name)), "--device", "cpu", "--convention",
-             "paper"});
+        const auto r =
+            llmap::test::runCli({"score", "--project", project, "--texts", texts, "--model",
+                                 QString::fromStdString(fixtures::modelDir(name)), "--device",
+                                 "cpu", "--convention", "paper"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const auto p = llmap::Project::open(project.toStdString());
         const auto row = p.findModel("falcon_alibi_rw");

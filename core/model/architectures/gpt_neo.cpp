@@ -25,7 +25,8 @@ std::vector<std::string> attentionLayers(const nlohmann::json& c, const std::str
                                  "write [[\"global\", \"local\"], repeats] entries");
             }
             for (int64_t r = 0; r < item[1].get<int64_t>(); ++r)
-                for (const auto& k : item[0]) kinds.push_back(k.is_string() ? k.get<std::string>() : "");
+                for (const auto& k : item[0])
+                    kinds.push_back(k.is_string() ? k.get<std::string>() : "");
         }
     } else {
         throw InputError("config has no \"attention_layers\" or \"attention_types\"", where,

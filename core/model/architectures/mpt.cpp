@@ -23,9 +23,9 @@ ArchSpec mptSpec(const nlohmann::json& c, const std::string& where) {
                              " heads do not divide d_model " + std::to_string(s.hidden),
                          where, "fix config.json");
     }
-    const nlohmann::json attn =
-        c.contains("attn_config") && c["attn_config"].is_object() ? c["attn_config"]
-                                                                   : nlohmann::json::object();
+    const nlohmann::json attn = c.contains("attn_config") && c["attn_config"].is_object()
+                                    ? c["attn_config"]
+                                    : nlohmann::json::object();
     auto refuse = [&](const std::string& what, const std::string& fix) {
         throw InputError("MPT with " + what + " is not supported", where, fix);
     };
