@@ -113,6 +113,12 @@ public:
 
     std::string resolve(const std::string& relative) const {
         const std::string full = names_.basePrefix + relative;
+        // OPT's bare model saves "model.decoder.x" as "decoder.x".
+        const size_t dot = names_.basePrefix.find('.');
+        if (!store_.has(full) && dot != std::string::npos && dot + 1 < names_.basePrefix.size()) {
+            const std::string inner = names_.basePrefix.substr(dot + 1) + relative;
+            if (store_.has(inner)) return inner;
+        }
         if (store_.has(full) || !store_.has(relative)) return full;
         return relative;
     }

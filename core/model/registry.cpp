@@ -29,7 +29,7 @@ const std::map<std::string, Family>& families() {
         {"gpt_neo", {gptNeoSpec, {"GPTNeoForCausalLM"}}},
         {"opt", {optSpec, {"OPTForCausalLM"}}},
         {"bloom", {bloomSpec, {"BloomForCausalLM"}}},
-        {"falcon", {falconSpec, {"FalconForCausalLM"}}},
+        {"falcon", {falconSpec, {"FalconForCausalLM", "RWForCausalLM"}}},
         {"mpt", {mptSpec, {"MptForCausalLM"}}},
         {"gpt_bigcode", {gptBigcodeSpec, {"GPTBigCodeForCausalLM"}}},
         {"starcoder2", {starcoder2Spec, {"Starcoder2ForCausalLM"}}},

@@ -199,6 +199,61 @@ private Q_SLOTS:
         }
     }
 
+    void olderSpellings() {
+        // The same weights under the names and config keys of older checkpoints give the oracle's
+        // numbers: OPT saved as the bare model ("decoder."), Falcon-RW's RefinedWeb config,
+        // BLOOM's "n_embed".
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const auto o = oracle();
+        auto check = [&](const std::string& name, const fs::path& dir) {
+            nlohmann::json model;
+            for (const auto& m : o["models"])
+                if (m["name"] == name) model = m;
+            const auto lm = llmap::CausalLM::load(dir.string());
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                QVERIFY2(close(full[i], model["texts"][i]["ll_full"].get<double>()),
+                         qPrintable(QString("%1 text %2").arg(name.c_str()).arg(i)));
+            }
+        };
+
+        const fs::path opt = root / "opt";
+        fixtures::copyModel("families_a/opt_pre_norm", opt);
+        const fs::path file = opt / "model.safetensors";
+        auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
+        nlohmann::json renamed;
+        const auto original = nlohmann::json::parse(header);
+        for (const auto& [key, value] : original.items()) {
+            const std::string prefix = "model.";
+            renamed[key.rfind(prefix, 0) == 0 ? key.substr(prefix.size()) : key] = value;
+        }
+        QVERIFY(renamed.contains("decoder.embed_positions.weight"));
+        fixtures::writeBytes(file, fixtures::safetensorsBytes(renamed.dump(), data));
+        check("families_a/opt_pre_norm", opt);
+
+        const fs::path rw = root / "rw";
+        fixtures::copyModel("families_a/falcon_alibi_rw", rw);
+        rewriteJson(rw / "config.json", [](nlohmann::json& c) {
+            c["model_type"] = "RefinedWebModel";
+            c["architectures"] = {"RWForCausalLM"};
+            c["n_head"] = c["num_attention_heads"];
+            c["n_layer"] = c["num_hidden_layers"];
+            c.erase("num_attention_heads");
+            c.erase("num_hidden_layers");
+            c.erase("num_kv_heads");
+        });
+        check("families_a/falcon_alibi_rw", rw);
+
+        const fs::path bloom = root / "bloom";
+        fixtures::copyModel("families_a/bloom_4heads", bloom);
+        rewriteJson(bloom / "config.json", [](nlohmann::json& c) {
+            c["n_embed"] = c["hidden_size"];
+            c.erase("hidden_size");
+        });
+        check("families_a/bloom_4heads", bloom);
+    }
+
     void badInput() {
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();

@@ -14,7 +14,10 @@ ArchSpec falconSpec(const nlohmann::json& c, const std::string& where) {
     sizes.erase("num_key_value_heads");
     ArchSpec s = readDecoderSizes(sizes, where, true);
     s.family = "falcon";
-    const bool newArch = jsonBool(c, "new_decoder_architecture", where).value_or(false);
+    // Configs written for the original RefinedWeb code: "RefinedWeb" (Falcon-40B) is the new
+    // decoder architecture, and its key/value heads are "n_head_kv".
+    const bool refinedWeb = jsonString(c, "model_type", where).value_or("") == "RefinedWeb";
+    const bool newArch = jsonBool(c, "new_decoder_architecture", where).value_or(refinedWeb);
     const bool multiQuery = jsonBool(c, "multi_query", where).value_or(true);
     const bool parallel = jsonBool(c, "parallel_attn", where).value_or(true);
     const bool alibi = jsonBool(c, "alibi", where).value_or(false);
@@ -26,7 +29,8 @@ ArchSpec falconSpec(const nlohmann::json& c, const std::string& where) {
     }
     s.headDim = s.hidden / s.heads;
     if (newArch) {
-        s.kvHeads = jsonInt(c, "num_kv_heads", where).value_or(s.heads);
+        s.kvHeads = jsonInt(c, "num_kv_heads", where)
+                        .value_or(jsonInt(c, "n_head_kv", where).value_or(s.heads));
         if (s.kvHeads <= 0 || s.heads % s.kvHeads != 0) {
             throw InputError("absurd config: num_kv_heads " + std::to_string(s.kvHeads) +
                                  " does not divide " + std::to_string(s.heads) + " heads",
