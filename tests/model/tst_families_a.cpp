@@ -245,6 +245,18 @@ private Q_SLOTS:
         });
         check("families_a/falcon_alibi_rw", rw);
 
+        const fs::path rw40 = root / "rw40";
+        fixtures::copyModel("families_a/falcon_new_gqa_2ln", rw40);
+        rewriteJson(rw40 / "config.json", [](nlohmann::json& c) {
+            c["model_type"] = "RefinedWeb";
+            c["architectures"] = {"RWForCausalLM"};
+            c["n_head_kv"] = c["num_kv_heads"];
+            c.erase("num_kv_heads");
+            c.erase("new_decoder_architecture");
+            c.erase("num_ln_in_parallel_attn");
+        });
+        check("families_a/falcon_new_gqa_2ln", rw40);
+
         const fs::path bloom = root / "bloom";
         fixtures::copyModel("families_a/bloom_4heads", bloom);
         rewriteJson(bloom / "config.json", [](nlohmann::json& c) {
