@@ -11,10 +11,15 @@ namespace llmap {
 enum class NormKind { RMS, Layer };
 enum class Activation { SiLU, Gelu, GeluTanh, ReLU };
 // Separate q/k/v projections; one fused projection with [q; k; v] stacked (GPT-2); one fused
-// projection laid out per head as [head][q|k|v] (GPT-NeoX).
-enum class QkvLayout { Separate, FusedStacked, FusedPerHead };
-enum class Positions { Rotary, Learned };
+// projection laid out per head as [head][q|k|v] (GPT-NeoX); one fused projection laid out per
+// key/value group as [group][q_0..q_{g-1}|k|v] (Falcon's new decoder architecture).
+enum class QkvLayout { Separate, FusedStacked, FusedPerHead, FusedGrouped };
+enum class Positions { Rotary, Learned, Alibi };
 enum class RopeScaling { None, Linear, Llama3 };
+
+// ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
+// (alibi_bias_max 8).
+enum class AlibiStyle { Bloom, Falcon, Mpt };
 
 struct RopeSpec {
     int64_t dim = 0;  // rotated channels per head (< headDim for partial rotary)
@@ -55,6 +60,21 @@ struct ArchSpec {
     bool tiedEmbeddings = false;
     std::vector<int64_t> slidingWindow;  // per layer; 0 = full causal attention
     WeightNames names;
+
+    // ALiBi, learned-position and layout variants
+    AlibiStyle alibi = AlibiStyle::Bloom;  // slopes and rounding when positions == Alibi
+    int64_t positionOffset = 0;            // learned positions start at this row (OPT: 2)
+    bool rotaryInterleaved = false;     // rotate pairs (0,1), (2,3), ... instead of halves (GPT-J)
+    double attentionScale = 0.0;        // softmax scale; 0 = 1/sqrt(headDim) (GPT-Neo: 1)
+    double clipQkv = 0.0;               // clamp q, k, v to [-clipQkv, clipQkv]; 0 = off (MPT)
+    bool normBias = true;               // LayerNorms carry a bias (MPT: no)
+    bool sharedNorm = false;            // parallel block fed by the input norm alone (GPT-J)
+    bool normAfterResidual = false;     // norm after each residual add (OPT-350m)
+    bool residualFromNorm = false;      // residual taken after the norm (BLOOM option)
+    int64_t embedDim = 0;               // token embedding width when != hidden (OPT project_in/out)
+    std::string embedNorm;              // LayerNorm on the token embeddings (BLOOM); "" = none
+    std::string projectIn, projectOut;  // linear maps embedDim <-> hidden, without ".weight"
+    std::string lmHeadBias;             // bias of the output head (GPT-J); "" = none
 };
 
 }  // namespace llmap

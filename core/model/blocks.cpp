@@ -119,3 +119,97 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 }
 
 }  // namespace llmap::blocks
+
+namespace llmap::blocks {
+
+at::Tensor applyRotaryInterleaved(const at::Tensor& x, const at::Tensor& cos,
+                                  const at::Tensor& sin) {
+    const int64_t rot = cos.size(-1);
+    // The tables hold [f_0 .. f_{n-1}, f_0 .. f_{n-1}]; pairs need [f_0, f_0, f_1, f_1, ...].
+    const at::Tensor c = cos.narrow(-1, 0, rot / 2).repeat_interleave(2, -1);
+    const at::Tensor s = sin.narrow(-1, 0, rot / 2).repeat_interleave(2, -1);
+    const at::Tensor xr = x.narrow(-1, 0, rot);
+    const at::Tensor even = xr.slice(-1, 0, rot, 2), odd = xr.slice(-1, 1, rot, 2);
+    const at::Tensor rotated = at::stack({-odd, even}, -1).flatten(-2);
+    const at::Tensor out = xr * c + rotated * s;
+    if (rot == x.size(-1)) return out;
+    return at::cat({out, x.narrow(-1, rot, x.size(-1) - rot)}, -1);
+}
+
+namespace {
+
+// BLOOM's slopes: a geometric series for the largest power of two <= heads, then every other
+// term of the next one.
+at::Tensor bloomSlopes(int64_t heads) {
+    const auto f32 = at::TensorOptions().dtype(at::kFloat);
+    const int64_t closest = int64_t(1) << static_cast<int>(std::floor(std::log2(heads)));
+    const double base = std::pow(2.0, -std::pow(2.0, -(std::log2(double(closest)) - 3)));
+    at::Tensor slopes =
+        at::pow(at::scalar_tensor(base, f32), at::arange(1, 1 + closest, f32.dtype(at::kInt)));
+    if (closest != heads) {
+        const double extra = std::pow(2.0, -std::pow(2.0, -(std::log2(2.0 * closest) - 3)));
+        const int64_t remaining = std::min(closest, heads - closest);
+        const at::Tensor powers = at::arange(1, 1 + 2 * remaining, 2, f32.dtype(at::kInt));
+        slopes = at::cat({slopes, at::pow(at::scalar_tensor(extra, f32), powers)});
+    }
+    return slopes;
+}
+
+// MPT's slopes with alibi_bias_max 8: 1 / 2^(8 i / n) over the next power of two n, odd terms
+// first when heads is not one.
+at::Tensor mptSlopes(int64_t heads) {
+    const auto f32 = at::TensorOptions().dtype(at::kFloat);
+    const int64_t n = int64_t(1) << static_cast<int>(std::ceil(std::log2(heads)));
+    const at::Tensor base = at::arange(1, n + 1, f32) * (8.0 / static_cast<double>(n));
+    at::Tensor slopes = 1.0 / at::pow(2.0, base);
+    if (n != heads) {
+        slopes = at::cat({slopes.slice(0, 1, n, 2), slopes.slice(0, 0, n, 2)}).narrow(0, 0, heads);
+    }
+    return slopes;
+}
+
+}  // namespace
+
+at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType dtype, double scale,
+                     at::Device device) {
+    const auto f32 = at::TensorOptions().dtype(at::kFloat);
+    const at::Tensor keys = at::arange(T, f32);
+    at::Tensor bias;
+    if (style == AlibiStyle::Mpt) {
+        // Relative to the last key, in fp32 (MPT adds it to the scores in fp32).
+        bias = at::outer(mptSlopes(heads), keys - static_cast<double>(T - 1));
+    } else if (style == AlibiStyle::Falcon) {
+        // Falcon rounds the slopes and the products to bf16 whatever the model's dtype.
+        const at::Tensor slopes = bloomSlopes(heads).to(at::kBFloat16).to(at::kFloat);
+        bias = at::outer(slopes, keys).to(at::kBFloat16).to(dtype);
+        bias = (bias * scale).to(dtype).to(at::kFloat);
+    } else {
+        bias = at::outer(bloomSlopes(heads), keys).to(dtype).to(at::kFloat);
+    }
+    return bias.view({1, heads, 1, T}).to(device);
+}
+
+at::Tensor attentionWithBias(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                             const at::Tensor& allowed, double scale, const at::Tensor& bias) {
+    at::Tensor keys = k, values = v;
+    const int64_t groups = q.size(1) / k.size(1);
+    if (groups > 1) {
+        keys = k.repeat_interleave(groups, 1);
+        values = v.repeat_interleave(groups, 1);
+    }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+    at::Tensor mask = allowed;
+    if (bias.defined()) {
+        mask = at::where(allowed, bias.to(q.scalar_type()), at::full({}, -INFINITY, q.options()));
+    }
+    return at::scaled_dot_product_attention(q, keys, values, mask, 0.0, false, scale);
+#else
+    at::Tensor scores = at::matmul(q, keys.transpose(-2, -1)) * scale;
+    if (bias.defined()) scores = scores.to(at::kFloat) + bias;
+    scores = scores.masked_fill(allowed.logical_not(), -INFINITY);  // no row is fully masked
+    const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+    return at::matmul(probs, values);
+#endif
+}
+
+}  // namespace llmap::blocks

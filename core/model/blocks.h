@@ -37,3 +37,22 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
                      const at::Tensor& allowed);
 
 }  // namespace llmap::blocks
+
+namespace llmap::blocks {
+
+// Rotary on interleaved pairs (0,1), (2,3), ... of the first cos.size(-1) channels (GPT-J), with
+// the tables of rotaryTables.
+at::Tensor applyRotaryInterleaved(const at::Tensor& x, const at::Tensor& cos,
+                                  const at::Tensor& sin);
+
+// ALiBi bias [1, heads, 1, T] in fp32 for keys 0..T-1, rounded as the family's reference does
+// in `dtype`; Falcon's comes multiplied by `scale` (it biases the scores before scaling).
+at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType dtype, double scale,
+                     at::Device device);
+
+// attention() with an explicit softmax scale and an optional additive fp32 bias broadcastable to
+// [B, H, T, T] (ALiBi).
+at::Tensor attentionWithBias(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                             const at::Tensor& allowed, double scale, const at::Tensor& bias);
+
+}  // namespace llmap::blocks

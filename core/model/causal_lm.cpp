@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -90,11 +91,13 @@ struct CausalLM::Impl {
     int64_t copied = 0;
     at::Tensor embed, positions, finalNormW, finalNormB, lmHead;
     at::Tensor inverseFrequencies;
+    at::Tensor embedNormW, embedNormB, projectInW, projectOutW, lmHeadB;
     std::vector<Layer> layers;
 
     at::Tensor hidden(const at::Tensor& ids, const at::Tensor& mask) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
-                              const at::Tensor& cos, const at::Tensor& sin) const;
+                              const at::Tensor& cos, const at::Tensor& sin,
+                              const at::Tensor& alibi = {}) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
                         const at::Tensor& targets) const;
@@ -110,6 +113,12 @@ public:
 
     std::string resolve(const std::string& relative) const {
         const std::string full = names_.basePrefix + relative;
+        // OPT's bare model saves "model.decoder.x" as "decoder.x".
+        const size_t dot = names_.basePrefix.find('.');
+        if (!store_.has(full) && dot != std::string::npos && dot + 1 < names_.basePrefix.size()) {
+            const std::string inner = names_.basePrefix.substr(dot + 1) + relative;
+            if (store_.has(inner)) return inner;
+        }
         if (store_.has(full) || !store_.has(relative)) return full;
         return relative;
     }
@@ -152,17 +161,28 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     TensorStore store(folder, impl->dtype, impl->device);
     WeightBinder w(store, n);
     const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
-    const bool layerNorm = s.norm == NormKind::Layer;
+    const bool layerNorm = s.norm == NormKind::Layer && s.normBias;
+    const int64_t E = s.embedDim > 0 ? s.embedDim : D;
 
-    impl->embed = w.base(n.embed, {s.vocab, D});
-    if (s.positions == Positions::Learned) impl->positions = w.base(n.positions, {s.context, D});
-    impl->finalNormW = w.base(n.finalNorm + ".weight", {D});
-    if (layerNorm) impl->finalNormB = w.base(n.finalNorm + ".bias", {D});
+    impl->embed = w.base(n.embed, {s.vocab, E});
+    if (s.positions == Positions::Learned)
+        impl->positions = w.base(n.positions, {s.context + s.positionOffset, D});
+    if (!n.finalNorm.empty()) {
+        impl->finalNormW = w.base(n.finalNorm + ".weight", {D});
+        if (layerNorm) impl->finalNormB = w.base(n.finalNorm + ".bias", {D});
+    }
     if (s.tiedEmbeddings) {
         impl->lmHead = impl->embed;
     } else {
-        impl->lmHead = store.get(n.lmHead, {s.vocab, D});
+        impl->lmHead = store.get(n.lmHead, {s.vocab, E});
     }
+    if (!s.lmHeadBias.empty()) impl->lmHeadB = store.get(s.lmHeadBias, {s.vocab});
+    if (!s.embedNorm.empty()) {
+        impl->embedNormW = w.base(s.embedNorm + ".weight", {D});
+        if (layerNorm) impl->embedNormB = w.base(s.embedNorm + ".bias", {D});
+    }
+    if (!s.projectIn.empty()) impl->projectInW = w.base(s.projectIn + ".weight", {D, E});
+    if (!s.projectOut.empty()) impl->projectOutW = w.base(s.projectOut + ".weight", {E, D});
     if (s.positions == Positions::Rotary) {
         impl->inverseFrequencies = blocks::rotaryInverseFrequencies(s.rope).to(impl->device);
     }
@@ -171,10 +191,10 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
         Layer l;
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
-        l.postNormW = w.layer(i, n.postNorm + ".weight", {D});
+        if (!n.postNorm.empty()) l.postNormW = w.layer(i, n.postNorm + ".weight", {D});
         if (layerNorm) {
             l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
-            l.postNormB = w.layer(i, n.postNorm + ".bias", {D});
+            if (!n.postNorm.empty()) l.postNormB = w.layer(i, n.postNorm + ".bias", {D});
         }
         if (s.qkvLayout == QkvLayout::Separate) {
             l.qW = w.layer(i, n.q + ".weight", {qOut, D});
@@ -231,16 +251,28 @@ int64_t CausalLM::copiedBytes() const {
 
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
-                                          const at::Tensor& sin) const {
+                                          const at::Tensor& sin, const at::Tensor& alibi) const {
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
     if (spec.qkvLayout == QkvLayout::Separate) {
         q = blocks::linear(x, l.qW, l.qB, false).view({B, T, spec.heads, hd});
         k = blocks::linear(x, l.kW, l.kB, false).view({B, T, spec.kvHeads, hd});
         v = blocks::linear(x, l.vW, l.vB, false).view({B, T, spec.kvHeads, hd});
+        if (spec.clipQkv > 0) {
+            q = q.clamp(-spec.clipQkv, spec.clipQkv);
+            k = k.clamp(-spec.clipQkv, spec.clipQkv);
+            v = v.clamp(-spec.clipQkv, spec.clipQkv);
+        }
     } else {
-        const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
-        if (spec.qkvLayout == QkvLayout::FusedStacked) {
+        at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
+        if (spec.clipQkv > 0) qkv = qkv.clamp(-spec.clipQkv, spec.clipQkv);
+        if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
+            const int64_t g = spec.heads / spec.kvHeads;
+            const auto parts = qkv.view({B, T, spec.kvHeads, g + 2, hd}).split({g, 1, 1}, 3);
+            q = parts[0].reshape({B, T, spec.heads, hd});
+            k = parts[1].reshape({B, T, spec.kvHeads, hd});
+            v = parts[2].reshape({B, T, spec.kvHeads, hd});
+        } else if (spec.qkvLayout == QkvLayout::FusedStacked) {
             const auto parts =
                 qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
             q = parts[0].view({B, T, spec.heads, hd});
@@ -260,11 +292,18 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     q = q.transpose(1, 2);
     k = k.transpose(1, 2);
     v = v.transpose(1, 2);
-    if (cos.defined()) {
+    if (cos.defined() && spec.rotaryInterleaved) {
+        q = blocks::applyRotaryInterleaved(q, cos, sin);
+        k = blocks::applyRotaryInterleaved(k, cos, sin);
+    } else if (cos.defined()) {
         q = blocks::applyRotary(q, cos, sin);
         k = blocks::applyRotary(k, cos, sin);
     }
-    const at::Tensor out = blocks::attention(q, k, v, allowed);  // [B, heads, T, hd]
+    const double scale =
+        spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
+    const at::Tensor out = alibi.defined() || spec.attentionScale > 0
+                               ? blocks::attentionWithBias(q, k, v, allowed, scale, alibi)
+                               : blocks::attention(q, k, v, allowed);  // [B, heads, T, hd]
     return blocks::linear(out.transpose(1, 2).reshape({B, T, spec.heads * hd}), l.oW, l.oB,
                           spec.conv1d);
 }
@@ -306,12 +345,18 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     }
 
     at::Tensor x = at::embedding(embed, ids);
+    if (projectInW.defined()) x = blocks::linear(x, projectInW, {}, false);
     if (spec.positions == Positions::Learned) {
-        x = x + positions.narrow(0, 0, T).unsqueeze(0);
+        x = x + positions.narrow(0, spec.positionOffset, T).unsqueeze(0);
     }
-    at::Tensor cos, sin;
+    if (embedNormW.defined()) x = blocks::norm(spec.norm, x, embedNormW, embedNormB, spec.normEps);
+    at::Tensor cos, sin, alibi;
     if (spec.positions == Positions::Rotary) {
         std::tie(cos, sin) = blocks::rotaryTables(inverseFrequencies, T, dtype);
+    }
+    if (spec.positions == Positions::Alibi) {
+        const double scale = 1.0 / std::sqrt(static_cast<double>(spec.headDim));
+        alibi = blocks::alibiBias(spec.alibi, spec.heads, T, dtype, scale, device);
     }
     std::map<int64_t, at::Tensor> allowedByWindow;
     for (const Layer& l : layers) {
@@ -320,16 +365,30 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             it = allowedByWindow.emplace(l.window, blocks::attentionAllowed(mask, l.window)).first;
         }
         const at::Tensor& allowed = it->second;
+        if (spec.normAfterResidual) {
+            x = blocks::norm(spec.norm, x + attentionBlock(l, x, allowed, cos, sin, alibi),
+                             l.inputNormW, l.inputNormB, spec.normEps);
+            x = blocks::norm(spec.norm, x + mlpBlock(l, x), l.postNormW, l.postNormB, spec.normEps);
+            continue;
+        }
         const at::Tensor a = blocks::norm(spec.norm, x, l.inputNormW, l.inputNormB, spec.normEps);
         if (spec.parallelResidual) {
-            const at::Tensor m = blocks::norm(spec.norm, x, l.postNormW, l.postNormB, spec.normEps);
-            x = attentionBlock(l, a, allowed, cos, sin) + mlpBlock(l, m) + x;
+            const at::Tensor m = spec.sharedNorm ? a
+                                                 : blocks::norm(spec.norm, x, l.postNormW,
+                                                                l.postNormB, spec.normEps);
+            x = attentionBlock(l, a, allowed, cos, sin, alibi) + mlpBlock(l, m) + x;
+        } else if (spec.residualFromNorm) {
+            const at::Tensor h = a + attentionBlock(l, a, allowed, cos, sin, alibi);
+            const at::Tensor m = blocks::norm(spec.norm, h, l.postNormW, l.postNormB, spec.normEps);
+            x = m + mlpBlock(l, m);
         } else {
-            x = x + attentionBlock(l, a, allowed, cos, sin);
+            x = x + attentionBlock(l, a, allowed, cos, sin, alibi);
             x = x + mlpBlock(l, blocks::norm(spec.norm, x, l.postNormW, l.postNormB, spec.normEps));
         }
     }
-    return blocks::norm(spec.norm, x, finalNormW, finalNormB, spec.normEps);
+    if (finalNormW.defined()) x = blocks::norm(spec.norm, x, finalNormW, finalNormB, spec.normEps);
+    if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);
+    return x;
 }
 
 namespace {
@@ -361,8 +420,10 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 }
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
-    return guarded(impl_->spec,
-                   [&] { return at::linear(impl_->hidden(ids, attentionMask), impl_->lmHead); });
+    return guarded(impl_->spec, [&] {
+        return blocks::linear(impl_->hidden(ids, attentionMask), impl_->lmHead, impl_->lmHeadB,
+                              false);
+    });
 }
 
 at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
@@ -393,7 +454,8 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
     std::vector<at::Tensor> pieces;
     for (int64_t start = 0; start < selected.size(0); start += chunk) {
         const int64_t len = std::min(chunk, selected.size(0) - start);
-        const at::Tensor logits = at::linear(selected.narrow(0, start, len), lmHead).to(at::kFloat);
+        const at::Tensor logits =
+            blocks::linear(selected.narrow(0, start, len), lmHead, lmHeadB, false).to(at::kFloat);
         const at::Tensor t = selectedTargets.narrow(0, start, len).unsqueeze(1);
         pieces.push_back(logits.gather(1, t).squeeze(1) - at::logsumexp(logits, {1}));
     }

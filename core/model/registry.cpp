@@ -25,6 +25,14 @@ const std::map<std::string, Family>& families() {
         {"qwen3", {qwen3Spec, {"Qwen3ForCausalLM"}}},
         {"gpt2", {gpt2Spec, {"GPT2LMHeadModel"}}},
         {"gpt_neox", {gptNeoxSpec, {"GPTNeoXForCausalLM"}}},
+        {"gptj", {gptjSpec, {"GPTJForCausalLM"}}},
+        {"gpt_neo", {gptNeoSpec, {"GPTNeoForCausalLM"}}},
+        {"opt", {optSpec, {"OPTForCausalLM"}}},
+        {"bloom", {bloomSpec, {"BloomForCausalLM"}}},
+        {"falcon", {falconSpec, {"FalconForCausalLM", "RWForCausalLM"}}},
+        {"mpt", {mptSpec, {"MptForCausalLM"}}},
+        {"gpt_bigcode", {gptBigcodeSpec, {"GPTBigCodeForCausalLM"}}},
+        {"starcoder2", {starcoder2Spec, {"Starcoder2ForCausalLM"}}},
     };
     return registry;
 }

@@ -112,9 +112,10 @@ private Q_SLOTS:
     }
 
     void supportedTypes() {
-        QCOMPARE(
-            llmap::supportedModelTypes(),
-            (std::vector<std::string>{"gpt2", "gpt_neox", "llama", "mistral", "qwen2", "qwen3"}));
+        QCOMPARE(llmap::supportedModelTypes(),
+                 (std::vector<std::string>{"bloom", "falcon", "gpt2", "gpt_bigcode", "gpt_neo",
+                                           "gpt_neox", "gptj", "llama", "mistral", "mpt", "opt",
+                                           "qwen2", "qwen3", "starcoder2"}));
     }
 
     void brokenFolders() {
@@ -241,8 +242,10 @@ private Q_SLOTS:
             c["model_type"] = "bert";
             c["architectures"] = {"BertModel"};
         });
-        expectInputError(info(d),
-                         "supported model_types: gpt2, gpt_neox, llama, mistral, qwen2, qwen3");
+        expectInputError(
+            info(d),
+            "supported model_types: bloom, falcon, gpt2, gpt_bigcode, gpt_neo, gpt_neox, "
+            "gptj, llama, mistral, mpt, opt, qwen2, qwen3, starcoder2");
     }
 
     void headerParserFuzz() {
@@ -333,7 +336,9 @@ private Q_SLOTS:
 
         const auto support = runCli({"info", "--support"});
         QCOMPARE(support.exitCode, 0);
-        QCOMPARE(support.out, QString("gpt2\ngpt_neox\nllama\nmistral\nqwen2\nqwen3\n"));
+        QCOMPARE(support.out,
+                 QString("bloom\nfalcon\ngpt2\ngpt_bigcode\ngpt_neo\ngpt_neox\ngptj\nllama\n"
+                         "mistral\nmpt\nopt\nqwen2\nqwen3\nstarcoder2\n"));
     }
 };
 

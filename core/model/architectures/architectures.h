@@ -13,5 +13,13 @@ ArchSpec qwen2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gpt2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gptNeoxSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gptjSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gptNeoSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec optSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec bloomSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec falconSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec mptSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gptBigcodeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec starcoder2Spec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

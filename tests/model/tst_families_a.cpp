@@ -1,0 +1,393 @@
+// The families gptj, gpt_neo, opt, bloom, falcon, mpt, gpt_bigcode and starcoder2 against
+// Hugging Face transformers (tests/oracle/model/generate_families_a.py): every fixture's per-text
+// log-likelihoods under both conventions in fp32 and bf16, per-token log-probs, batch invariance
+// per family, bad input per family, and llmap-cli score on one of them.
+#include <QTemporaryDir>
+#include <QtTest>
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "../common/cli_runner.h"
+#include "fixture_files.h"
+#include "model/causal_lm.h"
+#include "store/project.h"
+#include "text/text_loaders.h"
+#include "text/text_set.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json oracle() {
+    return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_a.json")));
+}
+
+// Right-padded batch of token id lists: ids [B, T] (padding id 0) and mask [B, T].
+std::pair<at::Tensor, at::Tensor> batch(const std::vector<std::vector<int64_t>>& seqs) {
+    size_t T = 0;
+    for (const auto& s : seqs) T = std::max(T, s.size());
+    at::Tensor ids =
+        at::zeros({static_cast<int64_t>(seqs.size()), static_cast<int64_t>(T)}, at::kLong);
+    at::Tensor mask = at::zeros_like(ids);
+    for (size_t b = 0; b < seqs.size(); ++b) {
+        for (size_t t = 0; t < seqs[b].size(); ++t) {
+            ids[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = seqs[b][t];
+            mask[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = 1;
+        }
+    }
+    return {ids, mask};
+}
+
+std::vector<double> sums(const llmap::CausalLM& lm, const std::vector<std::vector<int64_t>>& seqs,
+                         at::Tensor* perToken = nullptr) {
+    auto [ids, mask] = batch(seqs);
+    const at::Tensor lp = lm.nextTokenLogProbs(ids, mask).to(at::kDouble);
+    if (perToken) *perToken = lp;
+    std::vector<double> out;
+    for (int64_t b = 0; b < lp.size(0); ++b) out.push_back(lp[b].sum().item<double>());
+    return out;
+}
+
+std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, const char* key) {
+    std::vector<std::vector<int64_t>> seqs;
+    for (const auto& t : model["texts"]) seqs.push_back(t[key].get<std::vector<int64_t>>());
+    return seqs;
+}
+
+// The tolerance of tst_model_engine.
+bool close(double got, double want) {
+    return std::abs(got - want) <= std::max(1e-4 * std::abs(want), 1e-3);
+}
+
+// The first fixture of each family.
+std::map<std::string, nlohmann::json> firstPerFamily(const nlohmann::json& o) {
+    std::map<std::string, nlohmann::json> first;
+    for (const auto& m : o["models"]) first.emplace(m["model_type"].get<std::string>(), m);
+    return first;
+}
+
+void rewriteJson(const fs::path& file, const std::function<void(nlohmann::json&)>& edit) {
+    auto j = nlohmann::json::parse(fixtures::readBytes(file));
+    edit(j);
+    fixtures::writeBytes(file, j.dump(1));
+}
+
+// Runs `f`, which must throw one line of InputError naming `file` and containing `needle`.
+template <typename F>
+void expectOneLineError(F f, const std::string& file, const std::string& needle) {
+    fixtures::expectInputError(
+        [&] {
+            try {
+                f();
+            } catch (const llmap::InputError& e) {
+                const std::string m = e.message();
+                QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
+                QVERIFY2(m.find(file) != std::string::npos, m.c_str());
+                QVERIFY2(!e.fix().empty(), m.c_str());
+                throw;
+            }
+        },
+        needle);
+}
+
+}  // namespace
+
+class FamiliesATest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void everyFamilyHasFixtures() {
+        const auto first = firstPerFamily(oracle());
+        for (const char* family :
+             {"gptj", "gpt_neo", "opt", "bloom", "falcon", "mpt", "gpt_bigcode", "starcoder2"}) {
+            QVERIFY2(first.count(family), family);
+        }
+    }
+
+    void oracleFp32_data() {
+        QTest::addColumn<int>("index");
+        const auto o = oracle();
+        for (size_t i = 0; i < o["models"].size(); ++i) {
+            QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
+        }
+    }
+
+    void oracleFp32() {
+        QFETCH(int, index);
+        const auto model = oracle()["models"][static_cast<size_t>(index)];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        QCOMPARE(lm->spec().family, model["model_type"].get<std::string>());
+        QCOMPARE(lm->copiedBytes(), int64_t(0));
+        at::Tensor perToken;
+        const auto paper = sums(*lm, idsOf(model, "ids_paper"));
+        const auto full = sums(*lm, idsOf(model, "ids_full"), &perToken);
+        QVERIFY(paper.size() >= 20);
+        double worst = 0;
+        for (size_t i = 0; i < paper.size(); ++i) {
+            const auto& t = model["texts"][i];
+            const double wantPaper = t["ll_paper"], wantFull = t["ll_full"];
+            worst = std::max({worst, std::abs(paper[i] - wantPaper), std::abs(full[i] - wantFull)});
+            if (!close(paper[i], wantPaper) || !close(full[i], wantFull)) {
+                QFAIL(qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5")
+                                     .arg(i)
+                                     .arg(paper[i], 0, 'g', 10)
+                                     .arg(wantPaper, 0, 'g', 10)
+                                     .arg(full[i], 0, 'g', 10)
+                                     .arg(wantFull, 0, 'g', 10)));
+            }
+        }
+        for (size_t i = 0; i < 2; ++i) {
+            const auto want = model["texts"][i]["per_token_full"].get<std::vector<double>>();
+            for (size_t t = 0; t < want.size(); ++t) {
+                const double got =
+                    perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
+                QVERIFY2(
+                    std::abs(got - want[t]) <= 1e-4,
+                    qPrintable(
+                        QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
+            }
+        }
+        qInfo("max |C++ - transformers| over texts, fp32: %.3g nats", worst);
+    }
+
+    void bfloat16Agreement() {
+        // As in tst_model_engine: measured (bf16 has 8 significant bits); the bound only guards
+        // against a broken bf16 path. Printed per family.
+        std::map<std::string, std::pair<double, double>> worst;
+        const auto o = oracle();
+        for (const auto& model : o["models"]) {
+            llmap::LoadOptions options;
+            options.dtype = "bfloat16";
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+            QCOMPARE(lm->dtype(), at::kBFloat16);
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            auto& w = worst[model["model_type"].get<std::string>()];
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double ref16 = model["texts"][i]["ll_full_bf16"],
+                             ref32 = model["texts"][i]["ll_full"];
+                w.first = std::max(w.first, std::abs(full[i] - ref16) / std::abs(ref16));
+                w.second = std::max(w.second, std::abs(full[i] - ref32) / std::abs(ref32));
+            }
+        }
+        QCOMPARE(worst.size(), size_t(8));
+        for (const auto& [family, w] : worst) {
+            qInfo("bf16 %s: max relative difference %.3g vs transformers bf16, %.3g vs fp32",
+                  family.c_str(), w.first, w.second);
+            QVERIFY2(w.first < 0.02, family.c_str());
+            QVERIFY2(w.second < 0.02, family.c_str());
+        }
+    }
+
+    void batchDoesNotChangeScores() {
+        // Per family: a text alone, and right-padded next to the longest text with padding ids
+        // outside the vocabulary.
+        for (const auto& [family, model] : firstPerFamily(oracle())) {
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+            const auto seqs = idsOf(model, "ids_full");
+            size_t longest = 0;
+            for (size_t i = 0; i < seqs.size(); ++i)
+                if (seqs[i].size() > seqs[longest].size()) longest = i;
+            const auto alone = sums(*lm, {seqs[0]});
+            auto [ids, mask] = batch({seqs[0], seqs[longest]});
+            ids.masked_fill_(mask.logical_not(), 1 << 30);
+            const at::Tensor lp = lm->nextTokenLogProbs(ids, mask).to(at::kDouble);
+            QVERIFY2(std::abs(lp[0].sum().item<double>() - alone[0]) < 1e-4, family.c_str());
+            QVERIFY2(std::abs(lp[1].sum().item<double>() - sums(*lm, {seqs[longest]})[0]) < 1e-4,
+                     family.c_str());
+        }
+    }
+
+    void olderSpellings() {
+        // The same weights under the names and config keys of older checkpoints give the oracle's
+        // numbers: OPT saved as the bare model ("decoder."), Falcon-RW's RefinedWeb config,
+        // BLOOM's "n_embed".
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const auto o = oracle();
+        auto check = [&](const std::string& name, const fs::path& dir) {
+            nlohmann::json model;
+            for (const auto& m : o["models"])
+                if (m["name"] == name) model = m;
+            const auto lm = llmap::CausalLM::load(dir.string());
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                QVERIFY2(close(full[i], model["texts"][i]["ll_full"].get<double>()),
+                         qPrintable(QString("%1 text %2").arg(name.c_str()).arg(i)));
+            }
+        };
+
+        const fs::path opt = root / "opt";
+        fixtures::copyModel("families_a/opt_pre_norm", opt);
+        const fs::path file = opt / "model.safetensors";
+        auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
+        nlohmann::json renamed;
+        const auto original = nlohmann::json::parse(header);
+        for (const auto& [key, value] : original.items()) {
+            const std::string prefix = "model.";
+            renamed[key.rfind(prefix, 0) == 0 ? key.substr(prefix.size()) : key] = value;
+        }
+        QVERIFY(renamed.contains("decoder.embed_positions.weight"));
+        fixtures::writeBytes(file, fixtures::safetensorsBytes(renamed.dump(), data));
+        check("families_a/opt_pre_norm", opt);
+
+        const fs::path rw = root / "rw";
+        fixtures::copyModel("families_a/falcon_alibi_rw", rw);
+        rewriteJson(rw / "config.json", [](nlohmann::json& c) {
+            c["model_type"] = "RefinedWebModel";
+            c["architectures"] = {"RWForCausalLM"};
+            c["n_head"] = c["num_attention_heads"];
+            c["n_layer"] = c["num_hidden_layers"];
+            c.erase("num_attention_heads");
+            c.erase("num_hidden_layers");
+            c.erase("num_kv_heads");
+        });
+        check("families_a/falcon_alibi_rw", rw);
+
+        const fs::path rw40 = root / "rw40";
+        fixtures::copyModel("families_a/falcon_new_gqa_2ln", rw40);
+        rewriteJson(rw40 / "config.json", [](nlohmann::json& c) {
+            c["model_type"] = "RefinedWeb";
+            c["architectures"] = {"RWForCausalLM"};
+            c["n_head_kv"] = c["num_kv_heads"];
+            c.erase("num_kv_heads");
+            c.erase("new_decoder_architecture");
+            c.erase("num_ln_in_parallel_attn");
+        });
+        check("families_a/falcon_new_gqa_2ln", rw40);
+
+        const fs::path bloom = root / "bloom";
+        fixtures::copyModel("families_a/bloom_4heads", bloom);
+        rewriteJson(bloom / "config.json", [](nlohmann::json& c) {
+            c["n_embed"] = c["hidden_size"];
+            c.erase("hidden_size");
+        });
+        check("families_a/bloom_4heads", bloom);
+    }
+
+    void badInput() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const auto first = firstPerFamily(oracle());
+        int n = 0;
+        auto fresh = [&](const std::string& family) {
+            const fs::path dir = root / ("case" + std::to_string(n++));
+            fixtures::copyModel(first.at(family)["name"], dir);
+            return dir;
+        };
+        auto load = [](const fs::path& d) { return [d] { llmap::CausalLM::load(d.string()); }; };
+
+        // A required key missing from config.json: family, key removed, expected message.
+        const std::vector<std::array<std::string, 3>> missing = {
+            {"gptj", "n_head", "config has no \"num_attention_heads\""},
+            {"gpt_neo", "num_heads", "config has no \"num_heads\""},
+            {"gpt_neo", "attention_layers", "config has no \"attention_layers\""},
+            {"opt", "ffn_dim", "config has no \"ffn_dim\""},
+            {"bloom", "n_layer", "config has no \"num_hidden_layers\""},
+            {"falcon", "hidden_size", "config has no \"hidden_size\""},
+            {"mpt", "d_model", "config has no \"d_model\""},
+            {"gpt_bigcode", "n_embd", "config has no \"hidden_size\""},
+            {"starcoder2", "vocab_size", "config has no \"vocab_size\""},
+        };
+        for (const auto& [family, key, needle] : missing) {
+            const fs::path d = fresh(family);
+            rewriteJson(d / "config.json", [&, k = key](nlohmann::json& c) {
+                c.erase(k);
+                if (k == "attention_layers") c.erase("attention_types");
+            });
+            expectOneLineError(load(d), "config.json", needle);
+        }
+
+        // A weight of the wrong shape (same bytes): family, tensor, new shape.
+        struct Reshape {
+            std::string family, tensor;
+            std::vector<int64_t> shape;
+        };
+        const std::vector<Reshape> reshapes = {
+            {"gptj", "lm_head.bias", {2, 160}},
+            {"gpt_neo", "transformer.h.1.attn.attention.q_proj.weight", {16, 64}},
+            {"opt", "model.decoder.embed_positions.weight", {65, 64}},
+            {"bloom", "transformer.word_embeddings_layernorm.weight", {2, 16}},
+            {"falcon", "transformer.h.0.self_attention.query_key_value.weight", {32, 64}},
+            {"mpt", "transformer.blocks.1.attn.Wqkv.weight", {48, 64}},
+            {"gpt_bigcode", "transformer.h.0.attn.c_attn.weight", {16, 96}},
+            {"starcoder2", "model.layers.0.self_attn.k_proj.weight", {8, 64}},
+        };
+        for (const auto& r : reshapes) {
+            const fs::path d = fresh(r.family);
+            const fs::path file = d / "model.safetensors";
+            auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
+            auto h = nlohmann::json::parse(header);
+            QVERIFY2(h.contains(r.tensor), r.tensor.c_str());
+            int64_t before = 1, after = 1;
+            for (int64_t x : h[r.tensor]["shape"].get<std::vector<int64_t>>()) before *= x;
+            for (int64_t x : r.shape) after *= x;
+            QCOMPARE(after, before);
+            h[r.tensor]["shape"] = r.shape;
+            fixtures::writeBytes(file, fixtures::safetensorsBytes(h.dump(), data));
+            expectOneLineError(load(d), "model.safetensors",
+                               "weight \"" + r.tensor + "\" has shape");
+        }
+
+        // Variants transformers does not implement are refused, not run differently.
+        fs::path d = fresh("mpt");
+        rewriteJson(d / "config.json", [](nlohmann::json& c) { c["no_bias"] = false; });
+        expectOneLineError(load(d), "config.json", "MPT with biases (no_bias=false)");
+        d = fresh("falcon");
+        rewriteJson(d / "config.json", [](nlohmann::json& c) {
+            c["new_decoder_architecture"] = true;
+            c["num_ln_in_parallel_attn"] = 1;
+            c["parallel_attn"] = false;
+        });
+        expectOneLineError(load(d), "config.json", "needs parallel_attn=true");
+        d = fresh("gpt_neo");
+        rewriteJson(d / "config.json", [](nlohmann::json& c) {
+            c["attention_layers"] = {"global", "sparse"};
+        });
+        expectOneLineError(load(d), "config.json", "attention kind \"sparse\" is not known");
+
+        // Learned positions end at the context (OPT's start at row 2).
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(first.at("opt")["name"]));
+        auto [ids, mask] = batch({std::vector<int64_t>(129, 5)});
+        fixtures::expectInputError([&] { lm->nextTokenLogProbs(ids, mask); },
+                                   "129 tokens exceed the context of 128");
+    }
+
+    void cliScore() {
+        // llmap-cli score end to end on an ALiBi fixture, against the oracle.
+        QTemporaryDir dir;
+        const auto o = oracle();
+        llmap::TextSet set;
+        for (const auto& t : o["texts"]) {
+            set.ids.push_back("t" + std::to_string(set.ids.size()));
+            set.texts.push_back(t.get<std::string>());
+            set.sources.push_back("oracle");
+        }
+        const QString texts = dir.filePath("texts.jsonl");
+        llmap::writeTextsJsonl(set, texts.toStdString());
+        const QString project = dir.filePath("p.h5");
+        const std::string name = "families_a/falcon_alibi_rw";
+        const auto r =
+            llmap::test::runCli({"score", "--project", project, "--texts", texts, "--model",
+                                 QString::fromStdString(fixtures::modelDir(name)), "--device",
+                                 "cpu", "--convention", "paper"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const auto p = llmap::Project::open(project.toStdString());
+        const auto row = p.findModel("falcon_alibi_rw");
+        QVERIFY(row.has_value());
+        const auto values = p.scoreRow(*row);
+        nlohmann::json entry;
+        for (const auto& m : o["models"])
+            if (m["name"] == name) entry = m;
+        QCOMPARE(values.size(), entry["texts"].size());
+        for (size_t i = 0; i < values.size(); ++i) {
+            const double want = entry["texts"][i]["ll_paper"];
+            QVERIFY2(close(values[i], want),
+                     qPrintable(QString("text %1: %2 vs %3").arg(i).arg(values[i]).arg(want)));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(FamiliesATest)
+#include "tst_families_a.moc"
