@@ -55,6 +55,41 @@ struct ArchSpec {
     bool tiedEmbeddings = false;
     std::vector<int64_t> slidingWindow;  // per layer; 0 = full causal attention
     WeightNames names;
+
+    // Gemma, Phi, OLMo and mixture-of-experts variants
+    // How RMSNorm applies its weight: Llama casts back before the weight; Gemma scales by
+    // (1 + weight) in fp32; OLMo-2 multiplies the weight in fp32, then casts back.
+    enum class RmsStyle { Llama, PlusOne, WeightInFp32 };
+    RmsStyle rmsStyle = RmsStyle::Llama;
+    bool normAffine = true;       // false: LayerNorm in fp32 without weight or bias (OLMo)
+    double embedScale = 0.0;      // > 0: token embeddings times this, in the model's dtype (Gemma)
+    double attentionScale = 0.0;  // > 0: replaces 1/sqrt(headDim) (Gemma-2 query_pre_attn_scalar)
+    double attnSoftcap = 0.0;     // > 0: scores = cap * tanh(scores / cap) (Gemma-2)
+    double finalSoftcap = 0.0;    // > 0: the same on the output logits (Gemma-2)
+    double clipQkv = 0.0;         // > 0: q, k, v clamped to [-clip, clip] (OLMo)
+    // Layer layouts beyond pre-norm and parallelResidual: Gemma-2 normalises before and after
+    // attention and MLP ("sandwich"); OLMo-2 only after; Phi and parallel StableLM feed attention
+    // and MLP from the one input norm.
+    bool sandwichNorms = false, postNormsOnly = false, sharedInputNorm = false;
+    std::string preMlpNorm, postMlpNorm;  // weight names of the extra norms
+    // Which norm qkNorm means: RMS per head (Qwen3), RMS over the whole projection (OLMo-2),
+    // one LayerNorm with bias shared by the heads (Phi), one bias-free LayerNorm per head
+    // (StableLM, weights "<name>.norms.<h>.weight").
+    enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead };
+    QkNormKind qkNormKind = QkNormKind::RmsPerHead;
+    bool fusedGateUp = false;  // one projection "up" holding [gate; up] (Phi-3)
+    bool lmHeadBias = false;   // output head with a bias (Phi)
+    // Phi-3 LongRoPE: the rotary frequencies divided by ropeShortFactor for a text of up to
+    // longRopeContext tokens and by ropeLongFactor beyond; cos and sin scaled by
+    // ropeAttentionFactor. Empty factors: plain rotary as described by `rope`.
+    std::vector<double> ropeShortFactor, ropeLongFactor;
+    int64_t longRopeContext = 0;
+    double ropeAttentionFactor = 1.0;
+    // Sparse mixture of experts (Mixtral): `experts` > 0 replaces the MLP by a router
+    // "<moeRouter>" over experts "<moeExperts><e>.<moeGate|moeUp|moeDown>", each an MLP of
+    // `intermediate` channels; the top expertsPerToken by softmax probability, renormalised.
+    int64_t experts = 0, expertsPerToken = 0;
+    std::string moeRouter, moeExperts, moeGate, moeUp, moeDown;
 };
 
 }  // namespace llmap

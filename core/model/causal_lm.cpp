@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -27,6 +28,9 @@ struct Layer {
     at::Tensor qW, qB, kW, kB, vW, vB, qkvW, qkvB, oW, oB, qNormW, kNormW;
     at::Tensor gateW, gateB, upW, upB, downW, downB;
     int64_t window = 0;
+    // Gemma, Phi, OLMo and mixture-of-experts variants
+    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
+    std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -91,11 +95,18 @@ struct CausalLM::Impl {
     at::Tensor embed, positions, finalNormW, finalNormB, lmHead;
     at::Tensor inverseFrequencies;
     std::vector<Layer> layers;
+    at::Tensor lmHeadB, longInverseFrequencies;
 
     at::Tensor hidden(const at::Tensor& ids, const at::Tensor& mask) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
+    at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
+    at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
+    at::Tensor qkNormed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
+    at::Tensor expertsBlock(const Layer& l, const at::Tensor& x) const;
+    std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
+    at::Tensor logits(const at::Tensor& h) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
                         const at::Tensor& targets) const;
 };
@@ -130,6 +141,52 @@ std::vector<int64_t> linearShape(int64_t out, int64_t in, bool conv1d) {
     return conv1d ? std::vector<int64_t>{in, out} : std::vector<int64_t>{out, in};
 }
 
+void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const WeightNames& n = s.names;
+    const int64_t hd = s.headDim;
+    switch (s.qkNormKind) {
+        case ArchSpec::QkNormKind::RmsPerHead:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
+            break;
+        case ArchSpec::QkNormKind::RmsFull:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads * hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads * hd});
+            break;
+        case ArchSpec::QkNormKind::LayerShared:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+            l.qNormB = w.layer(i, n.qNorm + ".bias", {hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
+            l.kNormB = w.layer(i, n.kNorm + ".bias", {hd});
+            break;
+        case ArchSpec::QkNormKind::LayerPerHead: {
+            // One bias-free LayerNorm per head, stacked to [heads, headDim].
+            const auto stacked = [&](const std::string& name, int64_t heads) {
+                std::vector<at::Tensor> rows;
+                for (int64_t h = 0; h < heads; ++h) {
+                    rows.push_back(
+                        w.layer(i, name + ".norms." + std::to_string(h) + ".weight", {hd}));
+                }
+                return at::stack(rows);
+            };
+            l.qNormW = stacked(n.qNorm, s.heads);
+            l.kNormW = stacked(n.kNorm, s.kvHeads);
+            break;
+        }
+    }
+}
+
+void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, I = s.intermediate;
+    l.routerW = w.layer(i, s.moeRouter + ".weight", {s.experts, D});
+    for (int64_t e = 0; e < s.experts; ++e) {
+        const std::string prefix = s.moeExperts + std::to_string(e) + ".";
+        l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
+        l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
+        l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
+    }
+}
+
 }  // namespace
 
 std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOptions& options) {
@@ -156,26 +213,42 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
 
     impl->embed = w.base(n.embed, {s.vocab, D});
     if (s.positions == Positions::Learned) impl->positions = w.base(n.positions, {s.context, D});
-    impl->finalNormW = w.base(n.finalNorm + ".weight", {D});
-    if (layerNorm) impl->finalNormB = w.base(n.finalNorm + ".bias", {D});
+    if (s.normAffine) impl->finalNormW = w.base(n.finalNorm + ".weight", {D});
+    if (layerNorm && s.normAffine) impl->finalNormB = w.base(n.finalNorm + ".bias", {D});
     if (s.tiedEmbeddings) {
         impl->lmHead = impl->embed;
     } else {
         impl->lmHead = store.get(n.lmHead, {s.vocab, D});
     }
+    if (s.lmHeadBias) {
+        const std::string bias = n.lmHead.substr(0, n.lmHead.rfind('.')) + ".bias";
+        impl->lmHeadB = store.get(bias, {s.vocab});
+    }
     if (s.positions == Positions::Rotary) {
         impl->inverseFrequencies = blocks::rotaryInverseFrequencies(s.rope).to(impl->device);
+        if (!s.ropeShortFactor.empty()) {
+            const auto f64 = at::TensorOptions().dtype(at::kDouble);
+            const auto factors = [&](const std::vector<double>& f) {
+                return at::tensor(at::ArrayRef<double>(f), f64).to(at::kFloat).to(impl->device);
+            };
+            impl->longInverseFrequencies = impl->inverseFrequencies / factors(s.ropeLongFactor);
+            impl->inverseFrequencies = impl->inverseFrequencies / factors(s.ropeShortFactor);
+        }
     }
 
     for (int64_t i = 0; i < s.layers; ++i) {
         Layer l;
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
-        l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
-        l.postNormW = w.layer(i, n.postNorm + ".weight", {D});
-        if (layerNorm) {
-            l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
-            l.postNormB = w.layer(i, n.postNorm + ".bias", {D});
+        if (s.normAffine && !n.inputNorm.empty()) {
+            l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
+            if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
         }
+        if (s.normAffine && !n.postNorm.empty()) {
+            l.postNormW = w.layer(i, n.postNorm + ".weight", {D});
+            if (layerNorm) l.postNormB = w.layer(i, n.postNorm + ".bias", {D});
+        }
+        if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
+        if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
         if (s.qkvLayout == QkvLayout::Separate) {
             l.qW = w.layer(i, n.q + ".weight", {qOut, D});
             l.kW = w.layer(i, n.k + ".weight", {kvOut, D});
@@ -192,11 +265,19 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
         }
         l.oW = w.layer(i, n.o + ".weight", linearShape(D, qOut, s.conv1d));
         if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-        if (s.qkNorm) {
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
-            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
-        }
+        if (s.qkNorm) loadQkNorms(w, s, i, l);
         const int64_t I = s.intermediate;
+        if (s.experts > 0) {
+            loadExperts(w, s, i, l);
+            impl->layers.push_back(std::move(l));
+            continue;
+        }
+        if (s.fusedGateUp) {
+            l.upW = w.layer(i, n.up + ".weight", linearShape(2 * I, D, s.conv1d));
+            l.downW = w.layer(i, n.down + ".weight", linearShape(D, I, s.conv1d));
+            impl->layers.push_back(std::move(l));
+            continue;
+        }
         if (s.gatedMlp) {
             l.gateW = w.layer(i, n.gate + ".weight", linearShape(I, D, s.conv1d));
             if (s.mlpBias) l.gateB = w.layer(i, n.gate + ".bias", {I});
@@ -253,9 +334,14 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
             v = parts[2];
         }
     }
+    if (spec.clipQkv > 0) {
+        q = q.clamp(-spec.clipQkv, spec.clipQkv);
+        k = k.clamp(-spec.clipQkv, spec.clipQkv);
+        v = v.clamp(-spec.clipQkv, spec.clipQkv);
+    }
     if (spec.qkNorm) {
-        q = blocks::rmsNorm(q, l.qNormW, spec.normEps);
-        k = blocks::rmsNorm(k, l.kNormW, spec.normEps);
+        q = qkNormed(q, l.qNormW, l.qNormB);
+        k = qkNormed(k, l.kNormW, l.kNormB);
     }
     q = q.transpose(1, 2);
     k = k.transpose(1, 2);
@@ -264,14 +350,25 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         q = blocks::applyRotary(q, cos, sin);
         k = blocks::applyRotary(k, cos, sin);
     }
-    const at::Tensor out = blocks::attention(q, k, v, allowed);  // [B, heads, T, hd]
+    const at::Tensor out =  // [B, heads, T, hd]
+        spec.attentionScale > 0 || spec.attnSoftcap > 0
+            ? blocks::attentionSoftcapped(q, k, v, allowed,
+                                          spec.attentionScale > 0
+                                              ? spec.attentionScale
+                                              : 1.0 / std::sqrt(static_cast<double>(hd)),
+                                          spec.attnSoftcap)
+            : blocks::attention(q, k, v, allowed);
     return blocks::linear(out.transpose(1, 2).reshape({B, T, spec.heads * hd}), l.oW, l.oB,
                           spec.conv1d);
 }
 
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
+    if (spec.experts > 0) return expertsBlock(l, x);
     at::Tensor h;
-    if (spec.gatedMlp) {
+    if (spec.fusedGateUp) {
+        const auto parts = blocks::linear(x, l.upW, l.upB, spec.conv1d).chunk(2, -1);
+        h = parts[1] * blocks::activate(spec.activation, parts[0]);
+    } else if (spec.gatedMlp) {
         h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
             blocks::linear(x, l.upW, l.upB, spec.conv1d);
     } else {
@@ -306,13 +403,12 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     }
 
     at::Tensor x = at::embedding(embed, ids);
+    if (spec.embedScale > 0) x = x * at::scalar_tensor(spec.embedScale, x.options());
     if (spec.positions == Positions::Learned) {
         x = x + positions.narrow(0, 0, T).unsqueeze(0);
     }
     at::Tensor cos, sin;
-    if (spec.positions == Positions::Rotary) {
-        std::tie(cos, sin) = blocks::rotaryTables(inverseFrequencies, T, dtype);
-    }
+    if (spec.positions == Positions::Rotary) std::tie(cos, sin) = rotary(mask, T);
     std::map<int64_t, at::Tensor> allowedByWindow;
     for (const Layer& l : layers) {
         auto it = allowedByWindow.find(l.window);
@@ -320,16 +416,25 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             it = allowedByWindow.emplace(l.window, blocks::attentionAllowed(mask, l.window)).first;
         }
         const at::Tensor& allowed = it->second;
-        const at::Tensor a = blocks::norm(spec.norm, x, l.inputNormW, l.inputNormB, spec.normEps);
-        if (spec.parallelResidual) {
-            const at::Tensor m = blocks::norm(spec.norm, x, l.postNormW, l.postNormB, spec.normEps);
+        if (spec.postNormsOnly) {
+            x = x + normed(attentionBlock(l, x, allowed, cos, sin), l.postNormW, l.postNormB);
+            x = x + normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor());
+            continue;
+        }
+        const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
+        if (spec.sandwichNorms) {
+            x = x + normed(attentionBlock(l, a, allowed, cos, sin), l.postNormW, l.postNormB);
+            x = x + normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())), l.postMlpNormW,
+                           at::Tensor());
+        } else if (spec.parallelResidual) {
+            const at::Tensor m = spec.sharedInputNorm ? a : normed(x, l.postNormW, l.postNormB);
             x = attentionBlock(l, a, allowed, cos, sin) + mlpBlock(l, m) + x;
         } else {
             x = x + attentionBlock(l, a, allowed, cos, sin);
-            x = x + mlpBlock(l, blocks::norm(spec.norm, x, l.postNormW, l.postNormB, spec.normEps));
+            x = x + mlpBlock(l, normed(x, l.postNormW, l.postNormB));
         }
     }
-    return blocks::norm(spec.norm, x, finalNormW, finalNormB, spec.normEps);
+    return normed(x, finalNormW, finalNormB);
 }
 
 namespace {
@@ -361,8 +466,7 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 }
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
-    return guarded(impl_->spec,
-                   [&] { return at::linear(impl_->hidden(ids, attentionMask), impl_->lmHead); });
+    return guarded(impl_->spec, [&] { return impl_->logits(impl_->hidden(ids, attentionMask)); });
 }
 
 at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
@@ -393,9 +497,9 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
     std::vector<at::Tensor> pieces;
     for (int64_t start = 0; start < selected.size(0); start += chunk) {
         const int64_t len = std::min(chunk, selected.size(0) - start);
-        const at::Tensor logits = at::linear(selected.narrow(0, start, len), lmHead).to(at::kFloat);
+        const at::Tensor rowLogits = logits(selected.narrow(0, start, len)).to(at::kFloat);
         const at::Tensor t = selectedTargets.narrow(0, start, len).unsqueeze(1);
-        pieces.push_back(logits.gather(1, t).squeeze(1) - at::logsumexp(logits, {1}));
+        pieces.push_back(rowLogits.gather(1, t).squeeze(1) - at::logsumexp(rowLogits, {1}));
     }
     out.index_copy_(0, rows, at::cat(pieces));
     return out.view(targets.sizes()).cpu();
@@ -415,6 +519,85 @@ at::Tensor CausalLM::nextTokenLogProbs(const at::Tensor& ids,
     at::Tensor targets = at::full(ids.sizes(), -1, at::TensorOptions().dtype(at::kLong));
     targets.narrow(1, 0, T - 1).copy_(at::where(scored, next, at::full({}, -1, next.options())));
     return targetLogProbs(ids, attentionMask, targets).narrow(1, 0, T - 1);
+}
+
+// Gemma, Phi, OLMo and mixture-of-experts variants
+
+at::Tensor CausalLM::Impl::rms(const at::Tensor& x, const at::Tensor& w) const {
+    if (spec.rmsStyle == ArchSpec::RmsStyle::Llama) return blocks::rmsNorm(x, w, spec.normEps);
+    return blocks::rmsNormWeightInFp32(x, w, spec.normEps,
+                                       spec.rmsStyle == ArchSpec::RmsStyle::PlusOne);
+}
+
+at::Tensor CausalLM::Impl::normed(const at::Tensor& x, const at::Tensor& w,
+                                  const at::Tensor& b) const {
+    if (!spec.normAffine) {
+        return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps)
+            .to(x.scalar_type());
+    }
+    if (spec.norm == NormKind::RMS) return rms(x, w);
+    return blocks::norm(spec.norm, x, w, b, spec.normEps);
+}
+
+// q or k as [B, T, heads, headDim].
+at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
+                                    const at::Tensor& b) const {
+    switch (spec.qkNormKind) {
+        case ArchSpec::QkNormKind::RmsPerHead:
+            return rms(x, w);
+        case ArchSpec::QkNormKind::RmsFull:
+            return rms(x.flatten(2), w).view(x.sizes());
+        case ArchSpec::QkNormKind::LayerShared:
+            return at::layer_norm(x, {x.size(-1)}, w, b, spec.normEps);
+        case ArchSpec::QkNormKind::LayerPerHead:
+            return at::layer_norm(x, {x.size(-1)}, {}, {}, spec.normEps) * w;
+    }
+    return x;
+}
+
+// Top-k routing as transformers does it: softmax over all router logits in fp32, the k largest,
+// renormalised to sum 1; each expert's output weighted in fp32 and summed in the model's dtype.
+at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
+    const at::Tensor flat = x.reshape({-1, x.size(-1)});
+    const at::Tensor probs = at::softmax(at::linear(flat, l.routerW).to(at::kFloat), -1);
+    auto [weights, chosen] = probs.topk(spec.expertsPerToken, -1);
+    weights = weights / weights.sum(-1, true);
+    at::Tensor out = at::zeros_like(flat);
+    for (int64_t e = 0; e < spec.experts; ++e) {
+        const at::Tensor hit = chosen.eq(e);
+        const at::Tensor rows = at::nonzero(hit.any(-1)).reshape({-1});
+        if (rows.numel() == 0) continue;
+        const at::Tensor xe = flat.index_select(0, rows);
+        const size_t i = static_cast<size_t>(e);
+        const at::Tensor h = blocks::activate(spec.activation, at::linear(xe, l.expertGateW[i])) *
+                             at::linear(xe, l.expertUpW[i]);
+        const at::Tensor we = (weights * hit).sum(-1).index_select(0, rows).unsqueeze(1);
+        out.index_add_(0, rows, (at::linear(h, l.expertDownW[i]) * we).to(flat.scalar_type()));
+    }
+    return out.view(x.sizes());
+}
+
+// cos and sin for the batch; with LongRoPE per text: the long factors for a text longer than
+// longRopeContext tokens, as transformers applies them to that text alone.
+std::pair<at::Tensor, at::Tensor> CausalLM::Impl::rotary(const at::Tensor& mask, int64_t T) const {
+    if (spec.ropeShortFactor.empty() && spec.ropeAttentionFactor == 1.0) {
+        return blocks::rotaryTables(inverseFrequencies, T, dtype);
+    }
+    auto [cos, sin] =
+        blocks::scaledRotaryTables(inverseFrequencies, T, dtype, spec.ropeAttentionFactor);
+    if (!longInverseFrequencies.defined()) return {cos, sin};
+    const at::Tensor isLong = (mask.sum(1) > spec.longRopeContext).view({-1, 1, 1, 1});
+    if (!isLong.any().item<bool>()) return {cos, sin};
+    auto [longCos, longSin] =
+        blocks::scaledRotaryTables(longInverseFrequencies, T, dtype, spec.ropeAttentionFactor);
+    return {at::where(isLong, longCos, cos), at::where(isLong, longSin, sin)};
+}
+
+at::Tensor CausalLM::Impl::logits(const at::Tensor& h) const {
+    at::Tensor out = at::linear(
+        h, lmHead, lmHeadB.defined() ? c10::optional<at::Tensor>(lmHeadB) : c10::nullopt);
+    if (spec.finalSoftcap > 0) out = at::tanh(out / spec.finalSoftcap) * spec.finalSoftcap;
+    return out;
 }
 
 }  // namespace llmap

@@ -25,6 +25,14 @@ const std::map<std::string, Family>& families() {
         {"qwen3", {qwen3Spec, {"Qwen3ForCausalLM"}}},
         {"gpt2", {gpt2Spec, {"GPT2LMHeadModel"}}},
         {"gpt_neox", {gptNeoxSpec, {"GPTNeoXForCausalLM"}}},
+        {"gemma", {gemmaSpec, {"GemmaForCausalLM"}}},
+        {"gemma2", {gemma2Spec, {"Gemma2ForCausalLM"}}},
+        {"phi", {phiSpec, {"PhiForCausalLM"}}},
+        {"phi3", {phi3Spec, {"Phi3ForCausalLM"}}},
+        {"stablelm", {stablelmSpec, {"StableLmForCausalLM"}}},
+        {"olmo", {olmoSpec, {"OlmoForCausalLM"}}},
+        {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
+        {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
     };
     return registry;
 }

@@ -13,5 +13,13 @@ ArchSpec qwen2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gpt2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gptNeoxSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemmaSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec phiSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec phi3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec stablelmSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
