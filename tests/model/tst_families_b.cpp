@@ -193,6 +193,51 @@ private Q_SLOTS:
         }
     }
 
+    void olderConfigForms() {
+        // Configs as transformers 4 wrote them, and family defaults left implicit, must give the
+        // oracle's scores: Phi-3 LongRoPE as rope_scaling {"type": "su"} with top-level
+        // rope_theta and partial_rotary_factor; Phi's and StableLM's default partial rotary;
+        // Gemma-2's default alternation of sliding and full layers.
+        const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> cases = {
+            {"phi3_longrope_window9_rot50",
+             [](nlohmann::json& c) {
+                 const auto p = c["rope_parameters"];
+                 c.erase("rope_parameters");
+                 c["rope_scaling"] = {{"type", "su"},
+                                      {"short_factor", p["short_factor"]},
+                                      {"long_factor", p["long_factor"]}};
+                 c["rope_theta"] = p["rope_theta"];
+                 c["partial_rotary_factor"] = p["partial_rotary_factor"];
+             }},
+            {"phi_rot50", [](nlohmann::json& c) { c.erase("rope_parameters"); }},
+            {"stablelm_parallel_qkv_bias_rot25",
+             [](nlohmann::json& c) { c.erase("rope_parameters"); }},
+            {"gemma2_window5_softcap", [](nlohmann::json& c) { c.erase("layer_types"); }},
+        };
+        QTemporaryDir tmp;
+        const auto o = oracleB();
+        for (const auto& [name, edit] : cases) {
+            const fs::path d = fs::path(tmp.path().toStdString()) / name;
+            fixtures::copyModel("families_b/" + name, d);
+            editConfig(d, edit);
+            const nlohmann::json* model = nullptr;
+            for (const auto& m : o["models"]) {
+                if (m["name"] == "families_b/" + name) model = &m;
+            }
+            QVERIFY2(model, name.c_str());
+            const auto lm = llmap::CausalLM::load(d.string());
+            const auto full = sums(*lm, idsOf(*model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double want = (*model)["texts"][i]["ll_full"];
+                QVERIFY2(close(full[i], want), qPrintable(QString("%1 text %2: %3 vs %4")
+                                                              .arg(name.c_str())
+                                                              .arg(i)
+                                                              .arg(full[i])
+                                                              .arg(want)));
+            }
+        }
+    }
+
     void badInput() {
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();
