@@ -158,7 +158,7 @@ def main():
     if os.path.isdir(OUT):
         for entry in os.listdir(OUT):
             path = os.path.join(OUT, entry)
-            if os.path.isdir(path) and entry != "broken":
+            if os.path.isdir(path) and entry != "broken" and not entry.startswith("families_"):
                 shutil.rmtree(path)
     os.makedirs(OUT, exist_ok=True)
     tokenizers = {style: train_tokenizer(style) for style in ("llama", "gpt")}
