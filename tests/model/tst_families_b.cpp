@@ -168,7 +168,7 @@ private Q_SLOTS:
         // right-padded batch equals the text scored alone.
         const std::vector<std::string> names = {"gemma_mha_tied",
                                                 "gemma2_window5_softcap",
-                                                "phi_qk_layernorm_gqa_rot25_tied",
+                                                "phi_qk_layernorm_gqa_rot50_tied",
                                                 "phi3_longrope_window9_rot50",
                                                 "stablelm_qk_layernorm_gqa_rot50",
                                                 "olmo_clip_qkv",
@@ -260,7 +260,7 @@ private Q_SLOTS:
         const std::vector<std::pair<std::string, std::string>> weights = {
             {"gemma2_window5_softcap", "model.layers.1.pre_feedforward_layernorm.weight"},
             {"phi_rot50", "lm_head.bias"},
-            {"phi_qk_layernorm_gqa_rot25_tied", "model.layers.0.self_attn.q_layernorm.weight"},
+            {"phi_qk_layernorm_gqa_rot50_tied", "model.layers.0.self_attn.q_layernorm.weight"},
             {"phi3_gqa", "model.layers.1.mlp.gate_up_proj.weight"},
             {"stablelm_qk_layernorm_gqa_rot50",
              "model.layers.0.self_attn.k_layernorm.norms.1.weight"},

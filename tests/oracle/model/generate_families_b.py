@@ -51,7 +51,7 @@ CONFIGS = {
         layer_types=["full_attention", "sliding_attention"], tie_word_embeddings=False)),
     "phi_rot50": ("phi", "gpt", dict(SMALL, rope_parameters={
         "rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5})),
-    "phi_qk_layernorm_gqa_rot25_tied": ("phi", "gpt", dict(
+    "phi_qk_layernorm_gqa_rot50_tied": ("phi", "gpt", dict(
         hidden_size=48, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
         intermediate_size=64, qk_layernorm=True, tie_word_embeddings=True, hidden_act="gelu",
         rope_parameters={"rope_type": "default", "rope_theta": 500.0, "partial_rotary_factor": 0.5})),
