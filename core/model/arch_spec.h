@@ -90,6 +90,21 @@ struct ArchSpec {
     // `intermediate` channels; the top expertsPerToken by softmax probability, renormalised.
     int64_t experts = 0, expertsPerToken = 0;
     std::string moeRouter, moeExperts, moeGate, moeUp, moeDown;
+    // DeepSeek-V2's mixture: the first `denseLayers` layers keep a plain MLP; experts have
+    // moeIntermediate channels; an always-on shared MLP "<moeShared>" of sharedIntermediate
+    // channels is added; the router runs in fp32; with expertGroups > 1 only the topkGroups
+    // groups with the best expert are eligible; the routed weights are renormalised only with
+    // normTopk and then multiplied by routedScale.
+    int64_t denseLayers = 0, moeIntermediate = 0, sharedIntermediate = 0;
+    int64_t expertGroups = 1, topkGroups = 1;
+    bool normTopk = true, routerInFp32 = false;
+    double routedScale = 1.0;
+    std::string moeShared;
+    // DeepSeek-V2 multi-head latent attention (kvLoraRank > 0): q = q_b(RMSNorm(q_a(x))) (or
+    // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
+    // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.
+    int64_t qLoraRank = 0, kvLoraRank = 0, qkNopeDim = 0, qkRopeDim = 0, vHeadDim = 0;
+    bool interleavedRope = false;
 };
 
 }  // namespace llmap

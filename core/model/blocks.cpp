@@ -150,4 +150,13 @@ at::Tensor attentionSoftcapped(const at::Tensor& q, const at::Tensor& k, const a
     return at::matmul(probs, values);
 }
 
+at::Tensor applyInterleavedRotary(const at::Tensor& x, const at::Tensor& cos,
+                                  const at::Tensor& sin) {
+    const int64_t half = x.size(-1) / 2;
+    const at::Tensor c = cos.narrow(-1, 0, half), s = sin.narrow(-1, 0, half);
+    const at::Tensor pairs = x.unflatten(-1, {half, 2});
+    const at::Tensor x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
+    return at::stack({x0 * c - x1 * s, x0 * s + x1 * c}, -1).flatten(-2);
+}
+
 }  // namespace llmap::blocks

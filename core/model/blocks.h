@@ -52,4 +52,9 @@ std::pair<at::Tensor, at::Tensor> scaledRotaryTables(const at::Tensor& inverseFr
 at::Tensor attentionSoftcapped(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                const at::Tensor& allowed, double scale, double softcap);
 
+// Rotary on interleaved pairs (x[2i], x[2i+1]) of all of x's channels, as complex multiplication
+// by cos + i sin of frequency i (DeepSeek-V2); cos and sin as rotaryTables makes them.
+at::Tensor applyInterleavedRotary(const at::Tensor& x, const at::Tensor& cos,
+                                  const at::Tensor& sin);
+
 }  // namespace llmap::blocks

@@ -31,6 +31,8 @@ struct Layer {
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
+    at::Tensor sharedGateW, sharedUpW, sharedDownW;
+    at::Tensor qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -105,6 +107,8 @@ struct CausalLM::Impl {
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
     at::Tensor qkNormed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor expertsBlock(const Layer& l, const at::Tensor& x) const;
+    at::Tensor latentAttention(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
+                               const at::Tensor& cos, const at::Tensor& sin) const;
     std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
@@ -177,7 +181,12 @@ void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
 }
 
 void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const int64_t D = s.hidden, I = s.intermediate;
+    const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
+    if (!s.moeShared.empty()) {
+        l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
+        l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
+        l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
+    }
     l.routerW = w.layer(i, s.moeRouter + ".weight", {s.experts, D});
     for (int64_t e = 0; e < s.experts; ++e) {
         const std::string prefix = s.moeExperts + std::to_string(e) + ".";
@@ -185,6 +194,25 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
         l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
     }
+}
+
+// DeepSeek-V2's multi-head latent attention projections.
+void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
+    if (s.qLoraRank > 0) {
+        l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
+        if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
+        l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
+        l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
+    } else {
+        l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
+    }
+    const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
+    l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
+    if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
+    l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
+    l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
+                     {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
 }
 
 }  // namespace
@@ -249,7 +277,9 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
         }
         if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
         if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
-        if (s.qkvLayout == QkvLayout::Separate) {
+        if (s.kvLoraRank > 0) {
+            loadLatentAttention(w, s, i, l);
+        } else if (s.qkvLayout == QkvLayout::Separate) {
             l.qW = w.layer(i, n.q + ".weight", {qOut, D});
             l.kW = w.layer(i, n.k + ".weight", {kvOut, D});
             l.vW = w.layer(i, n.v + ".weight", {kvOut, D});
@@ -263,11 +293,12 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
             l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
             if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
         }
-        l.oW = w.layer(i, n.o + ".weight", linearShape(D, qOut, s.conv1d));
+        const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+        l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
         if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
         if (s.qkNorm) loadQkNorms(w, s, i, l);
         const int64_t I = s.intermediate;
-        if (s.experts > 0) {
+        if (s.experts > 0 && i >= s.denseLayers) {
             loadExperts(w, s, i, l);
             impl->layers.push_back(std::move(l));
             continue;
@@ -313,6 +344,7 @@ int64_t CausalLM::copiedBytes() const {
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
                                           const at::Tensor& sin) const {
+    if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
     if (spec.qkvLayout == QkvLayout::Separate) {
@@ -363,7 +395,7 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
 }
 
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
-    if (spec.experts > 0) return expertsBlock(l, x);
+    if (l.routerW.defined()) return expertsBlock(l, x);
     at::Tensor h;
     if (spec.fusedGateUp) {
         const auto parts = blocks::linear(x, l.upW, l.upB, spec.conv1d).chunk(2, -1);
@@ -559,9 +591,23 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
 // renormalised to sum 1; each expert's output weighted in fp32 and summed in the model's dtype.
 at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
     const at::Tensor flat = x.reshape({-1, x.size(-1)});
-    const at::Tensor probs = at::softmax(at::linear(flat, l.routerW).to(at::kFloat), -1);
+    const at::Tensor routerLogits = spec.routerInFp32
+                                        ? at::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat))
+                                        : at::linear(flat, l.routerW).to(at::kFloat);
+    at::Tensor probs = at::softmax(routerLogits, -1);
+    if (spec.expertGroups > 1) {
+        // Only experts in the topkGroups groups holding the best single experts stay eligible.
+        const int64_t N = probs.size(0), G = spec.expertGroups, per = spec.experts / G;
+        const at::Tensor best =
+            std::get<1>(probs.view({N, G, per}).amax(-1).topk(spec.topkGroups, -1));
+        const at::Tensor groups =
+            at::zeros({N, G}, probs.options().dtype(at::kBool)).scatter_(1, best, true);
+        probs = probs.masked_fill(
+            groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(), 0.0);
+    }
     auto [weights, chosen] = probs.topk(spec.expertsPerToken, -1);
-    weights = weights / weights.sum(-1, true);
+    if (spec.normTopk) weights = weights / weights.sum(-1, true);
+    if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     at::Tensor out = at::zeros_like(flat);
     for (int64_t e = 0; e < spec.experts; ++e) {
         const at::Tensor hit = chosen.eq(e);
@@ -574,7 +620,38 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         const at::Tensor we = (weights * hit).sum(-1).index_select(0, rows).unsqueeze(1);
         out.index_add_(0, rows, (at::linear(h, l.expertDownW[i]) * we).to(flat.scalar_type()));
     }
+    if (l.sharedGateW.defined()) {
+        out = out + at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
+                                   at::linear(flat, l.sharedUpW),
+                               l.sharedDownW);
+    }
     return out.view(x.sizes());
+}
+
+at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
+                                           const at::Tensor& allowed, const at::Tensor& cos,
+                                           const at::Tensor& sin) const {
+    const int64_t B = x.size(0), T = x.size(1), H = spec.heads;
+    const int64_t nope = spec.qkNopeDim, rope = spec.qkRopeDim, vd = spec.vHeadDim;
+    const at::Tensor q =
+        (spec.qLoraRank > 0
+             ? at::linear(rms(blocks::linear(x, l.qaW, l.qaB, false), l.qaNormW), l.qbW)
+             : at::linear(x, l.qW))
+            .view({B, T, H, nope + rope})
+            .transpose(1, 2);
+    const auto qParts = q.split({nope, rope}, -1);
+    const auto kvA = blocks::linear(x, l.kvaW, l.kvaB, false).split({spec.kvLoraRank, rope}, -1);
+    const at::Tensor keyRope =
+        blocks::applyInterleavedRotary(kvA[1].view({B, 1, T, rope}), cos, sin);
+    const at::Tensor kv =
+        at::linear(rms(kvA[0], l.kvaNormW), l.kvbW).view({B, T, H, nope + vd}).transpose(1, 2);
+    const auto kvParts = kv.split({nope, vd}, -1);
+    const at::Tensor keys = at::cat({kvParts[0], keyRope.expand({B, H, T, rope})}, -1);
+    const at::Tensor queries =
+        at::cat({qParts[0], blocks::applyInterleavedRotary(qParts[1], cos, sin)}, -1);
+    const at::Tensor out =
+        blocks::attentionSoftcapped(queries, keys, kvParts[1], allowed, spec.attentionScale, 0.0);
+    return blocks::linear(out.transpose(1, 2).reshape({B, T, H * vd}), l.oW, l.oB, false);
 }
 
 // cos and sin for the batch; with LongRoPE per text: the long factors for a text longer than

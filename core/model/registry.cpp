@@ -33,6 +33,7 @@ const std::map<std::string, Family>& families() {
         {"olmo", {olmoSpec, {"OlmoForCausalLM"}}},
         {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
+        {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
     };
     return registry;
 }

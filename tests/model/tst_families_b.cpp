@@ -1,4 +1,5 @@
-// The Gemma, Gemma-2, Phi, Phi-3, StableLM, OLMo, OLMo-2 and Mixtral engines against Hugging Face
+// The Gemma, Gemma-2, Phi, Phi-3, StableLM, OLMo, OLMo-2, Mixtral and DeepSeek-V2 engines against
+// Hugging Face
 // transformers (tests/oracle/model/generate_families_b.py): every fixture's log-likelihoods under
 // both conventions (batched, right-padded), per-token log-probs, bf16 agreement, batch invariance
 // for one model per family, and bad input (a missing config key, a wrong-shaped weight).
@@ -141,7 +142,7 @@ private Q_SLOTS:
         // Measured, as in tst_model_engine: the bound guards against a broken bf16 path only.
         std::map<std::string, std::pair<double, double>> worst;  // family -> (vs bf16, vs fp32)
         const auto o = oracleB();
-        QCOMPARE(o["models"].size(), size_t(16));
+        QCOMPARE(o["models"].size(), size_t(18));
         for (const auto& model : o["models"]) {
             llmap::LoadOptions options;
             options.dtype = "bfloat16";
@@ -173,7 +174,8 @@ private Q_SLOTS:
                                                 "stablelm_qk_layernorm_gqa_rot50",
                                                 "olmo_clip_qkv",
                                                 "olmo2_gqa",
-                                                "mixtral_4experts_top2"};
+                                                "mixtral_4experts_top2",
+                                                "deepseek_v2_group_limited_qlora_yarn"};
         const auto o = oracleB();
         for (const auto& name : names) {
             const nlohmann::json* model = nullptr;
@@ -249,9 +251,10 @@ private Q_SLOTS:
         };
         auto load = [](const fs::path& d) { return [d] { llmap::CausalLM::load(d.string()); }; };
         // A config key every family needs, removed.
-        for (const char* name : {"gemma_mha_tied", "gemma2_window5_softcap", "phi_rot50",
-                                 "phi3_gqa", "stablelm_parallel_qkv_bias_rot25", "olmo_clip_qkv",
-                                 "olmo2_gqa", "mixtral_4experts_top2"}) {
+        for (const char* name :
+             {"gemma_mha_tied", "gemma2_window5_softcap", "phi_rot50", "phi3_gqa",
+              "stablelm_parallel_qkv_bias_rot25", "olmo_clip_qkv", "olmo2_gqa",
+              "mixtral_4experts_top2", "deepseek_v2_greedy_shared_dense1"}) {
             const fs::path d = fresh(name);
             editConfig(d, [](auto& c) { c.erase("num_attention_heads"); });
             expectOneLine(load(d), "config.json", "config has no \"num_attention_heads\"");
@@ -267,6 +270,9 @@ private Q_SLOTS:
             {"olmo2_gqa", "model.layers.1.self_attn.q_norm.weight"},
             {"mixtral_4experts_top2", "model.layers.1.block_sparse_moe.experts.3.w2.weight"},
             {"mixtral_4experts_top2", "model.layers.0.block_sparse_moe.gate.weight"},
+            {"deepseek_v2_group_limited_qlora_yarn", "model.layers.1.self_attn.kv_b_proj.weight"},
+            {"deepseek_v2_greedy_shared_dense1",
+             "model.layers.1.mlp.shared_experts.down_proj.weight"},
         };
         for (const auto& [name, weight] : weights) {
             const fs::path d = fresh(name);
@@ -298,6 +304,12 @@ private Q_SLOTS:
         d = fresh("gemma2_window5_softcap");
         editConfig(d, [](auto& c) { c["query_pre_attn_scalar"] = 0; });
         expectOneLine(load(d), "config.json", "query_pre_attn_scalar must be positive");
+        d = fresh("deepseek_v2_greedy_shared_dense1");
+        editConfig(d, [](auto& c) { c["topk_method"] = "noaux_tc"; });
+        expectOneLine(load(d), "config.json", "topk_method \"noaux_tc\" is not supported");
+        d = fresh("deepseek_v2_group_limited_qlora_yarn");
+        editConfig(d, [](auto& c) { c["n_group"] = 4; });
+        expectOneLine(load(d), "config.json", "2 of 6 experts per token in 4 groups");
         d = fresh("olmo_clip_qkv");
         editConfig(d, [](auto& c) { c["clip_qkv"] = "high"; });
         expectOneLine(load(d), "config.json", "\"clip_qkv\" is not");

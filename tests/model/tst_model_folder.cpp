@@ -115,8 +115,9 @@ private Q_SLOTS:
     void supportedTypes() {
         const auto types = llmap::supportedModelTypes();
         QVERIFY(std::is_sorted(types.begin(), types.end()));
-        for (const char* t : {"gemma", "gemma2", "gpt2", "gpt_neox", "llama", "mistral", "mixtral",
-                              "olmo", "olmo2", "phi", "phi3", "qwen2", "qwen3", "stablelm"}) {
+        for (const char* t :
+             {"deepseek_v2", "gemma", "gemma2", "gpt2", "gpt_neox", "llama", "mistral", "mixtral",
+              "olmo", "olmo2", "phi", "phi3", "qwen2", "qwen3", "stablelm"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
     }

@@ -21,5 +21,6 @@ ArchSpec stablelmSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

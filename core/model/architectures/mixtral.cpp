@@ -23,6 +23,7 @@ ArchSpec mixtralSpec(const nlohmann::json& c, const std::string& where) {
         throw InputError("intermediate_size is missing", where,
                          "config.json must give the experts' intermediate_size");
     }
+    s.moeIntermediate = s.intermediate;
     s.moeRouter = "block_sparse_moe.gate";
     s.moeExperts = "block_sparse_moe.experts.";
     s.moeGate = "w1";

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference log-likelihoods for the Gemma, Phi, StableLM, OLMo and Mixtral families.
+"""Reference log-likelihoods for the Gemma, Phi, StableLM, OLMo, Mixtral and DeepSeek-V2 families.
 
 The companion of generate.py (whose tokenizers, texts, randomisation and scoring it imports):
 builds tiny random models (fixed seeds) in several configurations per family, saves each with
@@ -78,6 +78,20 @@ CONFIGS = {
     "mixtral_3experts_top1_window6": ("mixtral", "llama", dict(
         SMALL, num_key_value_heads=4, intermediate_size=24, num_local_experts=3, num_experts_per_tok=1,
         sliding_window=6, tie_word_embeddings=False)),
+    "deepseek_v2_greedy_shared_dense1": ("deepseek_v2", "llama", dict(
+        SMALL, num_key_value_heads=4, q_lora_rank=None, kv_lora_rank=16, qk_rope_head_dim=8,
+        qk_nope_head_dim=8, v_head_dim=12, moe_intermediate_size=16, n_routed_experts=4,
+        num_experts_per_tok=2, n_shared_experts=1, first_k_dense_replace=1, topk_method="greedy",
+        routed_scaling_factor=1.5, tie_word_embeddings=False)),
+    "deepseek_v2_group_limited_qlora_yarn": ("deepseek_v2", "llama", dict(
+        SMALL, num_key_value_heads=4, q_lora_rank=12, kv_lora_rank=12, qk_rope_head_dim=8,
+        qk_nope_head_dim=4, v_head_dim=8, moe_intermediate_size=16, n_routed_experts=6,
+        num_experts_per_tok=2, n_shared_experts=2, first_k_dense_replace=0,
+        topk_method="group_limited_greedy", n_group=3, topk_group=2, max_position_embeddings=64,
+        rope_parameters={"rope_type": "yarn", "rope_theta": 10000.0, "factor": 4.0,
+                         "original_max_position_embeddings": 16, "beta_fast": 32.0, "beta_slow": 1.0,
+                         "mscale": 1.0, "mscale_all_dim": 0.8},
+        tie_word_embeddings=False)),
 }
 
 
