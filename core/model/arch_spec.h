@@ -70,7 +70,7 @@ struct ArchSpec {
     // Layer layouts beyond pre-norm and parallelResidual: Gemma-2 normalises before and after
     // attention and MLP ("sandwich"); OLMo-2 only after; Phi and parallel StableLM feed attention
     // and MLP from the one input norm.
-    bool sandwichNorms = false, postNormsOnly = false, sharedInputNorm = false;
+    bool sandwichNorms = false, postNormsOnly = false, sharedNorm = false;
     std::string preMlpNorm, postMlpNorm;  // weight names of the extra norms
     // Which norm qkNorm means: RMS per head (Qwen3), RMS over the whole projection (OLMo-2),
     // one LayerNorm with bias shared by the heads (Phi), one bias-free LayerNorm per head
@@ -78,7 +78,7 @@ struct ArchSpec {
     enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead };
     QkNormKind qkNormKind = QkNormKind::RmsPerHead;
     bool fusedGateUp = false;  // one projection "up" holding [gate; up] (Phi-3)
-    bool lmHeadBias = false;   // output head with a bias (Phi)
+    std::string lmHeadBias;    // bias of the output head (Phi); "" = none
     // Phi-3 LongRoPE: the rotary frequencies divided by ropeShortFactor for a text of up to
     // longRopeContext tokens and by ropeLongFactor beyond; cos and sin scaled by
     // ropeAttentionFactor. Empty factors: plain rotary as described by `rope`.
@@ -104,7 +104,7 @@ struct ArchSpec {
     // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
     // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.
     int64_t qLoraRank = 0, kvLoraRank = 0, qkNopeDim = 0, qkRopeDim = 0, vHeadDim = 0;
-    bool interleavedRope = false;
+    bool rotaryInterleaved = false;
 };
 
 }  // namespace llmap

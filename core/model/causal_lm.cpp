@@ -248,10 +248,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     } else {
         impl->lmHead = store.get(n.lmHead, {s.vocab, D});
     }
-    if (s.lmHeadBias) {
-        const std::string bias = n.lmHead.substr(0, n.lmHead.rfind('.')) + ".bias";
-        impl->lmHeadB = store.get(bias, {s.vocab});
-    }
+    if (!s.lmHeadBias.empty()) impl->lmHeadB = store.get(s.lmHeadBias, {s.vocab});
     if (s.positions == Positions::Rotary) {
         impl->inverseFrequencies = blocks::rotaryInverseFrequencies(s.rope).to(impl->device);
         if (!s.ropeShortFactor.empty()) {
@@ -459,7 +456,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             x = x + normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())), l.postMlpNormW,
                            at::Tensor());
         } else if (spec.parallelResidual) {
-            const at::Tensor m = spec.sharedInputNorm ? a : normed(x, l.postNormW, l.postNormB);
+            const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
             x = attentionBlock(l, a, allowed, cos, sin) + mlpBlock(l, m) + x;
         } else {
             x = x + attentionBlock(l, a, allowed, cos, sin);

@@ -110,7 +110,7 @@ ArchSpec deepseekV2Spec(const nlohmann::json& c, const std::string& where) {
     }
     s.headDim = s.qkNopeDim + s.qkRopeDim;
     s.kvHeads = s.heads;
-    s.interleavedRope = true;
+    s.rotaryInterleaved = true;
     s.qkvBias = s.oBias = jsonBool(c, "attention_bias", where).value_or(false);
     double softmaxMultiplier = 1.0;
     if (ropeType == "yarn") softmaxMultiplier = readYarn(c, params, s, where);

@@ -24,10 +24,11 @@ ArchSpec phiSpec(const nlohmann::json& c, const std::string& where) {
     s.norm = NormKind::Layer;
     s.normEps = jsonNumber(c, "layer_norm_eps", where).value_or(1e-5);
     s.rope = readRope(withDefaultPartialRotary(c, 0.5), s.headDim, where);
-    s.qkvBias = s.oBias = s.mlpBias = s.lmHeadBias = true;
+    s.qkvBias = s.oBias = s.mlpBias = true;
+    s.lmHeadBias = "lm_head.bias";
     s.gatedMlp = false;
     s.activation = readActivation(jsonString(c, "hidden_act", where).value_or("gelu_new"), where);
-    s.parallelResidual = s.sharedInputNorm = true;
+    s.parallelResidual = s.sharedNorm = true;
     s.qkNorm = jsonBool(c, "qk_layernorm", where).value_or(false);
     s.qkNormKind = ArchSpec::QkNormKind::LayerShared;
     s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);

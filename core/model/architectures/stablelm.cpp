@@ -18,8 +18,7 @@ ArchSpec stablelmSpec(const nlohmann::json& c, const std::string& where) {
     s.norm = NormKind::Layer;
     s.normEps = jsonNumber(c, "layer_norm_eps", where).value_or(1e-5);
     s.qkvBias = jsonBool(c, "use_qkv_bias", where).value_or(false);
-    s.parallelResidual = s.sharedInputNorm =
-        jsonBool(c, "use_parallel_residual", where).value_or(false);
+    s.parallelResidual = s.sharedNorm = jsonBool(c, "use_parallel_residual", where).value_or(false);
     if (s.parallelResidual) s.names.postNorm = "";
     s.qkNorm = jsonBool(c, "qk_layernorm", where).value_or(false);
     s.qkNormKind = ArchSpec::QkNormKind::LayerPerHead;
