@@ -1,10 +1,12 @@
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <map>
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "model/model_info.h"
+#include "model/paper_families.h"
 #include "store/project.h"
 
 namespace llmap::cli {
@@ -19,13 +21,37 @@ const char* kHelp = R"(Usage: llmap-cli info --project P.h5
 --model    a Hugging Face model folder's metadata, read without loading weights (architecture,
            sizes, parameters, dtype, tokenizer, config hash, model card); --json prints it as JSON.
            Exits 2 with a message when the folder is broken.
---support  every model_type the engine can run.
+--support  every model_type of the paper's 1,018 models (with how many models have it) and
+           whether the engine runs it, the other model_types it runs, and the share of the
+           paper's models it covers.
 )";
 
 std::string joined(const std::vector<std::string>& items) {
     std::string s;
     for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
     return s.empty() ? "-" : s;
+}
+
+void printSupport() {
+    const auto supported = supportedModelTypes();
+    const auto isSupported = [&](const std::string& type) {
+        return std::find(supported.begin(), supported.end(), type) != supported.end();
+    };
+    std::printf("%-18s%12s  %s\n", "model_type", "paper models", "supported");
+    std::vector<std::string> paperTypes;
+    for (const auto& f : paperFamilies()) {
+        paperTypes.push_back(f.modelType);
+        std::printf("%-18s%12d  %s\n", f.modelType.c_str(), f.models,
+                    isSupported(f.modelType) ? "yes" : "no");
+    }
+    std::fflush(stdout);
+    std::vector<std::string> others;
+    for (const auto& type : supported) {
+        if (std::find(paperTypes.begin(), paperTypes.end(), type) == paperTypes.end())
+            others.push_back(type);
+    }
+    std::cout << "also supported: " << joined(others) << "\n"
+              << paperCoverageLine(paperCoverage(supported)) << "\n";
 }
 
 int printModel(const std::string& folder, bool json) {
@@ -65,7 +91,7 @@ int runInfo(int argc, char** argv) {
         return 0;
     }
     if (args.flag("support")) {
-        for (const auto& type : supportedModelTypes()) std::cout << type << "\n";
+        printSupport();
         return 0;
     }
     if (args.value("model")) return printModel(args.required("model"), args.flag("json"));

@@ -65,7 +65,7 @@ struct ArchSpec {
     AlibiStyle alibi = AlibiStyle::Bloom;  // slopes and rounding when positions == Alibi
     int64_t positionOffset = 0;            // learned positions start at this row (OPT: 2)
     bool rotaryInterleaved = false;     // rotate pairs (0,1), (2,3), ... instead of halves (GPT-J)
-    double attentionScale = 0.0;        // softmax scale; 0 = 1/sqrt(headDim) (GPT-Neo: 1)
+    double attentionScale = 0.0;        // softmax scale; 0 = 1/sqrt(headDim) (GPT-Neo: 1; Gemma-2)
     double clipQkv = 0.0;               // clamp q, k, v to [-clipQkv, clipQkv]; 0 = off (MPT)
     bool normBias = true;               // LayerNorms carry a bias (MPT: no)
     bool sharedNorm = false;            // parallel block fed by the input norm alone (GPT-J)
@@ -75,6 +75,51 @@ struct ArchSpec {
     std::string embedNorm;              // LayerNorm on the token embeddings (BLOOM); "" = none
     std::string projectIn, projectOut;  // linear maps embedDim <-> hidden, without ".weight"
     std::string lmHeadBias;             // bias of the output head (GPT-J); "" = none
+    // Gemma, Phi, OLMo and mixture-of-experts variants
+    // How RMSNorm applies its weight: Llama casts back before the weight; Gemma scales by
+    // (1 + weight) in fp32; OLMo-2 multiplies the weight in fp32, then casts back.
+    enum class RmsStyle { Llama, PlusOne, WeightInFp32 };
+    RmsStyle rmsStyle = RmsStyle::Llama;
+    bool normAffine = true;     // false: LayerNorm in fp32 without weight or bias (OLMo)
+    double embedScale = 0.0;    // > 0: token embeddings times this, in the model's dtype (Gemma)
+    double attnSoftcap = 0.0;   // > 0: scores = cap * tanh(scores / cap) (Gemma-2)
+    double finalSoftcap = 0.0;  // > 0: the same on the output logits (Gemma-2)
+    // Layer layouts beyond pre-norm and parallelResidual: Gemma-2 normalises before and after
+    // attention and MLP ("sandwich"); OLMo-2 only after; Phi and parallel StableLM feed attention
+    // and MLP from the one input norm.
+    bool sandwichNorms = false, postNormsOnly = false;  // sharedNorm: see above
+    std::string preMlpNorm, postMlpNorm;                // weight names of the extra norms
+    // Which norm qkNorm means: RMS per head (Qwen3), RMS over the whole projection (OLMo-2),
+    // one LayerNorm with bias shared by the heads (Phi), one bias-free LayerNorm per head
+    // (StableLM, weights "<name>.norms.<h>.weight").
+    enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead };
+    QkNormKind qkNormKind = QkNormKind::RmsPerHead;
+    bool fusedGateUp = false;  // one projection "up" holding [gate; up] (Phi-3)
+    // Phi-3 LongRoPE: the rotary frequencies divided by ropeShortFactor for a text of up to
+    // longRopeContext tokens and by ropeLongFactor beyond; cos and sin scaled by
+    // ropeAttentionFactor. Empty factors: plain rotary as described by `rope`.
+    std::vector<double> ropeShortFactor, ropeLongFactor;
+    int64_t longRopeContext = 0;
+    double ropeAttentionFactor = 1.0;
+    // Sparse mixture of experts (Mixtral): `experts` > 0 replaces the MLP by a router
+    // "<moeRouter>" over experts "<moeExperts><e>.<moeGate|moeUp|moeDown>", each an MLP of
+    // `intermediate` channels; the top expertsPerToken by softmax probability, renormalised.
+    int64_t experts = 0, expertsPerToken = 0;
+    std::string moeRouter, moeExperts, moeGate, moeUp, moeDown;
+    // DeepSeek-V2's mixture: the first `denseLayers` layers keep a plain MLP; experts have
+    // moeIntermediate channels; an always-on shared MLP "<moeShared>" of sharedIntermediate
+    // channels is added; the router runs in fp32; with expertGroups > 1 only the topkGroups
+    // groups with the best expert are eligible; the routed weights are renormalised only with
+    // normTopk and then multiplied by routedScale.
+    int64_t denseLayers = 0, moeIntermediate = 0, sharedIntermediate = 0;
+    int64_t expertGroups = 1, topkGroups = 1;
+    bool normTopk = true, routerInFp32 = false;
+    double routedScale = 1.0;
+    std::string moeShared;
+    // DeepSeek-V2 multi-head latent attention (kvLoraRank > 0): q = q_b(RMSNorm(q_a(x))) (or
+    // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
+    // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.
+    int64_t qLoraRank = 0, kvLoraRank = 0, qkNopeDim = 0, qkRopeDim = 0, vHeadDim = 0;
 };
 
 }  // namespace llmap

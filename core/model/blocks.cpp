@@ -118,6 +118,47 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 #endif
 }
 
+// Gemma, Phi, OLMo and mixture-of-experts variants
+
+at::Tensor rmsNormWeightInFp32(const at::Tensor& x, const at::Tensor& weight, double eps,
+                               bool plusOne) {
+    const at::Tensor xf = x.to(at::kFloat);
+    const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
+    const at::Tensor w = weight.to(at::kFloat);
+    return (normed * (plusOne ? w + 1.0 : w)).to(x.scalar_type());
+}
+
+std::pair<at::Tensor, at::Tensor> scaledRotaryTables(const at::Tensor& inverseFrequencies,
+                                                     int64_t T, at::ScalarType dtype,
+                                                     double scale) {
+    auto [cos, sin] = rotaryTables(inverseFrequencies, T, at::kFloat);
+    return {(cos * scale).to(dtype), (sin * scale).to(dtype)};
+}
+
+at::Tensor attentionSoftcapped(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                               const at::Tensor& allowed, double scale, double softcap) {
+    at::Tensor keys = k, values = v;
+    const int64_t groups = q.size(1) / k.size(1);
+    if (groups > 1) {
+        keys = k.repeat_interleave(groups, 1);
+        values = v.repeat_interleave(groups, 1);
+    }
+    at::Tensor scores = at::matmul(q, keys.transpose(-2, -1)) * scale;
+    if (softcap > 0) scores = at::tanh(scores / softcap) * softcap;
+    scores = scores.masked_fill(allowed.logical_not(), -INFINITY);  // no row is fully masked
+    const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+    return at::matmul(probs, values);
+}
+
+at::Tensor applyInterleavedRotary(const at::Tensor& x, const at::Tensor& cos,
+                                  const at::Tensor& sin) {
+    const int64_t half = x.size(-1) / 2;
+    const at::Tensor c = cos.narrow(-1, 0, half), s = sin.narrow(-1, 0, half);
+    const at::Tensor pairs = x.unflatten(-1, {half, 2});
+    const at::Tensor x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
+    return at::stack({x0 * c - x1 * s, x0 * s + x1 * c}, -1).flatten(-2);
+}
+
 }  // namespace llmap::blocks
 
 namespace llmap::blocks {

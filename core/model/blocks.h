@@ -36,6 +36,27 @@ at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window);
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                      const at::Tensor& allowed);
 
+// Gemma, Phi, OLMo and mixture-of-experts variants
+
+// RMSNorm in fp32 with the weight applied before casting back: x̂ * (1 + w) (Gemma) or x̂ * w
+// (OLMo-2), both in fp32.
+at::Tensor rmsNormWeightInFp32(const at::Tensor& x, const at::Tensor& weight, double eps,
+                               bool plusOne);
+
+// cos and sin tables as rotaryTables, multiplied by `scale` in fp32 before the cast (LongRoPE).
+std::pair<at::Tensor, at::Tensor> scaledRotaryTables(const at::Tensor& inverseFrequencies,
+                                                     int64_t T, at::ScalarType dtype, double scale);
+
+// Eager attention as `attention`, with scores scaled by `scale` and, when softcap > 0, capped to
+// softcap * tanh(scores / softcap) before the mask (Gemma-2).
+at::Tensor attentionSoftcapped(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                               const at::Tensor& allowed, double scale, double softcap);
+
+// Rotary on interleaved pairs (x[2i], x[2i+1]) of all of x's channels, as complex multiplication
+// by cos + i sin of frequency i (DeepSeek-V2); cos and sin as rotaryTables makes them.
+at::Tensor applyInterleavedRotary(const at::Tensor& x, const at::Tensor& cos,
+                                  const at::Tensor& sin);
+
 }  // namespace llmap::blocks
 
 namespace llmap::blocks {

@@ -28,6 +28,11 @@ struct Layer {
     at::Tensor qW, qB, kW, kB, vW, vB, qkvW, qkvB, oW, oB, qNormW, kNormW;
     at::Tensor gateW, gateB, upW, upB, downW, downB;
     int64_t window = 0;
+    // Gemma, Phi, OLMo and mixture-of-experts variants
+    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
+    std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
+    at::Tensor sharedGateW, sharedUpW, sharedDownW;
+    at::Tensor qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -91,14 +96,23 @@ struct CausalLM::Impl {
     int64_t copied = 0;
     at::Tensor embed, positions, finalNormW, finalNormB, lmHead;
     at::Tensor inverseFrequencies;
-    at::Tensor embedNormW, embedNormB, projectInW, projectOutW, lmHeadB;
+    at::Tensor embedNormW, embedNormB, projectInW, projectOutW;
     std::vector<Layer> layers;
+    at::Tensor lmHeadB, longInverseFrequencies;
 
     at::Tensor hidden(const at::Tensor& ids, const at::Tensor& mask) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin,
                               const at::Tensor& alibi = {}) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
+    at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
+    at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
+    at::Tensor qkNormed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
+    at::Tensor expertsBlock(const Layer& l, const at::Tensor& x) const;
+    at::Tensor latentAttention(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
+                               const at::Tensor& cos, const at::Tensor& sin) const;
+    std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
+    at::Tensor logits(const at::Tensor& h) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
                         const at::Tensor& targets) const;
 };
@@ -139,6 +153,76 @@ std::vector<int64_t> linearShape(int64_t out, int64_t in, bool conv1d) {
     return conv1d ? std::vector<int64_t>{in, out} : std::vector<int64_t>{out, in};
 }
 
+void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const WeightNames& n = s.names;
+    const int64_t hd = s.headDim;
+    switch (s.qkNormKind) {
+        case ArchSpec::QkNormKind::RmsPerHead:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
+            break;
+        case ArchSpec::QkNormKind::RmsFull:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads * hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads * hd});
+            break;
+        case ArchSpec::QkNormKind::LayerShared:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+            l.qNormB = w.layer(i, n.qNorm + ".bias", {hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
+            l.kNormB = w.layer(i, n.kNorm + ".bias", {hd});
+            break;
+        case ArchSpec::QkNormKind::LayerPerHead: {
+            // One bias-free LayerNorm per head, stacked to [heads, headDim].
+            const auto stacked = [&](const std::string& name, int64_t heads) {
+                std::vector<at::Tensor> rows;
+                for (int64_t h = 0; h < heads; ++h) {
+                    rows.push_back(
+                        w.layer(i, name + ".norms." + std::to_string(h) + ".weight", {hd}));
+                }
+                return at::stack(rows);
+            };
+            l.qNormW = stacked(n.qNorm, s.heads);
+            l.kNormW = stacked(n.kNorm, s.kvHeads);
+            break;
+        }
+    }
+}
+
+void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
+    if (!s.moeShared.empty()) {
+        l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
+        l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
+        l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
+    }
+    l.routerW = w.layer(i, s.moeRouter + ".weight", {s.experts, D});
+    for (int64_t e = 0; e < s.experts; ++e) {
+        const std::string prefix = s.moeExperts + std::to_string(e) + ".";
+        l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
+        l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
+        l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
+    }
+}
+
+// DeepSeek-V2's multi-head latent attention projections.
+void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
+    if (s.qLoraRank > 0) {
+        l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
+        if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
+        l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
+        l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
+    } else {
+        l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
+    }
+    const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
+    l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
+    if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
+    l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
+    l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
+                     {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
+}
+
 }  // namespace
 
 std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOptions& options) {
@@ -167,7 +251,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     impl->embed = w.base(n.embed, {s.vocab, E});
     if (s.positions == Positions::Learned)
         impl->positions = w.base(n.positions, {s.context + s.positionOffset, D});
-    if (!n.finalNorm.empty()) {
+    if (s.normAffine && !n.finalNorm.empty()) {
         impl->finalNormW = w.base(n.finalNorm + ".weight", {D});
         if (layerNorm) impl->finalNormB = w.base(n.finalNorm + ".bias", {D});
     }
@@ -185,18 +269,32 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     if (!s.projectOut.empty()) impl->projectOutW = w.base(s.projectOut + ".weight", {E, D});
     if (s.positions == Positions::Rotary) {
         impl->inverseFrequencies = blocks::rotaryInverseFrequencies(s.rope).to(impl->device);
+        if (!s.ropeShortFactor.empty()) {
+            const auto f64 = at::TensorOptions().dtype(at::kDouble);
+            const auto factors = [&](const std::vector<double>& f) {
+                return at::tensor(at::ArrayRef<double>(f), f64).to(at::kFloat).to(impl->device);
+            };
+            impl->longInverseFrequencies = impl->inverseFrequencies / factors(s.ropeLongFactor);
+            impl->inverseFrequencies = impl->inverseFrequencies / factors(s.ropeShortFactor);
+        }
     }
 
     for (int64_t i = 0; i < s.layers; ++i) {
         Layer l;
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
-        l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
-        if (!n.postNorm.empty()) l.postNormW = w.layer(i, n.postNorm + ".weight", {D});
-        if (layerNorm) {
-            l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
-            if (!n.postNorm.empty()) l.postNormB = w.layer(i, n.postNorm + ".bias", {D});
+        if (s.normAffine && !n.inputNorm.empty()) {
+            l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
+            if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
         }
-        if (s.qkvLayout == QkvLayout::Separate) {
+        if (s.normAffine && !n.postNorm.empty()) {
+            l.postNormW = w.layer(i, n.postNorm + ".weight", {D});
+            if (layerNorm) l.postNormB = w.layer(i, n.postNorm + ".bias", {D});
+        }
+        if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
+        if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
+        if (s.kvLoraRank > 0) {
+            loadLatentAttention(w, s, i, l);
+        } else if (s.qkvLayout == QkvLayout::Separate) {
             l.qW = w.layer(i, n.q + ".weight", {qOut, D});
             l.kW = w.layer(i, n.k + ".weight", {kvOut, D});
             l.vW = w.layer(i, n.v + ".weight", {kvOut, D});
@@ -210,13 +308,22 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
             l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
             if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
         }
-        l.oW = w.layer(i, n.o + ".weight", linearShape(D, qOut, s.conv1d));
+        const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+        l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
         if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-        if (s.qkNorm) {
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
-            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
-        }
+        if (s.qkNorm) loadQkNorms(w, s, i, l);
         const int64_t I = s.intermediate;
+        if (s.experts > 0 && i >= s.denseLayers) {
+            loadExperts(w, s, i, l);
+            impl->layers.push_back(std::move(l));
+            continue;
+        }
+        if (s.fusedGateUp) {
+            l.upW = w.layer(i, n.up + ".weight", linearShape(2 * I, D, s.conv1d));
+            l.downW = w.layer(i, n.down + ".weight", linearShape(D, I, s.conv1d));
+            impl->layers.push_back(std::move(l));
+            continue;
+        }
         if (s.gatedMlp) {
             l.gateW = w.layer(i, n.gate + ".weight", linearShape(I, D, s.conv1d));
             if (s.mlpBias) l.gateB = w.layer(i, n.gate + ".bias", {I});
@@ -252,6 +359,7 @@ int64_t CausalLM::copiedBytes() const {
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
                                           const at::Tensor& sin, const at::Tensor& alibi) const {
+    if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
     if (spec.qkvLayout == QkvLayout::Separate) {
@@ -285,9 +393,14 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
             v = parts[2];
         }
     }
+    if (spec.clipQkv > 0) {
+        q = q.clamp(-spec.clipQkv, spec.clipQkv);
+        k = k.clamp(-spec.clipQkv, spec.clipQkv);
+        v = v.clamp(-spec.clipQkv, spec.clipQkv);
+    }
     if (spec.qkNorm) {
-        q = blocks::rmsNorm(q, l.qNormW, spec.normEps);
-        k = blocks::rmsNorm(k, l.kNormW, spec.normEps);
+        q = qkNormed(q, l.qNormW, l.qNormB);
+        k = qkNormed(k, l.kNormW, l.kNormB);
     }
     q = q.transpose(1, 2);
     k = k.transpose(1, 2);
@@ -301,16 +414,25 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     }
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
-    const at::Tensor out = alibi.defined() || spec.attentionScale > 0
-                               ? blocks::attentionWithBias(q, k, v, allowed, scale, alibi)
-                               : blocks::attention(q, k, v, allowed);  // [B, heads, T, hd]
+    at::Tensor out;  // [B, heads, T, hd]
+    if (spec.attnSoftcap > 0) {
+        out = blocks::attentionSoftcapped(q, k, v, allowed, scale, spec.attnSoftcap);
+    } else if (alibi.defined() || spec.attentionScale > 0) {
+        out = blocks::attentionWithBias(q, k, v, allowed, scale, alibi);
+    } else {
+        out = blocks::attention(q, k, v, allowed);
+    }
     return blocks::linear(out.transpose(1, 2).reshape({B, T, spec.heads * hd}), l.oW, l.oB,
                           spec.conv1d);
 }
 
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
+    if (l.routerW.defined()) return expertsBlock(l, x);
     at::Tensor h;
-    if (spec.gatedMlp) {
+    if (spec.fusedGateUp) {
+        const auto parts = blocks::linear(x, l.upW, l.upB, spec.conv1d).chunk(2, -1);
+        h = parts[1] * blocks::activate(spec.activation, parts[0]);
+    } else if (spec.gatedMlp) {
         h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
             blocks::linear(x, l.upW, l.upB, spec.conv1d);
     } else {
@@ -346,14 +468,13 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
 
     at::Tensor x = at::embedding(embed, ids);
     if (projectInW.defined()) x = blocks::linear(x, projectInW, {}, false);
+    if (spec.embedScale > 0) x = x * at::scalar_tensor(spec.embedScale, x.options());
     if (spec.positions == Positions::Learned) {
         x = x + positions.narrow(0, spec.positionOffset, T).unsqueeze(0);
     }
-    if (embedNormW.defined()) x = blocks::norm(spec.norm, x, embedNormW, embedNormB, spec.normEps);
+    if (embedNormW.defined()) x = normed(x, embedNormW, embedNormB);
     at::Tensor cos, sin, alibi;
-    if (spec.positions == Positions::Rotary) {
-        std::tie(cos, sin) = blocks::rotaryTables(inverseFrequencies, T, dtype);
-    }
+    if (spec.positions == Positions::Rotary) std::tie(cos, sin) = rotary(mask, T);
     if (spec.positions == Positions::Alibi) {
         const double scale = 1.0 / std::sqrt(static_cast<double>(spec.headDim));
         alibi = blocks::alibiBias(spec.alibi, spec.heads, T, dtype, scale, device);
@@ -366,27 +487,34 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         }
         const at::Tensor& allowed = it->second;
         if (spec.normAfterResidual) {
-            x = blocks::norm(spec.norm, x + attentionBlock(l, x, allowed, cos, sin, alibi),
-                             l.inputNormW, l.inputNormB, spec.normEps);
-            x = blocks::norm(spec.norm, x + mlpBlock(l, x), l.postNormW, l.postNormB, spec.normEps);
+            x = normed(x + attentionBlock(l, x, allowed, cos, sin, alibi), l.inputNormW,
+                       l.inputNormB);
+            x = normed(x + mlpBlock(l, x), l.postNormW, l.postNormB);
             continue;
         }
-        const at::Tensor a = blocks::norm(spec.norm, x, l.inputNormW, l.inputNormB, spec.normEps);
-        if (spec.parallelResidual) {
-            const at::Tensor m = spec.sharedNorm ? a
-                                                 : blocks::norm(spec.norm, x, l.postNormW,
-                                                                l.postNormB, spec.normEps);
+        if (spec.postNormsOnly) {
+            x = x + normed(attentionBlock(l, x, allowed, cos, sin), l.postNormW, l.postNormB);
+            x = x + normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor());
+            continue;
+        }
+        const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
+        if (spec.sandwichNorms) {
+            x = x + normed(attentionBlock(l, a, allowed, cos, sin), l.postNormW, l.postNormB);
+            x = x + normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())), l.postMlpNormW,
+                           at::Tensor());
+        } else if (spec.parallelResidual) {
+            const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
             x = attentionBlock(l, a, allowed, cos, sin, alibi) + mlpBlock(l, m) + x;
         } else if (spec.residualFromNorm) {
             const at::Tensor h = a + attentionBlock(l, a, allowed, cos, sin, alibi);
-            const at::Tensor m = blocks::norm(spec.norm, h, l.postNormW, l.postNormB, spec.normEps);
+            const at::Tensor m = normed(h, l.postNormW, l.postNormB);
             x = m + mlpBlock(l, m);
         } else {
             x = x + attentionBlock(l, a, allowed, cos, sin, alibi);
-            x = x + mlpBlock(l, blocks::norm(spec.norm, x, l.postNormW, l.postNormB, spec.normEps));
+            x = x + mlpBlock(l, normed(x, l.postNormW, l.postNormB));
         }
     }
-    if (finalNormW.defined()) x = blocks::norm(spec.norm, x, finalNormW, finalNormB, spec.normEps);
+    if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
     if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);
     return x;
 }
@@ -420,10 +548,7 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 }
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
-    return guarded(impl_->spec, [&] {
-        return blocks::linear(impl_->hidden(ids, attentionMask), impl_->lmHead, impl_->lmHeadB,
-                              false);
-    });
+    return guarded(impl_->spec, [&] { return impl_->logits(impl_->hidden(ids, attentionMask)); });
 }
 
 at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
@@ -454,10 +579,9 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
     std::vector<at::Tensor> pieces;
     for (int64_t start = 0; start < selected.size(0); start += chunk) {
         const int64_t len = std::min(chunk, selected.size(0) - start);
-        const at::Tensor logits =
-            blocks::linear(selected.narrow(0, start, len), lmHead, lmHeadB, false).to(at::kFloat);
+        const at::Tensor rowLogits = logits(selected.narrow(0, start, len)).to(at::kFloat);
         const at::Tensor t = selectedTargets.narrow(0, start, len).unsqueeze(1);
-        pieces.push_back(logits.gather(1, t).squeeze(1) - at::logsumexp(logits, {1}));
+        pieces.push_back(rowLogits.gather(1, t).squeeze(1) - at::logsumexp(rowLogits, {1}));
     }
     out.index_copy_(0, rows, at::cat(pieces));
     return out.view(targets.sizes()).cpu();
@@ -477,6 +601,130 @@ at::Tensor CausalLM::nextTokenLogProbs(const at::Tensor& ids,
     at::Tensor targets = at::full(ids.sizes(), -1, at::TensorOptions().dtype(at::kLong));
     targets.narrow(1, 0, T - 1).copy_(at::where(scored, next, at::full({}, -1, next.options())));
     return targetLogProbs(ids, attentionMask, targets).narrow(1, 0, T - 1);
+}
+
+// Gemma, Phi, OLMo and mixture-of-experts variants
+
+at::Tensor CausalLM::Impl::rms(const at::Tensor& x, const at::Tensor& w) const {
+    if (spec.rmsStyle == ArchSpec::RmsStyle::Llama) return blocks::rmsNorm(x, w, spec.normEps);
+    return blocks::rmsNormWeightInFp32(x, w, spec.normEps,
+                                       spec.rmsStyle == ArchSpec::RmsStyle::PlusOne);
+}
+
+at::Tensor CausalLM::Impl::normed(const at::Tensor& x, const at::Tensor& w,
+                                  const at::Tensor& b) const {
+    if (!spec.normAffine) {
+        return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps)
+            .to(x.scalar_type());
+    }
+    if (spec.norm == NormKind::RMS) return rms(x, w);
+    return blocks::norm(spec.norm, x, w, b, spec.normEps);
+}
+
+// q or k as [B, T, heads, headDim].
+at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
+                                    const at::Tensor& b) const {
+    switch (spec.qkNormKind) {
+        case ArchSpec::QkNormKind::RmsPerHead:
+            return rms(x, w);
+        case ArchSpec::QkNormKind::RmsFull:
+            return rms(x.flatten(2), w).view(x.sizes());
+        case ArchSpec::QkNormKind::LayerShared:
+            return at::layer_norm(x, {x.size(-1)}, w, b, spec.normEps);
+        case ArchSpec::QkNormKind::LayerPerHead:
+            return at::layer_norm(x, {x.size(-1)}, {}, {}, spec.normEps) * w;
+    }
+    return x;
+}
+
+// Top-k routing as transformers does it: softmax over all router logits in fp32, the k largest,
+// renormalised to sum 1; each expert's output weighted in fp32 and summed in the model's dtype.
+at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
+    const at::Tensor flat = x.reshape({-1, x.size(-1)});
+    const at::Tensor routerLogits = spec.routerInFp32
+                                        ? at::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat))
+                                        : at::linear(flat, l.routerW).to(at::kFloat);
+    at::Tensor probs = at::softmax(routerLogits, -1);
+    if (spec.expertGroups > 1) {
+        // Only experts in the topkGroups groups holding the best single experts stay eligible.
+        const int64_t N = probs.size(0), G = spec.expertGroups, per = spec.experts / G;
+        const at::Tensor best =
+            std::get<1>(probs.view({N, G, per}).amax(-1).topk(spec.topkGroups, -1));
+        const at::Tensor groups =
+            at::zeros({N, G}, probs.options().dtype(at::kBool)).scatter_(1, best, true);
+        probs = probs.masked_fill(
+            groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(), 0.0);
+    }
+    auto [weights, chosen] = probs.topk(spec.expertsPerToken, -1);
+    if (spec.normTopk) weights = weights / weights.sum(-1, true);
+    if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
+    at::Tensor out = at::zeros_like(flat);
+    for (int64_t e = 0; e < spec.experts; ++e) {
+        const at::Tensor hit = chosen.eq(e);
+        const at::Tensor rows = at::nonzero(hit.any(-1)).reshape({-1});
+        if (rows.numel() == 0) continue;
+        const at::Tensor xe = flat.index_select(0, rows);
+        const size_t i = static_cast<size_t>(e);
+        const at::Tensor h = blocks::activate(spec.activation, at::linear(xe, l.expertGateW[i])) *
+                             at::linear(xe, l.expertUpW[i]);
+        const at::Tensor we = (weights * hit).sum(-1).index_select(0, rows).unsqueeze(1);
+        out.index_add_(0, rows, (at::linear(h, l.expertDownW[i]) * we).to(flat.scalar_type()));
+    }
+    if (l.sharedGateW.defined()) {
+        out = out + at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
+                                   at::linear(flat, l.sharedUpW),
+                               l.sharedDownW);
+    }
+    return out.view(x.sizes());
+}
+
+at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
+                                           const at::Tensor& allowed, const at::Tensor& cos,
+                                           const at::Tensor& sin) const {
+    const int64_t B = x.size(0), T = x.size(1), H = spec.heads;
+    const int64_t nope = spec.qkNopeDim, rope = spec.qkRopeDim, vd = spec.vHeadDim;
+    const at::Tensor q =
+        (spec.qLoraRank > 0
+             ? at::linear(rms(blocks::linear(x, l.qaW, l.qaB, false), l.qaNormW), l.qbW)
+             : at::linear(x, l.qW))
+            .view({B, T, H, nope + rope})
+            .transpose(1, 2);
+    const auto qParts = q.split({nope, rope}, -1);
+    const auto kvA = blocks::linear(x, l.kvaW, l.kvaB, false).split({spec.kvLoraRank, rope}, -1);
+    const at::Tensor keyRope =
+        blocks::applyInterleavedRotary(kvA[1].view({B, 1, T, rope}), cos, sin);
+    const at::Tensor kv =
+        at::linear(rms(kvA[0], l.kvaNormW), l.kvbW).view({B, T, H, nope + vd}).transpose(1, 2);
+    const auto kvParts = kv.split({nope, vd}, -1);
+    const at::Tensor keys = at::cat({kvParts[0], keyRope.expand({B, H, T, rope})}, -1);
+    const at::Tensor queries =
+        at::cat({qParts[0], blocks::applyInterleavedRotary(qParts[1], cos, sin)}, -1);
+    const at::Tensor out =
+        blocks::attentionSoftcapped(queries, keys, kvParts[1], allowed, spec.attentionScale, 0.0);
+    return blocks::linear(out.transpose(1, 2).reshape({B, T, H * vd}), l.oW, l.oB, false);
+}
+
+// cos and sin for the batch; with LongRoPE per text: the long factors for a text longer than
+// longRopeContext tokens, as transformers applies them to that text alone.
+std::pair<at::Tensor, at::Tensor> CausalLM::Impl::rotary(const at::Tensor& mask, int64_t T) const {
+    if (spec.ropeShortFactor.empty() && spec.ropeAttentionFactor == 1.0) {
+        return blocks::rotaryTables(inverseFrequencies, T, dtype);
+    }
+    auto [cos, sin] =
+        blocks::scaledRotaryTables(inverseFrequencies, T, dtype, spec.ropeAttentionFactor);
+    if (!longInverseFrequencies.defined()) return {cos, sin};
+    const at::Tensor isLong = (mask.sum(1) > spec.longRopeContext).view({-1, 1, 1, 1});
+    if (!isLong.any().item<bool>()) return {cos, sin};
+    auto [longCos, longSin] =
+        blocks::scaledRotaryTables(longInverseFrequencies, T, dtype, spec.ropeAttentionFactor);
+    return {at::where(isLong, longCos, cos), at::where(isLong, longSin, sin)};
+}
+
+at::Tensor CausalLM::Impl::logits(const at::Tensor& h) const {
+    at::Tensor out = at::linear(
+        h, lmHead, lmHeadB.defined() ? c10::optional<at::Tensor>(lmHeadB) : c10::nullopt);
+    if (spec.finalSoftcap > 0) out = at::tanh(out / spec.finalSoftcap) * spec.finalSoftcap;
+    return out;
 }
 
 }  // namespace llmap

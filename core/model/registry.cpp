@@ -33,6 +33,15 @@ const std::map<std::string, Family>& families() {
         {"mpt", {mptSpec, {"MptForCausalLM"}}},
         {"gpt_bigcode", {gptBigcodeSpec, {"GPTBigCodeForCausalLM"}}},
         {"starcoder2", {starcoder2Spec, {"Starcoder2ForCausalLM"}}},
+        {"gemma", {gemmaSpec, {"GemmaForCausalLM"}}},
+        {"gemma2", {gemma2Spec, {"Gemma2ForCausalLM"}}},
+        {"phi", {phiSpec, {"PhiForCausalLM"}}},
+        {"phi3", {phi3Spec, {"Phi3ForCausalLM"}}},
+        {"stablelm", {stablelmSpec, {"StableLmForCausalLM"}}},
+        {"olmo", {olmoSpec, {"OlmoForCausalLM"}}},
+        {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
+        {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
+        {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
     };
     return registry;
 }

@@ -21,5 +21,14 @@ ArchSpec falconSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec mptSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gptBigcodeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec starcoder2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemmaSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec phiSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec phi3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec stablelmSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

@@ -1,0 +1,320 @@
+// The Gemma, Gemma-2, Phi, Phi-3, StableLM, OLMo, OLMo-2, Mixtral and DeepSeek-V2 engines against
+// Hugging Face
+// transformers (tests/oracle/model/generate_families_b.py): every fixture's log-likelihoods under
+// both conventions (batched, right-padded), per-token log-probs, bf16 agreement, batch invariance
+// for one model per family, and bad input (a missing config key, a wrong-shaped weight).
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "fixture_files.h"
+#include "model/causal_lm.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json oracleB() {
+    return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_b.json")));
+}
+
+std::pair<at::Tensor, at::Tensor> batch(const std::vector<std::vector<int64_t>>& seqs) {
+    size_t T = 0;
+    for (const auto& s : seqs) T = std::max(T, s.size());
+    at::Tensor ids =
+        at::zeros({static_cast<int64_t>(seqs.size()), static_cast<int64_t>(T)}, at::kLong);
+    at::Tensor mask = at::zeros_like(ids);
+    for (size_t b = 0; b < seqs.size(); ++b) {
+        for (size_t t = 0; t < seqs[b].size(); ++t) {
+            ids[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = seqs[b][t];
+            mask[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = 1;
+        }
+    }
+    return {ids, mask};
+}
+
+std::vector<double> sums(const llmap::CausalLM& lm, const std::vector<std::vector<int64_t>>& seqs,
+                         at::Tensor* perToken = nullptr) {
+    auto [ids, mask] = batch(seqs);
+    const at::Tensor lp = lm.nextTokenLogProbs(ids, mask).to(at::kDouble);
+    if (perToken) *perToken = lp;
+    std::vector<double> out;
+    for (int64_t b = 0; b < lp.size(0); ++b) out.push_back(lp[b].sum().item<double>());
+    return out;
+}
+
+std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, const char* key) {
+    std::vector<std::vector<int64_t>> seqs;
+    for (const auto& t : model["texts"]) seqs.push_back(t[key].get<std::vector<int64_t>>());
+    return seqs;
+}
+
+// tst_model_engine's tolerance.
+bool close(double got, double want) {
+    return std::abs(got - want) <= std::max(1e-4 * std::abs(want), 1e-3);
+}
+
+void editHeader(const fs::path& file, const std::function<void(nlohmann::json&)>& edit) {
+    auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
+    auto h = nlohmann::json::parse(header);
+    edit(h);
+    fixtures::writeBytes(file, fixtures::safetensorsBytes(h.dump(), data));
+}
+
+void editConfig(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
+    auto c = nlohmann::json::parse(fixtures::readBytes(dir / "config.json"));
+    edit(c);
+    fixtures::writeBytes(dir / "config.json", c.dump(1));
+}
+
+// `f` must throw one InputError whose one-line message names `file` and contains `needle`.
+void expectOneLine(const std::function<void()>& f, const std::string& file,
+                   const std::string& needle) {
+    try {
+        f();
+    } catch (const llmap::InputError& e) {
+        const std::string m = e.message();
+        QVERIFY2(m.find(needle) != std::string::npos, m.c_str());
+        QVERIFY2(m.find(file) != std::string::npos, m.c_str());
+        QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
+        QVERIFY2(!e.fix().empty(), m.c_str());
+        return;
+    } catch (const std::exception& e) {
+        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
+    }
+    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
+}
+
+}  // namespace
+
+class FamiliesBTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void oracleFp32_data() {
+        QTest::addColumn<int>("index");
+        const auto o = oracleB();
+        for (size_t i = 0; i < o["models"].size(); ++i) {
+            QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
+        }
+    }
+
+    void oracleFp32() {
+        QFETCH(int, index);
+        const auto model = oracleB()["models"][static_cast<size_t>(index)];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        QCOMPARE(lm->spec().family, model["model_type"].get<std::string>());
+        at::Tensor perToken;
+        const auto paper = sums(*lm, idsOf(model, "ids_paper"));
+        const auto full = sums(*lm, idsOf(model, "ids_full"), &perToken);
+        QVERIFY(paper.size() >= 20);
+        double worst = 0;
+        for (size_t i = 0; i < paper.size(); ++i) {
+            const auto& t = model["texts"][i];
+            const double wantPaper = t["ll_paper"], wantFull = t["ll_full"];
+            worst = std::max({worst, std::abs(paper[i] - wantPaper), std::abs(full[i] - wantFull)});
+            QVERIFY2(close(paper[i], wantPaper) && close(full[i], wantFull),
+                     qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5")
+                                    .arg(i)
+                                    .arg(paper[i], 0, 'g', 10)
+                                    .arg(wantPaper, 0, 'g', 10)
+                                    .arg(full[i], 0, 'g', 10)
+                                    .arg(wantFull, 0, 'g', 10)));
+        }
+        for (size_t i = 0; i < 2; ++i) {
+            const auto want = model["texts"][i]["per_token_full"].get<std::vector<double>>();
+            for (size_t t = 0; t < want.size(); ++t) {
+                const double got =
+                    perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
+                QVERIFY2(
+                    std::abs(got - want[t]) <= 1e-4,
+                    qPrintable(
+                        QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
+            }
+        }
+        qInfo("max |C++ - transformers| over texts, fp32: %.3g nats", worst);
+    }
+
+    void bfloat16Agreement() {
+        // Measured, as in tst_model_engine: the bound guards against a broken bf16 path only.
+        std::map<std::string, std::pair<double, double>> worst;  // family -> (vs bf16, vs fp32)
+        const auto o = oracleB();
+        QCOMPARE(o["models"].size(), size_t(18));
+        for (const auto& model : o["models"]) {
+            llmap::LoadOptions options;
+            options.dtype = "bfloat16";
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+            QCOMPARE(lm->dtype(), at::kBFloat16);
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            auto& w = worst[model["model_type"]];
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double ref16 = model["texts"][i]["ll_full_bf16"],
+                             ref32 = model["texts"][i]["ll_full"];
+                w.first = std::max(w.first, std::abs(full[i] - ref16) / std::abs(ref16));
+                w.second = std::max(w.second, std::abs(full[i] - ref32) / std::abs(ref32));
+            }
+        }
+        for (const auto& [family, w] : worst) {
+            qInfo("bf16 %s: max relative difference %.3g vs transformers bf16, %.3g vs fp32",
+                  family.c_str(), w.first, w.second);
+            QVERIFY2(w.first < 0.02 && w.second < 0.02, family.c_str());
+        }
+    }
+
+    void batchDoesNotChangeScores() {
+        // One model per family (the MoE and LongRoPE ones included): every text scored in one
+        // right-padded batch equals the text scored alone.
+        const std::vector<std::string> names = {"gemma_mha_tied",
+                                                "gemma2_window5_softcap",
+                                                "phi_qk_layernorm_gqa_rot50_tied",
+                                                "phi3_longrope_window9_rot50",
+                                                "stablelm_qk_layernorm_gqa_rot50",
+                                                "olmo_clip_qkv",
+                                                "olmo2_gqa",
+                                                "mixtral_4experts_top2",
+                                                "deepseek_v2_group_limited_qlora_yarn"};
+        const auto o = oracleB();
+        for (const auto& name : names) {
+            const nlohmann::json* model = nullptr;
+            for (const auto& m : o["models"]) {
+                if (m["name"] == "families_b/" + name) model = &m;
+            }
+            QVERIFY2(model, name.c_str());
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir("families_b/" + name));
+            const auto seqs = idsOf(*model, "ids_full");
+            const auto together = sums(*lm, seqs);
+            double worst = 0;
+            for (size_t i = 0; i < seqs.size(); ++i) {
+                worst = std::max(worst, std::abs(sums(*lm, {seqs[i]})[0] - together[i]));
+            }
+            qInfo("%s: max |batched - alone| %.3g nats", name.c_str(), worst);
+            QVERIFY2(worst < 1e-4, name.c_str());
+        }
+    }
+
+    void olderConfigForms() {
+        // Configs as transformers 4 wrote them, and family defaults left implicit, must give the
+        // oracle's scores: Phi-3 LongRoPE as rope_scaling {"type": "su"} with top-level
+        // rope_theta and partial_rotary_factor; Phi's and StableLM's default partial rotary;
+        // Gemma-2's default alternation of sliding and full layers.
+        const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> cases = {
+            {"phi3_longrope_window9_rot50",
+             [](nlohmann::json& c) {
+                 const auto p = c["rope_parameters"];
+                 c.erase("rope_parameters");
+                 c["rope_scaling"] = {{"type", "su"},
+                                      {"short_factor", p["short_factor"]},
+                                      {"long_factor", p["long_factor"]}};
+                 c["rope_theta"] = p["rope_theta"];
+                 c["partial_rotary_factor"] = p["partial_rotary_factor"];
+             }},
+            {"phi_rot50", [](nlohmann::json& c) { c.erase("rope_parameters"); }},
+            {"stablelm_parallel_qkv_bias_rot25",
+             [](nlohmann::json& c) { c.erase("rope_parameters"); }},
+            {"gemma2_window5_softcap", [](nlohmann::json& c) { c.erase("layer_types"); }},
+        };
+        QTemporaryDir tmp;
+        const auto o = oracleB();
+        for (const auto& [name, edit] : cases) {
+            const fs::path d = fs::path(tmp.path().toStdString()) / name;
+            fixtures::copyModel("families_b/" + name, d);
+            editConfig(d, edit);
+            const nlohmann::json* model = nullptr;
+            for (const auto& m : o["models"]) {
+                if (m["name"] == "families_b/" + name) model = &m;
+            }
+            QVERIFY2(model, name.c_str());
+            const auto lm = llmap::CausalLM::load(d.string());
+            const auto full = sums(*lm, idsOf(*model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double want = (*model)["texts"][i]["ll_full"];
+                QVERIFY2(close(full[i], want), qPrintable(QString("%1 text %2: %3 vs %4")
+                                                              .arg(name.c_str())
+                                                              .arg(i)
+                                                              .arg(full[i])
+                                                              .arg(want)));
+            }
+        }
+    }
+
+    void badInput() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        int n = 0;
+        auto fresh = [&](const std::string& from) {
+            const fs::path dir = root / ("case" + std::to_string(n++));
+            fixtures::copyModel("families_b/" + from, dir);
+            return dir;
+        };
+        auto load = [](const fs::path& d) { return [d] { llmap::CausalLM::load(d.string()); }; };
+        // A config key every family needs, removed.
+        for (const char* name :
+             {"gemma_mha_tied", "gemma2_window5_softcap", "phi_rot50", "phi3_gqa",
+              "stablelm_parallel_qkv_bias_rot25", "olmo_clip_qkv", "olmo2_gqa",
+              "mixtral_4experts_top2", "deepseek_v2_greedy_shared_dense1"}) {
+            const fs::path d = fresh(name);
+            editConfig(d, [](auto& c) { c.erase("num_attention_heads"); });
+            expectOneLine(load(d), "config.json", "config has no \"num_attention_heads\"");
+        }
+        // A weight of each family's own kind with the wrong shape (same bytes).
+        const std::vector<std::pair<std::string, std::string>> weights = {
+            {"gemma2_window5_softcap", "model.layers.1.pre_feedforward_layernorm.weight"},
+            {"phi_rot50", "lm_head.bias"},
+            {"phi_qk_layernorm_gqa_rot50_tied", "model.layers.0.self_attn.q_layernorm.weight"},
+            {"phi3_gqa", "model.layers.1.mlp.gate_up_proj.weight"},
+            {"stablelm_qk_layernorm_gqa_rot50",
+             "model.layers.0.self_attn.k_layernorm.norms.1.weight"},
+            {"olmo2_gqa", "model.layers.1.self_attn.q_norm.weight"},
+            {"mixtral_4experts_top2", "model.layers.1.block_sparse_moe.experts.3.w2.weight"},
+            {"mixtral_4experts_top2", "model.layers.0.block_sparse_moe.gate.weight"},
+            {"deepseek_v2_group_limited_qlora_yarn", "model.layers.1.self_attn.kv_b_proj.weight"},
+            {"deepseek_v2_greedy_shared_dense1",
+             "model.layers.1.mlp.shared_experts.down_proj.weight"},
+        };
+        for (const auto& [name, weight] : weights) {
+            const fs::path d = fresh(name);
+            editHeader(d / "model.safetensors", [&, w = weight](auto& h) {
+                auto& shape = h[w]["shape"];
+                int64_t count = 1;
+                for (const auto& s : shape) count *= s.template get<int64_t>();
+                // Same bytes, wrong shape: a matrix flattened, a vector made a row.
+                if (shape.size() == 1) {
+                    shape = {1, count};
+                } else {
+                    shape = {count};
+                }
+            });
+            expectOneLine(load(d), "model.safetensors", "weight \"" + weight + "\" has shape");
+        }
+        // A missing expert and absurd family settings.
+        fs::path d = fresh("mixtral_3experts_top1_window6");
+        editHeader(d / "model.safetensors",
+                   [](auto& h) { h.erase("model.layers.0.block_sparse_moe.experts.2.w3.weight"); });
+        expectOneLine(load(d), d.filename().string(),
+                      "weight \"model.layers.0.block_sparse_moe.experts.2.w3.weight\" is missing");
+        d = fresh("mixtral_4experts_top2");
+        editConfig(d, [](auto& c) { c["num_experts_per_tok"] = 5; });
+        expectOneLine(load(d), "config.json", "5 of 4 experts per token");
+        d = fresh("phi3_longrope_window9_rot50");
+        editConfig(d, [](auto& c) { c["rope_parameters"]["short_factor"] = {1.0}; });
+        expectOneLine(load(d), "config.json", "longrope short_factor must list 2 positive numbers");
+        d = fresh("gemma2_window5_softcap");
+        editConfig(d, [](auto& c) { c["query_pre_attn_scalar"] = 0; });
+        expectOneLine(load(d), "config.json", "query_pre_attn_scalar must be positive");
+        d = fresh("deepseek_v2_greedy_shared_dense1");
+        editConfig(d, [](auto& c) { c["topk_method"] = "noaux_tc"; });
+        expectOneLine(load(d), "config.json", "topk_method \"noaux_tc\" is not supported");
+        d = fresh("deepseek_v2_group_limited_qlora_yarn");
+        editConfig(d, [](auto& c) { c["n_group"] = 4; });
+        expectOneLine(load(d), "config.json", "2 of 6 experts per token in 4 groups");
+        d = fresh("olmo_clip_qkv");
+        editConfig(d, [](auto& c) { c["clip_qkv"] = "high"; });
+        expectOneLine(load(d), "config.json", "\"clip_qkv\" is not");
+    }
+};
+
+QTEST_GUILESS_MAIN(FamiliesBTest)
+#include "tst_families_b.moc"
