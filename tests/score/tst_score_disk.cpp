@@ -1,8 +1,9 @@
 // A full disk: llmap-cli score runs with a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored, so a
-// write past it fails with EFBIG as on a full disk) that lets the first model finish with its
-// per-token values but not the second. The run must stop with a message that says the disk is
-// full and how to go on, the project must still open with every finished row, and running the
-// same command again without the limit must complete it with the values of an unhindered run.
+// write past it fails with EFBIG as on a full disk) on a project that holds one finished model;
+// the limit leaves room for the next model's row but not for its per-token values. The run must
+// stop with a message that says the disk is full and how to go on, the project must still open
+// with every finished row, and running the same command again without the limit must complete it
+// with the values of an unhindered run.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -104,18 +105,20 @@ private Q_SLOTS:
         for (int32_t n : ref.tokenRow(0)) firstTokens += n;
 
         const QString path = dir.filePath("full.h5");
-        llmap::Project::create(path.toStdString(), someTexts(), "full");
-        const auto created = static_cast<rlim_t>(std::filesystem::file_size(path.toStdString()));
-        // Room for the store's 1 MB of headroom and the first model's per-token values (4 bytes
-        // each, claimed twice over) with half their size to spare; the second model's values,
-        // claimed after the first model's are on disk, then find none.
-        const rlim_t limit =
-            created + (1 << 20) + 8 * static_cast<rlim_t>(firstTokens) + 2 * firstTokens;
+        r = runCli(QStringList{scoreArgs(path).mid(0, 5)} << "--texts" << texts << "--device"
+                                                          << "cpu"
+                                                          << "--token-logprobs");
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto finished = static_cast<rlim_t>(std::filesystem::file_size(path.toStdString()));
+        // The store claims 1 MB of headroom before each write, and twice the size of a model's
+        // per-token values (4 bytes each) before creating them: the second model's row fits in the
+        // limit (a few kB), its values (about as many as the first model's) do not.
+        const rlim_t limit = finished + (1 << 20) + 4 * static_cast<rlim_t>(firstTokens);
         r = runWithFileSizeLimit(scoreArgs(path), limit);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.find("the disk is full") != std::string::npos, r.err.c_str());
         QVERIFY2(r.err.find("run the same command again") != std::string::npos, r.err.c_str());
-        QVERIFY2(r.err.find("gpt2_small: 40 texts") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("gpt2_small: already scored") != std::string::npos, r.err.c_str());
         QVERIFY(std::filesystem::file_size(path.toStdString()) <= limit);
         {
             const auto p = llmap::Project::open(path.toStdString());
