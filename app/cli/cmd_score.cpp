@@ -25,6 +25,7 @@ const char* kHelp =
     R"(Usage: llmap-cli score --project P.h5 [--texts T] --model DIR [DIR...] [--shard-out DIR]
                         [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]
                         [--convention full|paper] [--batch-tokens N] [--threads N]
+                         [--token-logprobs]
        llmap-cli score --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
 
 Scores every model folder on every text of the project: one summed log-likelihood (nats) and one
@@ -53,8 +54,11 @@ token count per (model, text), written into P.h5.
                    does nothing, so a task may be run again safely
   --task-index I   the task (0-based) of --manifest; default: $SLURM_ARRAY_TASK_ID, else
                    $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
+  --token-logprobs also keep every token's log-probability (P.h5's /token_logprobs; texts
+                   scored earlier without them are scored again); not with --shard-out
 
-Texts longer than a model's context are cut at the end (recorded in the provenance). Scores are
+Texts longer than a model's context are cut at the end (recorded per text in /scores/truncated).
+On a full disk the run stops with the project intact; run it again once there is room. Scores are
 saved every few seconds: a run stopped for any reason (Ctrl-C, a kill, a crash) resumes where it
 stopped when run again, and finished rows are skipped. A model that fails is reported and skipped;
 the others are scored, and the exit code is then non-zero (2 if every failure was bad input).
@@ -148,7 +152,7 @@ int runScore(int argc, char** argv) {
     Arguments args("score", argc, argv, 2,
                    {"project", "texts", "model", "device", "dtype", "convention", "batch-tokens",
                     "threads", "flush-seconds", "shard-out", "manifest", "task-index"},
-                   {});
+                   {"token-logprobs"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
@@ -206,6 +210,11 @@ int runScore(int argc, char** argv) {
                              "llmap-cli score", "give e.g. --flush-seconds 5");
         }
     }
+    options.tokenLogProbs = args.flag("token-logprobs");
+    if (options.tokenLogProbs && shardOut) {
+        throw InputError("--token-logprobs cannot be kept in shards", "llmap-cli score",
+                         "score into a project (--project) to keep per-token values");
+    }
     validateScoreOptions(options);
 
     std::optional<Project> project;
@@ -248,6 +257,10 @@ int runScore(int argc, char** argv) {
                 }
                 std::cerr << "\n";
             }
+        } catch (const DiskFullError& e) {
+            bar.finish();
+            std::cerr << "llmap-cli score: " << e.message() << "\n";
+            return 1;
         } catch (const Error& e) {
             bar.finish();
             ++failures;

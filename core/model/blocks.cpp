@@ -110,9 +110,11 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 #if TORCH_VERSION_MAJOR >= 2
     return at::scaled_dot_product_attention(q, keys, values, allowed);
 #else
+    // Scaled on q ([T, D]) rather than on the scores ([T, T]); masked in place: two fewer passes
+    // over the largest tensor of the layer.
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-    at::Tensor scores = at::matmul(q, keys.transpose(-2, -1)) * scale;
-    scores = scores.masked_fill(allowed.logical_not(), -INFINITY);  // no row is fully masked
+    at::Tensor scores = at::matmul(q * scale, keys.transpose(-2, -1));
+    scores.masked_fill_(allowed.logical_not(), -INFINITY);  // no row is fully masked
     const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
     return at::matmul(probs, values);
 #endif

@@ -19,7 +19,16 @@ size_t nextBatchSize(const std::vector<int64_t>& lengths, const std::vector<size
     const int64_t padded = std::max<int64_t>(1, lengths[order[from]]);
     int64_t count = std::max<int64_t>(1, limits.tokens / padded);
     if (limits.texts > 0) count = std::min(count, limits.texts);
-    return static_cast<size_t>(std::min<int64_t>(count, static_cast<int64_t>(order.size() - from)));
+    count = std::min<int64_t>(count, static_cast<int64_t>(order.size() - from));
+    int64_t real = 0;
+    for (int64_t n = 0; n < count; ++n) {
+        real += lengths[order[from + static_cast<size_t>(n)]];
+        const double total = static_cast<double>(padded * (n + 1));
+        if (n > 0 && static_cast<double>(padded * (n + 1) - real) > limits.padding * total) {
+            return static_cast<size_t>(n);
+        }
+    }
+    return static_cast<size_t>(count);
 }
 
 }  // namespace llmap

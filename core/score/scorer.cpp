@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -76,7 +77,8 @@ void requireSameModel(const Project& project, size_t row, const ModelInfo& info,
 }
 
 // The scores of one model, kept in memory and written as a whole row (finished cells are rewritten
-// with the same bytes, so a write cut short by a kill never damages them).
+// with the same bytes, so a write cut short by a kill never damages them). Per-token values are
+// written before the scores, so a text with a score has its values too.
 class RowWriter {
 public:
     RowWriter(Project& project, size_t row, double flushSeconds)
@@ -85,18 +87,27 @@ public:
           flushSeconds_(flushSeconds),
           loglik_(project.scoreRow(row)),
           tokens_(project.tokenRow(row)),
+          truncated_(project.truncatedRow(row)),
           lastFlush_(Clock::now()) {}
 
-    void set(size_t text, double loglik, int64_t tokens) {
+    void set(size_t text, double loglik, int64_t tokens, bool truncated,
+             std::vector<float> perToken) {
         loglik_[text] = loglik;
         tokens_[text] = static_cast<int32_t>(tokens);
+        truncated_[text] = truncated ? 1 : 0;
+        if (!perToken.empty()) perToken_.emplace_back(text, std::move(perToken));
         dirty_ = true;
     }
     void flushIfDue() {
         if (secondsSince(lastFlush_) >= flushSeconds_) flush();
     }
     void flush() {
-        if (dirty_) project_.writeScores(row_, 0, loglik_, tokens_);
+        if (dirty_) {
+            for (const auto& [text, values] : perToken_)
+                project_.writeTokenLogProbs(row_, text, values);
+            project_.writeScores(row_, 0, loglik_, tokens_, truncated_);
+            perToken_.clear();
+        }
         dirty_ = false;
         lastFlush_ = Clock::now();
     }
@@ -108,9 +119,47 @@ private:
     double flushSeconds_;
     std::vector<double> loglik_;
     std::vector<int32_t> tokens_;
+    std::vector<int8_t> truncated_;
+    std::vector<std::pair<size_t, std::vector<float>>> perToken_;
     Clock::time_point lastFlush_;
     bool dirty_ = false;
 };
+
+// Texts of an existing row that still need scoring: those without a score and, when per-token
+// values are asked for, those scored without them.
+std::vector<size_t> pendingTexts(const Project& project, std::optional<size_t> row,
+                                 bool tokenLogProbs) {
+    std::vector<size_t> pending;
+    if (!row) {
+        for (size_t i = 0; i < project.texts().size(); ++i) pending.push_back(i);
+        return pending;
+    }
+    const std::vector<double> stored = project.scoreRow(*row);
+    std::vector<int64_t> offsets;
+    std::vector<float> values;
+    std::vector<int32_t> tokens;
+    if (tokenLogProbs) {
+        offsets = project.tokenLogProbOffsets(*row);
+        if (!offsets.empty()) values = project.allTokenLogProbs(*row);
+        tokens = project.tokenRow(*row);
+    }
+    for (size_t i = 0; i < stored.size(); ++i) {
+        bool missing = std::isnan(stored[i]);
+        if (!missing && tokenLogProbs && tokens[i] != 0) {
+            missing = offsets.empty() || offsets[i + 1] - offsets[i] != tokens[i] ||
+                      std::isnan(values[static_cast<size_t>(offsets[i])]);
+        }
+        if (missing) pending.push_back(i);
+    }
+    return pending;
+}
+
+// LLMAP_SCORE_OOM_ABOVE_TOKENS (tests only): batches above this many padded tokens fail as
+// out of memory. 0 = off.
+int64_t simulatedMemoryLimit() {
+    const char* v = std::getenv("LLMAP_SCORE_OOM_ABOVE_TOKENS");
+    return v ? std::max<int64_t>(0, std::atoll(v)) : 0;
+}
 
 // Right-padded ids and mask for texts order[from, from + count).
 std::pair<at::Tensor, at::Tensor> paddedBatch(const std::vector<ConventionIds>& seqs,
@@ -181,7 +230,8 @@ void validateScoreOptions(const ScoreOptions& o) {
         throw InputError("convention \"" + o.convention + "\" is not known", "--convention",
                          "use full or paper");
     }
-    if (o.batchTokens < 0 || o.maxBatchTexts < 0 || o.threads < 0 || !(o.flushSeconds >= 0)) {
+    if (o.batchTokens < 0 || o.maxBatchTexts < 0 || o.threads < 0 || !(o.flushSeconds >= 0) ||
+        !(o.maxPadding >= 0)) {
         throw InputError("batch tokens, batch texts, threads and flush interval must be >= 0",
                          "score options", "give 0 for the automatic choice");
     }
@@ -228,15 +278,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     result.modelId = options.modelId.empty() ? defaultModelId(modelPath) : options.modelId;
     const std::optional<size_t> existing = project.findModel(result.modelId);
     if (existing) requireSameModel(project, *existing, info, modelPath);
-    std::vector<size_t> pending;
-    if (existing) {
-        const std::vector<double> stored = project.scoreRow(*existing);
-        for (size_t i = 0; i < stored.size(); ++i) {
-            if (std::isnan(stored[i])) pending.push_back(i);
-        }
-    } else {
-        for (size_t i = 0; i < project.texts().size(); ++i) pending.push_back(i);
-    }
+    const std::vector<size_t> pending = pendingTexts(project, existing, options.tokenLogProbs);
     result.textsSkipped = project.texts().size() - pending.size();
     if (pending.empty()) {
         result.row = *existing;
@@ -267,10 +309,22 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         tokensPending += seqs[k].scoredTokens();
     }
 
+    if (options.tokenLogProbs && !(cancel && cancel->cancelled())) {
+        // The layout of the model's flat array: every text's scored tokens, in text order.
+        std::vector<int32_t> counts = project.tokenRow(result.row);
+        for (size_t k = 0; k < pending.size(); ++k)
+            counts[pending[k]] = static_cast<int32_t>(seqs[k].scoredTokens());
+        std::vector<int64_t> offsets(counts.size() + 1, 0);
+        for (size_t i = 0; i < counts.size(); ++i)
+            offsets[i + 1] = offsets[i] + std::max<int32_t>(0, counts[i]);
+        project.beginTokenLogProbs(result.row, offsets);
+    }
+
     const std::vector<size_t> order = longestFirst(lengths);
+    const int64_t memoryLimit = simulatedMemoryLimit();
     BatchLimits limits{
         options.batchTokens > 0 ? options.batchTokens : automaticBudget(result.device),
-        options.maxBatchTexts};
+        options.maxBatchTexts, options.maxPadding};
     ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
     size_t done = result.textsSkipped;
     reporter.report(done, 0);
@@ -282,23 +336,40 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         }
         const size_t count = nextBatchSize(lengths, order, from, limits);
         std::vector<double> sums(count, 0.0);
+        std::vector<std::vector<float>> perToken(count);
         if (lengths[order[from]] > 1) {  // texts of < 2 ids score nothing: log 1 = 0
             const auto [ids, mask] = paddedBatch(seqs, order, from, count);
             at::Tensor logProbs;
             try {
-                logProbs = lm->nextTokenLogProbs(ids, mask).to(at::kDouble).sum(1).contiguous();
+                if (memoryLimit > 0 && ids.numel() > memoryLimit) {
+                    throw OutOfMemoryError("out of memory (simulated above " +
+                                               std::to_string(memoryLimit) + " tokens)",
+                                           "LLMAP_SCORE_OOM_ABOVE_TOKENS");
+                }
+                logProbs = lm->nextTokenLogProbs(ids, mask).contiguous();
             } catch (const OutOfMemoryError& e) {
                 if (count == 1) throw;
                 limits.texts = static_cast<int64_t>(std::max<size_t>(1, count / 2));
                 limits.tokens = std::max<int64_t>(1, limits.tokens / 2);
+                ++result.outOfMemoryHalvings;
                 continue;
             }
-            const double* p = logProbs.data_ptr<double>();
+            const at::Tensor rowSums = logProbs.to(at::kDouble).sum(1).contiguous();
+            const double* p = rowSums.data_ptr<double>();
             std::copy(p, p + count, sums.begin());
+            if (options.tokenLogProbs) {
+                const float* values = logProbs.data_ptr<float>();
+                const int64_t width = logProbs.size(1);
+                for (size_t b = 0; b < count; ++b) {
+                    const float* first = values + static_cast<int64_t>(b) * width;
+                    perToken[b].assign(first, first + seqs[order[from + b]].scoredTokens());
+                }
+            }
         }
         for (size_t b = 0; b < count; ++b) {
             const size_t k = order[from + b];
-            row.set(pending[k], sums[b], seqs[k].scoredTokens());
+            row.set(pending[k], sums[b], seqs[k].scoredTokens(), seqs[k].truncated,
+                    std::move(perToken[b]));
             result.tokensScored += seqs[k].scoredTokens();
             if (seqs[k].truncated) result.truncatedTexts.push_back(pending[k]);
         }
@@ -311,6 +382,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     row.flush();
     std::sort(result.truncatedTexts.begin(), result.truncatedTexts.end());
     result.seconds = secondsSince(start);
+    result.batchTokens = limits.tokens;
 
     nlohmann::json record = {
         {"action", "score"},
@@ -330,6 +402,8 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         {"tokens_per_second",
          result.seconds > 0 ? static_cast<double>(result.tokensScored) / result.seconds : 0.0},
         {"truncated_texts", result.truncatedTexts},
+        {"out_of_memory_halvings", result.outOfMemoryHalvings},
+        {"token_logprobs", options.tokenLogProbs},
         {"cancelled", result.cancelled},
         {"llmap_version", LLMAP_VERSION},
         {"libtorch_version", TORCH_VERSION},

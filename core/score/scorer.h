@@ -17,8 +17,10 @@ struct ScoreOptions {
     std::string convention = "full";  // "full" or "paper"; must be the project's
     int64_t batchTokens = 0;          // padded tokens per forward pass; 0 = automatic budget
     int64_t maxBatchTexts = 0;        // texts per forward pass at most; 0 = no limit
+    double maxPadding = 0.1;          // share of a batch that may be padding (1 = any)
     int threads = 0;                  // CPU threads; 0 = libtorch's choice (every core)
     double flushSeconds = 5;          // scores are written to the project at least this often
+    bool tokenLogProbs = false;       // also keep every token's log-probability (Project docs)
     std::string modelId;              // the row's id; "" = the folder's name
 };
 
@@ -33,6 +35,8 @@ struct ScoreResult {
     bool cancelled = false;
     std::string device, dtype;
     std::vector<size_t> truncatedTexts;  // texts cut to the model's context (of those scored now)
+    int64_t batchTokens = 0;             // the padded-token budget at the end of the run
+    int outOfMemoryHalvings = 0;         // how often an out-of-memory halved the batch
 };
 
 // Throws InputError for an unknown device, dtype or convention, CUDA asked for without CUDA, or a
@@ -41,8 +45,14 @@ void validateScoreOptions(const ScoreOptions& options);
 
 // Scores `modelPath` (a Hugging Face folder) into `project`: adds the model's row with its metadata
 // if absent, skips texts already scored (non-NaN), writes scores and token counts at least every
-// flushSeconds and when it stops. Throws InputError for a broken folder or a project of another
-// convention; Error when libtorch fails even with one text per batch.
+// flushSeconds and when it stops; records per text whether it was cut to the context. With
+// tokenLogProbs, texts scored earlier without per-token values are scored again. On out-of-memory
+// the batch is halved and the run goes on. Throws InputError for a broken folder or a project of
+// another convention; DiskFullError (what is written stays) when the disk is full; Error when
+// libtorch fails even with one text per batch.
+//
+// Test seam: LLMAP_SCORE_OOM_ABOVE_TOKENS=N makes every forward pass of more than N padded tokens
+// fail as out of memory.
 ScoreResult scoreModel(Project& project, const std::string& modelPath, const ScoreOptions& options,
                        ProgressSink* progress = nullptr, const CancelToken* cancel = nullptr);
 

@@ -75,6 +75,7 @@ void writeShard(const std::string& path, const Shard& shard) {
         h5::setStringAttribute(root, "model_metadata", shard.model.metadataJson, path);
         writeVector(root, "loglik", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, shard.loglik, path);
         writeVector(root, "tokens", H5T_STD_I32LE, H5T_NATIVE_INT32, shard.tokens, path);
+        writeVector(root, "truncated", H5T_STD_I8LE, H5T_NATIVE_INT8, shard.truncated, path);
         h5::writeStrings(root, "provenance", shard.provenance, false, path);
         h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), "cannot write the shard (is the disk full?)",
                   path);
@@ -103,9 +104,15 @@ Shard readShard(const std::string& path) {
     s.model.metadataJson = h5::stringAttribute(root, "model_metadata", path);
     s.loglik = readVector<double>(root, "loglik", H5T_NATIVE_DOUBLE, path);
     s.tokens = readVector<int32_t>(root, "tokens", H5T_NATIVE_INT32, path);
+    if (h5::exists(root, "truncated")) {  // shards written before truncation was recorded lack it
+        s.truncated = readVector<int8_t>(root, "truncated", H5T_NATIVE_INT8, path);
+    }
     s.provenance = h5::readStrings(root, "provenance", path);
     if (s.tokens.size() != s.loglik.size()) {
         throw InputError("token counts and scores differ in length", path, fix);
+    }
+    if (!s.truncated.empty() && s.truncated.size() != s.loglik.size()) {
+        throw InputError("truncation flags and scores differ in length", path, fix);
     }
     return s;
 }
@@ -117,6 +124,7 @@ Shard shardOf(const Project& project, size_t row) {
     s.model = project.models().at(row);
     s.loglik = project.scoreRow(row);
     s.tokens = project.tokenRow(row);
+    s.truncated = project.truncatedRow(row);
     for (const std::string& p : project.provenance()) {
         if (p.find("\"model\":\"" + s.model.id + "\"") != std::string::npos)
             s.provenance.push_back(p);
@@ -159,7 +167,7 @@ size_t mergeShard(Project& project, const Shard& shard, const std::string& shard
     } else {
         row = project.addModel(shard.model);
     }
-    project.writeScores(row, 0, shard.loglik, shard.tokens);
+    project.writeScores(row, 0, shard.loglik, shard.tokens, shard.truncated);
     for (const std::string& p : shard.provenance) project.appendProvenance(p);
     return row;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // One model's scores on a text set in a small file of its own (for cluster array jobs: one job per
 // model, merged into the project afterwards). Holds the text set's hash and the convention, the
-// model's id and metadata, its score and token rows and the provenance of the run: not the texts.
+// model's id and metadata, its score, token and truncation rows and the provenance of the run: not
+// the texts.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ struct Shard {
     ModelRecord model;
     std::vector<double> loglik;
     std::vector<int32_t> tokens;
+    std::vector<int8_t> truncated;        // per text: 1 cut to the context, 0 whole, -1 unknown
     std::vector<std::string> provenance;  // JSON objects
 };
 

@@ -1,10 +1,13 @@
 #include "store/project.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 
+#include "store/disk_reserve.h"
 #include "store/hdf5_util.h"
 #include "util/error.h"
 
@@ -12,6 +15,9 @@ namespace llmap {
 
 namespace {
 const char* kFormatName = "llmap-project";
+const char* kTokenLogProbs = "token_logprobs";
+// Room claimed on the disk before a write: HDF5's new metadata blocks plus the data's new chunks.
+constexpr uint64_t kReserveBase = uint64_t(1) << 20;
 
 // HDF5 prints its own error stack to stderr by default; our messages say what matters.
 void silenceHdf5() {
@@ -45,12 +51,19 @@ struct Project::State {
     h5::Handle file;
     h5::Handle loglik;
     h5::Handle tokens;
+    h5::Handle truncated;
+    DiskReserve disk;
     TextSet texts;
     std::string hash;
     std::string convention;
     std::vector<ModelRecord> models;
+    mutable std::map<size_t, std::vector<int64_t>> tokenOffsets;  // read once per row
 
-    void flush() { H5Fflush(file.get(), H5F_SCOPE_GLOBAL); }
+    void flush() {
+        H5Fflush(file.get(), H5F_SCOPE_GLOBAL);
+        disk.release(file.get());
+    }
+    void reserve(uint64_t payload) { disk.reserve(file.get(), kReserveBase + 2 * payload); }
     void requireWritable() const {
         if (!writable) throw Error("the project is open read-only", path);
     }
@@ -63,6 +76,10 @@ struct Project::State {
         hsize_t d[2] = {rows, texts.size()};
         h5::check(H5Dset_extent(loglik.get(), d), "cannot grow the score matrix", path);
         h5::check(H5Dset_extent(tokens.get(), d), "cannot grow the token matrix", path);
+        h5::check(H5Dset_extent(truncated.get(), d), "cannot grow the truncation matrix", path);
+    }
+    std::string tokenLogProbGroup(size_t row) const {
+        return std::string(kTokenLogProbs) + "/" + std::to_string(row);
     }
 };
 
@@ -126,12 +143,16 @@ Project Project::create(const std::string& path, const TextSet& texts,
     s->loglik = createMatrix(scoreGroup.get(), "loglik", H5T_IEEE_F64LE, texts.size(), &nan, path);
     s->tokens =
         createMatrix(scoreGroup.get(), "tokens", H5T_STD_I32LE, texts.size(), &unknown, path);
+    const int8_t unknownCut = -1;
+    s->truncated =
+        createMatrix(scoreGroup.get(), "truncated", H5T_STD_I8LE, texts.size(), &unknownCut, path);
 
     h5::Handle provGroup = h5::createGroup(root, "provenance", path);
     h5::writeStrings(provGroup.get(), "runs", {}, true, path);
 
     s->texts = texts;
     s->convention = convention;
+    s->disk = DiskReserve(path);
     s->flush();
     return Project(std::move(s));
 }
@@ -187,6 +208,21 @@ Project Project::open(const std::string& path, bool writable) {
         throw InputError("the score matrix does not match the text set", path,
                          "the file is damaged");
     }
+    if (writable) s->disk = DiskReserve(path);
+    // Projects written before truncation was recorded get the dataset (all unknown) when opened
+    // for writing.
+    if (h5::exists(scoreGroup.get(), "truncated")) {
+        s->truncated = h5::openDataset(scoreGroup.get(), "truncated", path);
+    } else if (writable) {
+        s->reserve(d[0] * d[1]);
+        const int8_t unknownCut = -1;
+        s->truncated = createMatrix(scoreGroup.get(), "truncated", H5T_STD_I8LE, s->texts.size(),
+                                    &unknownCut, path);
+        hsize_t extent[2] = {d[0], d[1]};
+        h5::check(H5Dset_extent(s->truncated.get(), extent), "cannot grow the truncation matrix",
+                  path);
+        s->flush();
+    }
     // A writer killed between growing the matrix and naming the model leaves extra rows: the model
     // list is the truth, extra rows are ignored (and reused by the next addModel).
     size_t rows = std::min<size_t>({ids.size(), meta.size(), static_cast<size_t>(d[0])});
@@ -227,7 +263,15 @@ size_t Project::addModel(const ModelRecord& model) {
                          "give each model its own id");
     }
     size_t row = s_->models.size();
+    s_->reserve(13 * s_->texts.size() + model.metadataJson.size() + model.id.size());
     h5::Handle modelGroup = h5::openGroup(s_->file.get(), "models", s_->path);
+    // Per-token values left by an interrupted add belong to no model.
+    if (h5::exists(s_->file.get(), kTokenLogProbs)) {
+        h5::Handle group = h5::openGroup(s_->file.get(), kTokenLogProbs, s_->path);
+        const std::string name = std::to_string(row);
+        if (h5::exists(group.get(), name)) H5Ldelete(group.get(), name.c_str(), H5P_DEFAULT);
+    }
+    s_->tokenOffsets.erase(row);
     // Reset a row left over by an interrupted add, so it cannot carry stale scores.
     auto d = h5::dims(s_->loglik.get(), s_->path);
     if (d[0] > row) s_->growRows(row);
@@ -248,6 +292,7 @@ size_t Project::addModel(const ModelRecord& model) {
 void Project::setModelMetadata(size_t row, const std::string& metadataJson) {
     s_->requireWritable();
     s_->requireRow(row);
+    s_->reserve(metadataJson.size());
     h5::Handle modelGroup = h5::openGroup(s_->file.get(), "models", s_->path);
     h5::replaceString(modelGroup.get(), "metadata", row, metadataJson, s_->path);
     s_->models[row].metadataJson = metadataJson;
@@ -255,7 +300,8 @@ void Project::setModelMetadata(size_t row, const std::string& metadataJson) {
 }
 
 void Project::writeScores(size_t row, size_t firstText, const std::vector<double>& loglik,
-                          const std::vector<int32_t>& tokens) {
+                          const std::vector<int32_t>& tokens,
+                          const std::vector<int8_t>& truncated) {
     s_->requireWritable();
     s_->requireRow(row);
     if (firstText + loglik.size() > s_->texts.size()) {
@@ -264,7 +310,11 @@ void Project::writeScores(size_t row, size_t firstText, const std::vector<double
     if (!tokens.empty() && tokens.size() != loglik.size()) {
         throw Error("token counts and scores differ in length", s_->path);
     }
+    if (!truncated.empty() && truncated.size() != loglik.size()) {
+        throw Error("truncation flags and scores differ in length", s_->path);
+    }
     if (loglik.empty()) return;
+    s_->reserve(13 * loglik.size());
     hsize_t start[2] = {row, firstText};
     hsize_t count[2] = {1, loglik.size()};
     h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
@@ -274,10 +324,12 @@ void Project::writeScores(size_t row, size_t firstText, const std::vector<double
         h5::check(H5Dwrite(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, data),
                   "cannot write scores (is the disk full?)", s_->path);
     };
-    write(s_->loglik.get(), H5T_NATIVE_DOUBLE, loglik.data());
     if (!tokens.empty()) write(s_->tokens.get(), H5T_NATIVE_INT32, tokens.data());
+    if (!truncated.empty()) write(s_->truncated.get(), H5T_NATIVE_INT8, truncated.data());
+    write(s_->loglik.get(), H5T_NATIVE_DOUBLE, loglik.data());
     h5::check(H5Fflush(s_->file.get(), H5F_SCOPE_GLOBAL), "cannot flush scores (is the disk full?)",
               s_->path);
+    s_->disk.release(s_->file.get());
 }
 
 namespace {
@@ -307,6 +359,134 @@ std::vector<int32_t> Project::tokenRow(size_t row) const {
     return readRow<int32_t>(s_->tokens.get(), H5T_NATIVE_INT32, row, s_->texts.size(), s_->path);
 }
 
+std::vector<int8_t> Project::truncatedRow(size_t row) const {
+    s_->requireRow(row);
+    if (!s_->truncated) return std::vector<int8_t>(s_->texts.size(), -1);
+    return readRow<int8_t>(s_->truncated.get(), H5T_NATIVE_INT8, row, s_->texts.size(), s_->path);
+}
+
+void Project::beginTokenLogProbs(size_t row, const std::vector<int64_t>& offsets) {
+    s_->requireWritable();
+    s_->requireRow(row);
+    const std::string& where = s_->path;
+    if (offsets.size() != s_->texts.size() + 1 || offsets.front() != 0 ||
+        !std::is_sorted(offsets.begin(), offsets.end())) {
+        throw Error("per-token offsets must rise from 0, one more than the texts", where);
+    }
+    if (tokenLogProbOffsets(row) == offsets) return;
+    const auto total = static_cast<hsize_t>(offsets.back());
+    s_->reserve(4 * total + 8 * offsets.size());
+    hid_t file = s_->file.get();
+    h5::Handle parent = h5::exists(file, kTokenLogProbs)
+                            ? h5::openGroup(file, kTokenLogProbs, where)
+                            : h5::createGroup(file, kTokenLogProbs, where);
+    const std::string name = std::to_string(row);
+    if (h5::exists(parent.get(), name)) H5Ldelete(parent.get(), name.c_str(), H5P_DEFAULT);
+    h5::Handle group = h5::createGroup(parent.get(), name, where);
+    h5::setStringAttribute(group.get(), "model", s_->models[row].id, where);
+
+    hsize_t n = offsets.size();
+    h5::Handle offsetSpace(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    h5::Handle offsetData(
+        h5::check(H5Dcreate2(group.get(), "offsets", H5T_STD_I64LE, offsetSpace.get(), H5P_DEFAULT,
+                             H5P_DEFAULT, H5P_DEFAULT),
+                  "cannot create the per-token offsets", where),
+        H5Dclose);
+    h5::check(
+        H5Dwrite(offsetData.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data()),
+        "cannot write the per-token offsets", where);
+
+    hsize_t maxDims = H5S_UNLIMITED;
+    h5::Handle space(H5Screate_simple(1, &total, &maxDims), H5Sclose);
+    h5::Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    hsize_t chunk = std::clamp<hsize_t>(total, 1, 1 << 16);
+    H5Pset_chunk(props.get(), 1, &chunk);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    H5Pset_fill_value(props.get(), H5T_NATIVE_FLOAT, &nan);
+    h5::Handle values(h5::check(H5Dcreate2(group.get(), "values", H5T_IEEE_F32LE, space.get(),
+                                           H5P_DEFAULT, props.get(), H5P_DEFAULT),
+                                "cannot create the per-token values", where),
+                      H5Dclose);
+    s_->flush();
+    s_->tokenOffsets[row] = offsets;
+}
+
+bool Project::hasTokenLogProbs(size_t row) const {
+    return !tokenLogProbOffsets(row).empty();
+}
+
+std::vector<int64_t> Project::tokenLogProbOffsets(size_t row) const {
+    s_->requireRow(row);
+    const auto cached = s_->tokenOffsets.find(row);
+    if (cached != s_->tokenOffsets.end()) return cached->second;
+    hid_t file = s_->file.get();
+    const std::string name = s_->tokenLogProbGroup(row);
+    if (!h5::exists(file, kTokenLogProbs) || !h5::exists(file, name)) return {};
+    h5::Handle data = h5::openDataset(file, name + "/offsets", s_->path);
+    std::vector<int64_t> offsets(h5::dims(data.get(), s_->path).at(0));
+    h5::check(H5Dread(data.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets.data()),
+              "cannot read the per-token offsets", s_->path);
+    s_->tokenOffsets[row] = offsets;
+    return offsets;
+}
+
+namespace {
+// Reads or writes values [first, first + count) of a 1-D dataset.
+void transferSpan(hid_t data, hsize_t first, hsize_t count, float* values, bool write,
+                  const std::string& where) {
+    if (count == 0) return;
+    h5::Handle space(H5Dget_space(data), H5Sclose);
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr);
+    h5::Handle memSpace(H5Screate_simple(1, &count, nullptr), H5Sclose);
+    if (write) {
+        h5::check(
+            H5Dwrite(data, H5T_NATIVE_FLOAT, memSpace.get(), space.get(), H5P_DEFAULT, values),
+            "cannot write per-token values (is the disk full?)", where);
+    } else {
+        h5::check(H5Dread(data, H5T_NATIVE_FLOAT, memSpace.get(), space.get(), H5P_DEFAULT, values),
+                  "cannot read per-token values", where);
+    }
+}
+}  // namespace
+
+void Project::writeTokenLogProbs(size_t row, size_t text, const std::vector<float>& values) {
+    s_->requireWritable();
+    if (!hasTokenLogProbs(row)) throw Error("no per-token layout for this model", s_->path);
+    const std::vector<int64_t>& offsets = s_->tokenOffsets.at(row);
+    if (text + 1 >= offsets.size() ||
+        offsets[text + 1] - offsets[text] != static_cast<int64_t>(values.size())) {
+        throw Error(
+            "per-token values of text " + std::to_string(text) + " do not fit the stored layout",
+            s_->path);
+    }
+    s_->reserve(4 * values.size());
+    h5::Handle data =
+        h5::openDataset(s_->file.get(), s_->tokenLogProbGroup(row) + "/values", s_->path);
+    transferSpan(data.get(), static_cast<hsize_t>(offsets[text]), values.size(),
+                 const_cast<float*>(values.data()), true, s_->path);
+}
+
+std::vector<float> Project::tokenLogProbs(size_t row, size_t text) const {
+    const std::vector<int64_t> offsets = tokenLogProbOffsets(row);
+    if (offsets.empty() || text + 1 >= offsets.size()) return {};
+    std::vector<float> out(static_cast<size_t>(offsets[text + 1] - offsets[text]));
+    h5::Handle data =
+        h5::openDataset(s_->file.get(), s_->tokenLogProbGroup(row) + "/values", s_->path);
+    transferSpan(data.get(), static_cast<hsize_t>(offsets[text]), out.size(), out.data(), false,
+                 s_->path);
+    return out;
+}
+
+std::vector<float> Project::allTokenLogProbs(size_t row) const {
+    const std::vector<int64_t> offsets = tokenLogProbOffsets(row);
+    if (offsets.empty()) return {};
+    std::vector<float> out(static_cast<size_t>(offsets.back()));
+    h5::Handle data =
+        h5::openDataset(s_->file.get(), s_->tokenLogProbGroup(row) + "/values", s_->path);
+    transferSpan(data.get(), 0, out.size(), out.data(), false, s_->path);
+    return out;
+}
+
 Eigen::MatrixXd Project::scores() const {
     const size_t k = s_->models.size(), n = s_->texts.size();
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(k, n);
@@ -334,6 +514,7 @@ std::vector<size_t> Project::completeRows() const {
 
 void Project::appendProvenance(const std::string& json) {
     s_->requireWritable();
+    s_->reserve(json.size());
     h5::Handle group = h5::openGroup(s_->file.get(), "provenance", s_->path);
     h5::appendString(group.get(), "runs", json, s_->path);
     s_->flush();
@@ -384,6 +565,7 @@ void Project::writeResult(const std::string& name, const Eigen::MatrixXd& values
                         std::to_string(columns.size()) + " column names",
                     where);
     }
+    s_->reserve(8 * static_cast<uint64_t>(values.size()) + paramsJson.size());
     h5::Handle parent = analysisGroup(s_->file.get(), true, where);
     if (h5::exists(parent.get(), name)) {
         h5::check(H5Ldelete(parent.get(), name.c_str(), H5P_DEFAULT), "cannot replace the result",
@@ -458,6 +640,7 @@ std::optional<double> Project::clipThreshold() const {
 
 void Project::setClipThreshold(double threshold) {
     s_->requireWritable();
+    s_->reserve(0);
     h5::Handle group = analysisGroup(s_->file.get(), true, s_->path);
     h5::setDoubleAttribute(group.get(), "clip_threshold", threshold, s_->path + ":/analysis");
     s_->flush();

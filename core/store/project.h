@@ -54,12 +54,27 @@ public:
     size_t addModel(const ModelRecord& model);
     void setModelMetadata(size_t row, const std::string& metadataJson);
 
-    // Writes a model's scores for texts [firstText, firstText + values.size()); tokens may be
-    // empty (unknown). Flushed to disk before returning.
+    // Writes a model's scores for texts [firstText, firstText + values.size()); tokens and
+    // truncated may be empty (unknown). Flushed to disk before returning. DiskFullError, with the
+    // file unchanged, when the disk has no room.
     void writeScores(size_t row, size_t firstText, const std::vector<double>& loglik,
-                     const std::vector<int32_t>& tokens = {});
+                     const std::vector<int32_t>& tokens = {},
+                     const std::vector<int8_t>& truncated = {});
     std::vector<double> scoreRow(size_t row) const;
     std::vector<int32_t> tokenRow(size_t row) const;
+    // Per text: 1 = cut at the end to the model's context, 0 = scored whole, -1 = unknown.
+    std::vector<int8_t> truncatedRow(size_t row) const;
+
+    // Per-token log-probabilities of a model (optional): one flat float32 array per model, text
+    // i's values at [offsets[i], offsets[i + 1]). beginTokenLogProbs fixes the layout (keeps the
+    // stored values when the offsets are the same, else starts again with NaN = not scored).
+    void beginTokenLogProbs(size_t row, const std::vector<int64_t>& offsets);
+    bool hasTokenLogProbs(size_t row) const;
+    std::vector<int64_t> tokenLogProbOffsets(size_t row) const;  // empty when none
+    // Text `text`'s values (as many as its span); flushed with the next writeScores.
+    void writeTokenLogProbs(size_t row, size_t text, const std::vector<float>& values);
+    std::vector<float> tokenLogProbs(size_t row, size_t text) const;  // empty when none
+    std::vector<float> allTokenLogProbs(size_t row) const;
     // The whole matrix, K x N; NaN where not scored.
     Eigen::MatrixXd scores() const;
     // Rows without a single NaN.

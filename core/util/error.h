@@ -31,4 +31,11 @@ public:
     using Error::Error;
 };
 
+// A write found no room on the disk. Raised before anything is written, so the file stays as it
+// was; the same command resumes once space is free.
+class DiskFullError : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace llmap

@@ -1,5 +1,6 @@
 // The scoring library against Hugging Face transformers: every fixture model under both
-// conventions, batch invariance, resume after cancellation, empty and over-long texts, and the
+// conventions, per-token log-probabilities, batch invariance, halving the batch on out-of-memory,
+// resume after cancellation, empty and over-long texts (truncation recorded per text), and the
 // refusals (unknown device, CUDA without CUDA, convention mismatch, broken folder).
 #include <ATen/ATen.h>
 
@@ -31,7 +32,10 @@ llmap::ScoreOptions cpuOptions(const std::string& convention) {
 struct Scored {
     std::vector<double> loglik;
     std::vector<int32_t> tokens;
+    std::vector<int8_t> truncated;
+    std::vector<std::vector<float>> perToken;  // when asked for
     llmap::ScoreResult result;
+    nlohmann::json provenance;
 };
 
 Scored scoreFresh(const QTemporaryDir& dir, const std::string& file, const llmap::TextSet& texts,
@@ -42,7 +46,44 @@ Scored scoreFresh(const QTemporaryDir& dir, const std::string& file, const llmap
     s.result = llmap::scoreModel(project, fixtures::modelDir(model), options);
     s.loglik = project.scoreRow(s.result.row);
     s.tokens = project.tokenRow(s.result.row);
+    s.truncated = project.truncatedRow(s.result.row);
+    for (size_t i = 0; options.tokenLogProbs && i < texts.size(); ++i)
+        s.perToken.push_back(project.tokenLogProbs(s.result.row, i));
+    s.provenance = nlohmann::json::parse(project.provenance().back());
     return s;
+}
+
+// Every per-token value of a fixture model against transformers' (full convention): the values
+// transformers gives for the oracle's first two texts, and for every text the count and a sum
+// equal to transformers' log-likelihood.
+void expectPerTokenMatchesOracle(const Scored& s, const std::string& model) {
+    const auto entry = score_fixtures::oracleModel(model);
+    QCOMPARE(s.perToken.size(), entry["texts"].size());
+    int compared = 0;
+    for (size_t i = 0; i < s.perToken.size(); ++i) {
+        const auto& t = entry["texts"][i];
+        QCOMPARE(static_cast<int32_t>(s.perToken[i].size()), s.tokens[i]);
+        QCOMPARE(s.perToken[i].size(), t["ids_full"].size() - 1);
+        double sum = 0;
+        for (float v : s.perToken[i]) sum += v;
+        QVERIFY2(
+            closeToOracle(sum, t["ll_full"].get<double>()),
+            qPrintable(QString("%1 text %2: per-token sum %3").arg(model.c_str()).arg(i).arg(sum)));
+        if (!t.contains("per_token_full") || !t["per_token_full"].is_array()) continue;
+        const auto want = t["per_token_full"].get<std::vector<double>>();
+        QCOMPARE(s.perToken[i].size(), want.size());
+        for (size_t k = 0; k < want.size(); ++k) {
+            QVERIFY2(std::abs(s.perToken[i][k] - want[k]) <= 1e-4 * std::abs(want[k]) + 2e-5,
+                     qPrintable(QString("%1 text %2 token %3: %4 vs transformers %5")
+                                    .arg(model.c_str())
+                                    .arg(i)
+                                    .arg(k)
+                                    .arg(s.perToken[i][k], 0, 'g', 9)
+                                    .arg(want[k], 0, 'g', 9)));
+        }
+        ++compared;
+    }
+    QVERIFY(compared >= 2);
 }
 
 // Cancels the run once `after` progress reports have arrived.
@@ -114,6 +155,7 @@ private Q_SLOTS:
         one.batchTokens = 1 << 20;
         auto eight = one;
         eight.maxBatchTexts = 8;
+        eight.maxPadding = 1;  // batches of very different lengths: padding must not leak
         const auto automatic = cpuOptions("full");
         const Scored a = scoreFresh(dir, "one.h5", texts, model, one);
         const Scored b = scoreFresh(dir, "eight.h5", texts, model, eight);
@@ -133,6 +175,87 @@ private Q_SLOTS:
         }
     }
 
+    void tokenLogProbs_data() { addModelRows(); }
+    void tokenLogProbs() {
+        QFETCH(std::string, model);
+        auto options = cpuOptions("full");
+        options.tokenLogProbs = true;
+        QTemporaryDir dir;
+        const Scored s = scoreFresh(dir, "p.h5", oracleTexts(), model, options);
+        expectPerTokenMatchesOracle(s, model);
+        QVERIFY(s.provenance["token_logprobs"].get<bool>());
+    }
+
+    // A row scored without per-token values is scored again when they are asked for; the flat
+    // layout (offsets) follows the token counts.
+    void tokenLogProbsAddedLater() {
+        const auto texts = oracleTexts();
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        const std::string model = "qwen2_gqa_tied";
+        {
+            auto project = llmap::Project::create(path, texts, "full");
+            llmap::scoreModel(project, fixtures::modelDir(model), cpuOptions("full"));
+            QVERIFY(!project.hasTokenLogProbs(0));
+            QVERIFY(project.tokenLogProbs(0, 0).empty());
+        }
+        auto project = llmap::Project::open(path, true);
+        auto options = cpuOptions("full");
+        options.tokenLogProbs = true;
+        const auto r = llmap::scoreModel(project, fixtures::modelDir(model), options);
+        QCOMPARE(r.textsScored, texts.size());
+        const auto offsets = project.tokenLogProbOffsets(0);
+        const auto tokens = project.tokenRow(0);
+        QCOMPARE(offsets.size(), texts.size() + 1);
+        for (size_t i = 0; i < texts.size(); ++i)
+            QCOMPARE(offsets[i + 1] - offsets[i], int64_t(tokens[i]));
+        Scored s;
+        s.loglik = project.scoreRow(0);
+        s.tokens = tokens;
+        for (size_t i = 0; i < texts.size(); ++i) s.perToken.push_back(project.tokenLogProbs(0, i));
+        expectPerTokenMatchesOracle(s, model);
+        QCOMPARE(project.allTokenLogProbs(0).size(), size_t(offsets.back()));
+        // Now complete: nothing is scored again.
+        QCOMPARE(llmap::scoreModel(project, fixtures::modelDir(model), options).textsScored,
+                 size_t(0));
+    }
+
+    // LLMAP_SCORE_OOM_ABOVE_TOKENS makes batches above 240 padded tokens fail as out of memory
+    // (the longest text has 115): the batch is halved until it fits, and the scores are those of
+    // transformers and of an unhindered run.
+    void halvesBatchOnOutOfMemory() {
+        const auto texts = oracleTexts();
+        const std::string model = "llama_mha_untied";
+        const auto entry = score_fixtures::oracleModel(model);
+        auto options = cpuOptions("full");
+        options.batchTokens = 4096;
+        options.maxPadding = 1;
+        QTemporaryDir dir;
+        const Scored plain = scoreFresh(dir, "plain.h5", texts, model, options);
+        QCOMPARE(plain.result.outOfMemoryHalvings, 0);
+        qputenv("LLMAP_SCORE_OOM_ABOVE_TOKENS", "240");
+        const Scored halved = scoreFresh(dir, "halved.h5", texts, model, options);
+        qputenv("LLMAP_SCORE_OOM_ABOVE_TOKENS", "50");  // not even one text fits
+        bool failed = false;
+        try {
+            scoreFresh(dir, "none.h5", texts, model, options);
+        } catch (const llmap::Error& e) {
+            failed = std::string(e.what()).find("out of memory") != std::string::npos;
+        }
+        qunsetenv("LLMAP_SCORE_OOM_ABOVE_TOKENS");
+        QVERIFY(failed);
+        QCOMPARE(halved.result.outOfMemoryHalvings, 3);  // 22 texts -> 11 -> 5 -> 2 per batch
+        QVERIFY(halved.result.batchTokens < options.batchTokens);
+        QCOMPARE(halved.provenance["out_of_memory_halvings"].get<int>(), 3);
+        QCOMPARE(halved.provenance["batch_tokens"].get<int64_t>(), halved.result.batchTokens);
+        QCOMPARE(halved.result.textsScored, texts.size());
+        for (size_t i = 0; i < texts.size(); ++i) {
+            QVERIFY(closeToOracle(halved.loglik[i], entry["texts"][i]["ll_full"].get<double>()));
+            QVERIFY(relativelyClose(halved.loglik[i], plain.loglik[i], 1e-5));
+            QCOMPARE(halved.tokens[i], plain.tokens[i]);
+        }
+    }
+
     void resumesAfterCancel() {
         const auto texts = oracleTexts();
         const auto entry = score_fixtures::oracleModel("llama_mha_untied");
@@ -140,6 +263,7 @@ private Q_SLOTS:
         const std::string path = dir.filePath("p.h5").toStdString();
         auto options = cpuOptions("full");
         options.maxBatchTexts = 2;
+        options.maxPadding = 1;
         options.flushSeconds = 0;
         size_t scoredBefore = 0;
         {
@@ -231,6 +355,7 @@ private Q_SLOTS:
             const Scored s =
                 scoreFresh(dir, convention + ".h5", texts, "gpt2_small", cpuOptions(convention));
             QCOMPARE(s.result.truncatedTexts, (std::vector<size_t>{1, 2}));
+            QCOMPARE(s.truncated, (std::vector<int8_t>{0, 1, 1}));
             for (size_t i = 1; i < texts.size(); ++i) {
                 const auto& t = ref["texts"][i - 1];
                 QCOMPARE(s.tokens[i], ref["context"].get<int32_t>() - 1);

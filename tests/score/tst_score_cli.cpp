@@ -70,6 +70,29 @@ private Q_SLOTS:
         QVERIFY2(r.err.find("gpt2_small: already scored") != std::string::npos, r.err.c_str());
     }
 
+    // --token-logprobs: every token's log-probability in the project, as transformers gives it.
+    void tokenLogProbs() {
+        const QString project = dir_.filePath("per_token.h5");
+        auto r = runCli({"score", "--project", project, "--texts", texts_, "--model",
+                         model("gpt_neox_parallel_rot25"), "--device", "cpu", "--token-logprobs"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        const auto p = llmap::Project::open(project.toStdString());
+        const auto row = p.findModel("gpt_neox_parallel_rot25");
+        QVERIFY(row.has_value());
+        const auto entry = oracleModel("gpt_neox_parallel_rot25");
+        for (size_t i = 0; i < 2; ++i) {  // the texts with transformers' per-token values
+            const auto want = entry["texts"][i]["per_token_full"].get<std::vector<double>>();
+            const auto got = p.tokenLogProbs(*row, i);
+            QCOMPARE(got.size(), want.size());
+            for (size_t t = 0; t < want.size(); ++t)
+                QVERIFY(std::abs(got[t] - want[t]) <= 1e-4 * std::abs(want[t]) + 2e-5);
+        }
+        r = runCli({"score", "--texts", texts_, "--shard-out", dir_.filePath("shards"), "--model",
+                    model("gpt2_small"), "--device", "cpu", "--token-logprobs"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.find("--token-logprobs") != std::string::npos, r.err.c_str());
+    }
+
     void refusesAnotherTextSet() {
         const QString project = dir_.filePath("other.h5");
         auto r = runCli({"score", "--project", project, "--texts", texts_, "--model",
