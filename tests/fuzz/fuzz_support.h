@@ -16,17 +16,19 @@ namespace llmap::fuzz {
 
 // A private folder under the temporary directory, removed at exit.
 inline const std::string& scratchDir() {
-    static const std::string dir = [] {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "llmap-fuzz-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) std::abort();
-        std::atexit([] {
+    struct Folder {
+        std::string path;
+        Folder() {
+            path = (std::filesystem::temp_directory_path() / "llmap-fuzz-XXXXXX").string();
+            if (!mkdtemp(path.data())) std::abort();
+        }
+        ~Folder() {
             std::error_code ec;
-            std::filesystem::remove_all(scratchDir(), ec);
-        });
-        return pattern;
-    }();
-    return dir;
+            std::filesystem::remove_all(path, ec);
+        }
+    };
+    static const Folder folder;
+    return folder.path;
 }
 
 // Writes the input to scratchDir()/name and returns the path.
