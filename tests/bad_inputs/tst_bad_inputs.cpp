@@ -184,6 +184,7 @@ private Q_SLOTS:
         writeBytes(root_ / "meta_twice.csv", "model,family\nm1,a\nm1,b\n");
         writeBytes(root_ / "meta_ragged.csv", "model,family\nm1,a,b\n");
         writeBytes(root_ / "meta_noid.csv", "model,family\n,a\n");
+        writeBytes(root_ / "meta_latin1.csv", "model,family\nm1,caf\xe9\n");
         writeBytes(root_ / "bench_unknown.csv", "model,mmlu\nm9,0.5\n");
         writeBytes(root_ / "bench_word.csv", "model,mmlu\nm1,high\n");
         writeBytes(root_ / "bench_nocolumn.csv", "model\nm1\n");
@@ -281,6 +282,8 @@ private Q_SLOTS:
                "meta_ragged.csv:2: row has 3 fields, the header has 2", P);
         addRow("D4 metadata model id empty", annotate("meta_noid.csv"), 2,
                "meta_noid.csv:2: the model id is empty", P);
+        addRow("D5 metadata not UTF-8", annotate("meta_latin1.csv"), 2,
+               "meta_latin1.csv: not valid UTF-8: byte 0xE9 at byte offset 19 (line 2)", P);
         auto predict = [&](const char* csv) {
             return QStringList{"predict", "--project", P, "--benchmarks", QString("{%1}").arg(csv),
                                "--out",   "{pred.csv}"};
