@@ -57,6 +57,8 @@ ScoringQueue::ScoringQueue(QObject* parent)
     : QObject(parent), shared_(std::make_shared<Shared>()) {}
 
 ScoringQueue::~ScoringQueue() {
+    // No signals from here on: receivers such as the parent panel may be half destroyed already.
+    blockSignals(true);
     cancel();
     wait();
 }
