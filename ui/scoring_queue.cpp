@@ -61,6 +61,7 @@ ScoringQueue::~ScoringQueue() {
     blockSignals(true);
     cancel();
     wait();
+    delete thread_;  // the last worker thread; earlier ones went with deleteLater
 }
 
 bool ScoringQueue::isRunning() const {
