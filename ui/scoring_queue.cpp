@@ -57,8 +57,11 @@ ScoringQueue::ScoringQueue(QObject* parent)
     : QObject(parent), shared_(std::make_shared<Shared>()) {}
 
 ScoringQueue::~ScoringQueue() {
+    // No signals from here on: receivers such as the parent panel may be half destroyed already.
+    blockSignals(true);
     cancel();
     wait();
+    delete thread_;  // the last worker thread; earlier ones went with deleteLater
 }
 
 bool ScoringQueue::isRunning() const {

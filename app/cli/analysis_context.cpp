@@ -28,16 +28,15 @@ AnalysisContext openAnalysis(const Arguments& args, const std::string& command, 
         return Project::open(path, false);
     };
     Project project = openProject();
-    AnalysisContext ctx{std::move(project), {}, {}, store};
+    AnalysisContext ctx{std::move(project), {}, {}, store, false};
     GeometryOptions o;
     o.minModels = minModels;
     const auto stored = ctx.project.clipThreshold();
     if (stored && !args.flag("reclip")) o.clipThreshold = *stored;
     const Eigen::MatrixXd scores = ctx.project.scores();
     ctx.geometry = computeGeometry(scores, o);
-    if (store && (!stored || args.flag("reclip"))) {
-        ctx.project.setClipThreshold(ctx.geometry.clipThreshold);
-    }
+    // Fixed in the project with the first stored result, so a command that fails stores nothing.
+    ctx.fixThreshold = store && (!stored || args.flag("reclip"));
     for (size_t r : ctx.geometry.rows) ctx.ids.push_back(ctx.project.models()[r].id);
     if (ctx.geometry.rows.size() < ctx.project.modelCount()) {
         std::cerr << "llmap-cli " << command << ": left out "
@@ -88,7 +87,11 @@ void writeResult(AnalysisContext& ctx, const std::string& out, const std::string
         writeCsvRow(csv, row);
     }
     writeFileAtomically(out, csv.str());
-    if (ctx.store) ctx.project.writeResult(name, values, rowIds, paramsJson, columns);
+    if (ctx.store) {
+        if (ctx.fixThreshold) ctx.project.setClipThreshold(ctx.geometry.clipThreshold);
+        ctx.fixThreshold = false;
+        ctx.project.writeResult(name, values, rowIds, paramsJson, columns);
+    }
     std::cout << "wrote " << values.rows() << " rows to " << out
               << (ctx.store ? " (stored as /analysis/" + name + ")" : std::string()) << "\n";
 }

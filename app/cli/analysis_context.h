@@ -18,10 +18,12 @@ struct AnalysisContext {
     Geometry geometry;
     std::vector<std::string> ids;  // model ids of geometry.rows
     bool store = true;
+    bool fixThreshold = false;  // store geometry.clipThreshold with the first result written
 };
 
 // Opens --project (writable unless --no-store), computes the geometry with the stored clip
-// threshold (fixing it on first use, or again with --reclip) and reports left-out models on stderr.
+// threshold (fixed with the first stored result, or again with --reclip) and reports left-out
+// models on stderr.
 AnalysisContext openAnalysis(const Arguments& args, const std::string& command, size_t minModels);
 
 double numberOption(const Arguments& args, const std::string& name, double fallback,

@@ -1,6 +1,7 @@
 #include "cli/arguments.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "util/error.h"
 
@@ -33,11 +34,29 @@ Arguments::Arguments(const std::string& command, int argc, char** argv, int firs
             } else if (i + 1 < argc) {
                 values_[name] = argv[++i];
             } else {
-                throw InputError("the option --" + name + " needs a value", "llmap-cli " + command,
-                                 seeHelp);
+                throw InputError("the option --" + name + " needs a value", "", seeHelp);
             }
         } else {
-            throw InputError("unknown option --" + name, "llmap-cli " + command, seeHelp);
+            throw InputError("unknown option --" + name, "", seeHelp);
+        }
+    }
+    refuseOutputOverProject();
+}
+
+// An output file that is the project itself would replace the project with a CSV.
+void Arguments::refuseOutputOverProject() const {
+    const auto project = value("project");
+    if (!project) return;
+    for (const char* name : {"out", "summary", "dendrogram"}) {
+        const auto out = value(name);
+        if (!out) continue;
+        std::error_code ec;
+        const bool same = std::filesystem::equivalent(*out, *project, ec) ||
+                          std::filesystem::absolute(*out, ec).lexically_normal() ==
+                              std::filesystem::absolute(*project, ec).lexically_normal();
+        if (same) {
+            throw InputError("--" + std::string(name) + " names the project file itself", *out,
+                             "write the output to another file");
         }
     }
 }
@@ -51,7 +70,7 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
 std::string Arguments::required(const std::string& name) const {
     auto v = value(name);
     if (!v || v->empty()) {
-        throw InputError("the option --" + name + " is required", "llmap-cli " + command_,
+        throw InputError("the option --" + name + " is required", "",
                          "see 'llmap-cli " + command_ + " --help'");
     }
     return *v;

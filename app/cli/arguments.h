@@ -20,6 +20,8 @@ public:
     const std::vector<std::string>& positionals() const { return positionals_; }
 
 private:
+    void refuseOutputOverProject() const;
+
     std::string command_;
     std::map<std::string, std::string> values_;
     std::vector<std::string> flags_;

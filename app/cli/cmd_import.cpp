@@ -10,6 +10,7 @@
 #include "store/matrix_csv.h"
 #include "store/model_metadata.h"
 #include "store/project.h"
+#include "text/text_loaders.h"
 #include "util/error.h"
 
 namespace llmap::cli {
@@ -24,6 +25,7 @@ an existing one must hold the same text set (same content hash) and gains the mo
   M.csv    header row: "model", then one column per text (in the order of T.jsonl);
            then one row per model: its id, then its summed log-likelihood (nats) on each text
   T.jsonl  one JSON object per line: "text" (required), "source" and "id" (optional)
+           (a .csv or text file is read as 'llmap-cli texts info' reads it)
   META.csv optional: header "model,<field>,...", one row per model (family, parameters, ...);
            numbers stay numbers, every field becomes a colouring in the app and a CSV column
 
@@ -41,7 +43,7 @@ int runImport(int argc, char** argv) {
     const std::string matrixPath = args.required("matrix");
     const std::string textsPath = args.required("texts");
 
-    TextSet texts = loadTextsJsonl(textsPath);
+    TextSet texts = loadTextSet(textsPath);  // JSONL, CSV or text, by the name, as score reads it
     ScoreTable table = readScoreCsv(matrixPath, texts.ids);
     std::map<std::string, std::string> metadata;
     if (auto metaPath = args.value("metadata")) {

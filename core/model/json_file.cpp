@@ -1,6 +1,7 @@
 #include "model/json_file.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include "util/error.h"
@@ -49,7 +50,10 @@ std::optional<int64_t> jsonInt(const nlohmann::json& j, const std::string& key,
     if (v->is_number_integer()) return v->get<int64_t>();
     if (v->is_number_float()) {
         const double d = v->get<double>();
-        if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+        // Range first: converting a double beyond int64_t is undefined.
+        if (std::fabs(d) < 9.2e18 && d == static_cast<double>(static_cast<int64_t>(d))) {
+            return static_cast<int64_t>(d);
+        }
     }
     wrongType(key, "an integer", where);
 }

@@ -67,8 +67,11 @@ std::vector<std::pair<std::string, std::string>> readMetadataCsv(const std::stri
             if (row[c].empty()) continue;
             double number = 0;
             if (parseDouble(row[c], number) && !std::isnan(number)) {
-                long long integer = static_cast<long long>(number);
-                if (static_cast<double>(integer) == number &&
+                // Whole numbers within long long's range stay integers (the cast is undefined
+                // beyond it).
+                const bool inRange = std::fabs(number) < 9.2e18;
+                const long long integer = inRange ? static_cast<long long>(number) : 0;
+                if (inRange && static_cast<double>(integer) == number &&
                     row[c].find_first_of(".eE") == std::string::npos) {
                     object[header[c]] = integer;
                 } else {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/error.h"
 
@@ -14,6 +15,7 @@ namespace llmap {
 
 CsvTable readCsv(const std::string& path) {
     const std::string data = readInputFile(path);
+    requireValidUtf8(data, path);  // ids and fields end up in the project's UTF-8 strings and JSON
 
     CsvTable table;
     std::vector<std::string> row;

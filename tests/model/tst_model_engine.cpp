@@ -249,11 +249,12 @@ private Q_SLOTS:
         }
 
         const auto lm = llmap::CausalLM::load(fixtures::modelDir("gpt2_small"));
-        auto [ids, mask] = batch({{1, 2, 999}});
-        expectInputError([&] { lm->nextTokenLogProbs(ids, mask); },
+        // Pairs, not structured bindings: C++17 lambdas cannot capture those (clang refuses).
+        const auto bad = batch({{1, 2, 999}});
+        expectInputError([&] { lm->nextTokenLogProbs(bad.first, bad.second); },
                          "token id 999 is outside the vocabulary");
-        auto [longIds, longMask] = batch({std::vector<int64_t>(300, 5)});
-        expectInputError([&] { lm->nextTokenLogProbs(longIds, longMask); },
+        const auto tooLong = batch({std::vector<int64_t>(300, 5)});
+        expectInputError([&] { lm->nextTokenLogProbs(tooLong.first, tooLong.second); },
                          "300 tokens exceed the context of 256");
     }
 };

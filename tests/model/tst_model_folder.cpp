@@ -309,7 +309,8 @@ private Q_SLOTS:
     }
 
     void cliInfo() {
-        for (const auto& m : oracle()["models"]) {
+        const auto reference = oracle();  // a range-for over oracle()["models"] would dangle
+        for (const auto& m : reference["models"]) {
             const std::string name = m["name"];
             const auto r =
                 runCli({"info", "--model", QString::fromStdString(fixtures::modelDir(name))});
