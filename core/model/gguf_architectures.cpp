@@ -20,16 +20,16 @@ std::vector<A::Key> llamaStyleKeys() {
 }
 
 std::vector<A::Name> llamaStyleGlobal() {
-    return {{"token_embd", "model.embed_tokens"}, {"output_norm", "model.norm"},
-            {"output", "lm_head"}};
+    return {
+        {"token_embd", "model.embed_tokens"}, {"output_norm", "model.norm"}, {"output", "lm_head"}};
 }
 
 std::vector<A::Name> llamaStyleLayer() {
-    return {{"attn_norm", "input_layernorm"},     {"ffn_norm", "post_attention_layernorm"},
-            {"attn_q", "self_attn.q_proj"},       {"attn_k", "self_attn.k_proj"},
-            {"attn_v", "self_attn.v_proj"},       {"attn_output", "self_attn.o_proj"},
-            {"attn_q_norm", "self_attn.q_norm"},  {"attn_k_norm", "self_attn.k_norm"},
-            {"ffn_gate", "mlp.gate_proj"},        {"ffn_up", "mlp.up_proj"},
+    return {{"attn_norm", "input_layernorm"},    {"ffn_norm", "post_attention_layernorm"},
+            {"attn_q", "self_attn.q_proj"},      {"attn_k", "self_attn.k_proj"},
+            {"attn_v", "self_attn.v_proj"},      {"attn_output", "self_attn.o_proj"},
+            {"attn_q_norm", "self_attn.q_norm"}, {"attn_k_norm", "self_attn.k_norm"},
+            {"ffn_gate", "mlp.gate_proj"},       {"ffn_up", "mlp.up_proj"},
             {"ffn_down", "mlp.down_proj"}};
 }
 
@@ -82,9 +82,8 @@ A gpt2() {
                 {"output_norm", "transformer.ln_f"},
                 {"output", "lm_head"}};
     a.layerPrefix = "transformer.h.";
-    a.layer = {{"attn_norm", "ln_1"},        {"ffn_norm", "ln_2"},
-               {"attn_qkv", "attn.c_attn"},  {"attn_output", "attn.c_proj"},
-               {"ffn_up", "mlp.c_fc"},       {"ffn_down", "mlp.c_proj"}};
+    a.layer = {{"attn_norm", "ln_1"},          {"ffn_norm", "ln_2"},   {"attn_qkv", "attn.c_attn"},
+               {"attn_output", "attn.c_proj"}, {"ffn_up", "mlp.c_fc"}, {"ffn_down", "mlp.c_proj"}};
     a.transposeLayers = true;
     a.contextKey = "n_positions";
     return a;

@@ -24,12 +24,12 @@ struct GgufArchitecture {
     const char* gguf = "";       // general.architecture
     const char* modelType = "";  // the engine's model_type
     std::vector<Key> keys;
-    std::vector<Name> global;   // tensors outside the blocks
+    std::vector<Name> global;      // tensors outside the blocks
     const char* layerPrefix = "";  // Hugging Face prefix of block N ("model.layers.")
-    std::vector<Name> layer;    // tensors of "blk.N."
+    std::vector<Name> layer;       // tensors of "blk.N."
     // Config booleans set when a tensor is present (e.g. attention_bias from blk.0.attn_q.bias).
     std::vector<std::pair<const char*, const char*>> presence;
-    bool unpermuteQK = false;  // llama.cpp's convert permuted q/k rows for rotary
+    bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
     bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
     const char* contextKey = "max_position_embeddings";
 };

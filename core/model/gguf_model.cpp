@@ -45,13 +45,14 @@ int64_t elementsOf(const GgufFile& f, const GgufTensorInfo& t) {
 const GgmlType& checkTensor(const GgufFile& f, const GgufTensorInfo& t, int64_t elements) {
     const GgmlType* type = ggmlType(t.type);
     if (!type) {
-        fail(f,
-             "tensor \"" + t.name + "\" has unknown quantisation type " + std::to_string(t.type),
+        fail(f, "tensor \"" + t.name + "\" has unknown quantisation type " + std::to_string(t.type),
              "LLMap reads " + supportedGgmlTypes() + ": re-quantise the model to one of them");
     }
     if (!type->supported) {
-        fail(f, "tensor \"" + t.name + "\" is quantised as " + type->name + ", which LLMap cannot read",
-             "re-quantise the model to one of " + supportedGgmlTypes());
+        fail(
+            f,
+            "tensor \"" + t.name + "\" is quantised as " + type->name + ", which LLMap cannot read",
+            "re-quantise the model to one of " + supportedGgmlTypes());
     }
     if (t.dims[0] % static_cast<uint64_t>(type->blockElements) != 0) {
         fail(f,
@@ -70,8 +71,10 @@ const GgmlType& checkTensor(const GgufFile& f, const GgufTensorInfo& t, int64_t 
              "the file is truncated or damaged: download it again");
     }
     if (t.offset % f.alignment() != 0) {
-        fail(f, "tensor \"" + t.name + "\" is not aligned to " + std::to_string(f.alignment()) +
-                    " bytes", "download the file again");
+        fail(f,
+             "tensor \"" + t.name + "\" is not aligned to " + std::to_string(f.alignment()) +
+                 " bytes",
+             "download the file again");
     }
     return *type;
 }

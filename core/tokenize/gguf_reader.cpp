@@ -178,9 +178,9 @@ GgufFile GgufFile::read(const std::string& path) {
 }
 
 GgufFile GgufFile::parse(const void* data, size_t size, const std::string& name) {
-    return parseStream(std::make_unique<std::istringstream>(
-                           std::string(static_cast<const char*>(data), size)),
-                       name);
+    return parseStream(
+        std::make_unique<std::istringstream>(std::string(static_cast<const char*>(data), size)),
+        name);
 }
 
 GgufFile GgufFile::parseStream(std::unique_ptr<std::istream> in, const std::string& path) {
