@@ -42,6 +42,9 @@ int64_t tokenId(const nlohmann::json& config, const char* key) {
 ModelInfo readModelInfo(const std::string& folderName) {
     if (isGgufFile(folderName)) return readGgufModelInfo(folderName);
     const fs::path folder(folderName);
+    if (folder.extension() == ".gguf" && !fs::exists(folder)) {
+        throw InputError("no such GGUF file", folderName, "check the path");
+    }
     if (!fs::is_directory(folder)) {
         throw InputError("not a folder", folderName, "give the path of a model folder");
     }
