@@ -4,7 +4,7 @@
 # copy re-quantised as Q8_0, Q4_0 and Q2_K (tests/oracle/gguf/derive_quantisations.py). Each gets the
 # metadata quantisation, bits_per_weight and kl_to_fp32_bits_per_byte (its KL divergence to the
 # fp32 copy in bits per byte, from 'llmap-cli export --what kl --unit bits'). Scoring takes about
-# 20 CPU-minutes per model per 1,000 texts of ~1 kB (two cores).
+# 40 CPU-minutes per model per 1,000 texts of ~1 kB (20 minutes on two idle cores).
 #   add_smollm2.sh [PROJECT] [LLMAP_CLI] [WORK_FOLDER]
 # PROJECT defaults to resources/demo/demo.h5; WORK_FOLDER (default ~/.cache/llmap/smollm2) keeps the
 # derived files (about 1 GB), which are never committed.
