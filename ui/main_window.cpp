@@ -603,9 +603,20 @@ void MainWindow::updateRecentMenu() {
     recentMenu_->setEnabled(!recent.isEmpty());
 }
 
+namespace {
+
+// A model folder or a GGUF model file.
+bool isModelPath(const QString& path) {
+    const QFileInfo info(path);
+    return info.isDir() || (info.isFile() && info.suffix().compare(QStringLiteral("gguf"),
+                                                                   Qt::CaseInsensitive) == 0);
+}
+
+}  // namespace
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     for (const QUrl& url : event->mimeData()->urls()) {
-        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isDir()) {
+        if (url.isLocalFile() && isModelPath(url.toLocalFile())) {
             event->acceptProposedAction();
             return;
         }
@@ -615,7 +626,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 void MainWindow::dropEvent(QDropEvent* event) {
     QStringList folders;
     for (const QUrl& url : event->mimeData()->urls()) {
-        if (url.isLocalFile() && QFileInfo(url.toLocalFile()).isDir()) folders << url.toLocalFile();
+        if (url.isLocalFile() && isModelPath(url.toLocalFile())) folders << url.toLocalFile();
     }
     if (folders.isEmpty()) return;
     library_->addFolders(folders);

@@ -35,7 +35,11 @@ namespace {
 std::pair<QString, QString> splitSpec(const QString& spec) {
     const int eq = static_cast<int>(spec.indexOf(QLatin1Char('=')));
     if (eq > 0 && !QFileInfo::exists(spec)) return {spec.left(eq), spec.mid(eq + 1)};
-    return {QFileInfo(spec).fileName(), spec};
+    const QFileInfo file(spec);
+    // A GGUF file's id is its name without .gguf, as llmap-cli score names it.
+    if (file.suffix().compare(QStringLiteral("gguf"), Qt::CaseInsensitive) == 0 && !file.isDir())
+        return {file.completeBaseName(), spec};
+    return {file.fileName(), spec};
 }
 
 QString humanCount(int64_t n) {
@@ -50,9 +54,11 @@ ModelLibrary::ModelLibrary(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* buttons = new QHBoxLayout;
     auto* add = new QPushButton(tr("Add Folder…"), this);
+    auto* addGguf = new QPushButton(tr("Add GGUF…"), this);
     auto* cache = new QPushButton(tr("Find in Hugging Face Cache"), this);
     auto* remove = new QPushButton(tr("Remove"), this);
     buttons->addWidget(add);
+    buttons->addWidget(addGguf);
     buttons->addWidget(cache);
     buttons->addWidget(remove);
     buttons->addStretch(1);
@@ -61,7 +67,8 @@ ModelLibrary::ModelLibrary(QWidget* parent) : QWidget(parent) {
     filter_->setPlaceholderText(tr("Filter models…"));
     filter_->setClearButtonEnabled(true);
     layout->addWidget(filter_);
-    layout->addWidget(new QLabel(tr("Drop model folders on the window to add them."), this));
+    layout->addWidget(
+        new QLabel(tr("Drop model folders or .gguf files on the window to add them."), this));
 
     model_ = new QStandardItemModel(0, ColumnCount, this);
     model_->setHorizontalHeaderLabels({tr("Model"), tr("Type"), tr("Parameters"), tr("Dtype"),
@@ -84,6 +91,11 @@ ModelLibrary::ModelLibrary(QWidget* parent) : QWidget(parent) {
     connect(add, &QPushButton::clicked, this, [this] {
         const QString folder = QFileDialog::getExistingDirectory(this, tr("Add a model folder"));
         if (!folder.isEmpty()) addFolders({folder});
+    });
+    connect(addGguf, &QPushButton::clicked, this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Add GGUF model files"), QString(), tr("GGUF models (*.gguf)"));
+        if (!files.isEmpty()) addFolders(files);
     });
     connect(cache, &QPushButton::clicked, this, [this] { addHuggingFaceCache(); });
     connect(remove, &QPushButton::clicked, this, [this] {
@@ -197,7 +209,12 @@ void ModelLibrary::appendRows(const QList<Entry>& entries) {
         cell(e.id);
         cell(e.ok ? QString::fromStdString(i.modelType) : QString());
         cell(e.ok ? humanCount(i.parameters) : QString(), static_cast<qlonglong>(i.parameters));
-        cell(e.ok ? QString::fromStdString(i.torchDtype) : QString());
+        // GGUF files show their quantisation in the dtype column ("Q4_1, 5.74 bpw").
+        cell(!e.ok                    ? QString()
+             : i.quantisation.empty() ? QString::fromStdString(i.torchDtype)
+                                      : tr("%1, %2 bpw")
+                                            .arg(QString::fromStdString(i.quantisation))
+                                            .arg(i.bitsPerWeight, 0, 'f', 2));
         cell(e.ok ? QString::number(i.contextLength) : QString(),
              static_cast<qlonglong>(i.contextLength));
         const QString status = !e.ok                    ? tr("failed: %1").arg(e.error)

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <map>
 
@@ -13,13 +14,14 @@ namespace llmap::cli {
 
 namespace {
 const char* kHelp = R"(Usage: llmap-cli info --project P.h5
-       llmap-cli info --model DIR [--json]
+       llmap-cli info --model DIR|F.gguf [--json]
        llmap-cli info --support
 
 --project  what a project holds: its text set (count, sources, content hash), the scoring
            convention, the models and how many are fully scored, the runs in its provenance.
 --model    a Hugging Face model folder's metadata, read without loading weights (architecture,
-           sizes, parameters, dtype, tokenizer, config hash, model card); --json prints it as JSON.
+           sizes, parameters, dtype, tokenizer, config hash, model card), or a GGUF file's
+           (with its quantisation type and bits per weight); --json prints it as JSON.
            Exits 2 with a message when the folder is broken.
 --support  every model_type of the paper's 1,018 models (with how many models have it) and
            whether the engine runs it, the other model_types it runs, and the share of the
@@ -73,8 +75,13 @@ int printModel(const std::string& folder, bool json) {
               << "tokenizer     " << info.tokenizerKind << (info.addsBos ? ", adds BOS" : "")
               << "\n"
               << "weights       " << info.weightFiles << " file(s), " << info.weightBytes
-              << " bytes\n"
-              << "config_hash   " << info.configHash << "\n"
+              << " bytes\n";
+    if (!info.quantisation.empty()) {
+        std::cout << "quantisation  " << info.quantisation << ", " << std::fixed
+                  << std::setprecision(2) << info.bitsPerWeight << " bits/weight\n"
+                  << std::defaultfloat;
+    }
+    std::cout << "config_hash   " << info.configHash << "\n"
               << "base_model    " << joined(info.baseModel) << "\n"
               << "license       " << (info.license.empty() ? "-" : info.license) << "\n"
               << "language      " << joined(info.language) << "\n"

@@ -35,8 +35,9 @@ token count per (model, text), written into P.h5.
                    convention; an existing project keeps its texts and convention: a --texts of
                    another content, or another --convention, is refused
   --texts T        the text set (.jsonl, .csv with a "text" column, else one text per line)
-  --model DIR...   Hugging Face model folders (config.json, *.safetensors, tokenizer files);
-                   a model's id is its folder's name (org/name for a Hugging Face cache folder)
+  --model DIR...   Hugging Face model folders (config.json, *.safetensors, tokenizer files) or
+                   GGUF files; a model's id is its folder's name (org/name for a Hugging Face
+                   cache folder) or the file's name without .gguf
   --device D       auto (default: a GPU when there is one), cpu, cuda, cuda:N
   --dtype T        auto (default: fp32 on the CPU, bf16 on a GPU), fp32, bf16, fp16
   --convention C   full (default): a BOS (else <|endoftext|>, else EOS) before every text, every

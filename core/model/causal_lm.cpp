@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "model/blocks.h"
+#include "model/gguf_model.h"
 #include "model/json_file.h"
 #include "model/registry.h"
 #include "model/tensor_store.h"
@@ -228,12 +229,20 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
 std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOptions& options) {
     setThreadsOnce();
     c10::InferenceMode guard;
-    const std::string configPath = (fs::path(folder) / "config.json").string();
-    if (!fs::exists(configPath)) {
-        throw InputError("config.json is missing", folder,
-                         "a Hugging Face model folder needs its config.json");
+    std::shared_ptr<const GgufModel> gguf;
+    std::string configPath = (fs::path(folder) / "config.json").string();
+    nlohmann::json config;
+    if (isGgufFile(folder)) {
+        gguf = std::make_shared<const GgufModel>(openGgufModel(folder));
+        config = gguf->config;
+        configPath = folder;
+    } else {
+        if (!fs::exists(configPath)) {
+            throw InputError("config.json is missing", folder,
+                             "a Hugging Face model folder needs its config.json");
+        }
+        config = readJsonFile(configPath);
     }
-    const nlohmann::json config = readJsonFile(configPath);
     auto impl = std::make_unique<Impl>();
     impl->spec = archSpecFromConfig(config, configPath);
     impl->dtype = parseDtype(options.dtype, config, configPath);
@@ -242,7 +251,8 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     const ArchSpec& s = impl->spec;
     const WeightNames& n = s.names;
 
-    TensorStore store(folder, impl->dtype, impl->device);
+    const TensorStore store = gguf ? TensorStore(gguf, impl->dtype, impl->device)
+                                   : TensorStore(folder, impl->dtype, impl->device);
     WeightBinder w(store, n);
     const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
     const bool layerNorm = s.norm == NormKind::Layer && s.normBias;

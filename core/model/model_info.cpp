@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "model/gguf_model.h"
 #include "model/json_file.h"
 #include "model/model_card.h"
 #include "model/registry.h"
@@ -39,7 +40,11 @@ int64_t tokenId(const nlohmann::json& config, const char* key) {
 }  // namespace
 
 ModelInfo readModelInfo(const std::string& folderName) {
+    if (isGgufFile(folderName)) return readGgufModelInfo(folderName);
     const fs::path folder(folderName);
+    if (folder.extension() == ".gguf" && !fs::exists(folder)) {
+        throw InputError("no such GGUF file", folderName, "check the path");
+    }
     if (!fs::is_directory(folder)) {
         throw InputError("not a folder", folderName, "give the path of a model folder");
     }
@@ -137,6 +142,10 @@ std::string ModelInfo::toJson() const {
         {"tags", tags},
         {"pipeline_tag", pipelineTag},
     };
+    if (!quantisation.empty()) {
+        j["quantisation"] = quantisation;
+        j["bits_per_weight"] = bitsPerWeight;
+    }
     return j.dump();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // What the UI and the store show about a model folder, read without loading any weights:
-// config.json, the safetensors headers, the tokenizer files and the model card. No torch here.
+// config.json, the safetensors headers, the tokenizer files and the model card; or about a GGUF
+// file: its metadata and tensor directory. No torch here.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct ModelInfo {
     int weightFiles = 0;
     int64_t weightBytes = 0;
     std::string configHash;  // SHA-256 of config.json and every weight file's header
+                             // (GGUF: of the file's metadata and tensor directory)
+    // GGUF files: the type of most matrix weights ("Q4_1") and bits per weight over all tensors.
+    std::string quantisation;
+    double bitsPerWeight = 0;
     // From README.md's YAML front matter.
     std::vector<std::string> baseModel;
     std::string license;
@@ -32,8 +37,11 @@ struct ModelInfo {
 };
 
 // Throws InputError for a broken folder: missing config.json/weights/tokenizer, damaged headers,
-// absurd config values.
+// absurd config values. A GGUF file is read by readGgufModelInfo.
 ModelInfo readModelInfo(const std::string& folder);
+
+// The metadata of a .gguf model file (see gguf_model.h for what is checked).
+ModelInfo readGgufModelInfo(const std::string& path);
 
 // Every model_type the engine can run.
 std::vector<std::string> supportedModelTypes();

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "model/gguf_quants.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -42,7 +43,65 @@ TensorStore::TensorStore(const std::string& folder, at::ScalarType dtype, at::De
     for (const auto& f : weights_.files) mapped_.push_back(MappedFile::open(f));
 }
 
+TensorStore::TensorStore(std::shared_ptr<const GgufModel> gguf, at::ScalarType dtype,
+                         at::Device device)
+    : gguf_(std::move(gguf)), folder_(gguf_->file.path()), dtype_(dtype), device_(device) {
+    mapped_.push_back(MappedFile::open(folder_));
+    if (mapped_.back()->size() != gguf_->file.fileSize()) {
+        throw InputError("the file changed while it was read", folder_, "open it again");
+    }
+}
+
+// llama.cpp's convert_hf_to_gguf.py reorders the rows of each q/k head from [half 1; half 2] to
+// interleaved pairs for its rotary kernel; this is the inverse, as transformers' GGUF loader does.
+static at::Tensor unpermuteRotary(const at::Tensor& w, int64_t heads, const std::string& file) {
+    if (w.size(0) % (2 * heads) != 0) {
+        throw InputError("q/k rows " + std::to_string(w.size(0)) + " are not whole heads of " +
+                             std::to_string(heads),
+                         file, "the file's keys and tensors disagree: convert it again");
+    }
+    std::vector<int64_t> split = {heads, w.size(0) / heads / 2, 2};
+    for (int64_t d = 1; d < w.dim(); ++d) split.push_back(w.size(d));
+    return w.reshape(split).transpose(1, 2).reshape(w.sizes());
+}
+
+at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64_t>& shape) const {
+    const auto it = gguf_->tensors.find(name);
+    if (it == gguf_->tensors.end()) {
+        throw InputError("weight \"" + name + "\" is missing", folder_,
+                         "the GGUF file lacks a tensor its architecture needs: convert it again");
+    }
+    const GgufTensorRef& ref = it->second;
+    const GgufTensorInfo& info = gguf_->file.tensors()[ref.index];
+    const GgmlType& type = *ggmlType(info.type);  // checked when the file was opened
+    at::Tensor t = at::empty(ref.shape, at::TensorOptions().dtype(at::kFloat));
+    const unsigned char* bytes = mapped_[0]->data() + gguf_->file.dataOffset() + info.offset;
+    dequantize(type, bytes, t.data_ptr<float>(), t.numel());
+    switch (ref.transform) {
+        case GgufTransform::UnpermuteQ:
+            t = unpermuteRotary(t, gguf_->heads, folder_);
+            break;
+        case GgufTransform::UnpermuteK:
+            t = unpermuteRotary(t, gguf_->kvHeads, folder_);
+            break;
+        case GgufTransform::Transpose:
+            t = t.t().contiguous();
+            break;
+        case GgufTransform::None:
+            break;
+    }
+    if (t.sizes().vec() != shape) {
+        throw InputError("tensor \"" + info.name + "\" has shape " + shapeText(t.sizes().vec()) +
+                             " but the metadata implies " + shapeText(shape),
+                         folder_, "the file's keys and tensors disagree: convert it again");
+    }
+    copied_ += t.numel() * 4;
+    if (dtype_ != at::kFloat || device_ != at::Device(at::kCPU)) t = t.to(device_, dtype_);
+    return t;
+}
+
 at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& shape) const {
+    if (gguf_) return getGguf(name, shape);
     const TensorEntry* entry = weights_.find(name);
     if (!entry) {
         throw InputError("weight \"" + name + "\" is missing", folder_,

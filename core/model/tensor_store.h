@@ -1,12 +1,14 @@
 #pragma once
 // Weights of a model folder as tensors: memory-mapped safetensors, wrapped without copying when
-// the stored dtype is the wanted one on the CPU, converted (once) otherwise.
+// the stored dtype is the wanted one on the CPU, converted (once) otherwise. Or the weights of a
+// memory-mapped GGUF file, dequantised to fp32 (then converted) as they are asked for.
 #include <ATen/ATen.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "model/gguf_model.h"
 #include "model/mapped_file.h"
 #include "model/weight_files.h"
 
@@ -15,8 +17,11 @@ namespace llmap {
 class TensorStore {
 public:
     TensorStore(const std::string& folder, at::ScalarType dtype, at::Device device);
+    TensorStore(std::shared_ptr<const GgufModel> gguf, at::ScalarType dtype, at::Device device);
 
-    bool has(const std::string& name) const { return weights_.find(name) != nullptr; }
+    bool has(const std::string& name) const {
+        return gguf_ ? gguf_->tensors.count(name) > 0 : weights_.find(name) != nullptr;
+    }
 
     // The tensor in the wanted dtype and device; InputError when missing or of another shape.
     at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) const;
@@ -25,6 +30,9 @@ public:
     int64_t copiedBytes() const { return copied_; }
 
 private:
+    at::Tensor getGguf(const std::string& name, const std::vector<int64_t>& shape) const;
+
+    std::shared_ptr<const GgufModel> gguf_;
     std::string folder_;
     at::ScalarType dtype_;
     at::Device device_;

@@ -253,6 +253,7 @@ std::string defaultModelId(const std::string& modelPath) {
             return name;
         }
     }
+    if (p.extension() == ".gguf") return p.stem().string();  // SmolLM2-135M-Instruct.Q4_1
     return p.filename().string();
 }
 

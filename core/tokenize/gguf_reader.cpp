@@ -14,12 +14,8 @@ namespace {
 
 class Reader {
 public:
-    explicit Reader(const std::string& path) : path_(path) {
-        if (isGzipPath(path)) {
-            in_ = std::make_unique<std::istringstream>(readFileBytes(path));
-        } else {
-            in_ = std::make_unique<std::ifstream>(path, std::ios::binary);
-        }
+    Reader(std::unique_ptr<std::istream> in, const std::string& path)
+        : path_(path), in_(std::move(in)) {
         if (!*in_)
             throw InputError("cannot open the file", path, "check the path and its permissions");
         in_->seekg(0, std::ios::end);
@@ -60,6 +56,7 @@ public:
         return n;
     }
     uint64_t pos() const { return pos_; }
+    uint64_t size() const { return size_; }
     [[noreturn]] void truncated(const char* what) const {
         throw InputError(std::string("truncated or corrupt GGUF file (while reading ") + what +
                              " at byte " + std::to_string(pos_) + " of " + std::to_string(size_) +
@@ -171,7 +168,23 @@ bool GgufValue::isInteger() const {
 }
 
 GgufFile GgufFile::read(const std::string& path) {
-    Reader r(path);
+    std::unique_ptr<std::istream> in;
+    if (isGzipPath(path)) {
+        in = std::make_unique<std::istringstream>(readFileBytes(path));
+    } else {
+        in = std::make_unique<std::ifstream>(path, std::ios::binary);
+    }
+    return parseStream(std::move(in), path);
+}
+
+GgufFile GgufFile::parse(const void* data, size_t size, const std::string& name) {
+    return parseStream(
+        std::make_unique<std::istringstream>(std::string(static_cast<const char*>(data), size)),
+        name);
+}
+
+GgufFile GgufFile::parseStream(std::unique_ptr<std::istream> in, const std::string& path) {
+    Reader r(std::move(in), path);
     GgufFile f;
     f.path_ = path;
     char magic[4];
@@ -221,10 +234,13 @@ GgufFile GgufFile::read(const std::string& path) {
     }
     uint64_t alignment = 32;
     if (auto a = f.getInteger("general.alignment")) {
-        if (*a <= 0) r.malformed("general.alignment must be positive");
+        if (*a <= 0 || *a > (1 << 20) || (*a & (*a - 1)) != 0)
+            r.malformed("general.alignment = " + std::to_string(*a) + " is not a power of two");
         alignment = static_cast<uint64_t>(*a);
     }
+    f.alignment_ = alignment;
     f.dataOffset_ = (r.pos() + alignment - 1) / alignment * alignment;
+    f.fileSize_ = r.size();
     return f;
 }
 
@@ -247,6 +263,14 @@ std::optional<int64_t> GgufFile::getInteger(const std::string& key) const {
     if (!v->isInteger())
         throw InputError("key " + key + " is not an integer", path_, "fix the GGUF file");
     return v->integer;
+}
+
+std::optional<double> GgufFile::getReal(const std::string& key) const {
+    const GgufValue* v = find(key);
+    if (!v) return std::nullopt;
+    if (v->type == GgufType::F32 || v->type == GgufType::F64) return v->real;
+    if (v->isInteger() && v->type != GgufType::Bool) return static_cast<double>(v->integer);
+    throw InputError("key " + key + " is not a number", path_, "fix the GGUF file");
 }
 
 std::optional<bool> GgufFile::getBool(const std::string& key) const {

@@ -10,6 +10,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
+#include <QMimeData>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -469,6 +470,42 @@ private Q_SLOTS:
         // Adding the same folder again changes nothing.
         library->addFolders({folders[0]});
         QCOMPARE(m->rowCount(), 4);
+    }
+
+    void modelLibraryTakesDroppedGgufFiles() {
+        // Quantisation and bits per weight from the gguf package (tests/oracle/gguf/generate.py).
+        QFile oracleFile(QStringLiteral(LLMAP_TEST_DATA "/gguf/oracle.json"));
+        QVERIFY(oracleFile.open(QIODevice::ReadOnly));
+        QJsonObject qwen2;
+        for (const auto& v : QJsonDocument::fromJson(oracleFile.readAll())
+                                 .object()[QStringLiteral("models")]
+                                 .toArray())
+            if (v.toObject()[QStringLiteral("name")].toString() == QStringLiteral("qwen2_bias_q8"))
+                qwen2 = v.toObject();
+        QVERIFY(!qwen2.isEmpty());
+        MainWindow w;
+        const QString file = QStringLiteral(LLMAP_TEST_DATA "/gguf/qwen2_bias_q8.gguf");
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file)});
+        QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &enter);
+        QVERIFY(enter.isAccepted());
+        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+        QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&w, &drop);
+        QVERIFY(read.wait(20000));
+        QStandardItemModel* m = w.modelLibrary()->model();
+        QCOMPARE(m->rowCount(), 1);
+        QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Id)->text(), QStringLiteral("qwen2_bias_q8"));
+        QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Type)->text(), QStringLiteral("qwen2"));
+        QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Dtype)->text(),
+                 QStringLiteral("%1, %2 bpw")
+                     .arg(qwen2[QStringLiteral("quantisation")].toString())
+                     .arg(qwen2[QStringLiteral("bits_per_weight")].toDouble(), 0, 'f', 2));
+        QCOMPARE(
+            m->item(0, llmap::ui::ModelLibrary::Parameters)->data(Qt::UserRole + 1).toLongLong(),
+            static_cast<qlonglong>(qwen2[QStringLiteral("parameters")].toDouble()));
+        QCOMPARE(m->item(0, llmap::ui::ModelLibrary::Status)->text(), QStringLiteral("new"));
     }
 
     void modelLibraryFindsTheHuggingFaceCache() {

@@ -1,0 +1,105 @@
+#include "model/gguf_architectures.h"
+
+namespace llmap {
+
+namespace {
+
+using A = GgufArchitecture;
+using V = GgufArchitecture::Value;
+
+std::vector<A::Key> llamaStyleKeys() {
+    return {{"context_length", "max_position_embeddings", V::Int},
+            {"block_count", "num_hidden_layers", V::Int},
+            {"feed_forward_length", "intermediate_size", V::Int},
+            {"embedding_length", "hidden_size", V::Int},
+            {"rope.freq_base", "rope_theta", V::Real},
+            {"attention.head_count", "num_attention_heads", V::Int},
+            {"attention.head_count_kv", "num_key_value_heads", V::Int},
+            {"attention.layer_norm_rms_epsilon", "rms_norm_eps", V::Real},
+            {"vocab_size", "vocab_size", V::Int}};
+}
+
+std::vector<A::Name> llamaStyleGlobal() {
+    return {
+        {"token_embd", "model.embed_tokens"}, {"output_norm", "model.norm"}, {"output", "lm_head"}};
+}
+
+std::vector<A::Name> llamaStyleLayer() {
+    return {{"attn_norm", "input_layernorm"},    {"ffn_norm", "post_attention_layernorm"},
+            {"attn_q", "self_attn.q_proj"},      {"attn_k", "self_attn.k_proj"},
+            {"attn_v", "self_attn.v_proj"},      {"attn_output", "self_attn.o_proj"},
+            {"attn_q_norm", "self_attn.q_norm"}, {"attn_k_norm", "self_attn.k_norm"},
+            {"ffn_gate", "mlp.gate_proj"},       {"ffn_up", "mlp.up_proj"},
+            {"ffn_down", "mlp.down_proj"}};
+}
+
+A llama() {
+    A a;
+    a.gguf = "llama";
+    a.modelType = "llama";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"rope.dimension_count", "head_dim", V::Int});
+    a.global = llamaStyleGlobal();
+    a.layerPrefix = "model.layers.";
+    a.layer = llamaStyleLayer();
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}, {"blk.0.ffn_up.bias", "mlp_bias"}};
+    a.unpermuteQK = true;
+    return a;
+}
+
+A qwen2() {
+    A a;
+    a.gguf = "qwen2";
+    a.modelType = "qwen2";
+    a.keys = llamaStyleKeys();
+    a.global = llamaStyleGlobal();
+    a.layerPrefix = "model.layers.";
+    a.layer = llamaStyleLayer();
+    return a;
+}
+
+A qwen3() {
+    A a = qwen2();
+    a.gguf = "qwen3";
+    a.modelType = "qwen3";
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    return a;
+}
+
+A gpt2() {
+    A a;
+    a.gguf = "gpt2";
+    a.modelType = "gpt2";
+    a.keys = {{"context_length", "n_positions", V::Int},
+              {"block_count", "n_layer", V::Int},
+              {"feed_forward_length", "n_inner", V::Int},
+              {"embedding_length", "n_embd", V::Int},
+              {"attention.head_count", "n_head", V::Int},
+              {"attention.layer_norm_epsilon", "layer_norm_epsilon", V::Real},
+              {"vocab_size", "vocab_size", V::Int}};
+    a.global = {{"token_embd", "transformer.wte"},
+                {"position_embd", "transformer.wpe"},
+                {"output_norm", "transformer.ln_f"},
+                {"output", "lm_head"}};
+    a.layerPrefix = "transformer.h.";
+    a.layer = {{"attn_norm", "ln_1"},          {"ffn_norm", "ln_2"},   {"attn_qkv", "attn.c_attn"},
+               {"attn_output", "attn.c_proj"}, {"ffn_up", "mlp.c_fc"}, {"ffn_down", "mlp.c_proj"}};
+    a.transposeLayers = true;
+    a.contextKey = "n_positions";
+    return a;
+}
+
+}  // namespace
+
+const std::vector<GgufArchitecture>& ggufArchitectures() {
+    static const std::vector<GgufArchitecture> table = {gpt2(), llama(), qwen2(), qwen3()};
+    return table;
+}
+
+const GgufArchitecture* ggufArchitecture(const std::string& name) {
+    for (const auto& a : ggufArchitectures())
+        if (name == a.gguf) return &a;
+    return nullptr;
+}
+
+}  // namespace llmap

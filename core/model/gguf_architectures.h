@@ -1,0 +1,41 @@
+#pragma once
+// The table that maps a GGUF general.architecture onto an engine family: which ARCH.* keys become
+// which config.json keys, which tensor names become which Hugging Face weight names, and what the
+// converter did to the weights that must be undone. Adding a family is adding one entry.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/gguf_model.h"
+
+namespace llmap {
+
+struct GgufArchitecture {
+    enum class Value { Int, Real };
+    struct Key {
+        const char* gguf;    // after "ARCH."
+        const char* config;  // config.json key
+        Value value;
+    };
+    struct Name {
+        const char* gguf;  // without ".weight"/".bias"
+        const char* hf;
+    };
+    const char* gguf = "";       // general.architecture
+    const char* modelType = "";  // the engine's model_type
+    std::vector<Key> keys;
+    std::vector<Name> global;      // tensors outside the blocks
+    const char* layerPrefix = "";  // Hugging Face prefix of block N ("model.layers.")
+    std::vector<Name> layer;       // tensors of "blk.N."
+    // Config booleans set when a tensor is present (e.g. attention_bias from blk.0.attn_q.bias).
+    std::vector<std::pair<const char*, const char*>> presence;
+    bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
+    bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
+    const char* contextKey = "max_position_embeddings";
+};
+
+// nullptr when the architecture is not in the table.
+const GgufArchitecture* ggufArchitecture(const std::string& name);
+const std::vector<GgufArchitecture>& ggufArchitectures();
+
+}  // namespace llmap

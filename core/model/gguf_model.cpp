@@ -1,0 +1,276 @@
+#include "model/gguf_model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "model/gguf_architectures.h"
+#include "model/gguf_quants.h"
+#include "model/registry.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace llmap {
+
+namespace {
+
+const char* kReconvert = "convert the model to GGUF again (llama.cpp's convert_hf_to_gguf.py)";
+
+[[noreturn]] void fail(const GgufFile& f, const std::string& what, const std::string& fix) {
+    throw InputError(what, f.path(), fix);
+}
+
+std::string supportedArchitectureList() {
+    std::string s;
+    for (const auto& a : supportedGgufArchitectures()) s += (s.empty() ? "" : ", ") + a;
+    return s;
+}
+
+// Elements of a tensor; InputError for a zero or absurd dimension.
+int64_t elementsOf(const GgufFile& f, const GgufTensorInfo& t) {
+    if (t.dims.empty()) fail(f, "tensor \"" + t.name + "\" has no dimensions", kReconvert);
+    uint64_t n = 1;
+    for (uint64_t d : t.dims) {
+        if (d == 0 || d > (uint64_t(1) << 40) || n > (uint64_t(1) << 40) / d) {
+            fail(f, "tensor \"" + t.name + "\" has an absurd shape", "download the file again");
+        }
+        n *= d;
+    }
+    return static_cast<int64_t>(n);
+}
+
+// Type known and dequantisable, rows whole blocks, data inside the file.
+const GgmlType& checkTensor(const GgufFile& f, const GgufTensorInfo& t, int64_t elements) {
+    const GgmlType* type = ggmlType(t.type);
+    if (!type) {
+        fail(f, "tensor \"" + t.name + "\" has unknown quantisation type " + std::to_string(t.type),
+             "LLMap reads " + supportedGgmlTypes() + ": re-quantise the model to one of them");
+    }
+    if (!type->supported) {
+        fail(
+            f,
+            "tensor \"" + t.name + "\" is quantised as " + type->name + ", which LLMap cannot read",
+            "re-quantise the model to one of " + supportedGgmlTypes());
+    }
+    if (t.dims[0] % static_cast<uint64_t>(type->blockElements) != 0) {
+        fail(f,
+             "tensor \"" + t.name + "\" has rows of " + std::to_string(t.dims[0]) +
+                 " values, not whole " + type->name + " blocks of " +
+                 std::to_string(type->blockElements),
+             "download the file again");
+    }
+    const uint64_t bytes = ggmlBytes(*type, static_cast<uint64_t>(elements));
+    const uint64_t size = f.fileSize(), begin = f.dataOffset();
+    if (t.offset > size || begin > size - t.offset || bytes > size - begin - t.offset) {
+        fail(f,
+             "tensor \"" + t.name + "\" lies past the end of the file (offset " +
+                 std::to_string(t.offset) + " + " + std::to_string(bytes) + " bytes after byte " +
+                 std::to_string(begin) + "; the file has " + std::to_string(size) + ")",
+             "the file is truncated or damaged: download it again");
+    }
+    if (t.offset % f.alignment() != 0) {
+        fail(f,
+             "tensor \"" + t.name + "\" is not aligned to " + std::to_string(f.alignment()) +
+                 " bytes",
+             "download the file again");
+    }
+    return *type;
+}
+
+void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& config) {
+    const std::string prefix = std::string(a.gguf) + ".";
+    for (const char* required : {"block_count", "embedding_length", "attention.head_count"}) {
+        if (!f.find(prefix + required)) {
+            fail(f, "key " + prefix + required + " is missing", kReconvert);
+        }
+    }
+    for (const auto& k : a.keys) {
+        const std::string key = prefix + k.gguf;
+        if (k.value == GgufArchitecture::Value::Int) {
+            if (auto v = f.getInteger(key)) config[k.config] = *v;
+        } else if (auto v = f.getReal(key)) {
+            config[k.config] = *v;
+        }
+    }
+    if (auto type = f.getString(prefix + "rope.scaling.type")) {
+        if (*type == "linear") {
+            const double factor = f.getReal(prefix + "rope.scaling.factor").value_or(1.0);
+            config["rope_scaling"] = {{"rope_type", "linear"}, {"factor", factor}};
+        } else if (*type != "none") {
+            fail(f, "rotary scaling \"" + *type + "\" is not supported",
+                 "use a model without rope scaling or with linear scaling");
+        }
+    }
+    for (const char* token : {"bos", "eos"}) {
+        if (auto id = f.getInteger(std::string("tokenizer.ggml.") + token + "_token_id"))
+            config[std::string(token) + "_token_id"] = *id;
+    }
+}
+
+const GgufTensorInfo* findTensor(const GgufFile& f, const std::string& name) {
+    for (const auto& t : f.tensors())
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+// Vocabulary size from the embedding, checked against the token list and the vocab_size key.
+void checkVocabulary(const GgufFile& f, nlohmann::json& config) {
+    const GgufTensorInfo* embed = findTensor(f, "token_embd.weight");
+    if (!embed || embed->dims.size() != 2) {
+        fail(f, "no two-dimensional token_embd.weight tensor", kReconvert);
+    }
+    const auto rows = static_cast<int64_t>(embed->dims[1]);
+    if (const GgufValue* tokens = f.find("tokenizer.ggml.tokens")) {
+        const auto n = static_cast<int64_t>(tokens->arraySize());
+        if (tokens->type != GgufType::Array || n != rows) {
+            fail(f,
+                 "the vocabulary (tokenizer.ggml.tokens) has " + std::to_string(n) +
+                     " tokens but the embedding token_embd.weight has " + std::to_string(rows) +
+                     " rows",
+                 "the file mixes two models: " + std::string(kReconvert));
+        }
+    }
+    if (config.contains("vocab_size") && config["vocab_size"].get<int64_t>() != rows) {
+        fail(f,
+             "vocab_size " + std::to_string(config["vocab_size"].get<int64_t>()) +
+                 " disagrees with the embedding token_embd.weight (" + std::to_string(rows) +
+                 " rows)",
+             kReconvert);
+    }
+    config["vocab_size"] = rows;
+}
+
+GgufTransform transformOf(const GgufArchitecture& a, const std::string& part, size_t dims) {
+    if (a.unpermuteQK && part == "attn_q") return GgufTransform::UnpermuteQ;
+    if (a.unpermuteQK && part == "attn_k") return GgufTransform::UnpermuteK;
+    if (a.transposeLayers && dims == 2) return GgufTransform::Transpose;
+    return GgufTransform::None;
+}
+
+// "blk.12.attn_q.weight" -> layer 12, part "attn_q", suffix ".weight".
+bool splitLayerName(const std::string& name, int64_t& layer, std::string& part,
+                    std::string& suffix) {
+    if (name.rfind("blk.", 0) != 0) return false;
+    const size_t dot = name.find('.', 4);
+    const size_t last = name.rfind('.');
+    if (dot == std::string::npos || last <= dot) return false;
+    const std::string number = name.substr(4, dot - 4);
+    if (number.empty() || number.size() > 6 ||
+        !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+    layer = std::stoll(number);
+    part = name.substr(dot + 1, last - dot - 1);
+    suffix = name.substr(last);
+    return true;
+}
+
+void mapTensors(GgufModel& m, const GgufArchitecture& a) {
+    const GgufFile& f = m.file;
+    std::map<uint32_t, int64_t> matrixElements;
+    for (size_t i = 0; i < f.tensors().size(); ++i) {
+        const GgufTensorInfo& t = f.tensors()[i];
+        const int64_t elements = elementsOf(f, t);
+        const GgmlType& type = checkTensor(f, t, elements);
+        m.parameters += elements;
+        m.weightBytes += ggmlBytes(type, static_cast<uint64_t>(elements));
+        if (t.dims.size() >= 2) matrixElements[t.type] += elements;
+
+        GgufTensorRef ref;
+        ref.index = i;
+        for (auto d = t.dims.rbegin(); d != t.dims.rend(); ++d)
+            ref.shape.push_back(static_cast<int64_t>(*d));
+        const size_t last = t.name.rfind('.');
+        const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
+        const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
+        std::string hf;
+        for (const auto& g : a.global)
+            if (stem == g.gguf) hf = std::string(g.hf) + suffix;
+        int64_t layer = 0;
+        std::string part, layerSuffix;
+        if (hf.empty() && splitLayerName(t.name, layer, part, layerSuffix)) {
+            for (const auto& l : a.layer) {
+                if (part == l.gguf) {
+                    hf = a.layerPrefix + std::to_string(layer) + "." + l.hf + layerSuffix;
+                    ref.transform = transformOf(a, part, t.dims.size());
+                }
+            }
+        }
+        if (!hf.empty()) m.tensors[hf] = std::move(ref);
+    }
+    if (f.tensors().empty()) fail(f, "the file holds no tensors", kReconvert);
+    uint32_t top = 0;
+    int64_t most = -1;
+    for (const auto& [type, n] : matrixElements) {
+        if (n > most) {
+            most = n;
+            top = type;
+        }
+    }
+    m.quantisation = ggmlTypeName(top);
+    m.bitsPerWeight = m.parameters > 0 ? static_cast<double>(m.weightBytes) * 8.0 /
+                                             static_cast<double>(m.parameters)
+                                       : 0.0;
+}
+
+GgufModel build(GgufFile file) {
+    GgufModel m;
+    m.file = std::move(file);
+    const GgufFile& f = m.file;
+    const auto arch = f.getString("general.architecture");
+    if (!arch) {
+        fail(f, "no general.architecture key (a vocabulary-only GGUF holds no model)",
+             "give a GGUF model file");
+    }
+    const GgufArchitecture* a = ggufArchitecture(*arch);
+    if (!a) {
+        fail(f, "GGUF architecture \"" + *arch + "\" is not supported",
+             "supported GGUF architectures: " + supportedArchitectureList());
+    }
+    m.architecture = *arch;
+    if (findTensor(f, "rope_freqs.weight")) {
+        fail(f, "the file carries rope_freqs.weight (Llama 3.1 rotary scaling), not supported",
+             "use a model without rotary frequency factors");
+    }
+    m.config = nlohmann::json::object();
+    m.config["model_type"] = a->modelType;
+    copyKeys(f, *a, m.config);
+    checkVocabulary(f, m.config);
+    for (const auto& [tensor, key] : a->presence) m.config[key] = findTensor(f, tensor) != nullptr;
+    m.config["tie_word_embeddings"] = findTensor(f, "output.weight") == nullptr;
+    const ArchSpec spec = archSpecFromConfig(m.config, f.path());
+    m.heads = spec.heads;
+    m.kvHeads = spec.kvHeads;
+    mapTensors(m, *a);
+    return m;
+}
+
+}  // namespace
+
+bool isGgufFile(const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return false;
+    if (fs::path(path).extension() == ".gguf") return true;
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    in.read(magic, 4);
+    return in.gcount() == 4 && std::memcmp(magic, "GGUF", 4) == 0;
+}
+
+GgufModel openGgufModel(const std::string& path) {
+    return build(GgufFile::read(path));
+}
+
+GgufModel parseGgufModel(const void* data, size_t size, const std::string& name) {
+    return build(GgufFile::parse(data, size, name));
+}
+
+std::vector<std::string> supportedGgufArchitectures() {
+    std::vector<std::string> names;
+    for (const auto& a : ggufArchitectures()) names.emplace_back(a.gguf);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace llmap

@@ -1,0 +1,58 @@
+#pragma once
+// A GGUF file (llama.cpp, Ollama, LM Studio) as a model: its architecture keys turned into the
+// config.json the Hugging Face path would read, and its tensors renamed to the Hugging Face
+// weight names, with what must be undone (llama.cpp's Q/K row permutation, GPT-2's transposes).
+// Validated when opened: every tensor's type, shape and extent, the architecture, the vocabulary.
+// No torch here; tensor_store.cpp dequantises.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tokenize/gguf_reader.h"
+
+namespace llmap {
+
+// How a stored tensor becomes the Hugging Face one.
+enum class GgufTransform {
+    None,
+    UnpermuteQ,  // llama.cpp interleaved the rotary halves of each q head: undo it
+    UnpermuteK,  // the same over the key/value heads
+    Transpose,   // Conv1D weights ([in, out]) stored as linear ones ([out, in])
+};
+
+struct GgufTensorRef {
+    size_t index = 0;            // into GgufFile::tensors()
+    std::vector<int64_t> shape;  // torch order (GGUF's dims reversed), before the transform
+    GgufTransform transform = GgufTransform::None;
+};
+
+struct GgufModel {
+    GgufFile file;
+    std::string architecture;  // general.architecture, e.g. "llama"
+    nlohmann::json config;     // what config.json would say (model_type, sizes, rope, ...)
+    std::map<std::string, GgufTensorRef> tensors;  // by Hugging Face weight name
+    int64_t heads = 0, kvHeads = 0;
+    int64_t parameters = 0;    // elements of every tensor
+    uint64_t weightBytes = 0;  // bytes of every tensor
+    std::string quantisation;  // the type holding most of the matrix weights, e.g. "Q4_1"
+    double bitsPerWeight = 0;  // weightBytes * 8 / parameters
+};
+
+// True for a regular file named *.gguf or one that starts with the GGUF magic.
+bool isGgufFile(const std::string& path);
+
+// Reads and validates the metadata (no tensor data). InputError naming the file and the fix for a
+// damaged file, an unknown architecture or quantisation type, keys of the wrong type, tensors
+// past the end of the file, a vocabulary that disagrees with the embedding.
+GgufModel openGgufModel(const std::string& path);
+
+// The same over a GGUF image in memory (tensor extents checked against `size`).
+GgufModel parseGgufModel(const void* data, size_t size, const std::string& name);
+
+// general.architecture values that map onto the engine, sorted.
+std::vector<std::string> supportedGgufArchitectures();
+
+}  // namespace llmap
