@@ -34,8 +34,12 @@ packages=(
   help2man dpkg-dev file desktop-file-utils appstream
 )
 slurm_packages=(slurmctld slurmd slurm-client munge)
+sanitizer_packages=(clang-14 libclang-rt-14-dev)   # the asan, fuzz and tsan presets
 if [ "${LLMAP_SETUP_SLURM:-0}" = 1 ] || [ "${LLMAP_SETUP_EXTRA:-0}" = 1 ]; then
   packages+=("${slurm_packages[@]}")
+fi
+if [ "${LLMAP_SETUP_EXTRA:-0}" = 1 ]; then
+  packages+=("${sanitizer_packages[@]}")
 fi
 
 step "checking the system's packages" "run on Debian 12/13 or Ubuntu 22.04/24.04 with apt"
