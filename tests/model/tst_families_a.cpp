@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../common/cli_runner.h"
+#include "engine_checks.h"
 #include "fixture_files.h"
 #include "model/causal_lm.h"
 #include "store/project.h"
@@ -25,42 +26,10 @@ nlohmann::json oracle() {
     return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_a.json")));
 }
 
-// Right-padded batch of token id lists: ids [B, T] (padding id 0) and mask [B, T].
-std::pair<at::Tensor, at::Tensor> batch(const std::vector<std::vector<int64_t>>& seqs) {
-    size_t T = 0;
-    for (const auto& s : seqs) T = std::max(T, s.size());
-    at::Tensor ids =
-        at::zeros({static_cast<int64_t>(seqs.size()), static_cast<int64_t>(T)}, at::kLong);
-    at::Tensor mask = at::zeros_like(ids);
-    for (size_t b = 0; b < seqs.size(); ++b) {
-        for (size_t t = 0; t < seqs[b].size(); ++t) {
-            ids[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = seqs[b][t];
-            mask[static_cast<int64_t>(b)][static_cast<int64_t>(t)] = 1;
-        }
-    }
-    return {ids, mask};
-}
-
-std::vector<double> sums(const llmap::CausalLM& lm, const std::vector<std::vector<int64_t>>& seqs,
-                         at::Tensor* perToken = nullptr) {
-    auto [ids, mask] = batch(seqs);
-    const at::Tensor lp = lm.nextTokenLogProbs(ids, mask).to(at::kDouble);
-    if (perToken) *perToken = lp;
-    std::vector<double> out;
-    for (int64_t b = 0; b < lp.size(0); ++b) out.push_back(lp[b].sum().item<double>());
-    return out;
-}
-
-std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, const char* key) {
-    std::vector<std::vector<int64_t>> seqs;
-    for (const auto& t : model["texts"]) seqs.push_back(t[key].get<std::vector<int64_t>>());
-    return seqs;
-}
-
-// The tolerance of tst_model_engine.
-bool close(double got, double want) {
-    return std::abs(got - want) <= std::max(1e-4 * std::abs(want), 1e-3);
-}
+using engine_checks::batch;
+using engine_checks::close;
+using engine_checks::idsOf;
+using engine_checks::sums;
 
 // The first fixture of each family.
 std::map<std::string, nlohmann::json> firstPerFamily(const nlohmann::json& o) {
