@@ -9,7 +9,8 @@ Hugging Face transformers makes of them.
    block bytes whose f16 scale fields are set to finite values, so that every bit of the layout
    is exercised.
 2. Tiny random models as GGUF files, laid out as llama.cpp's convert_hf_to_gguf.py writes them
-   (llama q/k rows permuted for its rotary kernel, GPT-2 Conv1D weights transposed), with a
+   (llama q/k rows permuted for its rotary kernel, GPT-2 Conv1D weights transposed, Gemma 2
+   norm scales stored as 1 + weight), with a
    byte-level BPE vocabulary, in several quantisation types (per tensor). oracle.json records,
    per model and text, the token ids of transformers' tokenizer loaded from the GGUF file and
    the log-likelihood of transformers' model loaded from the same file
@@ -269,40 +270,46 @@ def patch_tensor_info(path, name, qtype=None, offset=None):
     open(path, "wb").write(bytes(data))
 
 
+def tiny_model(path, vocab_json, rng, arch="llama", tokens_cut=0, block_count="int",
+               extra=None):
+    """A one-block model with llama's tensor names; `extra(writer)` adds keys or tensors."""
+    w = gguf.GGUFWriter(path, arch=arch)
+    if block_count == "int":
+        w.add_block_count(1)
+    else:
+        w.add_string(f"{arch}.block_count", "one")
+    w.add_embedding_length(32)
+    w.add_head_count(2)
+    w.add_feed_forward_length(32)
+    w.add_context_length(64)
+    cut = dict(vocab_json)
+    cut["model"] = dict(vocab_json["model"])
+    vocab = dict(sorted(vocab_json["model"]["vocab"].items(), key=lambda kv: kv[1]))
+    if tokens_cut:
+        vocab = dict(list(vocab.items())[:-tokens_cut])
+    cut["model"]["vocab"] = vocab
+    add_vocabulary(w, cut)
+    n = len(vocab_json["model"]["vocab"])
+    f16 = lambda *shape: rng.normal(size=shape).astype(np.float16)
+    w.add_tensor("token_embd.weight", f16(n, 32))
+    w.add_tensor("output_norm.weight", np.ones(32, np.float32))
+    for part in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"):
+        w.add_tensor(f"blk.0.{part}.weight", f16(32, 32))
+    for part in ("attn_norm", "ffn_norm"):
+        w.add_tensor(f"blk.0.{part}.weight", np.ones(32, np.float32))
+    if extra:
+        extra(w)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def write_bad_files(vocab_json, rng):
     """Small damaged files for the refusal tests (tests/data/gguf/bad)."""
     bad = os.path.join(OUT, "bad")
     os.makedirs(bad, exist_ok=True)
-
-    def tiny(path, arch="llama", tokens_cut=0, block_count="int"):
-        w = gguf.GGUFWriter(path, arch=arch)
-        if block_count == "int":
-            w.add_block_count(1)
-        else:
-            w.add_string(f"{arch}.block_count", "one")
-        w.add_embedding_length(32)
-        w.add_head_count(2)
-        w.add_feed_forward_length(32)
-        w.add_context_length(64)
-        cut = dict(vocab_json)
-        cut["model"] = dict(vocab_json["model"])
-        vocab = dict(sorted(vocab_json["model"]["vocab"].items(), key=lambda kv: kv[1]))
-        if tokens_cut:
-            vocab = dict(list(vocab.items())[:-tokens_cut])
-        cut["model"]["vocab"] = vocab
-        add_vocabulary(w, cut)
-        n = len(vocab_json["model"]["vocab"])
-        f16 = lambda *shape: rng.normal(size=shape).astype(np.float16)
-        w.add_tensor("token_embd.weight", f16(n, 32))
-        w.add_tensor("output_norm.weight", np.ones(32, np.float32))
-        for part in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"):
-            w.add_tensor(f"blk.0.{part}.weight", f16(32, 32))
-        for part in ("attn_norm", "ffn_norm"):
-            w.add_tensor(f"blk.0.{part}.weight", np.ones(32, np.float32))
-        w.write_header_to_file()
-        w.write_kv_data_to_file()
-        w.write_tensors_to_file()
-        w.close()
+    tiny = lambda path, **kw: tiny_model(path, vocab_json, rng, **kw)
 
     tiny(os.path.join(bad, "unknown_architecture.gguf"), arch="mamba9")
     tiny(os.path.join(bad, "wrong_key_type.gguf"), block_count="string")
@@ -316,6 +323,17 @@ def write_bad_files(vocab_json, rng):
     path = os.path.join(bad, "offset_past_end.gguf")
     tiny(path)
     patch_tensor_info(path, "blk.0.ffn_down.weight", offset=1 << 30)
+
+
+def write_unsupported_layouts(vocab_json):
+    """Well-formed files in layouts LLMap refuses (tests/data/gguf/bad): Falcon with grouped
+    key/value heads and Phi-3 with LongRoPE factor tensors."""
+    bad = os.path.join(OUT, "bad")
+    rng = np.random.default_rng(12)
+    tiny_model(os.path.join(bad, "falcon_grouped_kv.gguf"), vocab_json, rng, arch="falcon",
+               extra=lambda w: w.add_head_count_kv(2))
+    tiny_model(os.path.join(bad, "phi3_longrope.gguf"), vocab_json, rng, arch="phi3",
+               extra=lambda w: w.add_tensor("rope_factors_long.weight", np.ones(8, np.float32)))
 
 
 def score(model, ids):
@@ -365,6 +383,7 @@ def main():
                             hidden_size=config.hidden_size, texts=texts))
         print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
               f"ll of text 0 = {texts[0]['ll_full']:.4f}")
+    write_unsupported_layouts(vocab_json)
     with open(os.path.join(OUT, "oracle.json"), "w") as f:
         json.dump(dict(generator="tests/oracle/gguf/generate.py", transformers=transformers.__version__,
                        torch=torch.__version__, gguf=importlib.metadata.version("gguf"), models=records),
