@@ -89,10 +89,104 @@ A gpt2() {
     return a;
 }
 
+A phi3() {
+    A a;
+    a.gguf = "phi3";
+    a.modelType = "phi3";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.global = llamaStyleGlobal();
+    a.layerPrefix = "model.layers.";
+    a.layer = {{"attn_norm", "input_layernorm"},   {"ffn_norm", "post_attention_layernorm"},
+               {"attn_qkv", "self_attn.qkv_proj"}, {"attn_output", "self_attn.o_proj"},
+               {"ffn_up", "mlp.gate_up_proj"},     {"ffn_down", "mlp.down_proj"}};
+    return a;
+}
+
+A starcoder2() {
+    A a;
+    a.gguf = "starcoder2";
+    a.modelType = "starcoder2";
+    a.keys = {{"context_length", "max_position_embeddings", V::Int},
+              {"block_count", "num_hidden_layers", V::Int},
+              {"feed_forward_length", "intermediate_size", V::Int},
+              {"embedding_length", "hidden_size", V::Int},
+              {"rope.freq_base", "rope_theta", V::Real},
+              {"attention.head_count", "num_attention_heads", V::Int},
+              {"attention.head_count_kv", "num_key_value_heads", V::Int},
+              {"attention.layer_norm_epsilon", "norm_epsilon", V::Real},
+              {"vocab_size", "vocab_size", V::Int}};
+    a.global = llamaStyleGlobal();
+    a.layerPrefix = "model.layers.";
+    a.layer = {{"attn_norm", "input_layernorm"}, {"ffn_norm", "post_attention_layernorm"},
+               {"attn_q", "self_attn.q_proj"},   {"attn_k", "self_attn.k_proj"},
+               {"attn_v", "self_attn.v_proj"},   {"attn_output", "self_attn.o_proj"},
+               {"ffn_up", "mlp.c_fc"},           {"ffn_down", "mlp.c_proj"}};
+    a.presence = {{"blk.0.attn_q.bias", "use_bias"}};
+    return a;
+}
+
+// Only multi-query Falcon (Falcon-7B): with one key/value head llama.cpp's fused q|k|v rows are
+// in the Hugging Face order; with more (Falcon-40B, RW-1B) its convert regrouped them.
+const char* falconRefusal(const nlohmann::json& config) {
+    if (config.value("num_kv_heads", int64_t(1)) != 1)
+        return "Falcon with more than one key/value head (its fused q/k/v rows were regrouped by "
+               "the converter) is not supported";
+    return nullptr;
+}
+
+A falcon() {
+    A a;
+    a.gguf = "falcon";
+    a.modelType = "falcon";
+    a.keys = {{"context_length", "max_position_embeddings", V::Int},
+              {"block_count", "num_hidden_layers", V::Int},
+              {"embedding_length", "hidden_size", V::Int},
+              {"feed_forward_length", "ffn_hidden_size", V::Int},
+              {"rope.freq_base", "rope_theta", V::Real},
+              {"attention.head_count", "num_attention_heads", V::Int},
+              {"attention.head_count_kv", "num_kv_heads", V::Int},
+              {"attention.layer_norm_epsilon", "layer_norm_epsilon", V::Real},
+              {"vocab_size", "vocab_size", V::Int}};
+    a.global = {{"token_embd", "transformer.word_embeddings"},
+                {"output_norm", "transformer.ln_f"},
+                {"output", "lm_head"}};
+    a.layerPrefix = "transformer.h.";
+    a.layer = {{"attn_norm", "input_layernorm"},
+               {"attn_qkv", "self_attention.query_key_value"},
+               {"attn_output", "self_attention.dense"},
+               {"ffn_up", "mlp.dense_h_to_4h"},
+               {"ffn_down", "mlp.dense_4h_to_h"}};
+    a.presence = {{"blk.0.attn_qkv.bias", "bias"}};
+    a.refuse = falconRefusal;
+    return a;
+}
+
+A gemma2() {
+    A a;
+    a.gguf = "gemma2";
+    a.modelType = "gemma2";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"attn_logit_softcapping", "attn_logit_softcapping", V::Real});
+    a.keys.push_back({"final_logit_softcapping", "final_logit_softcapping", V::Real});
+    a.global = llamaStyleGlobal();
+    a.layerPrefix = "model.layers.";
+    a.layer = llamaStyleLayer();
+    a.layer.push_back({"post_attention_norm", "post_attention_layernorm"});
+    a.layer.push_back({"post_ffw_norm", "post_feedforward_layernorm"});
+    for (auto& n : a.layer)
+        if (std::string(n.gguf) == "ffn_norm") n.hf = "pre_feedforward_layernorm";
+    a.normsPlusOne = true;
+    return a;
+}
+
 }  // namespace
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
-    static const std::vector<GgufArchitecture> table = {gpt2(), llama(), qwen2(), qwen3()};
+    static const std::vector<GgufArchitecture> table = {gpt2(), llama(),      qwen2(),  qwen3(),
+                                                        phi3(), starcoder2(), falcon(), gemma2()};
     return table;
 }
 

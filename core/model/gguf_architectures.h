@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "model/gguf_model.h"
 
 namespace llmap {
@@ -31,6 +33,10 @@ struct GgufArchitecture {
     std::vector<std::pair<const char*, const char*>> presence;
     bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
     bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
+    bool normsPlusOne = false;     // "*norm" weights stored as (1 + weight) (Gemma)
+    // Names a file of this architecture that the table cannot map faithfully: the problem and
+    // its fix, or nullptr when the file is fine. Sees the config built from the keys.
+    const char* (*refuse)(const nlohmann::json& config) = nullptr;
     const char* contextKey = "max_position_embeddings";
 };
 

@@ -197,6 +197,9 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
                 }
             }
         }
+        const bool isNorm = stem.size() >= 4 && stem.compare(stem.size() - 4, 4, "norm") == 0;
+        if (a.normsPlusOne && isNorm && suffix == ".weight")
+            ref.transform = GgufTransform::MinusOne;
         if (!hf.empty()) m.tensors[hf] = std::move(ref);
     }
     if (f.tensors().empty()) fail(f, "the file holds no tensors", kReconvert);
@@ -233,12 +236,24 @@ GgufModel build(GgufFile file) {
         fail(f, "the file carries rope_freqs.weight (Llama 3.1 rotary scaling), not supported",
              "use a model without rotary frequency factors");
     }
+    if (findTensor(f, "rope_factors_long.weight") || findTensor(f, "rope_factors_short.weight")) {
+        fail(f, "the file carries rope_factors_long/short (LongRoPE rotary scaling), not supported",
+             "use a model without LongRoPE (e.g. a 4k-context Phi-3) or its Hugging Face "
+             "checkpoint");
+    }
     m.config = nlohmann::json::object();
     m.config["model_type"] = a->modelType;
     copyKeys(f, *a, m.config);
     checkVocabulary(f, m.config);
     for (const auto& [tensor, key] : a->presence) m.config[key] = findTensor(f, tensor) != nullptr;
     m.config["tie_word_embeddings"] = findTensor(f, "output.weight") == nullptr;
+    if (a->refuse) {
+        if (const char* problem = a->refuse(m.config)) {
+            fail(f, problem,
+                 "no conversion back to the Hugging Face layout is known for it: use the model's "
+                 "Hugging Face checkpoint instead");
+        }
+    }
     const ArchSpec spec = archSpecFromConfig(m.config, f.path());
     m.heads = spec.heads;
     m.kvHeads = spec.kvHeads;

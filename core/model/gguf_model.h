@@ -21,6 +21,7 @@ enum class GgufTransform {
     UnpermuteQ,  // llama.cpp interleaved the rotary halves of each q head: undo it
     UnpermuteK,  // the same over the key/value heads
     Transpose,   // Conv1D weights ([in, out]) stored as linear ones ([out, in])
+    MinusOne,    // Gemma's norm scales, stored by llama.cpp as (1 + weight)
 };
 
 struct GgufTensorRef {

@@ -87,6 +87,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
         case GgufTransform::Transpose:
             t = t.t().contiguous();
             break;
+        case GgufTransform::MinusOne:
+            t -= 1.0f;
+            break;
         case GgufTransform::None:
             break;
     }

@@ -238,6 +238,10 @@ private Q_SLOTS:
             << "unsupported_type.gguf" << QStringList{"IQ4_NL", "re-quantise"};
         QTest::newRow("tensor offset past the end")
             << "offset_past_end.gguf" << QStringList{"blk.0.ffn_down.weight", "past the end"};
+        QTest::newRow("Falcon with grouped key/value heads")
+            << "falcon_grouped_kv.gguf" << QStringList{"more than one key/value head"};
+        QTest::newRow("Phi-3 with LongRoPE factors")
+            << "phi3_longrope.gguf" << QStringList{"rope_factors_long/short", "LongRoPE"};
     }
 
     void refusesDamagedFiles() {

@@ -9,7 +9,8 @@ Hugging Face transformers makes of them.
    block bytes whose f16 scale fields are set to finite values, so that every bit of the layout
    is exercised.
 2. Tiny random models as GGUF files, laid out as llama.cpp's convert_hf_to_gguf.py writes them
-   (llama q/k rows permuted for its rotary kernel, GPT-2 Conv1D weights transposed), with a
+   (llama q/k rows permuted for its rotary kernel, GPT-2 Conv1D weights transposed, Gemma 2
+   norm scales stored as 1 + weight), with a
    byte-level BPE vocabulary, in several quantisation types (per tensor). oracle.json records,
    per model and text, the token ids of transformers' tokenizer loaded from the GGUF file and
    the log-likelihood of transformers' model loaded from the same file
@@ -139,7 +140,26 @@ MODELS = {
     "gpt2_f16": ("gpt2", dict(n_embd=64, n_layer=2, n_head=4, n_positions=1024),
                  {"token_embd": Q.F16, "position_embd": Q.F16, "attn_qkv": Q.F16, "attn_output": Q.Q8_0,
                   "ffn_up": Q.F16, "ffn_down": Q.Q8_0}, Q.F32),
+    # Further families, unquantised so that the round trip through the file is checked as well.
+    # transformers reads no rope.freq_base for starcoder2 and no layer-norm epsilon for falcon:
+    # those stay at their defaults. Falcon has one key/value head (multi-query), the layout in
+    # which llama.cpp's fused qkv equals the Hugging Face one (transformers does not reorder it).
+    "phi3_f32": ("phi3", dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=4, intermediate_size=64, tie_word_embeddings=True,
+                 pad_token_id=0), {}, Q.F32),
+    "starcoder2_f32": ("starcoder2", dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                       num_key_value_heads=2, intermediate_size=128, tie_word_embeddings=True), {},
+                       Q.F32),
+    "falcon_f32": ("falcon", dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                   multi_query=True, new_decoder_architecture=False, parallel_attn=True, bias=False,
+                   tie_word_embeddings=True), {}, Q.F32),
+    "gemma2_f32": ("gemma2", dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                   num_key_value_heads=2, head_dim=16, intermediate_size=96, tie_word_embeddings=True,
+                   pad_token_id=0), {}, Q.F32),
 }
+# Families named by the gguf package's own tensor map (its gguf/tensor_mapping.py).
+GGUF_PACKAGE_NAMES = {"phi3": gguf.MODEL_ARCH.PHI3, "starcoder2": gguf.MODEL_ARCH.STARCODER2,
+                      "falcon": gguf.MODEL_ARCH.FALCON, "gemma2": gguf.MODEL_ARCH.GEMMA2}
 
 HF_TO_GGUF = {
     "model.embed_tokens": "token_embd", "model.norm": "output_norm", "lm_head": "output",
@@ -153,8 +173,10 @@ HF_TO_GGUF = {
 }
 
 
-def gguf_name(hf):
+def gguf_name(hf, model_type, layers):
     stem, suffix = hf.rsplit(".", 1)
+    if model_type in GGUF_PACKAGE_NAMES:
+        return gguf.get_tensor_name_map(GGUF_PACKAGE_NAMES[model_type], layers).get_name(stem), suffix
     for prefix in ("model.layers.", "transformer.h."):
         if stem.startswith(prefix):
             layer, rest = stem[len(prefix):].split(".", 1)
@@ -170,7 +192,7 @@ def write_model(name, model_type, kwargs, types, default, vocab_json, index, rng
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
     randomise(model, 4000 + index)
     path = os.path.join(OUT, name + ".gguf")
-    arch = {"llama": "llama", "qwen2": "qwen2", "gpt2": "gpt2"}[model_type]
+    arch = model_type
     w = gguf.GGUFWriter(path, arch=arch)
     w.add_name(name)
     w.add_block_count(config.num_hidden_layers)
@@ -180,6 +202,17 @@ def write_model(name, model_type, kwargs, types, default, vocab_json, index, rng
         w.add_context_length(config.n_positions)
         w.add_feed_forward_length(4 * config.hidden_size)
         w.add_layer_norm_eps(config.layer_norm_epsilon)
+    elif model_type == "falcon":  # what convert_hf_to_gguf.py's FalconModel writes
+        w.add_context_length(2048)
+        w.add_tensor_data_layout("jploski")
+        w.add_head_count_kv(1 if config.multi_query else config.num_kv_heads)
+        w.add_layer_norm_eps(config.layer_norm_epsilon)
+    elif model_type == "starcoder2":
+        w.add_context_length(config.max_position_embeddings)
+        w.add_feed_forward_length(config.intermediate_size)
+        w.add_head_count_kv(config.num_key_value_heads)
+        w.add_rope_freq_base(config.rope_parameters["rope_theta"])
+        w.add_layer_norm_eps(config.norm_epsilon)
     else:
         w.add_context_length(config.max_position_embeddings)
         w.add_feed_forward_length(config.intermediate_size)
@@ -187,15 +220,25 @@ def write_model(name, model_type, kwargs, types, default, vocab_json, index, rng
         w.add_rope_freq_base(config.rope_parameters["rope_theta"])
         w.add_layer_norm_rms_eps(config.rms_norm_eps)
         w.add_rope_dimension_count(config.hidden_size // config.num_attention_heads)
+        if model_type == "gemma2":
+            w.add_key_length(config.head_dim)
+            w.add_value_length(config.head_dim)
+            w.add_sliding_window(config.sliding_window)
+            w.add_attn_logit_softcapping(config.attn_logit_softcapping)
+            w.add_final_logit_softcapping(config.final_logit_softcapping)
     add_vocabulary(w, vocab_json)
+    if model_type == "phi3":  # its config's default pad id (32000) lies outside the tiny vocabulary
+        w.add_pad_token_id(0)
     state = model.state_dict()
     for hf, tensor in state.items():
         if hf == "lm_head.weight" and config.tie_word_embeddings:
             continue
         if hf.endswith(".attn.bias") or hf.endswith(".attn.masked_bias"):
             continue
-        stem, suffix = gguf_name(hf)
+        stem, suffix = gguf_name(hf, model_type, config.num_hidden_layers)
         values = tensor.float().numpy()
+        if model_type == "gemma2" and stem.endswith("norm"):
+            values = values + 1  # convert_hf_to_gguf.py stores Gemma's (1 + weight) norm scales
         if model_type == "llama" and stem.endswith("attn_q"):
             values = llama_permute(values, config.num_attention_heads)
         if model_type == "llama" and stem.endswith("attn_k"):
@@ -227,40 +270,46 @@ def patch_tensor_info(path, name, qtype=None, offset=None):
     open(path, "wb").write(bytes(data))
 
 
+def tiny_model(path, vocab_json, rng, arch="llama", tokens_cut=0, block_count="int",
+               extra=None):
+    """A one-block model with llama's tensor names; `extra(writer)` adds keys or tensors."""
+    w = gguf.GGUFWriter(path, arch=arch)
+    if block_count == "int":
+        w.add_block_count(1)
+    else:
+        w.add_string(f"{arch}.block_count", "one")
+    w.add_embedding_length(32)
+    w.add_head_count(2)
+    w.add_feed_forward_length(32)
+    w.add_context_length(64)
+    cut = dict(vocab_json)
+    cut["model"] = dict(vocab_json["model"])
+    vocab = dict(sorted(vocab_json["model"]["vocab"].items(), key=lambda kv: kv[1]))
+    if tokens_cut:
+        vocab = dict(list(vocab.items())[:-tokens_cut])
+    cut["model"]["vocab"] = vocab
+    add_vocabulary(w, cut)
+    n = len(vocab_json["model"]["vocab"])
+    f16 = lambda *shape: rng.normal(size=shape).astype(np.float16)
+    w.add_tensor("token_embd.weight", f16(n, 32))
+    w.add_tensor("output_norm.weight", np.ones(32, np.float32))
+    for part in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"):
+        w.add_tensor(f"blk.0.{part}.weight", f16(32, 32))
+    for part in ("attn_norm", "ffn_norm"):
+        w.add_tensor(f"blk.0.{part}.weight", np.ones(32, np.float32))
+    if extra:
+        extra(w)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def write_bad_files(vocab_json, rng):
     """Small damaged files for the refusal tests (tests/data/gguf/bad)."""
     bad = os.path.join(OUT, "bad")
     os.makedirs(bad, exist_ok=True)
-
-    def tiny(path, arch="llama", tokens_cut=0, block_count="int"):
-        w = gguf.GGUFWriter(path, arch=arch)
-        if block_count == "int":
-            w.add_block_count(1)
-        else:
-            w.add_string(f"{arch}.block_count", "one")
-        w.add_embedding_length(32)
-        w.add_head_count(2)
-        w.add_feed_forward_length(32)
-        w.add_context_length(64)
-        cut = dict(vocab_json)
-        cut["model"] = dict(vocab_json["model"])
-        vocab = dict(sorted(vocab_json["model"]["vocab"].items(), key=lambda kv: kv[1]))
-        if tokens_cut:
-            vocab = dict(list(vocab.items())[:-tokens_cut])
-        cut["model"]["vocab"] = vocab
-        add_vocabulary(w, cut)
-        n = len(vocab_json["model"]["vocab"])
-        f16 = lambda *shape: rng.normal(size=shape).astype(np.float16)
-        w.add_tensor("token_embd.weight", f16(n, 32))
-        w.add_tensor("output_norm.weight", np.ones(32, np.float32))
-        for part in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"):
-            w.add_tensor(f"blk.0.{part}.weight", f16(32, 32))
-        for part in ("attn_norm", "ffn_norm"):
-            w.add_tensor(f"blk.0.{part}.weight", np.ones(32, np.float32))
-        w.write_header_to_file()
-        w.write_kv_data_to_file()
-        w.write_tensors_to_file()
-        w.close()
+    tiny = lambda path, **kw: tiny_model(path, vocab_json, rng, **kw)
 
     tiny(os.path.join(bad, "unknown_architecture.gguf"), arch="mamba9")
     tiny(os.path.join(bad, "wrong_key_type.gguf"), block_count="string")
@@ -274,6 +323,17 @@ def write_bad_files(vocab_json, rng):
     path = os.path.join(bad, "offset_past_end.gguf")
     tiny(path)
     patch_tensor_info(path, "blk.0.ffn_down.weight", offset=1 << 30)
+
+
+def write_unsupported_layouts(vocab_json):
+    """Well-formed files in layouts LLMap refuses (tests/data/gguf/bad): Falcon with grouped
+    key/value heads and Phi-3 with LongRoPE factor tensors."""
+    bad = os.path.join(OUT, "bad")
+    rng = np.random.default_rng(12)
+    tiny_model(os.path.join(bad, "falcon_grouped_kv.gguf"), vocab_json, rng, arch="falcon",
+               extra=lambda w: w.add_head_count_kv(2))
+    tiny_model(os.path.join(bad, "phi3_longrope.gguf"), vocab_json, rng, arch="phi3",
+               extra=lambda w: w.add_tensor("rope_factors_long.weight", np.ones(8, np.float32)))
 
 
 def score(model, ids):
@@ -323,6 +383,7 @@ def main():
                             hidden_size=config.hidden_size, texts=texts))
         print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
               f"ll of text 0 = {texts[0]['ll_full']:.4f}")
+    write_unsupported_layouts(vocab_json)
     with open(os.path.join(OUT, "oracle.json"), "w") as f:
         json.dump(dict(generator="tests/oracle/gguf/generate.py", transformers=transformers.__version__,
                        torch=torch.__version__, gguf=importlib.metadata.version("gguf"), models=records),
