@@ -7,6 +7,8 @@
 // man pages are validated; dpkg removes the package and nothing is left. Prints the .deb's size
 // and the install time.
 #include <hdf5.h>
+#include <cstdio>
+#include <cstdlib>
 #include <unistd.h>
 #include <QCryptographicHash>
 #include <QDirIterator>
@@ -120,9 +122,13 @@ class InstallTest : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        QVERIFY2(geteuid() == 0,
-                 "run as root: the test installs with dpkg and hides folders in a private mount "
-                 "namespace (CI runs as root; elsewhere leave it out with ctest -LE install)");
+        if (geteuid() != 0) {
+            // Reported by CTest as not run (SKIP_RETURN_CODE), with this reason.
+            std::fprintf(stderr,
+                         "not run: the test installs with dpkg and hides folders in a private "
+                         "mount namespace, which needs root (run it with sudo ctest -L install)\n");
+            std::exit(77);
+        }
         QVERIFY(work_.isValid());
         home_ = w(QStringLiteral("home"));
         root_ = w(QStringLiteral("root"));
