@@ -3,6 +3,9 @@
 // engine's log-probs, the oracle's token ids, and the tolerance against transformers.
 #include <torch/torch.h>
 
+#include <QString>
+#include <QtTest>
+
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -50,6 +53,40 @@ inline std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, cons
 // Agreement with transformers in fp32.
 inline bool close(double got, double want) {
     return std::abs(got - want) <= std::max(1e-4 * std::abs(want), 1e-3);
+}
+
+// Every text's log-likelihood under both conventions, and the per-token values of the first two
+// texts, against the oracle's transformers values (fp32); prints the largest difference.
+inline void compareWithOracle(const llmap::CausalLM& lm, const nlohmann::json& model) {
+    at::Tensor perToken;
+    const auto paper = sums(lm, idsOf(model, "ids_paper"));
+    const auto full = sums(lm, idsOf(model, "ids_full"), &perToken);
+    QVERIFY(paper.size() >= 20);
+    double worst = 0;
+    for (size_t i = 0; i < paper.size(); ++i) {
+        const auto& t = model["texts"][i];
+        const double wantPaper = t["ll_paper"], wantFull = t["ll_full"];
+        worst = std::max({worst, std::abs(paper[i] - wantPaper), std::abs(full[i] - wantFull)});
+        QVERIFY2(close(paper[i], wantPaper) && close(full[i], wantFull),
+                 qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5")
+                                .arg(i)
+                                .arg(paper[i], 0, 'g', 10)
+                                .arg(wantPaper, 0, 'g', 10)
+                                .arg(full[i], 0, 'g', 10)
+                                .arg(wantFull, 0, 'g', 10)));
+    }
+    for (size_t i = 0; i < 2; ++i) {
+        const auto want = model["texts"][i]["per_token_full"].get<std::vector<double>>();
+        for (size_t t = 0; t < want.size(); ++t) {
+            const double got =
+                perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
+            QVERIFY2(
+                std::abs(got - want[t]) <= 1e-4,
+                qPrintable(
+                    QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
+        }
+    }
+    qInfo("max |C++ - transformers| over texts, fp32: %.3g nats", worst);
 }
 
 }  // namespace engine_checks

@@ -77,35 +77,7 @@ private Q_SLOTS:
         const auto model = oracleB()["models"][static_cast<size_t>(index)];
         const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
         QCOMPARE(lm->spec().family, model["model_type"].get<std::string>());
-        at::Tensor perToken;
-        const auto paper = sums(*lm, idsOf(model, "ids_paper"));
-        const auto full = sums(*lm, idsOf(model, "ids_full"), &perToken);
-        QVERIFY(paper.size() >= 20);
-        double worst = 0;
-        for (size_t i = 0; i < paper.size(); ++i) {
-            const auto& t = model["texts"][i];
-            const double wantPaper = t["ll_paper"], wantFull = t["ll_full"];
-            worst = std::max({worst, std::abs(paper[i] - wantPaper), std::abs(full[i] - wantFull)});
-            QVERIFY2(close(paper[i], wantPaper) && close(full[i], wantFull),
-                     qPrintable(QString("text %1: paper %2 vs %3, full %4 vs %5")
-                                    .arg(i)
-                                    .arg(paper[i], 0, 'g', 10)
-                                    .arg(wantPaper, 0, 'g', 10)
-                                    .arg(full[i], 0, 'g', 10)
-                                    .arg(wantFull, 0, 'g', 10)));
-        }
-        for (size_t i = 0; i < 2; ++i) {
-            const auto want = model["texts"][i]["per_token_full"].get<std::vector<double>>();
-            for (size_t t = 0; t < want.size(); ++t) {
-                const double got =
-                    perToken[static_cast<int64_t>(i)][static_cast<int64_t>(t)].item<double>();
-                QVERIFY2(
-                    std::abs(got - want[t]) <= 1e-4,
-                    qPrintable(
-                        QString("text %1 token %2: %3 vs %4").arg(i).arg(t).arg(got).arg(want[t])));
-            }
-        }
-        qInfo("max |C++ - transformers| over texts, fp32: %.3g nats", worst);
+        engine_checks::compareWithOracle(*lm, model);
     }
 
     void bfloat16Agreement() {
