@@ -4,6 +4,7 @@
 #include <QProcess>
 #include <QStringList>
 #include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,22 @@ inline llmap::TextSet oracleTexts() {
         set.ids.push_back("t" + std::to_string(set.ids.size()));
         set.texts.push_back(t.get<std::string>());
         set.sources.push_back("oracle");
+    }
+    return set;
+}
+
+// `count` texts of 1 to `maxParts` oracle sentences each, drawn with `seed`.
+inline llmap::TextSet mixedOracleTexts(int count, int maxParts, unsigned seed) {
+    const auto base = oracleTexts();
+    std::mt19937 rng(seed);
+    llmap::TextSet set;
+    for (int i = 0; i < count; ++i) {
+        std::string text;
+        const int parts = 1 + static_cast<int>(rng() % static_cast<unsigned>(maxParts));
+        for (int p = 0; p < parts; ++p) text += base.texts[rng() % base.size()] + " ";
+        set.ids.push_back(std::to_string(i));
+        set.texts.push_back(text);
+        set.sources.push_back("mix");
     }
     return set;
 }

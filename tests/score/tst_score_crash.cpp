@@ -23,22 +23,6 @@ namespace {
 constexpr uint32_t kSeed = 20251126;
 constexpr int kKills = 6;
 
-// 400 texts of 1 to 12 oracle sentences each, drawn with a fixed seed.
-llmap::TextSet manyTexts() {
-    const auto base = score_fixtures::oracleTexts();
-    std::mt19937 rng(kSeed);
-    llmap::TextSet set;
-    for (int i = 0; i < 400; ++i) {
-        std::string text;
-        const int parts = 1 + static_cast<int>(rng() % 12);
-        for (int p = 0; p < parts; ++p) text += base.texts[rng() % base.size()] + " ";
-        set.ids.push_back(std::to_string(i));
-        set.texts.push_back(text);
-        set.sources.push_back("mix");
-    }
-    return set;
-}
-
 QStringList scoreArgs(const QString& project) {
     return {"score",
             "--project",
@@ -87,7 +71,8 @@ private Q_SLOTS:
     void survivesKills() {
         QTemporaryDir dir;
         const QString texts = dir.filePath("texts.jsonl");
-        llmap::writeTextsJsonl(manyTexts(), texts.toStdString());
+        llmap::writeTextsJsonl(score_fixtures::mixedOracleTexts(400, 12, kSeed),
+                               texts.toStdString());
 
         const QString refPath = dir.filePath("reference.h5");
         const auto started = std::chrono::steady_clock::now();
@@ -102,7 +87,8 @@ private Q_SLOTS:
         std::mt19937 rng(kSeed);
         std::uniform_real_distribution<double> when(0.2, 1.0);
         const QString path = dir.filePath("killed.h5");
-        llmap::Project::create(path.toStdString(), manyTexts(), "full");
+        llmap::Project::create(path.toStdString(), score_fixtures::mixedOracleTexts(400, 12, kSeed),
+                               "full");
         int kills = 0, partialRows = 0;
         std::vector<bool> finished(2, false);
         for (int attempt = 0; kills < kKills && attempt < 4 * kKills; ++attempt) {
@@ -133,7 +119,8 @@ private Q_SLOTS:
             if (exited) {  // finished before the kill: start again from nothing
                 QCOMPARE(p.exitCode(), 0);
                 QFile::remove(path);
-                llmap::Project::create(path.toStdString(), manyTexts(), "full");
+                llmap::Project::create(path.toStdString(),
+                                       score_fixtures::mixedOracleTexts(400, 12, kSeed), "full");
                 finished.assign(2, false);
             }
         }

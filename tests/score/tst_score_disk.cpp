@@ -23,22 +23,6 @@ using score_fixtures::runCli;
 
 namespace {
 
-// 40 texts of 1 to 3 oracle sentences, drawn with a fixed seed.
-llmap::TextSet someTexts() {
-    const auto base = score_fixtures::oracleTexts();
-    std::mt19937 rng(7);
-    llmap::TextSet set;
-    for (int i = 0; i < 40; ++i) {
-        std::string text;
-        const int parts = 1 + static_cast<int>(rng() % 3);
-        for (int p = 0; p < parts; ++p) text += base.texts[rng() % base.size()] + " ";
-        set.ids.push_back(std::to_string(i));
-        set.texts.push_back(text);
-        set.sources.push_back("mix");
-    }
-    return set;
-}
-
 QStringList scoreArgs(const QString& project) {
     return {"score",
             "--project",
@@ -96,7 +80,7 @@ private Q_SLOTS:
     void fullDiskKeepsTheProject() {
         QTemporaryDir dir;
         const QString texts = dir.filePath("texts.jsonl");
-        llmap::writeTextsJsonl(someTexts(), texts.toStdString());
+        llmap::writeTextsJsonl(score_fixtures::mixedOracleTexts(40, 3, 7), texts.toStdString());
         const QString refPath = dir.filePath("reference.h5");
         auto r = runCli(QStringList{scoreArgs(refPath)} << "--texts" << texts);
         QVERIFY2(r.exitCode == 0, r.err.c_str());
