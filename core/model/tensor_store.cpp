@@ -52,6 +52,22 @@ TensorStore::TensorStore(std::shared_ptr<const GgufModel> gguf, at::ScalarType d
     }
 }
 
+int64_t TensorStore::elementCount() const {
+    int64_t total = 0;
+    auto product = [](const std::vector<int64_t>& shape) {
+        int64_t n = 1;
+        for (const int64_t d : shape) n *= d;
+        return n;
+    };
+    if (gguf_) {
+        for (const auto& entry : gguf_->tensors) total += product(entry.second.shape);
+    } else {
+        for (const auto& header : weights_.headers)
+            for (const auto& entry : header.tensors) total += product(entry.second.shape);
+    }
+    return total;
+}
+
 // llama.cpp's convert_hf_to_gguf.py reorders the rows of each q/k head from [half 1; half 2] to
 // interleaved pairs for its rotary kernel; this is the inverse, as transformers' GGUF loader does.
 static at::Tensor unpermuteRotary(const at::Tensor& w, int64_t heads, const std::string& file) {

@@ -26,6 +26,9 @@ public:
     // The tensor in the wanted dtype and device; InputError when missing or of another shape.
     at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) const;
 
+    // Elements of every stored tensor (the model's parameters, with any buffers it stores).
+    int64_t elementCount() const;
+
     // Bytes copied so far (0 when everything was wrapped in place).
     int64_t copiedBytes() const { return copied_; }
 

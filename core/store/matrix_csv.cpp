@@ -2,14 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <unordered_set>
 
 #include "util/csv.h"
 #include "util/error.h"
+#include "util/memory.h"
 
 namespace llmap {
 
 ScoreTable readScoreCsv(const std::string& path, const std::vector<std::string>& textIds) {
+    // Measured: the cells as strings and the parsed matrix take about 7 times the file's size.
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (!error) requireMemory(7 * static_cast<int64_t>(size), "importing the score matrix", path);
     CsvTable csv = readCsv(path);
     if (csv.rows.empty()) {
         throw InputError(

@@ -10,6 +10,7 @@
 #include "store/disk_reserve.h"
 #include "store/hdf5_util.h"
 #include "util/error.h"
+#include "util/memory.h"
 
 namespace llmap {
 
@@ -489,6 +490,11 @@ std::vector<float> Project::allTokenLogProbs(size_t row) const {
 
 Eigen::MatrixXd Project::scores() const {
     const size_t k = s_->models.size(), n = s_->texts.size();
+    // The row-major read and the column-major copy returned.
+    requireMemory(2 * static_cast<int64_t>(k * n * sizeof(double)),
+                  "reading the score matrix (" + std::to_string(k) + " models × " +
+                      std::to_string(n) + " texts)",
+                  s_->path);
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(k, n);
     if (k > 0 && n > 0) {
         hsize_t start[2] = {0, 0};

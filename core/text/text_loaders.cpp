@@ -9,6 +9,7 @@
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/file_output.h"
+#include "util/memory.h"
 
 namespace llmap {
 
@@ -69,7 +70,9 @@ TextSet loadTextsPlain(const std::string& path, bool documents, const std::strin
     requireValidUtf8(data, path);
 
     TextSet set;
+    MemoryWatch memory("reading the texts", path, "texts");
     auto add = [&](std::string text, size_t line) {
+        memory.tick();
         set.ids.push_back(std::to_string(line));
         set.texts.push_back(std::move(text));
         set.sources.push_back(source);
@@ -131,7 +134,9 @@ TextSet loadTextsCsv(const std::string& path, const std::string& column) {
     const std::ptrdiff_t sourceColumn = find("source");
 
     TextSet set;
+    MemoryWatch memory("reading the texts", path, "texts");
     for (size_t r = 1; r < table.rows.size(); ++r) {
+        memory.tick();
         const std::vector<std::string>& row = table.rows[r];
         const std::string where = path + ":" + std::to_string(table.lines[r]);
         if (row.size() != header.size()) {

@@ -6,6 +6,7 @@
 #include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/memory.h"
 #include "util/sha256.h"
 
 namespace llmap {
@@ -33,6 +34,7 @@ TextSet loadTextsJsonl(const std::string& path) {
     const std::string data = readInputFile(path);
     requireValidUtf8(data, path);
     TextSet set;
+    MemoryWatch memory("reading the texts", path, "texts");
     std::unordered_set<std::string> seenIds;
     size_t lineNo = 0;
     for (size_t start = 0; start < data.size();) {
@@ -75,6 +77,7 @@ TextSet loadTextsJsonl(const std::string& path) {
                 throw InputError("\"source\" must be a string", where);
             source = record["source"].get<std::string>();
         }
+        memory.tick();
         set.ids.push_back(std::move(id));
         set.texts.push_back(record["text"].get<std::string>());
         set.sources.push_back(std::move(source));
