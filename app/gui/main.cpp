@@ -53,11 +53,16 @@ int main(int argc, char** argv) {
     QCommandLineOption method(QStringLiteral("method"),
                               QStringLiteral("Map layout: pca, mds or tsne."),
                               QStringLiteral("method"));
+    QCommandLineOption select(QStringLiteral("select"),
+                              QStringLiteral("Select the model <id> (its details show in the "
+                                             "Model panel)."),
+                              QStringLiteral("id"));
     parser.addOption(demo);
     parser.addOption(colourBy);
     parser.addOption(method);
     parser.addOption(screenshot);
     parser.addOption(exportMap);
+    parser.addOption(select);
     parser.process(app);
 
     llmap::ui::MainWindow window;
@@ -102,6 +107,16 @@ int main(int argc, char** argv) {
             }
             if (parser.isSet(colourBy)) {
                 window.colourByBox()->setCurrentText(parser.value(colourBy));
+            }
+            if (parser.isSet(select)) {
+                const int i =
+                    static_cast<int>(window.projectData()->ids.indexOf(parser.value(select)));
+                if (i < 0) {
+                    std::cerr << "llmap: --select: the project has no model \""
+                              << parser.value(select).toStdString() << "\"\n";
+                } else {
+                    window.mapView()->setSelection({i});
+                }
             }
             const int m = window.methodBox()->findData(parser.value(method));
             if (parser.isSet(method) && m >= 0 && m != window.methodBox()->currentIndex()) {
