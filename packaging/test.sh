@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Quick start 2: sets up, builds and runs the whole test suite through CTest, then runs every
-# libFuzzer target for LLMAP_FUZZ_SECONDS (default 20; 0 skips them) on its committed corpus.
-# Arguments go to CTest (e.g. -R tst_store); with arguments the fuzz runs are skipped.
+# Quick start 2: sets up, builds and runs the whole test suite through CTest, then
+#  - every libFuzzer target for LLMAP_FUZZ_SECONDS (default 20; 0 skips them) on its committed
+#    corpus (ASan+UBSan build in build/asan),
+#  - the scoring engine's and the analyses' threaded tests under ThreadSanitizer (build/tsan;
+#    LLMAP_TSAN=0 skips them).
+# Arguments go to CTest (e.g. -R tst_store); with arguments only those tests run.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # With SLURM and munge (the tests include a real cluster) and clang (the fuzz targets).
@@ -22,5 +25,9 @@ fuzz_seconds=${LLMAP_FUZZ_SECONDS:-20}
 if [ $# -eq 0 ] && [ "$fuzz_seconds" != 0 ]; then
   echo "==> fuzzing every parser for $fuzz_seconds s (ASan+UBSan build in build/asan)"
   LLMAP_FUZZ_SECONDS=$fuzz_seconds "$here/sanitizers.sh" fuzz || status=$?
+fi
+if [ $# -eq 0 ] && [ "${LLMAP_TSAN:-1}" != 0 ]; then
+  echo "==> the threaded tests under ThreadSanitizer (build/tsan)"
+  "$here/sanitizers.sh" tsan || status=$?
 fi
 exit "$status"

@@ -7,6 +7,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "score/scorer.h"
@@ -100,6 +103,37 @@ private:
     llmap::CancelToken& token_;
     int after_;
     int seen_ = 0;
+};
+
+// The app's pattern: scoring on a worker thread, Cancel pressed on the GUI thread. The first
+// report after a scored batch holds the worker until the other thread has cancelled.
+class HoldAtFirstBatch : public llmap::ProgressSink {
+public:
+    void onProgress(const llmap::ScoreProgress& p) override {
+        std::unique_lock<std::mutex> lock(mutex_);
+        last_ = p;
+        if (p.textsDone == 0 || held_) return;
+        held_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return released_; });
+    }
+    // Waits for the held report and returns the texts it counted.
+    size_t waitUntilHeld() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return held_; });
+        return last_.textsDone;
+    }
+    void release() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    llmap::ScoreProgress last_;
+    bool held_ = false, released_ = false;
 };
 
 void addModelRows() {
@@ -297,6 +331,53 @@ private Q_SLOTS:
             llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"), options);
         QCOMPARE(again.textsScored, size_t(0));
         QCOMPARE(again.textsSkipped, texts.size());
+    }
+
+    // Cancel pressed on another thread: once while the worker waits (the cancel must stop it
+    // before the next batch), once while it runs on (under ThreadSanitizer, the tsan preset, an
+    // unsynchronised token or progress would be reported).
+    void cancelFromAnotherThread_data() {
+        QTest::addColumn<bool>("whileHeld");
+        QTest::newRow("while the worker waits") << true;
+        QTest::newRow("while the worker runs") << false;
+    }
+    void cancelFromAnotherThread() {
+        QFETCH(bool, whileHeld);
+        const auto texts = oracleTexts();
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.h5").toStdString();
+        auto options = cpuOptions("full");
+        options.maxBatchTexts = 2;
+        options.maxPadding = 1;
+        options.flushSeconds = 0;
+        HoldAtFirstBatch sink;
+        llmap::CancelToken token;
+        llmap::ScoreResult result;
+        size_t doneAtHold = 0;
+        {
+            auto project = llmap::Project::create(path, texts, "full");
+            std::thread worker([&] {
+                result = llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"),
+                                           options, &sink, &token);
+            });
+            doneAtHold = sink.waitUntilHeld();
+            if (whileHeld) token.cancel();
+            sink.release();
+            if (!whileHeld) token.cancel();
+            worker.join();
+        }
+        QVERIFY(doneAtHold > 0 && doneAtHold < texts.size());
+        if (whileHeld) {
+            QVERIFY(result.cancelled);
+            QCOMPARE(result.textsScored, doneAtHold);
+        } else {
+            QVERIFY(result.textsScored >= doneAtHold);
+            QCOMPARE(result.cancelled, result.textsScored < texts.size());
+        }
+        const auto project = llmap::Project::open(path);
+        size_t stored = 0;
+        for (double v : project.scoreRow(0)) stored += std::isnan(v) ? 0 : 1;
+        QCOMPARE(stored, result.textsScored);
     }
 
     void reportsProgress() {
