@@ -9,8 +9,8 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "score/scorer.h"
 #include "score_fixtures.h"
@@ -357,8 +357,8 @@ private Q_SLOTS:
         {
             auto project = llmap::Project::create(path, texts, "full");
             std::thread worker([&] {
-                result = llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"),
-                                           options, &sink, &token);
+                result = llmap::scoreModel(project, fixtures::modelDir("llama_mha_untied"), options,
+                                           &sink, &token);
             });
             doneAtHold = sink.waitUntilHeld();
             if (whileHeld) token.cancel();
