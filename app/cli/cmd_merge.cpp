@@ -81,7 +81,7 @@ int runMerge(int argc, char** argv) {
     std::vector<std::string> skipped;
     for (const std::string& path : paths) {
         try {
-            const Shard shard = readShard(path);  // the only shard held in memory
+            const Shard shard = readShardIsolated(path);  // the only shard held in memory
             if (shard.textSetHash == project.textSetHash() && alreadyMerged(project, shard)) {
                 ++present;
                 continue;

@@ -1,7 +1,11 @@
 #include "score/shard.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 
@@ -170,6 +174,33 @@ size_t mergeShard(Project& project, const Shard& shard, const std::string& shard
     project.writeScores(row, 0, shard.loglik, shard.tokens, shard.truncated);
     for (const std::string& p : shard.provenance) project.appendProvenance(p);
     return row;
+}
+
+Shard readShardIsolated(const std::string& path) {
+    const pid_t child = fork();
+    if (child == 0) {
+        try {
+            readShard(path);
+        } catch (...) {
+            // Reported by the parent's own read.
+        }
+        _exit(0);  // not exit(): the parent's open files must not be flushed or closed here
+    }
+    if (child > 0) {
+        int status = 0;
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+        }
+        // The child ends with 0 unless the library brought it down (a signal, or a sanitizer's
+        // report in a checked build).
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            const std::string how = WIFSIGNALED(status)
+                                        ? "signal " + std::to_string(WTERMSIG(status))
+                                        : "exit code " + std::to_string(WEXITSTATUS(status));
+            throw InputError("the file is damaged: libhdf5 crashed while reading it (" + how + ")",
+                             path, "write the shard again: re-run its task");
+        }
+    }
+    return readShard(path);  // also when fork failed: read it here
 }
 
 }  // namespace llmap

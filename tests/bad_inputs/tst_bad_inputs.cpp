@@ -196,6 +196,9 @@ private Q_SLOTS:
         writeBytes(root_ / "text.shard.h5", "not a shard");
         const std::string shard = readBytes(root_ / "shards" / "llama_mha_untied.shard.h5");
         writeBytes(root_ / "cut.shard.h5", shard.substr(0, shard.size() / 2));
+        // Found by fuzz_project: libhdf5 1.10.8 over-reads its heap (and crashes) on it.
+        fs::copy_file(fs::path(LLMAP_TEST_DATA) / "score" / "damaged-global-heap.shard.h5",
+                      root_ / "heap.shard.h5");
     }
 
     void rejectsAndKeepsTheProject_data() {
@@ -309,6 +312,9 @@ private Q_SLOTS:
                "text.shard.h5: not an HDF5 file", S);
         addRow("S2 merge a shard cut short", {"merge", "--project", S, "{cut.shard.h5}"}, 2,
                "cut.shard.h5: cannot open the file", S);
+        addRow("S2b merge a shard on which libhdf5 crashes",
+               {"merge", "--project", S, "{heap.shard.h5}"}, 2,
+               "heap.shard.h5: the file is damaged: libhdf5 crashed while reading it", S);
         addRow("S3 merge a shard of another convention",
                {"merge", "--project", P, "{shards/llama_mha_untied.shard.h5}"}, 2,
                "the shard holds \"full\" scores, the project \"imported\"", P);
