@@ -32,6 +32,15 @@ llmap::ScoreOptions cpuOptions(const std::string& convention) {
     return o;
 }
 
+// Two texts a batch, written at once: many batches, so a cancel lands between two of them.
+llmap::ScoreOptions smallBatchOptions() {
+    llmap::ScoreOptions o = cpuOptions("full");
+    o.maxBatchTexts = 2;
+    o.maxPadding = 1;
+    o.flushSeconds = 0;
+    return o;
+}
+
 struct Scored {
     std::vector<double> loglik;
     std::vector<int32_t> tokens;
@@ -295,10 +304,7 @@ private Q_SLOTS:
         const auto entry = score_fixtures::oracleModel("llama_mha_untied");
         QTemporaryDir dir;
         const std::string path = dir.filePath("p.h5").toStdString();
-        auto options = cpuOptions("full");
-        options.maxBatchTexts = 2;
-        options.maxPadding = 1;
-        options.flushSeconds = 0;
+        const auto options = smallBatchOptions();
         size_t scoredBefore = 0;
         {
             auto project = llmap::Project::create(path, texts, "full");
@@ -346,10 +352,7 @@ private Q_SLOTS:
         const auto texts = oracleTexts();
         QTemporaryDir dir;
         const std::string path = dir.filePath("p.h5").toStdString();
-        auto options = cpuOptions("full");
-        options.maxBatchTexts = 2;
-        options.maxPadding = 1;
-        options.flushSeconds = 0;
+        const auto options = smallBatchOptions();
         HoldAtFirstBatch sink;
         llmap::CancelToken token;
         llmap::ScoreResult result;
