@@ -11,6 +11,7 @@
 #include "tokenize/model_factory.h"
 #include "tokenize/pipeline_tokenizer.h"
 #include "tokenize/special_tokens_config.h"
+#include "tokenize/token_id_json.h"
 #include "tokenize/tokenizer_json_reader.h"
 #include "util/error.h"
 
@@ -81,7 +82,7 @@ std::unique_ptr<Tokenizer> loadHfTokenizerJson(const std::string& path) {
         if (j.contains("added_tokens") && j.at("added_tokens").is_array()) {
             for (const auto& t : j.at("added_tokens")) {
                 AddedToken a;
-                a.id = t.at("id").get<int32_t>();
+                a.id = tokenIdFromJson(t.at("id"), path);
                 a.content = t.at("content").get<std::string>();
                 a.singleWord = t.value("single_word", false);
                 a.lstrip = t.value("lstrip", false);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokenize/token_id_json.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -26,7 +27,8 @@ void addTemplate(const nlohmann::json& spec, PostProcessor& pp, const std::strin
                              where, "fix the post_processor in the tokenizer file");
         }
         auto& target = seenSequence ? pp.suffix : pp.prefix;
-        for (const auto& id : specials.at(name).at("ids")) target.push_back(id.get<int32_t>());
+        for (const auto& id : specials.at(name).at("ids"))
+            target.push_back(tokenIdFromJson(id, where));
     }
 }
 }  // namespace
@@ -38,8 +40,8 @@ PostProcessor makePostProcessor(const nlohmann::json& spec, const std::string& w
     if (type == "TemplateProcessing") {
         addTemplate(spec, pp, where);
     } else if (type == "BertProcessing" || type == "RobertaProcessing") {
-        pp.prefix.push_back(spec.at("cls").at(1).get<int32_t>());
-        pp.suffix.push_back(spec.at("sep").at(1).get<int32_t>());
+        pp.prefix.push_back(tokenIdFromJson(spec.at("cls").at(1), where));
+        pp.suffix.push_back(tokenIdFromJson(spec.at("sep").at(1), where));
     } else if (type == "ByteLevel") {
         // offsets only
     } else if (type == "Sequence") {
