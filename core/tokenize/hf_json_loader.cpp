@@ -3,9 +3,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "tokenize/bpe_model.h"
+#include "tokenize/dense_vocabulary.h"
 #include "tokenize/file_bytes.h"
 #include "tokenize/loaders.h"
 #include "tokenize/model_factory.h"
@@ -133,16 +135,17 @@ std::unique_ptr<Tokenizer> loadVocabMerges(const std::string& vocabPath,
     if (!vocab.is_object())
         throw InputError("vocab.json is not a JSON object", vocabPath,
                          "use GPT-2 style vocab.json");
-    std::vector<std::string> idToToken;
+    VocabularyEntries entries;
     for (const auto& [token, id] : vocab.items()) {
-        if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() > 10000000) {
+        if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
+            id.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
             throw InputError("token \"" + token + "\" has no valid id", vocabPath,
                              "use GPT-2 style vocab.json");
         }
-        const auto i = static_cast<size_t>(id.get<int64_t>());
-        if (i >= idToToken.size()) idToToken.resize(i + 1);
-        idToToken[i] = token;
+        entries.emplace_back(static_cast<uint32_t>(id.get<int64_t>()), token);
     }
+    std::vector<std::string> idToToken =
+        denseVocabulary(std::move(entries), vocabPath, "use GPT-2 style vocab.json");
     std::istringstream in(readFileBytes(mergesPath));
     std::vector<std::pair<std::string, std::string>> merges;
     std::string line;

@@ -1,8 +1,10 @@
 #include "tokenize/tokenizer_json_reader.h"
 
 #include <charconv>
+#include <limits>
 #include <optional>
 
+#include "tokenize/dense_vocabulary.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -186,6 +188,10 @@ private:
         return true;
     }
     bool endStream() {
+        if (stream_ == Stream::VocabObject) {
+            out_.model.idToToken =
+                denseVocabulary(std::move(vocabEntries_), where_, "fix the tokenizer file");
+        }
         streaming_ = false;
         stream_ = Stream::None;
         --depth_;
@@ -193,13 +199,10 @@ private:
     }
     bool number(double v, const string_t* raw, int64_t integer) {
         if (stream_ == Stream::VocabObject) {
-            if (integer < 0 || integer > 100000000) {
+            if (integer < 0 || integer > std::numeric_limits<int32_t>::max()) {
                 return fail("vocabulary entry \"" + pendingKey_ + "\" has no valid id");
             }
-            auto& vocab = out_.model.idToToken;
-            const auto id = static_cast<size_t>(integer);
-            if (id >= vocab.size()) vocab.resize(id + 1);
-            vocab[id] = std::move(pendingKey_);
+            vocabEntries_.emplace_back(static_cast<uint32_t>(integer), std::move(pendingKey_));
             return true;
         }
         if (stream_ == Stream::VocabList && innerDepth_ == 1) {
@@ -223,6 +226,7 @@ private:
     Stream stream_ = Stream::None;
     int innerDepth_ = 0;
     std::string pendingKey_;
+    VocabularyEntries vocabEntries_;
     std::vector<std::string> pair_;
     std::optional<double> score_;
 };

@@ -109,6 +109,28 @@ private Q_SLOTS:
         QVERIFY2(contains(msg2, "\"x\"") && contains(msg2, "merges.txt"), msg2.c_str());
     }
 
+    // A few bytes naming id 99,999,999 would size the id table at gigabytes: refused; small gaps
+    // (reserved ids) are fine.
+    void sparseTokenIds() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("tokenizer.json").toStdString();
+        writeFile(path, smallTokenizerJson("model",
+                                           "{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":99999999,"
+                                           "\"ab\":2},\"merges\":[\"a b\"]}"));
+        const std::string msg = loadError(path);
+        QVERIFY2(contains(msg, "sparse") && contains(msg, "99999999") && contains(msg, path),
+                 msg.c_str());
+        writeFile(dir.filePath("vocab.json").toStdString(), "{\"a\":0,\"b\":2147483647}");
+        writeFile(dir.filePath("merges.txt").toStdString(), "#version: 0.2\n");
+        const std::string msg2 = loadError(dir.filePath("vocab.json").toStdString());
+        QVERIFY2(contains(msg2, "sparse") && contains(msg2, "vocab.json"), msg2.c_str());
+        writeFile(path, smallTokenizerJson("model",
+                                           "{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1000,"
+                                           "\"ab\":2},\"merges\":[\"a b\"]}"));
+        auto tok = llmap::loadTokenizer(path);
+        QCOMPARE(tok->encode("abb", false), (std::vector<int32_t>{2, 1000}));
+    }
+
     void truncatedGguf() {
         const std::string full = llmap::readFileBytes(kData + "/gguf/ggml-vocab-llama-spm.gguf.gz");
         QTemporaryDir dir;
