@@ -17,6 +17,7 @@ namespace {
 
 constexpr const char* kMagic = "llmap-manifest";
 constexpr int kVersion = 1;
+constexpr size_t kMaxTasks = 10000000;  // far above any scheduler's array limit
 constexpr const char* kColumns = "task\tmodel\tparameters\test_seconds\tfolder";
 
 std::vector<std::string> splitTabs(const std::string& line) {
@@ -117,6 +118,7 @@ Manifest readManifest(const std::string& path) {
     size_t lineNo = 0;
     bool columnsSeen = false;
     size_t declaredTasks = 0;
+    std::vector<std::pair<size_t, PlannedModel>> planned;
     auto where = [&] { return path + ":" + std::to_string(lineNo); };
     auto number = [&](const std::string& s, const std::string& what) {
         char* end = nullptr;
@@ -152,12 +154,17 @@ Manifest readManifest(const std::string& path) {
             if (m.project.empty() || m.shardDir.empty()) {
                 throw InputError("the header lacks \"# project\" or \"# shard_out\"", where(), fix);
             }
-            declaredTasks = static_cast<size_t>(number(header["tasks"], "tasks"));
+            const double tasks = number(header["tasks"], "tasks");
+            if (tasks != std::floor(tasks) || tasks > kMaxTasks) {
+                throw InputError("tasks \"" + header["tasks"] + "\" is not a whole number up to " +
+                                     std::to_string(kMaxTasks),
+                                 where(), fix);
+            }
+            declaredTasks = static_cast<size_t>(tasks);
             m.tokens = number(header["tokens"], "tokens");
             m.flops = number(header["flops"], "flops");
             m.overheadSeconds = number(header["overhead_seconds"], "overhead_seconds");
             m.packSeconds = number(header["pack_seconds"], "pack_seconds");
-            m.tasks.resize(declaredTasks);
             continue;
         }
         const auto f = splitTabs(line);
@@ -177,18 +184,30 @@ Manifest readManifest(const std::string& path) {
         }
         PlannedModel p;
         p.id = f[1];
-        p.parameters = static_cast<int64_t>(number(f[2], "parameters"));
+        const double parameters = number(f[2], "parameters");
+        if (parameters >= 9.2e18) {
+            throw InputError("parameters \"" + f[2] + "\" is too large", where(), fix);
+        }
+        p.parameters = static_cast<int64_t>(parameters);
         p.seconds = number(f[3], "est_seconds");
         p.folder = f[4];
-        m.tasks[static_cast<size_t>(task)].push_back(std::move(p));
+        planned.emplace_back(static_cast<size_t>(task), std::move(p));
     }
     if (lineNo == 0) throw InputError("the manifest is empty", path, fix);
     if (!columnsSeen) throw InputError("the manifest has no column line", path, fix);
-    for (size_t t = 0; t < m.tasks.size(); ++t) {
-        if (m.tasks[t].empty()) {
+    // Every task holds a model line, so the declared count is checked against the lines before
+    // anything is sized by it.
+    std::vector<bool> used(std::min(declaredTasks, planned.size()), false);
+    for (const auto& [task, model] : planned) {
+        if (task < used.size()) used[task] = true;
+    }
+    for (size_t t = 0; t < declaredTasks; ++t) {
+        if (t >= used.size() || !used[t]) {
             throw InputError("task " + std::to_string(t) + " has no model", path, fix);
         }
     }
+    m.tasks.resize(declaredTasks);
+    for (auto& [task, model] : planned) m.tasks[task].push_back(std::move(model));
     return m;
 }
 

@@ -145,6 +145,24 @@ private Q_SLOTS:
             QVERIFY2(QString::fromStdString(e.message()).contains(QStringLiteral("bad.tsv:13")),
                      e.message().c_str());
         }
+        // A damaged count must not size anything: 10^12 tasks for three model lines, and numbers
+        // past what an integer holds, are refused with the line.
+        for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+                 {"# tasks\t2", "# tasks\t1000000000000"},
+                 {"# tasks\t2", "# tasks\t1e300"},
+                 {"\t1000000\t", "\t1e300\t"}}) {
+            std::string damaged = text;
+            QVERIFY2(damaged.find(from) != std::string::npos, from.c_str());
+            damaged.replace(damaged.find(from), from.size(), to);
+            write(path(QStringLiteral("damaged.tsv")), damaged);
+            try {
+                llmap::readManifest(path(QStringLiteral("damaged.tsv")).toStdString());
+                QFAIL(("accepted: " + to).c_str());
+            } catch (const llmap::InputError& e) {
+                QVERIFY2(QString::fromStdString(e.message()).contains(QStringLiteral("damaged.tsv")),
+                         e.message().c_str());
+            }
+        }
         write(path(QStringLiteral("notone.tsv")), "model,a\n");
         QVERIFY_THROWS_EXCEPTION(
             llmap::InputError,
