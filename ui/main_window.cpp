@@ -247,9 +247,14 @@ void MainWindow::openProject(const QString& path) {
     }
     loadingPath_ = path;
     statusBar()->showMessage(tr("Opening %1…").arg(path));
-    loader_->setFuture(QtConcurrent::run([path]() -> LoadResult {
+    // A scoring run writes through libhdf5 from its own thread; the forked check must not copy the
+    // program while that thread is inside the library.
+    const bool checkInChild = !scoring_->queue()->isRunning();
+    loader_->setFuture(QtConcurrent::run([path, checkInChild]() -> LoadResult {
         try {
-            return {std::make_shared<ProjectData>(loadProjectData(path)), QString()};
+            return {std::make_shared<ProjectData>(
+                        loadProjectData(path, QStringLiteral("pca"), checkInChild)),
+                    QString()};
         } catch (const Error& e) {
             return {nullptr, QString::fromStdString(e.message())};
         } catch (const std::exception& e) {

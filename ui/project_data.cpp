@@ -5,10 +5,12 @@
 #include "analysis/procrustes.h"
 #include "store/model_metadata.h"
 #include "store/project.h"
+#include "store/project_check.h"
 
 namespace llmap::ui {
 
-ProjectData loadProjectData(const QString& path, const QString& method) {
+ProjectData loadProjectData(const QString& path, const QString& method, bool checkInChild) {
+    if (checkInChild) requireProjectReadable(path.toStdString());
     return loadProjectData(Project::open(path.toStdString()), method);
 }
 

@@ -58,7 +58,11 @@ struct ProjectData {
 };
 
 // Reads and prepares a project. Throws llmap::Error (with the file and the fix) on failure.
-ProjectData loadProjectData(const QString& path, const QString& method = QStringLiteral("pca"));
+// `checkInChild` reads the file in a forked copy first (store/project_check.h), so a file that
+// crashes libhdf5 is refused instead of ending the program; only while no other thread of the
+// program is inside libhdf5 (no scoring run).
+ProjectData loadProjectData(const QString& path, const QString& method = QStringLiteral("pca"),
+                            bool checkInChild = false);
 // The same from a project already open (the scoring worker's, which owns the file while it runs).
 ProjectData loadProjectData(const Project& project, const QString& method);
 

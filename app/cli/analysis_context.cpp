@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "store/project_check.h"
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/file_output.h"
@@ -14,6 +15,7 @@ namespace llmap::cli {
 AnalysisContext openAnalysis(const Arguments& args, const std::string& command, size_t minModels) {
     bool store = !args.flag("no-store");
     const std::string path = args.required("project");
+    requireProjectReadable(path);
     auto openProject = [&]() {
         if (store && std::filesystem::exists(path)) {
             try {

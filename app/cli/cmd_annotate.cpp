@@ -3,6 +3,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "cli/provenance.h"
 #include "store/model_metadata.h"
 #include "store/project.h"
@@ -29,7 +30,7 @@ int runAnnotate(int argc, char** argv) {
     const std::string projectPath = args.required("project");
     const std::string metaPath = args.required("metadata");
     const auto rows = readMetadataCsv(metaPath);
-    Project project = Project::open(projectPath, true);
+    Project project = openProjectFile(projectPath, true);
     std::vector<std::pair<size_t, std::string>> updates;
     for (const auto& [id, json] : rows) {
         auto row = project.findModel(id);

@@ -6,6 +6,7 @@
 #include "analysis/model_map.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "store/csv_exports.h"
 #include "store/matrix_csv.h"
 #include "store/project.h"
@@ -63,7 +64,7 @@ int runExport(int argc, char** argv) {
         std::cout << kHelp;
         return 0;
     }
-    Project project = Project::open(args.required("project"));
+    Project project = openProjectFile(args.required("project"));
     const std::string what = args.required("what");
     const std::string out = args.required("out");
     std::string content;

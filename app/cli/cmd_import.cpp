@@ -6,6 +6,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "cli/provenance.h"
 #include "store/matrix_csv.h"
 #include "store/model_metadata.h"
@@ -58,7 +59,7 @@ int runImport(int argc, char** argv) {
     }
 
     const bool existing = std::filesystem::exists(projectPath);
-    Project project = existing ? Project::open(projectPath, true)
+    Project project = existing ? openProjectFile(projectPath, true)
                                : Project::create(projectPath, texts, "imported");
     if (existing) {
         if (project.textSetHash() != texts.contentHash()) {

@@ -6,6 +6,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "model/model_info.h"
 #include "model/paper_families.h"
 #include "store/project.h"
@@ -102,7 +103,7 @@ int runInfo(int argc, char** argv) {
         return 0;
     }
     if (args.value("model")) return printModel(args.required("model"), args.flag("json"));
-    Project project = Project::open(args.required("project"));
+    Project project = openProjectFile(args.required("project"));
     const TextSet& texts = project.texts();
     std::map<std::string, size_t> sources;
     for (const std::string& s : texts.sources) ++sources[s.empty() ? "(none)" : s];

@@ -7,6 +7,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "score/shard.h"
 #include "store/project.h"
 #include "util/error.h"
@@ -76,7 +77,7 @@ int runMerge(int argc, char** argv) {
         throw InputError("no shard files given", "llmap-cli merge",
                          "list the *.shard.h5 files or give --shard-dir DIR");
     }
-    Project project = Project::open(projectPath, true);
+    Project project = openProjectFile(projectPath, true);
     size_t merged = 0, present = 0;
     std::vector<std::string> skipped;
     for (const std::string& path : paths) {

@@ -9,6 +9,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "cli/score_progress_bar.h"
 #include "cli/score_project.h"
 #include "score/manifest.h"
@@ -187,7 +188,7 @@ int runScore(int argc, char** argv) {
     options.dtype = args.value("dtype").value_or("auto");
     options.convention = args.value("convention").value_or("full");
     if (args.value("manifest") && !args.value("convention")) {
-        options.convention = Project::open(*projectPath).convention();
+        options.convention = openProjectFile(*projectPath).convention();
     }
     auto count = [&](const char* name) -> int64_t {
         const auto v = args.value(name);

@@ -10,6 +10,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/open_project.h"
 #include "cli/slurm_jobs.h"
 #include "cli/slurm_templates.h"
 #include "score/manifest.h"
@@ -306,7 +307,7 @@ int runStatus(const Arguments& args) {
         std::cout << "merge job " << merge << ": " << ms << "\n";
     }
     try {
-        const Project project = Project::open(manifest.project);
+        const Project project = openProjectFile(manifest.project);
         size_t planned = 0, merged = 0;
         for (const auto& task : manifest.tasks) {
             for (const PlannedModel& p : task) {

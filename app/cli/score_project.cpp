@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "cli/open_project.h"
 #include "text/text_loaders.h"
 #include "util/error.h"
 
@@ -24,7 +25,7 @@ Project openOrCreate(const std::string& projectPath, const std::optional<std::st
         }
         createProjectFile(projectPath, loadTextSet(*textsPath), convention);
     }
-    Project project = Project::open(projectPath, writable);
+    Project project = openProjectFile(projectPath, writable);
     if (textsPath) {
         const TextSet texts = loadTextSet(*textsPath);
         if (texts.contentHash() != project.textSetHash()) {

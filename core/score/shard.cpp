@@ -1,15 +1,11 @@
 #include "score/shard.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <filesystem>
 
+#include "store/hdf5_probe.h"
 #include "store/hdf5_util.h"
 #include "util/error.h"
 
@@ -178,33 +174,9 @@ size_t mergeShard(Project& project, const Shard& shard, const std::string& shard
 }
 
 Shard readShardIsolated(const std::string& path) {
-    const pid_t child = fork();
-    if (child == 0) {
-        // Quiet: the parent reports what happened (a checked build's report would go here too).
-        const int devNull = open("/dev/null", O_WRONLY);
-        if (devNull >= 0) dup2(devNull, STDERR_FILENO);
-        try {
-            readShard(path);
-        } catch (...) {
-            // Reported by the parent's own read.
-        }
-        _exit(0);  // not exit(): the parent's open files must not be flushed or closed here
-    }
-    if (child > 0) {
-        int status = 0;
-        while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-        }
-        // The child ends with 0 unless the library brought it down (a signal, or a sanitizer's
-        // report in a checked build).
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            const std::string how = WIFSIGNALED(status)
-                                        ? "signal " + std::to_string(WTERMSIG(status))
-                                        : "exit code " + std::to_string(WEXITSTATUS(status));
-            throw InputError("the file is damaged: libhdf5 crashed while reading it (" + how + ")",
-                             path, "write the shard again: re-run its task");
-        }
-    }
-    return readShard(path);  // also when fork failed: read it here
+    requireReadableInChild(
+        path, [&] { readShard(path); }, "write the shard again: re-run its task");
+    return readShard(path);
 }
 
 }  // namespace llmap

@@ -199,6 +199,9 @@ private Q_SLOTS:
         // Found by fuzz_project: libhdf5 1.10.8 over-reads its heap (and crashes) on it.
         fs::copy_file(fs::path(LLMAP_TEST_DATA) / "score" / "damaged-global-heap.shard.h5",
                       root_ / "heap.shard.h5");
+        // The same in a project file (its text ids).
+        fs::copy_file(fs::path(LLMAP_TEST_DATA) / "store" / "damaged-global-heap.h5",
+                      root_ / "heap.h5");
     }
 
     void rejectsAndKeepsTheProject_data() {
@@ -312,6 +315,16 @@ private Q_SLOTS:
                "text.shard.h5: not an HDF5 file", S);
         addRow("S2 merge a shard cut short", {"merge", "--project", S, "{cut.shard.h5}"}, 2,
                "cut.shard.h5: cannot open the file", S);
+        const QString heap = QStringLiteral("{heap.h5}");
+        const QString crashed =
+            QStringLiteral("heap.h5: the file is damaged: libhdf5 crashed while reading it");
+        addRow("P8 project on which libhdf5 crashes: info", {"info", "--project", heap}, 2, crashed,
+               heap);
+        addRow("P8 project on which libhdf5 crashes: map",
+               {"map", "--project", heap, "--out", "{heap-map.csv}"}, 2, crashed, heap);
+        addRow("P8 project on which libhdf5 crashes: merge into it",
+               {"merge", "--project", heap, "{shards/llama_mha_untied.shard.h5}"}, 2, crashed,
+               heap);
         addRow("S2b merge a shard on which libhdf5 crashes",
                {"merge", "--project", S, "{heap.shard.h5}"}, 2,
                "heap.shard.h5: the file is damaged: libhdf5 crashed while reading it", S);

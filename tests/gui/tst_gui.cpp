@@ -675,6 +675,16 @@ private Q_SLOTS:
         f.close();
         QVERIFY(!openAndWait(w, junk));
         QVERIFY(!openAndWait(w, dir.filePath(QStringLiteral("missing.h5"))));
+        // A project on which libhdf5 1.10.8 crashes (tests/fuzz/hdf5-findings): read in a copy of
+        // the program first, refused with a message, and the window lives on.
+        const QString heap = QStringLiteral(LLMAP_TEST_DATA "/store/damaged-global-heap.h5");
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        w.openProject(heap);
+        QVERIFY(opened.wait(60000));
+        QVERIFY(!opened.first().at(0).toBool());
+        const QString said = opened.first().at(1).toString();
+        QVERIFY2(said.contains(heap + QStringLiteral(": the file is damaged: libhdf5 crashed")),
+                 qPrintable(said));
         QCOMPARE(w.mapView()->points().size(), 50);
         QVERIFY(w.windowTitle().contains(QStringLiteral("example.h5")));
     }

@@ -159,8 +159,9 @@ private Q_SLOTS:
                 llmap::readManifest(path(QStringLiteral("damaged.tsv")).toStdString());
                 QFAIL(("accepted: " + to).c_str());
             } catch (const llmap::InputError& e) {
-                QVERIFY2(QString::fromStdString(e.message()).contains(QStringLiteral("damaged.tsv")),
-                         e.message().c_str());
+                QVERIFY2(
+                    QString::fromStdString(e.message()).contains(QStringLiteral("damaged.tsv")),
+                    e.message().c_str());
             }
         }
         write(path(QStringLiteral("notone.tsv")), "model,a\n");

@@ -1,0 +1,56 @@
+#include "util/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+namespace llmap {
+
+std::optional<std::string> failureInChild(const std::function<void()>& work, double limitSeconds) {
+    const pid_t child = fork();
+    if (child < 0) return std::nullopt;
+    if (child == 0) {
+        // Quiet: the parent reports what happened (a checked build's report would go here too).
+        const int devNull = open("/dev/null", O_WRONLY);
+        if (devNull >= 0) dup2(devNull, STDERR_FILENO);
+        try {
+            work();
+        } catch (...) {
+            // The caller's own run of the work reports it.
+        }
+        _exit(0);  // not exit(): the parent's open files must not be flushed or closed here
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(limitSeconds);
+    auto pause = std::chrono::microseconds(200);
+    int status = 0;
+    for (;;) {
+        const pid_t done = waitpid(child, &status, WNOHANG);
+        if (done == child) break;
+        if (done < 0 && errno != EINTR) return std::nullopt;
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(child, SIGKILL);
+            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+            }
+            std::ostringstream how;
+            how << "no answer after " << limitSeconds << " s";
+            return how.str();
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds(50000));
+    }
+    // The copy ends with 0 unless the library brought it down (a signal, or a sanitizer's report
+    // in a checked build).
+    if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return "exit code " + std::to_string(WEXITSTATUS(status));
+    return std::nullopt;
+}
+
+}  // namespace llmap
