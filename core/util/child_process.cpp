@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <iomanip>
 #include <sstream>
 #include <thread>
 
@@ -39,7 +40,7 @@ std::optional<std::string> failureInChild(const std::function<void()>& work, dou
             while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
             }
             std::ostringstream how;
-            how << "no answer after " << limitSeconds << " s";
+            how << "no answer after " << std::setprecision(3) << limitSeconds << " s";
             return how.str();
         }
         std::this_thread::sleep_for(pause);
