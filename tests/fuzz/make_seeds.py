@@ -99,8 +99,19 @@ def text_seeds():
     put("fuzz_csv_imports", "plain", b'\x03a,"b\r\nc",""\n\n1,2\n')
 
 
+def manifest_seeds():
+    # As score/manifest.cpp writes it (llmap-cli plan), and with Windows line ends.
+    header = ("# llmap-manifest\t1\n# project\t/data/p.h5\n# shard_out\t/data/p.shards\n"
+              "# tasks\t2\n# tokens\t1234.5\n# flops\t20000000000000\n# overhead_seconds\t10\n"
+              "# pack_seconds\t3600\ntask\tmodel\tparameters\test_seconds\tfolder\n")
+    lines = "0\torg/a\t1000000\t12.25\t/m/a\n0\tb\t0\t1\t/m/b\n1\tc\t0\t2\t/m/c\n"
+    put("fuzz_manifest", "two-tasks.tsv", header + lines)
+    put("fuzz_manifest", "crlf.tsv", (header + lines).replace("\n", "\r\n"))
+
+
 if __name__ == "__main__":
     tokenizer_seeds()
     sentencepiece_seeds()
     model_seeds()
     text_seeds()
+    manifest_seeds()
