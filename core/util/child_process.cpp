@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ std::optional<std::string> failureInChild(const std::function<void()>& work, dou
         // Quiet: the parent reports what happened (a checked build's report would go here too).
         const int devNull = open("/dev/null", O_WRONLY);
         if (devNull >= 0) dup2(devNull, STDERR_FILENO);
+        const rlimit noCoreFile{0, 0};  // a crash here is an answer, not a bug to keep
+        setrlimit(RLIMIT_CORE, &noCoreFile);
         try {
             work();
         } catch (...) {
