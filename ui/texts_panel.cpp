@@ -13,7 +13,7 @@
 
 namespace llmap::ui {
 
-void TextsModel::setData(const ProjectData* data) {
+void TextsModel::setProject(const ProjectData* data) {
     beginResetModel();
     data_ = data;
     variance_ = data ? textVariance(data->centred) : Eigen::VectorXd();
@@ -121,7 +121,7 @@ TextsPanel::TextsPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void TextsPanel::setData(const ProjectData* data) {
-    model_->setData(data);
+    model_->setProject(data);
     view_->setColumnHidden(TextsModel::Separation, true);
     view_->sortByColumn(TextsModel::Variance, Qt::DescendingOrder);
     view_->resizeColumnsToContents();

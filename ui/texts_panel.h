@@ -20,7 +20,7 @@ class TextsModel : public QAbstractTableModel {
 public:
     enum Column { Id, Source, Bytes, Variance, Separation, Text, ColumnCount };
     using QAbstractTableModel::QAbstractTableModel;
-    void setData(const ProjectData* data);
+    void setProject(const ProjectData* data);
     void setPair(int a, int b);  // -1, -1: no pair
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

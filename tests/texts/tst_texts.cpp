@@ -186,7 +186,7 @@ private Q_SLOTS:
         const double expected = trials * 0.3;
         for (double h : hits) chi2 += (h - expected) * (h - expected) / expected;
         QVERIFY2(chi2 < 27.9, qPrintable(QString::number(chi2)));  // p = 0.001
-        QVERIFY_EXCEPTION_THROWN(sampleIndices(3, 4, rng), std::invalid_argument);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, sampleIndices(3, 4, rng));
     }
 
     void gzipReading() {

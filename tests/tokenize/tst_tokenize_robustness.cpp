@@ -240,7 +240,7 @@ private Q_SLOTS:
         QCOMPARE(f.find("tokenizer.ggml.merges")->strings.size(), size_t(50000));
         QCOMPARE(f.find("gpt2.attention.layer_norm_epsilon")->real, double(1e-5f));
         QVERIFY(f.tensors().empty());
-        QVERIFY_EXCEPTION_THROWN(f.getString("gpt2.context_length"), llmap::InputError);
+        QVERIFY_THROWS_EXCEPTION(llmap::InputError, f.getString("gpt2.context_length"));
     }
 
     // Seeded random mutations of small tokenizer files: loading either works or throws
