@@ -119,5 +119,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_APPLESS_MAIN(ClustersTest)
+QTEST_GUILESS_MAIN(ClustersTest)
 #include "tst_analysis_clusters.moc"

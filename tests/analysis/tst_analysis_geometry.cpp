@@ -176,5 +176,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_APPLESS_MAIN(GeometryTest)
+QTEST_GUILESS_MAIN(GeometryTest)
 #include "tst_analysis_geometry.moc"

@@ -108,5 +108,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_APPLESS_MAIN(MapsTest)
+QTEST_GUILESS_MAIN(MapsTest)
 #include "tst_analysis_maps.moc"

@@ -116,5 +116,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_APPLESS_MAIN(PredictTest)
+QTEST_GUILESS_MAIN(PredictTest)
 #include "tst_analysis_predict.moc"

@@ -117,5 +117,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_APPLESS_MAIN(ResampleTest)
+QTEST_GUILESS_MAIN(ResampleTest)
 #include "tst_analysis_resample.moc"
