@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "store/hdf5_util.h"
@@ -28,7 +29,7 @@ void readAttributeStrings(hid_t attribute) {
     std::vector<char*> values(static_cast<size_t>(n), nullptr);
     h5::Handle memType(H5Tget_native_type(type.get(), H5T_DIR_DEFAULT), H5Tclose);
     if (H5Aread(attribute, memType.get(), values.data()) >= 0)
-        H5Dvlen_reclaim(memType.get(), space.get(), H5P_DEFAULT, values.data());
+        h5::reclaimStrings(memType.get(), space.get(), values.data());
 }
 
 herr_t onAttribute(hid_t object, const char* name, const H5A_info_t*, void*) {
@@ -57,14 +58,33 @@ void readDatasetStrings(hid_t dataset) {
                     values.data()) < 0) {
             return;
         }
-        H5Dvlen_reclaim(memType.get(), memSpace.get(), H5P_DEFAULT, values.data());
+        h5::reclaimStrings(memType.get(), memSpace.get(), values.data());
     }
 }
 
 struct Walk {
-    std::set<haddr_t> seen;  // a damaged file's links can form a cycle
+    std::set<std::string> seen;  // object identities: a damaged file's links can form a cycle
     int depth = 0;
 };
+
+// HDF5 1.12 replaced objects' addresses by opaque tokens, and H5Oget_info2 by H5Oget_info3.
+#if H5_VERSION_GE(1, 12, 0)
+using ObjectInfo = H5O_info2_t;
+std::string identity(const ObjectInfo& info) {
+    return std::string(reinterpret_cast<const char*>(&info.token), sizeof info.token);
+}
+herr_t objectInfo(hid_t object, ObjectInfo* info) {
+    return H5Oget_info3(object, info, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS);
+}
+#else
+using ObjectInfo = H5O_info_t;
+std::string identity(const ObjectInfo& info) {
+    return std::to_string(info.addr);
+}
+herr_t objectInfo(hid_t object, ObjectInfo* info) {
+    return H5Oget_info2(object, info, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS);
+}
+#endif
 
 void readObject(hid_t object, Walk& walk);
 
@@ -75,9 +95,9 @@ herr_t onLink(hid_t group, const char* name, const H5L_info_t*, void* data) {
 }
 
 void readObject(hid_t object, Walk& walk) {
-    H5O_info_t info;
-    if (H5Oget_info2(object, &info, H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) < 0) return;
-    if (!walk.seen.insert(info.addr).second || walk.depth > 32) return;
+    ObjectInfo info;
+    if (objectInfo(object, &info) < 0) return;
+    if (!walk.seen.insert(identity(info)).second || walk.depth > 32) return;
     hsize_t index = 0;
     H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, &index, onAttribute, nullptr);
     if (info.type == H5O_TYPE_DATASET) readDatasetStrings(object);

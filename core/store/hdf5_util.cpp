@@ -94,12 +94,16 @@ std::vector<std::string> readStrings(hid_t loc, const std::string& name, const s
           "cannot read dataset " + name + " as UTF-8 strings", where);
     out.reserve(ptrs.size());
     for (char* p : ptrs) out.emplace_back(p ? p : "");
-#if H5_VERSION_GE(1, 12, 0)
-    H5Treclaim(type.get(), space.get(), H5P_DEFAULT, ptrs.data());
-#else
-    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, ptrs.data());
-#endif
+    reclaimStrings(type.get(), space.get(), ptrs.data());
     return out;
+}
+
+void reclaimStrings(hid_t memType, hid_t space, void* buffer) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(memType, space, H5P_DEFAULT, buffer);
+#else
+    H5Dvlen_reclaim(memType, space, H5P_DEFAULT, buffer);
+#endif
 }
 
 void appendString(hid_t loc, const std::string& name, const std::string& value,

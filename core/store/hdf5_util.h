@@ -41,6 +41,8 @@ Handle utf8StringType();
 void writeStrings(hid_t loc, const std::string& name, const std::vector<std::string>& values,
                   bool extendible, const std::string& where);
 std::vector<std::string> readStrings(hid_t loc, const std::string& name, const std::string& where);
+// Frees the strings an H5Dread/H5Aread of variable-length strings allocated in `buffer`.
+void reclaimStrings(hid_t memType, hid_t space, void* buffer);
 void appendString(hid_t loc, const std::string& name, const std::string& value,
                   const std::string& where);
 void replaceString(hid_t loc, const std::string& name, size_t index, const std::string& value,
