@@ -5,7 +5,8 @@
 #   packaging/sanitizers.sh fuzz   the libFuzzer targets of the same build, LLMAP_FUZZ_SECONDS
 #                                  (default 20) each on their committed corpora
 #   packaging/sanitizers.sh tsan   ThreadSanitizer build (gcc) and the threaded tests: scoring
-#                                  (progress, cancel from another thread, shards), analyses
+#                                  (progress, cancel from another thread, shards), analyses, and
+#                                  the window's background jobs (tst_gui)
 # Each step prints its wall time. Extra arguments go to ctest (e.g. -R tst_store).
 # Suppressions: tests/sanitizers/*.supp (third-party code only, each entry with its reason).
 set -euo pipefail

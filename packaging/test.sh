@@ -2,8 +2,8 @@
 # Quick start 2: sets up, builds and runs the whole test suite through CTest, then
 #  - every libFuzzer target for LLMAP_FUZZ_SECONDS (default 20; 0 skips them) on its committed
 #    corpus (ASan+UBSan build in build/asan),
-#  - the scoring engine's and the analyses' threaded tests under ThreadSanitizer (build/tsan;
-#    LLMAP_TSAN=0 skips them).
+#  - the threaded tests (scoring engine, analyses, the window's background jobs) under
+#    ThreadSanitizer (build/tsan; LLMAP_TSAN=0 skips them).
 # Arguments go to CTest (e.g. -R tst_store); with arguments only those tests run.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

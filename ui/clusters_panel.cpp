@@ -10,8 +10,8 @@
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
+#include "background_task.h"
 #include "dendrogram_view.h"
 #include "project_data.h"
 #include "util/error.h"
@@ -60,15 +60,15 @@ ClustersPanel::ClustersPanel(QWidget* parent) : QWidget(parent) {
     split->addWidget(dendrogram_);
     layout->addWidget(split, 1);
 
-    watcher_ = new QFutureWatcher<std::shared_ptr<ClusterResult>>(this);
-    connect(watcher_, &QFutureWatcher<std::shared_ptr<ClusterResult>>::finished, this, [this] {
+    watcher_ = new QFutureWatcher<Outcome>(this);
+    connect(watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
         run_->setEnabled(data_ != nullptr);
-        auto result = watcher_->result();
-        if (!result) {
-            summary_->setText(error_);
+        const Outcome outcome = watcher_->result();
+        if (!outcome.result) {
+            summary_->setText(outcome.error);
             return;
         }
-        showResult(*result);
+        showResult(*outcome.result);
     });
     connect(run_, &QPushButton::clicked, this, &ClustersPanel::compute);
     connect(method_, &QComboBox::currentIndexChanged, this, &ClustersPanel::updateControls);
@@ -115,17 +115,15 @@ void ClustersPanel::compute() {
     run_->setEnabled(false);
     summary_->setText(tr("Clustering %1 models…").arg(data_->ids.size()));
     auto centred = std::make_shared<Eigen::MatrixXd>(data_->centred);
-    watcher_->setFuture(
-        QtConcurrent::run([this, centred, options]() -> std::shared_ptr<ClusterResult> {
-            try {
-                return std::make_shared<ClusterResult>(clusterModels(*centred, options));
-            } catch (const Error& e) {
-                error_ = QString::fromStdString(e.message());
-            } catch (const std::exception& e) {
-                error_ = QString::fromUtf8(e.what());
-            }
-            return nullptr;
-        }));
+    watcher_->setFuture(runInBackground([centred, options]() -> Outcome {
+        try {
+            return {std::make_shared<ClusterResult>(clusterModels(*centred, options)), {}};
+        } catch (const Error& e) {
+            return {nullptr, QString::fromStdString(e.message())};
+        } catch (const std::exception& e) {
+            return {nullptr, QString::fromUtf8(e.what())};
+        }
+    }));
 }
 
 void ClustersPanel::showResult(const ClusterResult& result) {

@@ -39,6 +39,11 @@ Q_SIGNALS:
     void clusterChosen(const QSet<int>& members);
 
 private:
+    // What a clustering run gives back: a result, or the message saying why there is none.
+    struct Outcome {
+        std::shared_ptr<ClusterResult> result;
+        QString error;
+    };
     void showResult(const ClusterResult& result);
     void updateControls();
 
@@ -51,9 +56,8 @@ private:
     QLabel* summary_ = nullptr;
     QTreeWidget* tree_ = nullptr;
     DendrogramView* dendrogram_ = nullptr;
-    QFutureWatcher<std::shared_ptr<ClusterResult>>* watcher_ = nullptr;
+    QFutureWatcher<Outcome>* watcher_ = nullptr;
     std::shared_ptr<ClusterResult> result_;
-    QString error_;
 };
 
 }  // namespace llmap::ui

@@ -21,12 +21,12 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QToolBar>
-#include <QtConcurrent>
 #include <sstream>
 
 #include "about_dialog.h"
 #include "analysis/kl.h"
 #include "analysis/model_map.h"
+#include "background_task.h"
 #include "clusters_panel.h"
 #include "colouring.h"
 #include "data_dir.h"
@@ -250,7 +250,7 @@ void MainWindow::openProject(const QString& path) {
     // A scoring run writes through libhdf5 from its own thread; the forked check must not copy the
     // program while that thread is inside the library.
     const bool checkInChild = !scoring_->queue()->isRunning();
-    loader_->setFuture(QtConcurrent::run([path, checkInChild]() -> LoadResult {
+    loader_->setFuture(runInBackground([path, checkInChild]() -> LoadResult {
         try {
             return {std::make_shared<ProjectData>(
                         loadProjectData(path, QStringLiteral("pca"), checkInChild)),
@@ -345,7 +345,7 @@ void MainWindow::changeLayout(const QString& method) {
     snapshot->clipThreshold = data_->clipThreshold;
     snapshot->centred = data_->centred;
     snapshot->xy = data_->xy;
-    layouter_->setFuture(QtConcurrent::run([snapshot, method]() -> Eigen::MatrixXd {
+    layouter_->setFuture(runInBackground([snapshot, method]() -> Eigen::MatrixXd {
         try {
             return computeLayout(*snapshot, method, &snapshot->xy);
         } catch (const std::exception&) {

@@ -13,8 +13,8 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
+#include "background_task.h"
 #include "model/hf_cache.h"
 #include "model/model_info.h"
 #include "util/error.h"
@@ -167,7 +167,7 @@ void ModelLibrary::addFolders(const QStringList& folders) {
         Q_EMIT foldersRead();
         return;
     }
-    reader_->setFuture(QtConcurrent::run([todo]() {
+    reader_->setFuture(runInBackground([todo]() {
         QList<Entry> out;
         for (const auto& [id, path] : todo) {
             Entry e;

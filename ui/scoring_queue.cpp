@@ -2,8 +2,8 @@
 
 #include <QMetaObject>
 #include <QMutex>
-#include <QPointer>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "store/project.h"
@@ -20,33 +20,51 @@ struct ScoringQueue::Shared {
     bool paused = false;
     int done = 0, total = 0;
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();  // the current model's
+    // Calls from the worker for the UI thread. They travel under `mutex`, not inside Qt's queued
+    // events: ThreadSanitizer sees this mutex but not the one in a Qt built without it.
+    QList<std::function<void(ScoringQueue*)>> mail;
 };
+
+// On the worker: queues `call` for the UI thread. The queue outlives its worker (its destructor
+// waits for it), so `queue` is valid here.
+void ScoringQueue::post(ScoringQueue* queue, Shared& shared,
+                        std::function<void(ScoringQueue*)> call) {
+    {
+        QMutexLocker lock(&shared.mutex);
+        shared.mail.append(std::move(call));
+    }
+    QMetaObject::invokeMethod(queue, "deliverMail", Qt::QueuedConnection);
+}
+
+void ScoringQueue::deliverMail() {
+    QList<std::function<void(ScoringQueue*)>> calls;
+    {
+        QMutexLocker lock(&shared_->mutex);
+        calls.swap(shared_->mail);
+    }
+    for (const auto& call : calls) call(this);
+}
 
 namespace {
 
 // Forwards the engine's progress to the UI thread, at most ten times a second.
 class SignalSink : public ProgressSink {
 public:
-    SignalSink(ScoringQueue* queue, QString id) : queue_(queue), id_(std::move(id)) {}
+    using Post = std::function<void(std::function<void(ScoringQueue*)>)>;
+    SignalSink(Post post, QString id) : post_(std::move(post)), id_(std::move(id)) {}
     void onProgress(const ScoreProgress& p) override {
         const auto now = std::chrono::steady_clock::now();
         if (p.textsDone < p.textsTotal && now - last_ < std::chrono::milliseconds(100)) return;
         last_ = now;
-        QPointer<ScoringQueue> queue = queue_;
         const QString id = id_;
         const auto done = static_cast<qulonglong>(p.textsDone),
                    total = static_cast<qulonglong>(p.textsTotal);
         const double rate = p.tokensPerSecond, eta = p.etaSeconds;
-        QMetaObject::invokeMethod(
-            queue_,
-            [=] {
-                if (queue) Q_EMIT queue->progressed(id, done, total, rate, eta);
-            },
-            Qt::QueuedConnection);
+        post_([=](ScoringQueue* queue) { Q_EMIT queue->progressed(id, done, total, rate, eta); });
     }
 
 private:
-    ScoringQueue* queue_;
+    Post post_;
     QString id_;
     std::chrono::steady_clock::time_point last_{};
 };
@@ -150,12 +168,14 @@ void ScoringQueue::runNext() {
     Q_EMIT modelStarted(job.modelId, index, total);
 
     auto shared = shared_;
-    QPointer<ScoringQueue> self(this);
     if (thread_) {
         thread_->wait();
         thread_->deleteLater();
     }
-    thread_ = QThread::create([shared, job, self, cancel, this] {
+    thread_ = QThread::create([shared, job, cancel, this] {
+        const auto toUi = [this, &shared](std::function<void(ScoringQueue*)> call) {
+            post(this, *shared, std::move(call));
+        };
         bool ok = false, cancelled = false;
         QString message;
         std::shared_ptr<const ProjectData> data;
@@ -163,7 +183,7 @@ void ScoringQueue::runNext() {
             Project project = Project::open(shared->projectPath.toStdString(), true);
             ScoreOptions options = shared->options;
             options.modelId = job.modelId.toStdString();
-            SignalSink sink(this, job.modelId);
+            SignalSink sink(toUi, job.modelId);
             ScoreResult r =
                 scoreModel(project, job.folder.toStdString(), options, &sink, cancel.get());
             cancelled = r.cancelled;
@@ -189,14 +209,10 @@ void ScoringQueue::runNext() {
                 --shared->done;
             }
         }
-        QMetaObject::invokeMethod(
-            self,
-            [=] {
-                if (!self) return;
-                Q_EMIT self->modelFinished(job.modelId, ok, cancelled, message, data);
-                self->runNext();
-            },
-            Qt::QueuedConnection);
+        toUi([=](ScoringQueue* queue) {
+            Q_EMIT queue->modelFinished(job.modelId, ok, cancelled, message, data);
+            queue->runNext();
+        });
     });
     thread_->start();
 }

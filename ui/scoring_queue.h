@@ -8,6 +8,7 @@
 #include <QString>
 #include <QStringList>
 #include <QThread>
+#include <functional>
 #include <memory>
 
 #include "project_data.h"
@@ -56,9 +57,11 @@ Q_SIGNALS:
     void queuePaused();
 
 private:
-    void runNext();
-
     struct Shared;
+    void runNext();
+    static void post(ScoringQueue* queue, Shared& shared, std::function<void(ScoringQueue*)> call);
+    Q_INVOKABLE void deliverMail();
+
     std::shared_ptr<Shared> shared_;
     QThread* thread_ = nullptr;
 };

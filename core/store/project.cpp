@@ -21,8 +21,9 @@ const char* kTokenLogProbs = "token_logprobs";
 constexpr uint64_t kReserveBase = uint64_t(1) << 20;
 
 // HDF5 prints its own error stack to stderr by default; our messages say what matters.
+// libhdf5 is built thread-safe: its error printing is switched per thread.
 void silenceHdf5() {
-    static bool done = false;
+    thread_local bool done = false;
     if (!done) {
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
         done = true;

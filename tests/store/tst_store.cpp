@@ -3,7 +3,9 @@
 #include <QtTest>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -161,6 +163,43 @@ private Q_SLOTS:
         llmap::requireProjectReadable(cut);
         llmap::requireProjectReadable(text);
         llmap::requireProjectReadable(good);
+    }
+
+    // libhdf5 is built thread-safe, which makes its printing of error stacks a per-thread switch:
+    // a damaged file opened on a second thread must not fill stderr with libhdf5's own report.
+    void hdf5StaysQuietOnEveryThread() {
+        QTemporaryDir dir;
+        const std::string good = dir.filePath("good.h5").toStdString();
+        Project::create(good, sampleTexts(), "full");
+        std::ifstream in(good, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        const std::string cut = dir.filePath("cut.h5").toStdString();
+        std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+        QVERIFY_THROWS_EXCEPTION(llmap::Error, Project::open(cut));  // this thread first
+
+        const std::string said = dir.filePath("stderr.txt").toStdString();
+        std::fflush(stderr);
+        const int saved = dup(STDERR_FILENO);
+        const int capture = ::open(said.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        QVERIFY(saved >= 0 && capture >= 0);
+        dup2(capture, STDERR_FILENO);
+        bool refused = false;
+        std::thread other([&] {
+            try {
+                Project::open(cut);
+            } catch (const llmap::Error&) {
+                refused = true;
+            }
+        });
+        other.join();
+        std::fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        ::close(saved);
+        ::close(capture);
+        QVERIFY(refused);
+        std::ifstream printed(said);
+        const std::string text((std::istreambuf_iterator<char>(printed)), {});
+        QVERIFY2(text.empty(), text.substr(0, 300).c_str());
     }
 
     // The forked copy's end is told apart: a crash, a hang (killed at the limit), an exit code;
