@@ -15,31 +15,9 @@
 #include <type_traits>
 #include <utility>
 
-#if defined(__SANITIZE_THREAD__)
-#define LLMAP_UI_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LLMAP_UI_TSAN 1
-#endif
-#endif
-#ifdef LLMAP_UI_TSAN
-#include <sanitizer/tsan_interface.h>
-#endif
+#include "thread_sanitizer.h"
 
 namespace llmap::ui {
-
-// Tells ThreadSanitizer that everything this thread wrote before handOver(x) is visible to the
-// thread that calls takeOver(x) next. No-ops in other builds.
-inline void handOver([[maybe_unused]] const void* token) {
-#ifdef LLMAP_UI_TSAN
-    __tsan_release(const_cast<void*>(token));
-#endif
-}
-inline void takeOver([[maybe_unused]] const void* token) {
-#ifdef LLMAP_UI_TSAN
-    __tsan_acquire(const_cast<void*>(token));
-#endif
-}
 
 template <typename Work>
 class BackgroundTask : public QRunnable {

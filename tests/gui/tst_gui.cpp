@@ -61,6 +61,7 @@ bool openAndWait(MainWindow& w, const QString& path) {
         qWarning() << path << "did not open in time";
         return false;
     }
+    if (!spy.first().first().toBool()) qWarning() << spy.first().at(1).toString();
     return spy.first().first().toBool();
 }
 
@@ -688,18 +689,16 @@ private Q_SLOTS:
         QVERIFY(!openAndWait(w, junk));
         QVERIFY(!openAndWait(w, dir.filePath(QStringLiteral("missing.h5"))));
         // A project on which libhdf5 1.10.8 crashes (tests/fuzz/hdf5-findings): read in a copy of
-        // the program first, refused with a message, and the window lives on.
+        // the program first, refused with a message, and the window lives on. A build with
+        // ThreadSanitizer reads without the copy (MainWindow::openProject says why), so there
+        // libhdf5 would take the test down with it: the release and ASan suites check this part.
+#if !defined(__SANITIZE_THREAD__)
         const QString heap = QStringLiteral(LLMAP_TEST_DATA "/store/damaged-global-heap.h5");
         QSignalSpy opened(&w, &MainWindow::projectOpened);
         w.openProject(heap);
         QVERIFY(opened.wait(60000));
         QVERIFY(!opened.first().at(0).toBool());
         const QString said = opened.first().at(1).toString();
-#if defined(__SANITIZE_THREAD__)
-        // ThreadSanitizer's allocator lays the heap out so that the over-read finds harmless
-        // bytes: the file is then refused by the ordinary checks.
-        QVERIFY2(said.startsWith(heap + QStringLiteral(": ")), qPrintable(said));
-#else
         QVERIFY2(said.contains(heap + QStringLiteral(": the file is damaged: libhdf5 crashed")),
                  qPrintable(said));
 #endif
