@@ -206,7 +206,9 @@ std::unique_ptr<Decoder> makeDecoder(const nlohmann::json& spec, const std::stri
     if (type == "Metaspace") {
         const std::string scheme = spec.value("prepend_scheme", "always");
         const bool strip = scheme != "never" && spec.value("add_prefix_space", true);
-        return std::make_unique<MetaspaceDecoder>(spec.value("replacement", "\xE2\x96\x81"), strip);
+        const std::string replacement = spec.value("replacement", "\xE2\x96\x81");
+        unicode::requireOneCharacter(replacement, "Metaspace decoder replacement", where);
+        return std::make_unique<MetaspaceDecoder>(replacement, strip);
     }
     if (type == "Strip") {
         return std::make_unique<StripDecoder>(spec.at("content").get<std::string>(),

@@ -301,6 +301,7 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const nlohmann::json& spec,
         }
         std::string replacement = "\xE2\x96\x81";
         if (spec.contains("replacement")) replacement = spec.at("replacement").get<std::string>();
+        unicode::requireOneCharacter(replacement, "Metaspace replacement", where);
         return std::make_unique<Metaspace>(replacement, prepend, spec.value("split", true));
     }
     if (type == "Whitespace") {

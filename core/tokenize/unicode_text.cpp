@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "util/error.h"
+
 namespace llmap::unicode {
 
 char32_t decodeAt(std::string_view text, size_t& pos) {
@@ -110,6 +112,15 @@ bool isValidUtf8(std::string_view text) {
         pos += n;
     }
     return true;
+}
+
+void requireOneCharacter(std::string_view text, const std::string& what, const std::string& where) {
+    size_t bad = 0;
+    const size_t n = text.empty() ? 0 : wellFormedLength(text, 0, bad);
+    if (n == 0 || n != text.size()) {
+        throw InputError(what + " must be one character, not \"" + sanitizeUtf8(text) + "\"", where,
+                         "use one character, such as \"\xE2\x96\x81\" (U+2581)");
+    }
 }
 
 std::string sanitizeUtf8(std::string_view text) {

@@ -28,6 +28,10 @@ std::u32string toCodePoints(std::string_view text);
 bool isValidUtf8(std::string_view text);
 std::string sanitizeUtf8(std::string_view text);
 
+// Throws InputError naming `where` unless `text` is exactly one character, as Hugging Face's
+// tokenizers require of a Metaspace replacement (a Rust char). `what` names the field.
+void requireOneCharacter(std::string_view text, const std::string& what, const std::string& where);
+
 // Rust char predicates, as Hugging Face's tokenizers use them.
 bool isWhitespace(char32_t cp);     // Unicode White_Space
 bool isAlphanumeric(char32_t cp);   // categories L*, N*

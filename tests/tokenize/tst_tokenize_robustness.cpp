@@ -37,10 +37,12 @@ std::string smallTokenizerJson(const std::string& key = "", const std::string& v
     std::string normalizer = "null", pre = "null";
     if (key == "model") model = value;
     if (key == "normalizer") normalizer = value;
+    std::string decoder = "null";
     if (key == "pre_tokenizer") pre = value;
+    if (key == "decoder") decoder = value;
     return "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":" + normalizer +
-           ",\"pre_tokenizer\":" + pre +
-           ",\"post_processor\":null,\"decoder\":null,\"model\":" + model + "}";
+           ",\"pre_tokenizer\":" + pre + ",\"post_processor\":null,\"decoder\":" + decoder +
+           ",\"model\":" + model + "}";
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -129,6 +131,29 @@ private Q_SLOTS:
                                            "\"ab\":2},\"merges\":[\"a b\"]}"));
         auto tok = llmap::loadTokenizer(path);
         QCOMPARE(tok->encode("abb", false), (std::vector<int32_t>{2, 1000}));
+    }
+
+    // Hugging Face's tokenizers refuse a Metaspace replacement that is not one character ("invalid
+    // value: string \"\", expected a character"); an empty one made the splitting loop forever
+    // (found by fuzz_tokenizer_json: a gigabyte allocated from a 726-byte file).
+    void metaspaceReplacementIsOneCharacter() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("tokenizer.json").toStdString();
+        for (const std::string key : {"pre_tokenizer", "decoder"}) {
+            for (const std::string bad : {"", "ab", "\\u2581\\u2581"}) {
+                writeFile(path,
+                          smallTokenizerJson(key, "{\"type\":\"Metaspace\",\"replacement\":\"" +
+                                                      bad + "\",\"split\":true}"));
+                const std::string msg = loadError(path);
+                QVERIFY2(contains(msg, "replacement must be one character") && contains(msg, path),
+                         (key + " " + bad + ": " + msg).c_str());
+            }
+        }
+        writeFile(path, smallTokenizerJson("pre_tokenizer",
+                                           "{\"type\":\"Metaspace\",\"replacement\":\"\\u2581\","
+                                           "\"prepend_scheme\":\"never\",\"split\":true}"));
+        auto tok = llmap::loadTokenizer(path);
+        QCOMPARE(tok->encode("ab", false), (std::vector<int32_t>{2}));
     }
 
     void truncatedGguf() {
