@@ -1,8 +1,10 @@
 #include "util/child_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +15,15 @@
 #include <thread>
 
 namespace llmap {
+
+namespace {
+struct FileDescriptor {
+    int fd;
+    ~FileDescriptor() {
+        if (fd >= 0) close(fd);
+    }
+};
+}  // namespace
 
 std::optional<std::string> failureInChild(const std::function<void()>& work, double limitSeconds) {
     const pid_t child = fork();
@@ -32,19 +43,29 @@ std::optional<std::string> failureInChild(const std::function<void()>& work, dou
     }
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::duration<double>(limitSeconds);
+    // A pidfd becomes readable when the copy ends (Linux 5.3): waiting on it wakes at once.
+    // Without one, polling backs off from 0.2 ms to 50 ms.
+    const FileDescriptor pidfd{static_cast<int>(syscall(SYS_pidfd_open, child, 0))};
     auto pause = std::chrono::microseconds(200);
     int status = 0;
     for (;;) {
         const pid_t done = waitpid(child, &status, WNOHANG);
         if (done == child) break;
         if (done < 0 && errno != EINTR) return std::nullopt;
-        if (std::chrono::steady_clock::now() > deadline) {
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) {
             kill(child, SIGKILL);
             while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
             }
             std::ostringstream how;
             how << "no answer after " << std::setprecision(3) << limitSeconds << " s";
             return how.str();
+        }
+        if (pidfd.fd >= 0) {
+            pollfd ended{pidfd.fd, POLLIN, 0};
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
+            poll(&ended, 1, static_cast<int>(std::min<long long>(ms + 1, 1000)));
+            continue;
         }
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::microseconds(50000));
