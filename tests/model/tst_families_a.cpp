@@ -290,8 +290,9 @@ private Q_SLOTS:
         // Learned positions end at the context (OPT's start at row 2).
         const auto lm = llmap::CausalLM::load(fixtures::modelDir(first.at("opt")["name"]));
         auto [ids, mask] = batch({std::vector<int64_t>(129, 5)});
-        fixtures::expectInputError([&] { lm->nextTokenLogProbs(ids, mask); },
-                                   "129 tokens exceed the context of 128");
+        fixtures::expectInputError(
+            [&lm, ids = ids, mask = mask] { lm->nextTokenLogProbs(ids, mask); },
+            "129 tokens exceed the context of 128");
     }
 
     void cliScore() {
