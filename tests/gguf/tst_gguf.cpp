@@ -176,7 +176,8 @@ private Q_SLOTS:
     }
 
     void metadataNamesQuantisation() {
-        for (const auto& m : oracle()["models"]) {
+        const auto o = oracle();  // kept: a range-for over a temporary's member dangles
+        for (const auto& m : o["models"]) {
             const auto info = llmap::readModelInfo(dataPath(m["file"].get<std::string>()));
             QCOMPARE(info.quantisation, m["quantisation"].get<std::string>());
             QVERIFY(std::abs(info.bitsPerWeight - m["bits_per_weight"].get<double>()) < 1e-9);
