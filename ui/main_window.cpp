@@ -249,10 +249,10 @@ void MainWindow::openProject(const QString& path) {
     loadingPath_ = path;
     statusBar()->showMessage(tr("Opening %1…").arg(path));
     // A scoring run writes through libhdf5 from its own thread; the forked check must not copy the
-    // program while that thread is inside the library. Nor can ThreadSanitizer's runtime be copied
-    // while other threads run: the copy may wait forever on a lock of its own (a healthy file
-    // then reads as "hung"), so a build with it reads the file directly.
-    const bool checkInChild = !scoring_->queue()->isRunning() && !kThreadSanitizer;
+    // program while that thread is inside the library. Nor can a sanitizer's runtime be copied
+    // while other threads run: the copy may wait forever on its allocator (a healthy file then
+    // reads as "hung"), so a build with ASan or TSan reads the file directly.
+    const bool checkInChild = !scoring_->queue()->isRunning() && !kForkUnsafeRuntime;
     loader_->setFuture(runInBackground([path, checkInChild]() -> LoadResult {
         try {
             return {std::make_shared<ProjectData>(

@@ -13,10 +13,14 @@
 
 namespace llmap::ui {
 
-#ifdef LLMAP_UI_TSAN
-constexpr bool kThreadSanitizer = true;
+// ThreadSanitizer's and AddressSanitizer's runtimes (GCC 12, clang 14) do not lock their
+// allocators around fork(): a copy made while another thread allocates waits forever.
+#if defined(LLMAP_UI_TSAN) || defined(__SANITIZE_ADDRESS__)
+constexpr bool kForkUnsafeRuntime = true;
+#elif defined(__has_feature)
+constexpr bool kForkUnsafeRuntime = __has_feature(address_sanitizer);
 #else
-constexpr bool kThreadSanitizer = false;
+constexpr bool kForkUnsafeRuntime = false;
 #endif
 
 // Everything this thread wrote before handOver(x) is visible to the thread that calls takeOver(x)
