@@ -16,12 +16,20 @@ set(LLMAP_INSTALL_PRIVATE_LIBDIR "${CMAKE_INSTALL_LIBDIR}/llmap")
 set(LLMAP_INSTALL_DOCDIR "${CMAKE_INSTALL_DATADIR}/doc/llmap")
 set(res "${PROJECT_SOURCE_DIR}/resources")
 
+# A build on pip's torch finds libtorch where the wheel lies (the folder packaging/setup.sh made).
+if(LLMAP_TORCH STREQUAL "pip")
+  set_target_properties(llmap-cli PROPERTIES INSTALL_RPATH "${LLMAP_TORCH_RPATH}")
+endif()
 install(TARGETS llmap-cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 
 if(TARGET llmap)
   file(RELATIVE_PATH lib_from_bin "${CMAKE_INSTALL_FULL_BINDIR}"
        "${CMAKE_INSTALL_FULL_LIBDIR}/llmap")
-  set_target_properties(llmap PROPERTIES INSTALL_RPATH "$ORIGIN/${lib_from_bin}")
+  set(llmap_rpath "$ORIGIN/${lib_from_bin}")
+  if(LLMAP_TORCH STREQUAL "pip")
+    list(APPEND llmap_rpath "${LLMAP_TORCH_RPATH}")
+  endif()
+  set_target_properties(llmap PROPERTIES INSTALL_RPATH "${llmap_rpath}")
   install(TARGETS llmap RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 
   # A Qwt from the system is a dependency of the package; one built from source travels with it,

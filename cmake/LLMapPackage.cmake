@@ -29,10 +29,13 @@ if(TARGET llmap)
   # Loaded by Qt at run time, so no ELF file names them: the xcb/wayland platform plugins.
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins")
 endif()
-# libtorch falls back to the slow reference BLAS without it (see the README's speed section).
+# libtorch falls back to the slow reference BLAS without it (see docs/validation.md).
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libopenblas0-openmp")
 set(CPACK_STRIP_FILES ON)
 # CPack adds postinst/postrm scripts that run ldconfig because libqwt lies below usr/lib; they are
 # harmless (the library is private and found through the programs' RUNPATH).
 set(CPACK_SOURCE_GENERATOR "")
+if(NOT LLMAP_TORCH STREQUAL "system")
+  set(CPACK_PRE_BUILD_SCRIPTS "${PROJECT_SOURCE_DIR}/cmake/LLMapDebRefusal.cmake")
+endif()
 include(CPack)

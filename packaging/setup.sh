@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what LLMap needs to build and test on Debian 12/13 or Ubuntu 22.04/24.04:
-# the distribution's packages, and Qwt 6.3 for Qt 6 built from source when the system has none.
-# Idempotent: packages already present and a Qwt already built are left alone.
-#   LLMAP_CACHE   where Qwt is built and kept (default ~/.cache/llmap)
-#   LLMAP_SETUP_EXTRA=1 also installs the optional tools (fuzzing, SLURM tests)
+# the distribution's packages, pip's torch (libtorch for the engine, CUDA-capable) in a virtual
+# environment of LLMap's own, and Qwt 6.3 for Qt 6 built from source when the system has none.
+# Idempotent: packages already present, a torch already installed and a Qwt already built are left
+# alone, so a second run fetches nothing.
+#   LLMAP_CACHE   where torch and Qwt are installed and kept (default ~/.cache/llmap); pip's
+#                 downloads are kept in $LLMAP_CACHE/pip
+#   LLMAP_SETUP_EXTRA=1 also installs the optional tools (fuzzing, SLURM tests, Debian's libtorch
+#                       for the debian preset, from which the .deb is made)
 #   LLMAP_SETUP_SLURM=1 also installs SLURM and munge for the cluster test (packaging/test.sh sets
 #                       it); their services are not started: the test starts its own daemons
 set -euo pipefail
@@ -13,6 +17,9 @@ cache=${LLMAP_CACHE:-$HOME/.cache/llmap}
 qwt_version=6.3.0
 qwt_sha256=dcb085896c28aaec5518cbc08c0ee2b4e60ada7ac929d82639f6189851a6129a
 qwt_prefix=$cache/qwt-$qwt_version-qt6
+torch_version=2.15.0   # keep in step with cmake/LLMapTorch.cmake
+torch_venv=$cache/torch-$torch_version
+export PIP_CACHE_DIR=$cache/pip PIP_DISABLE_PIP_VERSION_CHECK=1
 current_step=""
 current_fix=""
 
@@ -26,20 +33,21 @@ trap on_error ERR
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(
-  build-essential cmake ninja-build pkg-config ccache git
+  build-essential cmake ninja-build pkg-config ccache git python3 python3-venv
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-svg-dev libgl-dev
-  libhdf5-dev hdf5-tools libeigen3-dev libtorch-dev libopenblas0-openmp
+  libhdf5-dev hdf5-tools libeigen3-dev
   zlib1g-dev nlohmann-json3-dev libonig-dev libutf8proc-dev
   xvfb xauth imagemagick poppler-utils xdotool
   help2man dpkg-dev file desktop-file-utils appstream
 )
 slurm_packages=(slurmctld slurmd slurm-client munge)
 sanitizer_packages=(clang-14 libclang-rt-14-dev)   # the asan, fuzz and tsan presets
+debian_torch_packages=(libtorch-dev libopenblas0-openmp)  # the debian preset (the .deb)
 if [ "${LLMAP_SETUP_SLURM:-0}" = 1 ] || [ "${LLMAP_SETUP_EXTRA:-0}" = 1 ]; then
   packages+=("${slurm_packages[@]}")
 fi
 if [ "${LLMAP_SETUP_EXTRA:-0}" = 1 ]; then
-  packages+=("${sanitizer_packages[@]}")
+  packages+=("${sanitizer_packages[@]}" "${debian_torch_packages[@]}")
 fi
 
 step "checking the system's packages" "run on Debian 12/13 or Ubuntu 22.04/24.04 with apt"
@@ -55,6 +63,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   echo "    all ${#packages[@]} packages present"
+fi
+
+torch_installed() {
+  compgen -G "$torch_venv/lib/python3*/site-packages/torch-$torch_version.dist-info" >/dev/null &&
+    compgen -G "$torch_venv/lib/python3*/site-packages/torch/lib/libtorch_cpu.so" >/dev/null
+}
+if torch_installed; then
+  echo "==> torch $torch_version already installed in $torch_venv"
+else
+  step "creating the virtual environment $torch_venv" \
+       "install python3-venv (apt-get install python3-venv), or set LLMAP_CACHE to a writable folder"
+  rm -rf "$torch_venv"
+  python3 -m venv "$torch_venv"
+  step "installing pip's torch $torch_version into $torch_venv (a 2.5 GB download with its CUDA libraries, 5.3 GB installed)" \
+       "check that pip can reach its package index and that $cache has 8 GB free (df -h $cache)"
+  "$torch_venv/bin/python" -m pip install --quiet "torch==$torch_version"
+  torch_installed
+  echo "==> torch $torch_version installed in $torch_venv"
 fi
 
 if [ -f "$qwt_prefix/lib/libqwt.so.$qwt_version" ]; then

@@ -10,11 +10,10 @@
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 
-#include "background_task.h"
 #include "dendrogram_view.h"
 #include "project_data.h"
-#include "util/error.h"
 
 namespace llmap::ui {
 
@@ -60,16 +59,6 @@ ClustersPanel::ClustersPanel(QWidget* parent) : QWidget(parent) {
     split->addWidget(dendrogram_);
     layout->addWidget(split, 1);
 
-    watcher_ = new QFutureWatcher<Outcome>(this);
-    connect(watcher_, &QFutureWatcher<Outcome>::finished, this, [this] {
-        run_->setEnabled(data_ != nullptr);
-        const Outcome outcome = watcher_->result();
-        if (!outcome.result) {
-            summary_->setText(outcome.error);
-            return;
-        }
-        showResult(*outcome.result);
-    });
     connect(run_, &QPushButton::clicked, this, &ClustersPanel::compute);
     connect(method_, &QComboBox::currentIndexChanged, this, &ClustersPanel::updateControls);
     connect(tree_, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
@@ -93,7 +82,6 @@ void ClustersPanel::updateControls() {
 }
 
 void ClustersPanel::setData(const ProjectData* data) {
-    watcher_->waitForFinished();
     data_ = data;
     result_.reset();
     tree_->clear();
@@ -105,7 +93,7 @@ void ClustersPanel::setData(const ProjectData* data) {
 }
 
 void ClustersPanel::compute() {
-    if (!data_ || watcher_->isRunning()) return;
+    if (!data_) return;
     ClusterOptions options;
     options.method = method_->currentData().toString().toStdString();
     options.k = k_->value();
@@ -114,27 +102,25 @@ void ClustersPanel::compute() {
     options.minClusterSize = minSamples_->value();
     run_->setEnabled(false);
     summary_->setText(tr("Clustering %1 models…").arg(data_->ids.size()));
-    auto centred = std::make_shared<Eigen::MatrixXd>(data_->centred);
-    watcher_->setFuture(runInBackground([centred, options]() -> Outcome {
-        try {
-            return {std::make_shared<ClusterResult>(clusterModels(*centred, options)), {}};
-        } catch (const Error& e) {
-            return {nullptr, QString::fromStdString(e.message())};
-        } catch (const std::exception& e) {
-            return {nullptr, QString::fromUtf8(e.what())};
-        }
-    }));
+    Q_EMIT computeRequested(options);
 }
 
-void ClustersPanel::showResult(const ClusterResult& result) {
-    result_ = std::make_shared<ClusterResult>(result);
-    int noise = static_cast<int>(std::count(result.labels.begin(), result.labels.end(), -1));
-    QString text = tr("%1 clusters").arg(result.clusters);
+void ClustersPanel::showFailure(const QString& message) {
+    run_->setEnabled(data_ != nullptr);
+    summary_->setText(message);
+}
+
+void ClustersPanel::showResult(std::shared_ptr<const ClusterResult> result) {
+    run_->setEnabled(data_ != nullptr);
+    result_ = std::move(result);
+    const std::vector<int>& labels = result_->labels;
+    int noise = static_cast<int>(std::count(labels.begin(), labels.end(), -1));
+    QString text = tr("%1 clusters").arg(result_->clusters);
     if (noise > 0) text += tr(", %1 models in no cluster (noise)").arg(noise);
-    text += result.silhouette ? tr("; silhouette %1").arg(*result.silhouette, 0, 'f', 3)
-                              : tr("; no silhouette (it needs 2 to K−1 clusters)");
+    text += result_->silhouette ? tr("; silhouette %1").arg(*result_->silhouette, 0, 'f', 3)
+                                : tr("; no silhouette (it needs 2 to K−1 clusters)");
     summary_->setText(text);
-    Q_EMIT clustersReady(result.labels);
+    Q_EMIT clustersReady(labels);
 }
 
 void ClustersPanel::setClusterColours(const QVector<QColor>& colours) {

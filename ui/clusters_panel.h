@@ -1,8 +1,7 @@
 #pragma once
-// Clusters of the models on the map: method and parameters, computed off the UI thread; the
-// clusters with their members (choosing one selects it on the map), the silhouette, and the
-// dendrogram for hierarchical methods.
-#include <QFutureWatcher>
+// Clusters of the models on the map: method and parameters (the clustering itself runs in the
+// project session); the clusters with their members (choosing one selects it on the map), the
+// silhouette, and the dendrogram for hierarchical methods.
 #include <QWidget>
 #include <memory>
 
@@ -25,9 +24,15 @@ class ClustersPanel : public QWidget {
 public:
     explicit ClustersPanel(QWidget* parent = nullptr);
     void setData(const ProjectData* data);
-    // Runs the clustering with the panel's settings; clustersReady reports the result.
+    // Asks for a clustering with the panel's settings (computeRequested); showResult or
+    // showFailure follow.
     void compute();
+    // A clustering of the models shown (clustersReady follows), or why there is none.
+    void showResult(std::shared_ptr<const ClusterResult> result);
+    void showFailure(const QString& message);
     QComboBox* methodBox() const { return method_; }
+    QSpinBox* minSamplesBox() const { return minSamples_; }
+    QLabel* summary() const { return summary_; }
     QSpinBox* kBox() const { return k_; }
     QTreeWidget* tree() const { return tree_; }
     DendrogramView* dendrogram() const { return dendrogram_; }
@@ -35,16 +40,11 @@ public:
     void setClusterColours(const QVector<QColor>& colours);
 
 Q_SIGNALS:
+    void computeRequested(const ClusterOptions& options);
     void clustersReady(const std::vector<int>& labels);
     void clusterChosen(const QSet<int>& members);
 
 private:
-    // What a clustering run gives back: a result, or the message saying why there is none.
-    struct Outcome {
-        std::shared_ptr<ClusterResult> result;
-        QString error;
-    };
-    void showResult(const ClusterResult& result);
     void updateControls();
 
     const ProjectData* data_ = nullptr;
@@ -56,8 +56,7 @@ private:
     QLabel* summary_ = nullptr;
     QTreeWidget* tree_ = nullptr;
     DendrogramView* dendrogram_ = nullptr;
-    QFutureWatcher<Outcome>* watcher_ = nullptr;
-    std::shared_ptr<ClusterResult> result_;
+    std::shared_ptr<const ClusterResult> result_;
 };
 
 }  // namespace llmap::ui

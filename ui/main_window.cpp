@@ -19,6 +19,7 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedLayout>
 #include <QStatusBar>
 #include <QToolBar>
 #include <sstream>
@@ -26,7 +27,6 @@
 #include "about_dialog.h"
 #include "analysis/kl.h"
 #include "analysis/model_map.h"
-#include "background_task.h"
 #include "clusters_panel.h"
 #include "colouring.h"
 #include "data_dir.h"
@@ -38,12 +38,12 @@
 #include "store/csv_exports.h"
 #include "store/matrix_csv.h"
 #include "store/project.h"
-#include "text/text_loaders.h"
 #include "texts_panel.h"
 #include "thread_sanitizer.h"
 #include "util/error.h"
 #include "util/file_output.h"
 #include "util/version.h"
+#include "welcome_page.h"
 
 namespace llmap::ui {
 
@@ -55,15 +55,35 @@ const QString kNoField = QStringLiteral("(none)");
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("LLMap"));
     resize(1280, 820);
+    session_ = new ProjectSession(this);
+    // A scoring run writes through libhdf5 from its own thread; the forked check must not copy the
+    // program while that thread is inside the library. Nor can a sanitizer's runtime be copied
+    // while other threads run: the copy may wait forever on its allocator (a healthy file then
+    // reads as "hung"), so a build with ASan or TSan reads the file directly.
+    session_->setChildCheck(
+        [this] { return !scoring_->queue()->isRunning() && !kForkUnsafeRuntime; });
+
+    // The welcome page lies over the map until a project opens; the map is laid out all along.
     map_ = new MapView(this);
-    setCentralWidget(map_);
+    welcome_ = new WelcomePage(this);
+    auto* centre = new QWidget(this);
+    auto* stack = new QStackedLayout(centre);
+    stack->setStackingMode(QStackedLayout::StackAll);
+    stack->addWidget(map_);
+    stack->addWidget(welcome_);
+    stack->setCurrentWidget(welcome_);
+    setCentralWidget(centre);
+    connect(welcome_, &WelcomePage::demoRequested, this, [this] { openProject(demoProject()); });
+    connect(welcome_, &WelcomePage::newProjectRequested, this, &MainWindow::newProjectDialog);
+    connect(welcome_, &WelcomePage::openRequested, this, &MainWindow::openProjectDialog);
+    connect(welcome_, &WelcomePage::recentChosen, this, &MainWindow::openProject);
 
     modelPanel_ = new ModelPanel(this);
     auto* modelDock = new QDockWidget(tr("Model"), this);
     modelDock->setObjectName(QStringLiteral("modelDock"));
     modelDock->setWidget(modelPanel_);
     addDockWidget(Qt::RightDockWidgetArea, modelDock);
-    resizeDocks({modelDock}, {380}, Qt::Horizontal);
+    resizeDocks({modelDock}, {460}, Qt::Horizontal);
 
     clustersPanel_ = new ClustersPanel(this);
     auto* clustersDock = new QDockWidget(tr("Clusters"), this);
@@ -82,7 +102,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     auto* libraryDock = new QDockWidget(tr("Model Library"), this);
     libraryDock->setObjectName(QStringLiteral("libraryDock"));
     libraryDock->setWidget(libraryBox);
-    connect(scoring_, &ScoringPanel::projectUpdated, this, &MainWindow::updateProject);
     addDockWidget(Qt::LeftDockWidgetArea, libraryDock);
     libraryDock->hide();
     setAcceptDrops(true);
@@ -93,36 +112,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     textsDock->setWidget(textsPanel_);
     addDockWidget(Qt::BottomDockWidgetArea, textsDock);
     textsDock->hide();
-
-    loader_ = new QFutureWatcher<LoadResult>(this);
-    connect(loader_, &QFutureWatcher<LoadResult>::finished, this, [this] {
-        LoadResult r = loader_->result();
-        if (!r.data) {
-            showError(tr("Cannot open project"), r.error);
-            Q_EMIT projectOpened(false, r.error);
-            return;
-        }
-        showProject(*r.data);
-        Q_EMIT projectOpened(true, QString());
-    });
-
-    layouter_ = new QFutureWatcher<Eigen::MatrixXd>(this);
-    connect(layouter_, &QFutureWatcher<Eigen::MatrixXd>::finished, this, [this] {
-        Eigen::MatrixXd xy = layouter_->result();
-        if (!data_ || xy.rows() == 0) {
-            statusBar()->showMessage(
-                tr("The %1 map could not be computed").arg(axisName(layoutMethod_)), 10000);
-            Q_EMIT layoutChanged(QString());
-            return;
-        }
-        data_->xy = xy;
-        data_->method = layoutMethod_;
-        QVector<QPointF> points;
-        for (Eigen::Index i = 0; i < xy.rows(); ++i) points << QPointF(xy(i, 0), xy(i, 1));
-        map_->movePoints(points, axisName(layoutMethod_));
-        statusBar()->showMessage(tr("%1 map ready").arg(axisName(layoutMethod_)), 5000);
-        Q_EMIT layoutChanged(layoutMethod_);
-    });
 
     createToolBar();
     createMenus();
@@ -135,12 +124,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         textsPanel_->showSelection(models);
     });
     connect(modelPanel_, &ModelPanel::modelActivated, map_, &MapView::centreOn);
-    connect(clustersPanel_, &ClustersPanel::clustersReady, this, &MainWindow::showClusters);
     connect(clustersPanel_, &ClustersPanel::clusterChosen, map_, &MapView::setSelection);
     connect(textsPanel_, &TextsPanel::textChosen, this, [this](int text) {
         chosenText_ = text;
         applyColouring();
     });
+
+    connectSession();
 
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -148,6 +138,55 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::connectSession() {
+    connect(session_, &ProjectSession::opened, this, [this] {
+        showProject();
+        Q_EMIT projectOpened(true, QString());
+    });
+    connect(session_, &ProjectSession::updated, this, &MainWindow::showProject);
+    connect(session_, &ProjectSession::layoutReady, this, &MainWindow::showLayout);
+    connect(session_, &ProjectSession::clustersReady, this, &MainWindow::showClusters);
+    connect(session_, &ProjectSession::failed, this, &MainWindow::showFailure);
+    connect(clustersPanel_, &ClustersPanel::computeRequested, session_, &ProjectSession::cluster);
+    connect(scoring_, &ScoringPanel::projectUpdated, this,
+            [this](std::shared_ptr<const ProjectData> data) {
+                if (data) session_->update(*data);
+            });
+}
+
+void MainWindow::showFailure(ProjectSession::Job job, const QString& message) {
+    switch (job) {
+        case ProjectSession::Job::Open:
+            showError(tr("Cannot open project"), message);
+            Q_EMIT projectOpened(false, message);
+            break;
+        case ProjectSession::Job::Create:
+            showError(tr("Cannot create the project"), message);
+            Q_EMIT projectOpened(false, message);
+            break;
+        case ProjectSession::Job::SaveAs:
+            showError(tr("Save As"), message);
+            Q_EMIT projectOpened(false, message);
+            break;
+        case ProjectSession::Job::Layout:
+            // The map keeps the layout it shows, and the toolbar says which.
+            if (session_->data()) showMethod(session_->data()->method);
+            statusBar()->showMessage(message, 15000);
+            Q_EMIT layoutChanged(QString());
+            break;
+        case ProjectSession::Job::Clustering:
+            clustersPanel_->showFailure(message);
+            statusBar()->showMessage(message, 15000);
+            break;
+    }
+}
+
+bool MainWindow::refuseWhileBusy() {
+    if (!session_->isBusy()) return false;
+    showError(tr("Busy"), tr("Still opening %1").arg(session_->busyPath()));
+    return true;
+}
 
 void MainWindow::createToolBar() {
     QToolBar* bar = addToolBar(tr("Map"));
@@ -241,53 +280,37 @@ void MainWindow::showError(const QString& title, const QString& message) {
 }
 
 void MainWindow::openProject(const QString& path) {
-    if (loader_->isRunning()) {
-        showError(tr("Busy"), tr("Still opening %1").arg(loadingPath_));
+    if (refuseWhileBusy()) {
         Q_EMIT projectOpened(false, tr("busy"));
         return;
     }
-    loadingPath_ = path;
     statusBar()->showMessage(tr("Opening %1…").arg(path));
-    // A scoring run writes through libhdf5 from its own thread; the forked check must not copy the
-    // program while that thread is inside the library. Nor can a sanitizer's runtime be copied
-    // while other threads run: the copy may wait forever on its allocator (a healthy file then
-    // reads as "hung"), so a build with ASan or TSan reads the file directly.
-    const bool checkInChild = !scoring_->queue()->isRunning() && !kForkUnsafeRuntime;
-    loader_->setFuture(runInBackground([path, checkInChild]() -> LoadResult {
-        try {
-            return {std::make_shared<ProjectData>(
-                        loadProjectData(path, QStringLiteral("pca"), checkInChild)),
-                    QString()};
-        } catch (const Error& e) {
-            return {nullptr, QString::fromStdString(e.message())};
-        } catch (const std::exception& e) {
-            return {nullptr, path + QStringLiteral(": ") + QString::fromUtf8(e.what())};
-        }
-    }));
+    session_->open(path);
 }
 
-void MainWindow::showProject(const ProjectData& data) {
-    data_ = std::make_unique<ProjectData>(data);
+void MainWindow::showProject() {
+    const ProjectData* data = session_->data();
+    welcome_->hide();
     chosenText_ = -1;
     QVector<QPointF> points;
-    for (Eigen::Index i = 0; i < data_->xy.rows(); ++i)
-        points << QPointF(data_->xy(i, 0), data_->xy(i, 1));
-    map_->setPoints(
-        points, data_->ids,
-        data_->method.toUpper() == QLatin1String("PCA") ? QStringLiteral("PC") : data_->method);
-    modelPanel_->setData(data_.get());
-    textsPanel_->setData(data_.get());
-    clustersPanel_->setData(data_.get());
-    library_->setScoredIds(data_->ids);
-    scoring_->setProject(data_->path, data_->convention, data_->method);
-    if (!data_->unfinished.isEmpty() && !scoring_->queue()->isRunning()) {
+    for (Eigen::Index i = 0; i < data->xy.rows(); ++i)
+        points << QPointF(data->xy(i, 0), data->xy(i, 1));
+    map_->setPoints(points, data->ids, axisName(data->method));
+    showMethod(session_->requestedLayout());
+    modelPanel_->setData(data);
+    textsPanel_->setData(data);
+    clustersPanel_->setData(data);
+    library_->setScoredIds(data->ids);
+    scoring_->setProject(data->path, data->convention, data->method);
+    statusBar()->clearMessage();
+    if (!data->unfinished.isEmpty() && !scoring_->queue()->isRunning()) {
         // An interrupted run: list the unfinished models so that scoring them again resumes.
         QStringList specs;
-        for (const auto& [id, folder] : data_->unfinished) specs << id + QLatin1Char('=') + folder;
+        for (const auto& [id, folder] : data->unfinished) specs << id + QLatin1Char('=') + folder;
         library_->addFolders(specs);
         statusBar()->showMessage(
             tr("%1 models were not finished: Model Library → Score All New resumes them")
-                .arg(data_->unfinished.size()),
+                .arg(data->unfinished.size()),
             20000);
     }
 
@@ -297,15 +320,15 @@ void MainWindow::showProject(const ProjectData& data) {
     sizeBy_->clear();
     colourBy_->addItem(kNoField);
     sizeBy_->addItem(kNoField);
-    for (const QString& f : data_->fields) {
+    for (const QString& f : data->fields) {
         colourBy_->addItem(f);
-        if (data_->isNumeric(f)) sizeBy_->addItem(f);
+        if (data->isNumeric(f)) sizeBy_->addItem(f);
     }
     // The last colouring used, else the first of the fields that usually name groups of models.
     QString initial = kNoField;
     for (const QString& f : {previousColour, QStringLiteral("family"), QStringLiteral("corpus"),
                              QStringLiteral("model_type")}) {
-        if (data_->fields.contains(f)) {
+        if (data->fields.contains(f)) {
             initial = f;
             break;
         }
@@ -314,20 +337,39 @@ void MainWindow::showProject(const ProjectData& data) {
     applyColouring();
     applySizes();
 
-    auto* completer = new QCompleter(data_->ids, search_);
+    auto* completer = new QCompleter(data->ids, search_);
     completer->setCaseSensitivity(Qt::CaseInsensitive);
     completer->setFilterMode(Qt::MatchContains);
     search_->setCompleter(completer);
 
-    setWindowTitle(QStringLiteral("LLMap — %1").arg(QFileInfo(data_->path).fileName()));
+    setWindowTitle(QStringLiteral("LLMap — %1").arg(QFileInfo(data->path).fileName()));
     statusLabel_->setText(tr("%1 models on the map (%2 in the project) × %3 texts · %4 · %5")
-                              .arg(data_->ids.size())
-                              .arg(data_->modelsInProject)
-                              .arg(data_->texts.size())
-                              .arg(tr("convention: %1").arg(data_->convention))
-                              .arg(QDir::toNativeSeparators(data_->path)));
-    statusBar()->clearMessage();
-    rememberRecent(data_->path);
+                              .arg(data->ids.size())
+                              .arg(data->modelsInProject)
+                              .arg(data->texts.size())
+                              .arg(tr("convention: %1").arg(data->convention))
+                              .arg(QDir::toNativeSeparators(data->path)));
+    rememberRecent(data->path);
+}
+
+void MainWindow::showMethod(const QString& method) {
+    const int i = method_->findData(method);
+    if (i < 0 || i == method_->currentIndex()) return;
+    QSignalBlocker block(method_);
+    method_->setCurrentIndex(i);
+}
+
+void MainWindow::showLayout() {
+    const ProjectData* data = session_->data();
+    QVector<QPointF> points;
+    for (Eigen::Index i = 0; i < data->xy.rows(); ++i)
+        points << QPointF(data->xy(i, 0), data->xy(i, 1));
+    map_->movePoints(points, axisName(data->method));
+    showMethod(data->method);
+    // Models scored from now on are mapped the same way.
+    scoring_->setProject(data->path, data->convention, data->method);
+    statusBar()->showMessage(tr("%1 map ready").arg(axisName(data->method)), 5000);
+    Q_EMIT layoutChanged(data->method);
 }
 
 QString MainWindow::axisName(const QString& method) {
@@ -337,34 +379,18 @@ QString MainWindow::axisName(const QString& method) {
 }
 
 void MainWindow::changeLayout(const QString& method) {
-    if (!data_ || method == data_->method) return;
-    if (layouter_->isRunning()) layouter_->waitForFinished();
-    layoutMethod_ = method;
-    statusBar()->showMessage(
-        tr("Computing the %1 map of %2 models…").arg(axisName(method)).arg(data_->ids.size()));
-    // The worker gets its own copy of the geometry: the window may open another project meanwhile.
-    auto snapshot = std::make_shared<ProjectData>();
-    snapshot->rows = data_->rows;
-    snapshot->clipThreshold = data_->clipThreshold;
-    snapshot->centred = data_->centred;
-    snapshot->xy = data_->xy;
-    layouter_->setFuture(runInBackground([snapshot, method]() -> Eigen::MatrixXd {
-        try {
-            return computeLayout(*snapshot, method, &snapshot->xy);
-        } catch (const std::exception&) {
-            return Eigen::MatrixXd();
-        }
-    }));
+    const ProjectData* data = session_->data();
+    if (!data) return;
+    if (session_->setLayout(method)) {
+        statusBar()->showMessage(
+            tr("Computing the %1 map of %2 models…").arg(axisName(method)).arg(data->ids.size()));
+    }
 }
 
-void MainWindow::showClusters(const std::vector<int>& labels) {
-    if (!data_ || labels.size() != static_cast<size_t>(data_->ids.size())) return;
-    data_->clusters = labels;
+void MainWindow::showClusters(std::shared_ptr<const ClusterResult> result) {
+    clustersPanel_->showResult(result);
     const QString field = QString::fromLatin1(ProjectData::kCluster);
-    if (!data_->fields.contains(field)) {
-        data_->fields << field;
-        colourBy_->addItem(field);
-    }
+    if (colourBy_->findText(field) < 0) colourBy_->addItem(field);
     if (colourBy_->currentText() == field) {
         applyColouring();
     } else {
@@ -373,76 +399,43 @@ void MainWindow::showClusters(const std::vector<int>& labels) {
     // The panel lists clusters in label order with the colours the map gives them.
     QVector<QColor> colours;
     const Colouring& c = map_->colouring();
-    const int clusters = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
-    for (int l = 0; l < clusters; ++l) {
+    for (int l = 0; l < result->clusters; ++l) {
         const int k = static_cast<int>(c.categories.indexOf(ProjectData::clusterName(l)));
         colours << (k >= 0 ? c.categoryColours[k] : missingColour());
     }
     clustersPanel_->setClusterColours(colours);
 }
 
-void MainWindow::updateProject(std::shared_ptr<const ProjectData> data) {
-    if (!data || !data_ || data->path != data_->path) return;
-    ProjectData next = *data;
-    // Keep the map still: rotate the new layout onto the current one over the models both show.
-    if (data_->xy.rows() >= 3 && next.xy.rows() >= 3) {
-        ModelMap current, updated;
-        current.rows = data_->rows;
-        current.xy = data_->xy;
-        updated.rows = next.rows;
-        updated.xy = next.xy;
-        if (alignMap(updated, current)) next.xy = updated.xy;
-    }
-    showProject(next);
-}
-
 bool MainWindow::createProject(const QString& path, const QString& texts,
                                const QString& convention) {
-    try {
-        if (QFileInfo::exists(path) && !QFile::remove(path)) {
-            throw InputError("cannot replace the file", path.toStdString(), "choose another name");
-        }
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-        const TextSet set = loadTextSet(texts.toStdString());
-        { Project::create(path.toStdString(), set, convention.toStdString()); }
-        QApplication::restoreOverrideCursor();
-    } catch (const Error& e) {
-        QApplication::restoreOverrideCursor();
-        showError(tr("Cannot create the project"), QString::fromStdString(e.message()));
-        return false;
-    }
-    openProject(path);
+    if (refuseWhileBusy()) return false;
+    statusBar()->showMessage(tr("Creating %1…").arg(path));
+    session_->create(path, texts, convention);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("libraryDock"))) dock->show();
     return true;
 }
 
 void MainWindow::saveProjectAsDialog() {
-    if (!data_) return;
+    const ProjectData* data = session_->data();
+    if (!data) return;
     if (scoring_->queue()->isRunning()) {
         showError(tr("Save As"),
                   tr("Models are being scored into this project: wait, pause or cancel first."));
         return;
     }
     const QString path = QFileDialog::getSaveFileName(this, tr("Save the project as"),
-                                                      QFileInfo(data_->path).absolutePath(),
+                                                      QFileInfo(data->path).absolutePath(),
                                                       tr("LLMap projects (*.h5)"));
     if (!path.isEmpty()) saveProjectAs(path);
 }
 
 bool MainWindow::saveProjectAs(const QString& path) {
-    if (!data_) return false;
-    if (QFileInfo(path).absoluteFilePath() == QFileInfo(data_->path).absoluteFilePath())
-        return true;
-    const QString partial = path + QStringLiteral(".partial");
-    QFile::remove(partial);
-    if (!QFile::copy(data_->path, partial) || (QFileInfo::exists(path) && !QFile::remove(path)) ||
-        !QFile::rename(partial, path)) {
-        QFile::remove(partial);
-        showError(tr("Save As"),
-                  tr("%1: could not be written (check the folder and the free space)").arg(path));
-        return false;
-    }
-    openProject(path);
+    const ProjectData* data = session_->data();
+    if (!data) return false;
+    if (QFileInfo(path).absoluteFilePath() == QFileInfo(data->path).absoluteFilePath()) return true;
+    if (refuseWhileBusy()) return false;
+    statusBar()->showMessage(tr("Copying the project to %1…").arg(path));
+    session_->saveAs(path);
     return true;
 }
 
@@ -482,19 +475,19 @@ void MainWindow::newProjectDialog() {
 }
 
 void MainWindow::applyColouring() {
-    if (!data_) return;
-    QVector<QVariant> values(data_->ids.size());
+    const ProjectData* data = session_->data();
+    if (!data) return;
+    QVector<QVariant> values(data->ids.size());
     QString field = colourBy_->currentText();
     bool numeric = false;
     if (chosenText_ >= 0) {
-        field =
-            tr("centred score on text %1")
-                .arg(QString::fromStdString(data_->texts.ids[static_cast<size_t>(chosenText_)]));
-        for (int i = 0; i < values.size(); ++i) values[i] = data_->centred(i, chosenText_);
+        field = tr("centred score on text %1")
+                    .arg(QString::fromStdString(data->texts.ids[static_cast<size_t>(chosenText_)]));
+        for (int i = 0; i < values.size(); ++i) values[i] = data->centred(i, chosenText_);
         numeric = true;
     } else if (field != kNoField && !field.isEmpty()) {
-        for (int i = 0; i < values.size(); ++i) values[i] = data_->value(i, field);
-        numeric = data_->isNumeric(field);
+        for (int i = 0; i < values.size(); ++i) values[i] = data->value(i, field);
+        numeric = data->isNumeric(field);
         QSettings().setValue(QStringLiteral("map/colourBy"), field);
     } else {
         field.clear();
@@ -503,15 +496,16 @@ void MainWindow::applyColouring() {
 }
 
 void MainWindow::applySizes() {
-    if (!data_) return;
+    const ProjectData* data = session_->data();
+    if (!data) return;
     const QString field = sizeBy_->currentText();
     QVector<QVariant> values;
     if (field != kNoField && !field.isEmpty()) {
-        values.resize(data_->ids.size());
-        for (int i = 0; i < values.size(); ++i) values[i] = data_->value(i, field);
+        values.resize(data->ids.size());
+        for (int i = 0; i < values.size(); ++i) values[i] = data->value(i, field);
         map_->setSizes(sizesBy(values));
     } else {
-        map_->setSizes(QVector<double>(data_->ids.size(), 9.0));
+        map_->setSizes(QVector<double>(data->ids.size(), 9.0));
     }
 }
 
@@ -522,10 +516,11 @@ QList<int> MainWindow::selectionList() const {
 }
 
 void MainWindow::searchModel(const QString& text) {
-    if (!data_ || text.trimmed().isEmpty()) return;
-    int found = static_cast<int>(data_->ids.indexOf(text.trimmed()));
-    for (int i = 0; found < 0 && i < data_->ids.size(); ++i) {
-        if (data_->ids[i].contains(text.trimmed(), Qt::CaseInsensitive)) found = i;
+    const ProjectData* data = session_->data();
+    if (!data || text.trimmed().isEmpty()) return;
+    int found = static_cast<int>(data->ids.indexOf(text.trimmed()));
+    for (int i = 0; found < 0 && i < data->ids.size(); ++i) {
+        if (data->ids[i].contains(text.trimmed(), Qt::CaseInsensitive)) found = i;
     }
     if (found < 0) {
         statusBar()->showMessage(tr("No model matches “%1”").arg(text), 5000);
@@ -547,7 +542,8 @@ void MainWindow::openProjectDialog() {
 }
 
 void MainWindow::exportMapDialog() {
-    if (!data_) return;
+    const ProjectData* data = session_->data();
+    if (!data) return;
     QString path = QFileDialog::getSaveFileName(this, tr("Export map"), QStringLiteral("map.pdf"),
                                                 tr("PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)"));
     if (path.isEmpty()) return;
@@ -564,23 +560,24 @@ void MainWindow::exportMapDialog() {
 }
 
 void MainWindow::exportCsvDialog(const QString& what) {
-    if (!data_) return;
+    const ProjectData* data = session_->data();
+    if (!data) return;
     QString path = QFileDialog::getSaveFileName(this, tr("Export CSV"),
                                                 what + QStringLiteral(".csv"), tr("CSV (*.csv)"));
     if (path.isEmpty()) return;
     try {
         std::vector<std::string> ids;
-        for (const QString& id : data_->ids) ids.push_back(id.toStdString());
+        for (const QString& id : data->ids) ids.push_back(id.toStdString());
         std::string content;
         if (what == QLatin1String("coords")) {
             std::vector<std::string> metadata;
-            for (const auto& m : data_->metadata) metadata.push_back(m.dump());
-            content = coordinatesCsv(ids, data_->xy, metadata);
+            for (const auto& m : data->metadata) metadata.push_back(m.dump());
+            content = coordinatesCsv(ids, data->xy, metadata);
         } else if (what == QLatin1String("kl")) {
-            content = squareMatrixCsv(ids, klNatsPerText(data_->centred), "kl_nats_per_text");
+            content = squareMatrixCsv(ids, klNatsPerText(data->centred), "kl_nats_per_text");
         } else {
             std::ostringstream csv;
-            writeScoreCsv(csv, Project::open(data_->path.toStdString()));
+            writeScoreCsv(csv, Project::open(data->path.toStdString()));
             content = csv.str();
         }
         writeFileAtomically(path.toStdString(), content);
@@ -609,6 +606,7 @@ void MainWindow::updateRecentMenu() {
                                [this, path] { openProject(path); });
     }
     recentMenu_->setEnabled(!recent.isEmpty());
+    welcome_->setRecent(recent);
 }
 
 namespace {
@@ -648,8 +646,6 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     scoring_->queue()->cancel();
     scoring_->queue()->wait();
-    loader_->waitForFinished();
-    layouter_->waitForFinished();
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

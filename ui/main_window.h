@@ -1,9 +1,11 @@
 #pragma once
-#include <QFutureWatcher>
+// The window: the map, its toolbar and menus, the panels, and a welcome page while no project is
+// open. It shows the state of a ProjectSession, which owns the open project and its jobs.
 #include <QMainWindow>
 #include <memory>
 
 #include "project_data.h"
+#include "project_session.h"
 
 class QComboBox;
 class QLabel;
@@ -18,6 +20,7 @@ class ModelLibrary;
 class ScoringPanel;
 class ModelPanel;
 class TextsPanel;
+class WelcomePage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -28,7 +31,8 @@ public:
     // Loads a project off the UI thread; projectOpened reports the outcome. On failure the reason
     // is shown and what was open stays open.
     void openProject(const QString& path);
-    const ProjectData* projectData() const { return data_.get(); }
+    const ProjectData* projectData() const { return session_->data(); }
+    ProjectSession* session() const { return session_; }
 
     MapView* mapView() const { return map_; }
     ModelPanel* modelPanel() const { return modelPanel_; }
@@ -36,9 +40,12 @@ public:
     ClustersPanel* clustersPanel() const { return clustersPanel_; }
     ModelLibrary* modelLibrary() const { return library_; }
     ScoringPanel* scoringPanel() const { return scoring_; }
-    // Creates a project for `texts` (a JSONL/CSV/TXT text set, gzip allowed) and opens it.
+    WelcomePage* welcomePage() const { return welcome_; }
+    // Creates a project for `texts` (a JSONL/CSV/TXT text set, gzip allowed) in the background
+    // and opens it; projectOpened reports the outcome. False when another file job is running.
     bool createProject(const QString& path, const QString& texts, const QString& convention);
-    // Copies the open project to `path` and opens the copy.
+    // Copies the open project to `path` in the background and opens the copy; projectOpened
+    // reports the outcome. False when no project is open or another file job is running.
     bool saveProjectAs(const QString& path);
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
@@ -66,19 +73,25 @@ protected:
 private:
     void createMenus();
     void createToolBar();
-    void showProject(const ProjectData& data);
-    void updateProject(std::shared_ptr<const ProjectData> data);
+    void connectSession();
+    void showProject();
+    void showLayout();
+    void showFailure(ProjectSession::Job job, const QString& message);
     void applyColouring();
     void applySizes();
-    void showClusters(const std::vector<int>& labels);
+    void showClusters(std::shared_ptr<const ClusterResult> result);
     void changeLayout(const QString& method);
+    void showMethod(const QString& method);
+    bool refuseWhileBusy();
     static QString axisName(const QString& method);
     void showError(const QString& title, const QString& message);
     void rememberRecent(const QString& path);
     void updateRecentMenu();
     QList<int> selectionList() const;
 
+    ProjectSession* session_ = nullptr;
     MapView* map_ = nullptr;
+    WelcomePage* welcome_ = nullptr;
     ModelPanel* modelPanel_ = nullptr;
     TextsPanel* textsPanel_ = nullptr;
     ClustersPanel* clustersPanel_ = nullptr;
@@ -91,15 +104,6 @@ private:
     QLabel* statusLabel_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QAction* keepAspect_ = nullptr;
-    struct LoadResult {
-        std::shared_ptr<ProjectData> data;
-        QString error;
-    };
-    std::unique_ptr<ProjectData> data_;
-    QFutureWatcher<LoadResult>* loader_ = nullptr;
-    QString loadingPath_;
-    QFutureWatcher<Eigen::MatrixXd>* layouter_ = nullptr;
-    QString layoutMethod_;
     int chosenText_ = -1;
 };
 

@@ -8,24 +8,18 @@
 #include <qwt_text.h>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLocale>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <cmath>
 
 #include "analysis/model_profile.h"
 #include "category_scale_draw.h"
+#include "model_fields.h"
 #include "project_data.h"
 
 namespace llmap::ui {
 
 namespace {
-
-QString formatNumber(double v) {
-    if (std::abs(v) < 1e15 && v == std::round(v))
-        return QLocale().toString(static_cast<qlonglong>(v));
-    return QString::number(v, 'g', 8);
-}
 
 QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
     auto* t = new QTableWidget(0, static_cast<int>(headers.size()), parent);
@@ -79,6 +73,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
     sourceBars_->setSymbol(symbol);
     sourceBars_->attach(sourcePlot_);
     layout->addWidget(sourcePlot_, 2);
+    sourcePlot_->hide();  // until a model is selected: no empty axes
 }
 
 void ModelPanel::setData(const ProjectData* data) {
@@ -86,12 +81,12 @@ void ModelPanel::setData(const ProjectData* data) {
     showSelection({});
 }
 
-void ModelPanel::addField(const QString& name, const QString& value) {
+void ModelPanel::addField(const QString& name, const QString& value, const QString& tooltip) {
     int r = fields_->rowCount();
     fields_->insertRow(r);
     fields_->setItem(r, 0, new QTableWidgetItem(name));
     auto* item = new QTableWidgetItem(value);
-    item->setToolTip(value);
+    item->setToolTip(tooltip.isEmpty() ? value : tooltip);
     fields_->setItem(r, 1, item);
 }
 
@@ -126,15 +121,7 @@ void ModelPanel::showSelection(const QList<int>& models) {
 void ModelPanel::showOne(int model) {
     const ProjectData& d = *data_;
     title_->setText(QStringLiteral("<b>%1</b>").arg(d.ids[model].toHtmlEscaped()));
-    addField(tr("id"), d.ids[model]);
-    for (const QString& f : d.fields) {
-        QVariant v = d.value(model, f);
-        if (!v.isValid()) continue;
-        addField(f, v.typeId() == QMetaType::Double ? formatNumber(v.toDouble()) : v.toString());
-    }
-    addField(tr("mean bits per byte"),
-             QString::number(-d.meanLogLikelihood(model) / (d.texts.meanBytes() * std::log(2.0)),
-                             'f', 4));
+    for (const ModelField& f : modelFields(d, model)) addField(f.name, f.value, f.tooltip);
 
     const double bitsPerNat = 1.0 / (d.texts.meanBytes() * std::log(2.0));
     for (const Neighbour& nb : nearestNeighbours(d.centred, static_cast<size_t>(model), 10)) {

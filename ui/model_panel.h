@@ -28,7 +28,7 @@ Q_SIGNALS:
 
 private:
     void showOne(int model);
-    void addField(const QString& name, const QString& value);
+    void addField(const QString& name, const QString& value, const QString& tooltip = {});
 
     const ProjectData* data_ = nullptr;
     QLabel* title_ = nullptr;

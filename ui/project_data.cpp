@@ -3,6 +3,7 @@
 #include "analysis/geometry.h"
 #include "analysis/model_map.h"
 #include "analysis/procrustes.h"
+#include "analysis/project_geometry.h"
 #include "store/model_metadata.h"
 #include "store/project.h"
 #include "store/project_check.h"
@@ -34,17 +35,16 @@ ProjectData loadProjectData(const Project& project, const QString& method) {
     }
     d.method = method;
     if (completeRowIndices(all).size() < 2) return d;  // nothing to map yet: texts only
-    GeometryOptions options;
-    options.clipThreshold = project.clipThreshold();  // the project's own, when it has one
+    ProjectGeometryOptions options;
     options.minModels = 2;
-    Geometry geometry = computeGeometry(all, options);
-    d.rows = geometry.rows;
-    d.clipThreshold = geometry.clipThreshold;
-    d.centred = geometry.centred;
+    ProjectGeometry geometry = projectGeometry(project, all, options);
+    d.rows = std::move(geometry.geometry.rows);
+    d.clipThreshold = geometry.geometry.clipThreshold;
+    d.centred = std::move(geometry.geometry.centred);
     d.scores.resize(static_cast<Eigen::Index>(d.rows.size()), all.cols());
     for (size_t i = 0; i < d.rows.size(); ++i) {
         const ModelRecord& m = project.models()[d.rows[i]];
-        d.ids << QString::fromStdString(m.id);
+        d.ids << QString::fromStdString(geometry.ids[i]);
         nlohmann::json j = nlohmann::json::parse(m.metadataJson, nullptr, false);
         d.metadata.push_back(j.is_object() ? j : nlohmann::json::object());
         d.scores.row(static_cast<Eigen::Index>(i)) = all.row(static_cast<Eigen::Index>(d.rows[i]));

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "analysis/project_geometry.h"
 #include "store/project_check.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -31,15 +32,14 @@ AnalysisContext openAnalysis(const Arguments& args, const std::string& command, 
     };
     Project project = openProject();
     AnalysisContext ctx{std::move(project), {}, {}, store, false};
-    GeometryOptions o;
+    ProjectGeometryOptions o;
     o.minModels = minModels;
-    const auto stored = ctx.project.clipThreshold();
-    if (stored && !args.flag("reclip")) o.clipThreshold = *stored;
-    const Eigen::MatrixXd scores = ctx.project.scores();
-    ctx.geometry = computeGeometry(scores, o);
+    o.reclip = args.flag("reclip");
+    ProjectGeometry g = projectGeometry(ctx.project, o);
+    ctx.geometry = std::move(g.geometry);
+    ctx.ids = std::move(g.ids);
     // Fixed in the project with the first stored result, so a command that fails stores nothing.
-    ctx.fixThreshold = store && (!stored || args.flag("reclip"));
-    for (size_t r : ctx.geometry.rows) ctx.ids.push_back(ctx.project.models()[r].id);
+    ctx.fixThreshold = store && g.freshThreshold;
     if (ctx.geometry.rows.size() < ctx.project.modelCount()) {
         std::cerr << "llmap-cli " << command << ": left out "
                   << ctx.project.modelCount() - ctx.geometry.rows.size()

@@ -7,6 +7,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/open_project.h"
+#include "model/gguf_model.h"
 #include "model/model_info.h"
 #include "model/paper_families.h"
 #include "store/project.h"
@@ -25,8 +26,8 @@ const char* kHelp = R"(Usage: llmap-cli info --project P.h5
            (with its quantisation type and bits per weight); --json prints it as JSON.
            Exits 2 with a message when the folder is broken.
 --support  every model_type of the paper's 1,018 models (with how many models have it) and
-           whether the engine runs it, the other model_types it runs, and the share of the
-           paper's models it covers.
+           whether the engine runs it, the other model_types it runs, the GGUF architectures
+           it reads, and the share of the paper's models it covers.
 )";
 
 std::string joined(const std::vector<std::string>& items) {
@@ -54,6 +55,7 @@ void printSupport() {
             others.push_back(type);
     }
     std::cout << "also supported: " << joined(others) << "\n"
+              << "GGUF architectures: " << joined(supportedGgufArchitectures()) << "\n"
               << paperCoverageLine(paperCoverage(supported)) << "\n";
 }
 

@@ -26,7 +26,8 @@ first time; --reclip computes it again) and double-centred first (as in the pape
   pca   principal components of the centred matrix
   mds   classical MDS on the KL matrix (KL as squared distance)
   tsne  t-SNE with the paper's settings: 2-D, perplexity 30, PCA initialisation, squared
-        Euclidean input, seed 42 (exact gradients up to 500 models, Barnes-Hut above);
+        Euclidean input, seed 42, Barnes-Hut gradients as scikit-learn's default
+        (--tsne-method exact: every pair, for small maps);
         --iterations 1000 as in scikit-learn and P2 (P1's figure used 10000)
 The map and its parameters are stored in the project under /analysis/NAME (default map_METHOD);
 --align rotates the new map onto the one stored under that name (orthogonal Procrustes over the

@@ -35,7 +35,7 @@ submit' read. Reads only the models' metadata (no weights), so it takes seconds 
                    is required) with the texts of T
   --models LIST    a folder whose sub-folders are model folders, or a text file with one model
                    folder per line ('#' starts a comment); more folders may follow as DIR...
-  --out MANIFEST   the manifest to write (TSV; see README.md, "HPC / SLURM")
+  --out MANIFEST   the manifest to write (TSV; see packaging/slurm/README.md)
   --shard-out DIR  where the tasks write their shards (default: P.shards next to P.h5)
   --pack-seconds S pack small models together so that a task runs about S seconds
                    (default 3600); 0 gives every model a task of its own

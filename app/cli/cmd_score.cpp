@@ -12,6 +12,7 @@
 #include "cli/open_project.h"
 #include "cli/score_progress_bar.h"
 #include "cli/score_project.h"
+#include "model/device.h"
 #include "score/manifest.h"
 #include "score/scorer.h"
 #include "score/shard.h"
@@ -228,6 +229,11 @@ int runScore(int argc, char** argv) {
         project.emplace(openOrCreate(*projectPath, args.value("texts"), options.convention, true));
     }
 
+    // Where the models run, said once: with --device auto the user learns whether a GPU was found.
+    if (options.device != "cpu") {
+        std::cerr << "llmap-cli score: device "
+                  << describeDevice(options.device, resolveDevice(options.device)) << "\n";
+    }
     CancelToken cancel;
     gCancel = &cancel;
     std::signal(SIGINT, onInterrupt);

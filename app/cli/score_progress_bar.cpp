@@ -24,6 +24,10 @@ std::string formatDuration(double seconds) {
 ScoreProgressBar::ScoreProgressBar()
     : terminal_(isatty(STDERR_FILENO) != 0), interval_(terminal_ ? 0.2 : 10.0) {}
 
+void ScoreProgressBar::onDevice(const std::string& model, const std::string& note) {
+    std::fprintf(stderr, "%s: on %s\n", model.c_str(), note.c_str());
+}
+
 void ScoreProgressBar::onProgress(const ScoreProgress& progress) {
     latest_ = progress;
     const auto now = std::chrono::steady_clock::now();

@@ -12,6 +12,7 @@ class ScoreProgressBar : public ProgressSink {
 public:
     ScoreProgressBar();
     void onProgress(const ScoreProgress& progress) override;
+    void onDevice(const std::string& model, const std::string& note) override;
     // Ends the line (after the last update of a model).
     void finish();
 

@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
                                            "folder, made the first time)."));
     QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
-        QStringLiteral("Save a picture of the window to <file> and quit."), QStringLiteral("file"));
+        QStringLiteral("Save a picture of the window to <file> and quit (without a project: the "
+                       "welcome page)."),
+        QStringLiteral("file"));
     QCommandLineOption exportMap(
         QStringLiteral("export"),
         QStringLiteral("Export the map to <file> (.png, .svg, .pdf) and quit."),
@@ -74,8 +76,8 @@ int main(int argc, char** argv) {
         if (!recent.isEmpty() && QFileInfo::exists(recent.first())) project = recent.first();
     }
     const bool batch = parser.isSet(exportMap) || parser.isSet(screenshot);
-    if (batch && project.isEmpty()) {
-        std::cerr << "llmap: --export and --screenshot need a project file\n";
+    if (parser.isSet(exportMap) && project.isEmpty()) {
+        std::cerr << "llmap: --export needs a project file\n";
         return 2;
     }
     // Once the map stands as asked: export and/or take a picture, then quit.
@@ -126,6 +128,10 @@ int main(int argc, char** argv) {
             if (batch) finish();
         });
     window.show();
-    if (!project.isEmpty()) window.openProject(project);
+    if (!project.isEmpty()) {
+        window.openProject(project);
+    } else if (batch) {
+        finish();  // --screenshot alone: the welcome page
+    }
     return app.exec();
 }

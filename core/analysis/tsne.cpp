@@ -1,7 +1,6 @@
 #include "analysis/tsne.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -9,8 +8,10 @@
 #include <random>
 #include <vector>
 
+#include "analysis/neighbours.h"
 #include "analysis/parallel.h"
 #include "analysis/pca.h"
+#include "analysis/tsne_gradient.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -18,7 +19,6 @@ namespace llmap {
 namespace {
 
 constexpr double kMachineEpsilon = std::numeric_limits<double>::epsilon();
-constexpr double kFloat32Tiny = 1.1754943508222875e-38;
 
 // scikit-learn's _binary_search_perplexity for one row: finds beta such that the entropy of
 // exp(-beta d_j) / sum equals log(perplexity). `skip` is the column left out (-1: none).
@@ -90,236 +90,13 @@ void validate(const Eigen::MatrixXd& x, const TsneOptions& o) {
     }
 }
 
-// The k nearest neighbours (self excluded) of every row, by squared Euclidean distance, computed
-// in blocks of rows so that memory stays O(block * K).
-void nearestNeighbours(const Eigen::MatrixXd& x, Eigen::Index k, std::vector<int>& index,
-                       std::vector<double>& dist) {
-    const Eigen::Index n = x.rows();
-    index.assign(static_cast<size_t>(n * k), 0);
-    dist.assign(static_cast<size_t>(n * k), 0.0);
-    const Eigen::VectorXd norms = x.rowwise().squaredNorm();
-    const Eigen::Index block = 256;
-    for (Eigen::Index b = 0; b < n; b += block) {
-        const Eigen::Index rows = std::min(block, n - b);
-        Eigen::MatrixXd d = -2.0 * (x.middleRows(b, rows) * x.transpose());
-        d.colwise() += norms.segment(b, rows);
-        d.rowwise() += norms.transpose();
-        parallelChunks(static_cast<size_t>(rows), [&](size_t, size_t lo, size_t hi) {
-            std::vector<int> order(static_cast<size_t>(n));
-            for (size_t r = lo; r < hi; ++r) {
-                const auto row = static_cast<Eigen::Index>(r);
-                const Eigen::Index i = b + row;
-                std::iota(order.begin(), order.end(), 0);
-                d(row, i) = std::numeric_limits<double>::infinity();
-                auto less = [&](int a, int c) {
-                    double da = d(row, a), dc = d(row, c);
-                    return da < dc || (da == dc && a < c);
-                };
-                std::partial_sort(order.begin(), order.begin() + k, order.end(), less);
-                for (Eigen::Index j = 0; j < k; ++j) {
-                    const auto at = static_cast<size_t>(i * k + j);
-                    index[at] = order[static_cast<size_t>(j)];
-                    dist[at] = std::max(0.0, d(row, order[static_cast<size_t>(j)]));
-                }
-            }
-        });
-    }
-}
-
-// ---- Barnes-Hut quadtree (2-D) -------------------------------------------------------------
-
-struct QuadTree {
-    struct Node {
-        double comX = 0, comY = 0, width = 0;
-        int count = 0;
-        int first = 0, last = 0;  // range in `order`
-        std::array<int, 4> child{{-1, -1, -1, -1}};
-        bool leaf = true;
-    };
-    std::vector<Node> nodes;
-    std::vector<int> order;
-    const Eigen::MatrixXd* y = nullptr;
-
-    explicit QuadTree(const Eigen::MatrixXd& points) : y(&points) {
-        const auto n = static_cast<int>(points.rows());
-        order.resize(static_cast<size_t>(n));
-        std::iota(order.begin(), order.end(), 0);
-        const Eigen::Vector2d lo = points.colwise().minCoeff();
-        const Eigen::Vector2d hi = points.colwise().maxCoeff();
-        const Eigen::Vector2d centre = (lo + hi) / 2.0;
-        const double half = std::max((hi - lo).maxCoeff() / 2.0, 1e-12) * (1.0 + 1e-6);
-        nodes.reserve(static_cast<size_t>(4 * n));
-        build(0, n, centre.x(), centre.y(), half, 0);
-    }
-
-    int build(int first, int last, double cx, double cy, double half, int depth) {
-        const int id = static_cast<int>(nodes.size());
-        nodes.emplace_back();
-        Node node;
-        node.first = first;
-        node.last = last;
-        node.count = last - first;
-        node.width = 2.0 * half;
-        for (int a = first; a < last; ++a) {
-            node.comX += (*y)(order[static_cast<size_t>(a)], 0);
-            node.comY += (*y)(order[static_cast<size_t>(a)], 1);
-        }
-        node.comX /= node.count;
-        node.comY /= node.count;
-        if (node.count > 1 && depth < 48 && half > 1e-12) {
-            node.leaf = false;
-            auto begin = order.begin() + first;
-            auto end = order.begin() + last;
-            auto midX = std::partition(begin, end, [&](int p) { return (*y)(p, 0) < cx; });
-            auto lowY = std::partition(begin, midX, [&](int p) { return (*y)(p, 1) < cy; });
-            auto highY = std::partition(midX, end, [&](int p) { return (*y)(p, 1) < cy; });
-            const int bounds[5] = {first, static_cast<int>(lowY - order.begin()),
-                                   static_cast<int>(midX - order.begin()),
-                                   static_cast<int>(highY - order.begin()), last};
-            const double h = half / 2.0;
-            const double offX[4] = {-h, -h, h, h};
-            const double offY[4] = {-h, h, -h, h};
-            for (int q = 0; q < 4; ++q) {
-                if (bounds[q + 1] > bounds[q]) {
-                    node.child[static_cast<size_t>(q)] =
-                        build(bounds[q], bounds[q + 1], cx + offX[q], cy + offY[q], h, depth + 1);
-                }
-            }
-        }
-        nodes[static_cast<size_t>(id)] = node;
-        return id;
-    }
-
-    // Adds point i's repulsive force (unnormalised) to (fx, fy) and returns its share of sum Q.
-    double repulsion(int i, double theta2, double& fx, double& fy) const {
-        const double xi = (*y)(i, 0), yi = (*y)(i, 1);
-        double sumQ = 0.0;
-        int stack[256];
-        int top = 0;
-        stack[top++] = 0;
-        while (top > 0) {
-            const Node& node = nodes[static_cast<size_t>(stack[--top])];
-            if (node.leaf) {
-                for (int a = node.first; a < node.last; ++a) {
-                    const int j = order[static_cast<size_t>(a)];
-                    if (j == i) continue;
-                    const double dx = xi - (*y)(j, 0), dy = yi - (*y)(j, 1);
-                    const double q = 1.0 / (1.0 + dx * dx + dy * dy);
-                    sumQ += q;
-                    fx += q * q * dx;
-                    fy += q * q * dy;
-                }
-                continue;
-            }
-            const double dx = xi - node.comX, dy = yi - node.comY;
-            const double d2 = dx * dx + dy * dy;
-            if (d2 > 0 && node.width * node.width < theta2 * d2) {
-                const double q = 1.0 / (1.0 + d2);
-                sumQ += node.count * q;
-                fx += node.count * q * q * dx;
-                fy += node.count * q * q * dy;
-            } else {
-                for (int c : node.child) {
-                    if (c >= 0) stack[top++] = c;
-                }
-            }
-        }
-        return sumQ;
-    }
-};
-
-// ---- objectives ----------------------------------------------------------------------------
-
-struct Objective {
-    virtual ~Objective() = default;
-    // Fills grad (K x d); returns KL(P || Q) when computeError, else 0.
-    virtual double evaluate(const Eigen::MatrixXd& y, Eigen::MatrixXd& grad, bool computeError) = 0;
-    virtual void scaleP(double factor) = 0;
-};
-
-struct ExactObjective : Objective {
-    Eigen::MatrixXd p;
-    double dof;
-    ExactObjective(Eigen::MatrixXd pIn, double dofIn) : p(std::move(pIn)), dof(dofIn) {}
-
-    void scaleP(double factor) override { p *= factor; }
-
-    double evaluate(const Eigen::MatrixXd& y, Eigen::MatrixXd& grad, bool computeError) override {
-        const Eigen::Index n = y.rows();
-        Eigen::MatrixXd w = squaredDistances(y);
-        w = ((w.array() / dof + 1.0).pow(-(dof + 1.0) / 2.0)).matrix();
-        w.diagonal().setZero();
-        const double sumW = w.sum();
-        double kl = 0.0;
-        Eigen::MatrixXd pqd(n, n);
-        for (Eigen::Index j = 0; j < n; ++j) {
-            for (Eigen::Index i = 0; i < n; ++i) {
-                if (i == j) {
-                    pqd(i, j) = 0.0;
-                    continue;
-                }
-                const double q = std::max(w(i, j) / sumW, kMachineEpsilon);
-                pqd(i, j) = (p(i, j) - q) * w(i, j);
-                if (computeError) kl += p(i, j) * std::log(std::max(p(i, j), kMachineEpsilon) / q);
-            }
-        }
-        grad = pqd.rowwise().sum().asDiagonal() * y - pqd * y;
-        grad *= 2.0 * (dof + 1.0) / dof;
-        return kl;
-    }
-};
-
-struct BarnesHutObjective : Objective {
-    Eigen::SparseMatrix<double, Eigen::RowMajor> p;
-    double theta;
-    BarnesHutObjective(const Eigen::SparseMatrix<double>& pIn, double angle)
-        : p(pIn), theta(angle) {}
-
-    void scaleP(double factor) override { p *= factor; }
-
-    double evaluate(const Eigen::MatrixXd& y, Eigen::MatrixXd& grad, bool computeError) override {
-        const Eigen::Index n = y.rows();
-        QuadTree tree(y);
-        Eigen::MatrixXd neg(n, 2);
-        std::array<double, kParallelChunks> partialQ{};
-        parallelChunks(static_cast<size_t>(n), [&](size_t c, size_t lo, size_t hi) {
-            double s = 0.0;
-            for (size_t i = lo; i < hi; ++i) {
-                double fx = 0.0, fy = 0.0;
-                s += tree.repulsion(static_cast<int>(i), theta * theta, fx, fy);
-                neg(static_cast<Eigen::Index>(i), 0) = fx;
-                neg(static_cast<Eigen::Index>(i), 1) = fy;
-            }
-            partialQ[c] = s;
-        });
-        double sumQ = 0.0;
-        for (double s : partialQ) sumQ += s;
-        grad.resize(n, 2);
-        double kl = 0.0;
-        for (Eigen::Index i = 0; i < n; ++i) {
-            double px = 0.0, py = 0.0;
-            for (Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(p, i); it; ++it) {
-                const Eigen::Index j = it.col();
-                const double dx = y(i, 0) - y(j, 0), dy = y(i, 1) - y(j, 1);
-                const double q = 1.0 / (1.0 + dx * dx + dy * dy);
-                px += it.value() * q * dx;
-                py += it.value() * q * dy;
-                if (computeError) {
-                    kl += it.value() * std::log(std::max(it.value(), kFloat32Tiny) /
-                                                std::max(q / sumQ, kFloat32Tiny));
-                }
-            }
-            grad(i, 0) = 4.0 * (px - neg(i, 0) / sumQ);
-            grad(i, 1) = 4.0 * (py - neg(i, 1) / sumQ);
-        }
-        return kl;
-    }
-};
-
-// scikit-learn's _gradient_descent: momentum, gains, error checked every 50 iterations.
-int gradientDescent(Objective& objective, Eigen::MatrixXd& y, Eigen::MatrixXd& update,
-                    Eigen::MatrixXd& gains, int it, int maxIter, double momentum,
-                    double learningRate, int withoutProgress, double minGradNorm, double& error) {
+// scikit-learn's _gradient_descent: momentum, gains, error checked every 50 iterations. Each call
+// (early exaggeration, then the rest) starts from zero momentum and unit gains, as there.
+int gradientDescent(TsneObjective& objective, Eigen::MatrixXd& y, int it, int maxIter,
+                    double momentum, double learningRate, int withoutProgress, double minGradNorm,
+                    double& error) {
+    Eigen::MatrixXd update = Eigen::MatrixXd::Zero(y.rows(), y.cols());
+    Eigen::MatrixXd gains = Eigen::MatrixXd::Ones(y.rows(), y.cols());
     Eigen::MatrixXd grad;
     double bestError = std::numeric_limits<double>::max();
     int bestIter = it;
@@ -371,9 +148,11 @@ Eigen::MatrixXd tsneJointProbabilities(const Eigen::MatrixXd& x, double perplexi
     // Row-major access: distances of row i are column i of the symmetric matrix.
     const Eigen::MatrixXd d = squaredDistances(x);
     Eigen::MatrixXd conditional(n, n);
-    for (Eigen::Index i = 0; i < n; ++i) {
-        conditionalRow(d.col(i).data(), n, i, perplexity, conditional.col(i).data());
-    }
+    parallelChunks(static_cast<size_t>(n), [&](size_t, size_t lo, size_t hi) {
+        for (auto i = static_cast<Eigen::Index>(lo); i < static_cast<Eigen::Index>(hi); ++i) {
+            conditionalRow(d.col(i).data(), n, i, perplexity, conditional.col(i).data());
+        }
+    });
     // conditional holds row i's distribution in column i: P = C' + C.
     Eigen::MatrixXd p = conditional + conditional.transpose();
     p /= std::max(p.sum(), kMachineEpsilon);
@@ -386,13 +165,13 @@ Eigen::SparseMatrix<double> tsneJointProbabilitiesNn(const Eigen::MatrixXd& x, d
     const Eigen::Index n = x.rows();
     const Eigen::Index k =
         std::min<Eigen::Index>(n - 1, static_cast<Eigen::Index>(3.0 * perplexity + 1.0));
-    std::vector<int> index;
-    std::vector<double> dist;
-    nearestNeighbours(x, k, index, dist);
+    const Neighbours nn = nearestNeighbours(x, k);
+    const std::vector<int>& index = nn.index;
+    const std::vector<double>& dist = nn.distance;
     std::vector<double> cond(static_cast<size_t>(n * k));
     parallelChunks(static_cast<size_t>(n), [&](size_t, size_t lo, size_t hi) {
         for (size_t i = lo; i < hi; ++i) {
-            conditionalRow(&dist[i * static_cast<size_t>(k)], k, -1, perplexity,
+            conditionalRow(dist.data() + i * static_cast<size_t>(k), k, -1, perplexity,
                            &cond[i * static_cast<size_t>(k)]);
         }
     });
@@ -468,21 +247,20 @@ TsneResult tsne(const Eigen::MatrixXd& x, const TsneOptions& o) {
     const Eigen::Index n = x.rows();
     TsneResult result;
     result.method = o.method;
-    if (o.method == "auto")
-        result.method = (n <= 500 || o.dimensions != 2) ? "exact" : "barnes_hut";
+    if (o.method == "auto") result.method = o.dimensions == 2 ? "barnes_hut" : "exact";
 
     const double dof = std::max(o.dimensions - 1, 1);
-    std::unique_ptr<Objective> objective;
-    if (result.method == "exact") {
-        objective = std::make_unique<ExactObjective>(tsneJointProbabilities(x, o.perplexity), dof);
-    } else {
-        objective = std::make_unique<BarnesHutObjective>(tsneJointProbabilitiesNn(x, o.perplexity),
-                                                         o.angle);
-    }
+    std::unique_ptr<TsneObjective> objective =
+        result.method == "exact"
+            ? exactTsneObjective(tsneJointProbabilities(x, o.perplexity), dof)
+            : barnesHutTsneObjective(tsneJointProbabilitiesNn(x, o.perplexity), o.angle);
 
     Eigen::MatrixXd y;
     if (o.init == "pca") {
-        y = pcaAuto(x, o.dimensions, o.seed).coordinates;
+        // The solver scikit-learn's PCA picks ("auto"): randomised unless the input is small.
+        const bool small = std::max(x.rows(), x.cols()) <= 500 ||
+                           o.dimensions >= 0.8 * static_cast<double>(std::min(x.rows(), x.cols()));
+        y = (small ? pca(x, o.dimensions) : randomizedPca(x, o.dimensions, o.seed)).coordinates;
         const double mean = y.col(0).mean();
         const double sd = std::sqrt((y.col(0).array() - mean).square().mean());
         y *= sd > 0 ? 1e-4 / sd : 1.0;
@@ -496,16 +274,14 @@ TsneResult tsne(const Eigen::MatrixXd& x, const TsneOptions& o) {
     const double learningRate =
         o.learningRate > 0 ? o.learningRate
                            : std::max(static_cast<double>(n) / o.earlyExaggeration / 4.0, 50.0);
-    Eigen::MatrixXd update = Eigen::MatrixXd::Zero(n, o.dimensions);
-    Eigen::MatrixXd gains = Eigen::MatrixXd::Ones(n, o.dimensions);
     double error = 0.0;
     objective->scaleP(o.earlyExaggeration);
-    int it = gradientDescent(*objective, y, update, gains, 0, o.explorationIterations, 0.5,
-                             learningRate, o.explorationIterations, o.minGradNorm, error);
+    int it = gradientDescent(*objective, y, 0, o.explorationIterations, 0.5, learningRate,
+                             o.explorationIterations, o.minGradNorm, error);
     objective->scaleP(1.0 / o.earlyExaggeration);
     if (it < o.explorationIterations - 1 || o.maxIterations > o.explorationIterations) {
-        it = gradientDescent(*objective, y, update, gains, it + 1, o.maxIterations, 0.8,
-                             learningRate, o.iterationsWithoutProgress, o.minGradNorm, error);
+        it = gradientDescent(*objective, y, it + 1, o.maxIterations, 0.8, learningRate,
+                             o.iterationsWithoutProgress, o.minGradNorm, error);
     }
     result.embedding = std::move(y);
     result.klDivergence = error;

@@ -2,8 +2,9 @@
 // t-SNE (van der Maaten & Hinton 2008) with scikit-learn's algorithm: perplexity-calibrated
 // Gaussian affinities on squared Euclidean distances (binary search per row), symmetrised; early
 // exaggeration for 250 iterations with momentum 0.5, then momentum 0.8; per-coordinate gains;
-// learning rate "auto" = max(K / exaggeration / 4, 50). Exact gradients for small K, Barnes-Hut
-// (a quadtree, 2-D) for large K with P on the 3 * perplexity nearest neighbours.
+// learning rate "auto" = max(K / exaggeration / 4, 50). Barnes-Hut (a quadtree, 2-D, P on the
+// 3 * perplexity nearest neighbours) at every K, as scikit-learn's default; exact gradients on
+// request and for other dimensions. The result does not depend on the number of threads.
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 #include <cstdint>
@@ -21,7 +22,7 @@ struct TsneOptions {
     int iterationsWithoutProgress = 300;
     double minGradNorm = 1e-7;
     std::string init = "pca";     // "pca" or "random"
-    std::string method = "auto";  // "auto" (exact up to K = 500), "exact", "barnes_hut"
+    std::string method = "auto";  // "auto" (Barnes-Hut in 2-D, else exact), "exact", "barnes_hut"
     double angle = 0.5;           // Barnes-Hut trade-off
     uint64_t seed = 42;
 };

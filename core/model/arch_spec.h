@@ -40,6 +40,9 @@ struct WeightNames {
     std::string inputNorm, postNorm;
     std::string q, k, v, qkv, o, qNorm, kNorm;
     std::string gate, up, down;
+    // Prefixes a multimodal wrapper puts before the language model's names (Gemma-3's
+    // "language_model."), tried before the names as they are.
+    std::vector<std::string> wrappers;
 };
 
 struct ArchSpec {
@@ -120,6 +123,10 @@ struct ArchSpec {
     // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
     // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.
     int64_t qLoraRank = 0, kvLoraRank = 0, qkNopeDim = 0, qkRopeDim = 0, vHeadDim = 0;
+    // Gemma-3: the layers marked in localRopeLayers (its sliding ones) rotate with `localRope`,
+    // the others with `rope`. Empty: every layer rotates with `rope`.
+    std::vector<bool> localRopeLayers;
+    RopeSpec localRope;
 };
 
 }  // namespace llmap

@@ -1,8 +1,12 @@
 #include "model/blocks.h"
 
+#include <ATen/record_function.h>
 #include <torch/version.h>
 
 #include <cmath>
+
+// The RECORD_USER_SCOPE names let a profiler put the time of a norm, a rotary embedding or an
+// attention under one name (tests/bench/profile_forward.cpp); unprofiled, each is one flag test.
 
 namespace llmap::blocks {
 
@@ -16,6 +20,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 }
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+    RECORD_USER_SCOPE("llmap::norm");
     const at::Tensor xf = x.to(at::kFloat);
     const at::Tensor variance = xf.pow(2).mean(-1, true);
     return weight * (xf * at::rsqrt(variance + eps)).to(x.scalar_type());
@@ -81,6 +86,7 @@ at::Tensor rotateHalf(const at::Tensor& x) {
 }  // namespace
 
 at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+    RECORD_USER_SCOPE("llmap::rotary");
     const int64_t rot = cos.size(-1);
     if (rot == x.size(-1)) return x * cos + rotateHalf(x) * sin;
     const at::Tensor xr = x.narrow(-1, 0, rot);
@@ -89,6 +95,7 @@ at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Ten
 }
 
 at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window) {
+    RECORD_USER_SCOPE("llmap::attention");
     const int64_t T = keyMask.size(1);
     const auto opts = keyMask.options().dtype(at::kLong);
     const at::Tensor q = at::arange(T, opts).unsqueeze(1);
@@ -101,6 +108,7 @@ at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window) {
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                      const at::Tensor& allowed) {
+    RECORD_USER_SCOPE("llmap::attention");
     at::Tensor keys = k, values = v;
     const int64_t groups = q.size(1) / k.size(1);
     if (groups > 1) {
@@ -124,6 +132,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 
 at::Tensor rmsNormWeightInFp32(const at::Tensor& x, const at::Tensor& weight, double eps,
                                bool plusOne) {
+    RECORD_USER_SCOPE("llmap::norm");
     const at::Tensor xf = x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
     const at::Tensor w = weight.to(at::kFloat);
@@ -139,6 +148,7 @@ std::pair<at::Tensor, at::Tensor> scaledRotaryTables(const at::Tensor& inverseFr
 
 at::Tensor attentionSoftcapped(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                const at::Tensor& allowed, double scale, double softcap) {
+    RECORD_USER_SCOPE("llmap::attention");
     at::Tensor keys = k, values = v;
     const int64_t groups = q.size(1) / k.size(1);
     if (groups > 1) {
@@ -154,6 +164,7 @@ at::Tensor attentionSoftcapped(const at::Tensor& q, const at::Tensor& k, const a
 
 at::Tensor applyInterleavedRotary(const at::Tensor& x, const at::Tensor& cos,
                                   const at::Tensor& sin) {
+    RECORD_USER_SCOPE("llmap::rotary");
     const int64_t half = x.size(-1) / 2;
     const at::Tensor c = cos.narrow(-1, 0, half), s = sin.narrow(-1, 0, half);
     const at::Tensor pairs = x.unflatten(-1, {half, 2});
@@ -167,6 +178,7 @@ namespace llmap::blocks {
 
 at::Tensor applyRotaryInterleaved(const at::Tensor& x, const at::Tensor& cos,
                                   const at::Tensor& sin) {
+    RECORD_USER_SCOPE("llmap::rotary");
     const int64_t rot = cos.size(-1);
     // The tables hold [f_0 .. f_{n-1}, f_0 .. f_{n-1}]; pairs need [f_0, f_0, f_1, f_1, ...].
     const at::Tensor c = cos.narrow(-1, 0, rot / 2).repeat_interleave(2, -1);
@@ -234,6 +246,7 @@ at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType 
 
 at::Tensor attentionWithBias(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              const at::Tensor& allowed, double scale, const at::Tensor& bias) {
+    RECORD_USER_SCOPE("llmap::attention");
     at::Tensor keys = k, values = v;
     const int64_t groups = q.size(1) / k.size(1);
     if (groups > 1) {

@@ -9,9 +9,11 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <regex>
 #include <thread>
 
 #include "model/blocks.h"
+#include "model/device.h"
 #include "model/gguf_model.h"
 #include "model/json_file.h"
 #include "model/registry.h"
@@ -30,6 +32,7 @@ struct Layer {
     at::Tensor qW, qB, kW, kB, vW, vB, qkvW, qkvB, oW, oB, qNormW, kNormW;
     at::Tensor gateW, gateB, upW, upB, downW, downB;
     int64_t window = 0;
+    bool localRope = false;  // rotates with the local rotary (Gemma-3's sliding layers)
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
@@ -56,17 +59,13 @@ const char* dtypeName(at::ScalarType dtype) {
 }
 
 at::Device parseDevice(const std::string& name) {
-    if (name.rfind("cuda", 0) == 0) {
-        if (!at::hasCUDA()) {
-            throw InputError("device \"" + name +
-                                 "\" asked for but this libtorch has no CUDA "
-                                 "(or no GPU is visible)",
-                             "--device", "use --device cpu or a CUDA build of libtorch");
-        }
-        return at::Device(name);
+    static const std::regex known("auto|cpu|cuda(:[0-9]+)?");
+    if (!std::regex_match(name, known)) {
+        throw InputError("device \"" + name + "\" is not known", "--device",
+                         "use auto, cpu or cuda[:N]");
     }
-    if (name == "cpu") return at::Device(at::kCPU);
-    throw InputError("device \"" + name + "\" is not known", "--device", "use cpu or cuda[:N]");
+    const std::string resolved = resolveDevice(name);
+    return resolved == "cpu" ? at::Device(at::kCPU) : at::Device(resolved);
 }
 
 // Debian's libtorch 1.13 has no fp16 matrix kernels on the CPU (2.x has them): find out with a
@@ -105,8 +104,11 @@ struct CausalLM::Impl {
     at::Tensor embedNormW, embedNormB, projectInW, projectOutW;
     std::vector<Layer> layers;
     at::Tensor lmHeadB, longInverseFrequencies;
+    at::Tensor localInverseFrequencies;
 
     at::Tensor hidden(const at::Tensor& ids, const at::Tensor& mask) const;
+    // A host tensor on the model's device: pinned and copied without waiting on a GPU.
+    at::Tensor toDevice(const at::Tensor& host) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin,
                               const at::Tensor& alibi = {}) const;
@@ -132,15 +134,17 @@ public:
         : store_(store), names_(names) {}
 
     std::string resolve(const std::string& relative) const {
-        const std::string full = names_.basePrefix + relative;
-        // OPT's bare model saves "model.decoder.x" as "decoder.x".
-        const size_t dot = names_.basePrefix.find('.');
-        if (!store_.has(full) && dot != std::string::npos && dot + 1 < names_.basePrefix.size()) {
-            const std::string inner = names_.basePrefix.substr(dot + 1) + relative;
-            if (store_.has(inner)) return inner;
+        for (const auto& wrapper : names_.wrappers) {
+            const std::string name = resolveUnder(wrapper, relative);
+            if (store_.has(name)) return name;
         }
-        if (store_.has(full) || !store_.has(relative)) return full;
-        return relative;
+        return resolveUnder("", relative);
+    }
+    // The output head, which lies outside the base prefix.
+    std::string head(const std::string& name) const {
+        for (const auto& wrapper : names_.wrappers)
+            if (store_.has(wrapper + name)) return wrapper + name;
+        return name;
     }
     at::Tensor base(const std::string& relative, const std::vector<int64_t>& shape) const {
         return store_.get(resolve(relative), shape);
@@ -151,6 +155,18 @@ public:
     }
 
 private:
+    std::string resolveUnder(const std::string& wrapper, const std::string& relative) const {
+        const std::string full = wrapper + names_.basePrefix + relative;
+        // OPT's bare model saves "model.decoder.x" as "decoder.x".
+        const size_t dot = names_.basePrefix.find('.');
+        if (!store_.has(full) && dot != std::string::npos && dot + 1 < names_.basePrefix.size()) {
+            const std::string inner = wrapper + names_.basePrefix.substr(dot + 1) + relative;
+            if (store_.has(inner)) return inner;
+        }
+        if (store_.has(full) || !store_.has(wrapper + relative)) return full;
+        return wrapper + relative;
+    }
+
     const TensorStore& store_;
     const WeightNames& names_;
 };
@@ -282,7 +298,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     if (s.tiedEmbeddings) {
         impl->lmHead = impl->embed;
     } else {
-        impl->lmHead = store.get(n.lmHead, {s.vocab, E});
+        impl->lmHead = store.get(w.head(n.lmHead), {s.vocab, E});
     }
     if (!s.lmHeadBias.empty()) impl->lmHeadB = store.get(s.lmHeadBias, {s.vocab});
     if (!s.embedNorm.empty()) {
@@ -293,6 +309,17 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     if (!s.projectOut.empty()) impl->projectOutW = w.base(s.projectOut + ".weight", {E, D});
     if (s.positions == Positions::Rotary) {
         impl->inverseFrequencies = blocks::rotaryInverseFrequencies(s.rope).to(impl->device);
+        if (gguf && store.has(kRopeFreqsWeight)) {
+            // llama.cpp's rotary frequency factors (Llama 3.1 scaling): they divide the
+            // inverse frequencies, as transformers' llama3 scaling does.
+            impl->inverseFrequencies =
+                impl->inverseFrequencies /
+                store.get(kRopeFreqsWeight, {s.rope.dim / 2}).to(impl->device, at::kFloat);
+        }
+        if (!s.localRopeLayers.empty()) {
+            impl->localInverseFrequencies =
+                blocks::rotaryInverseFrequencies(s.localRope).to(impl->device);
+        }
         if (!s.ropeShortFactor.empty()) {
             const auto f64 = at::TensorOptions().dtype(at::kDouble);
             const auto factors = [&](const std::vector<double>& f) {
@@ -306,6 +333,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     for (int64_t i = 0; i < s.layers; ++i) {
         Layer l;
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
+        l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
             if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
@@ -465,6 +493,12 @@ at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
     return blocks::linear(h, l.downW, l.downB, spec.conv1d);
 }
 
+at::Tensor CausalLM::Impl::toDevice(const at::Tensor& host) const {
+    if (device.is_cpu()) return host;
+    const at::Tensor pinned = host.is_pinned() ? host : host.pin_memory();
+    return pinned.to(device, /*non_blocking=*/true);
+}
+
 at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& maskIn) const {
     if (idsIn.dim() != 2 || maskIn.sizes() != idsIn.sizes()) {
         throw InputError("token ids and attention mask must both be [batch, tokens]", "forward",
@@ -479,16 +513,19 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             std::to_string(T) + " tokens exceed the context of " + std::to_string(spec.context),
             "forward", "cut texts to the model's context length");
     }
-    const at::Tensor mask = maskIn.to(device, at::kLong);
+    // Checked on the host before the copy: a check on a GPU would wait for it.
+    const at::Tensor hostMask = maskIn.to(at::kLong).cpu();
     // Padding may hold any id; only real tokens must be inside the vocabulary.
-    const at::Tensor ids =
-        at::where(mask.to(at::kBool), idsIn.to(device, at::kLong), at::zeros({}, mask.options()));
-    const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+    const at::Tensor hostIds = at::where(hostMask.to(at::kBool), idsIn.to(at::kLong).cpu(),
+                                         at::zeros({}, hostMask.options()));
+    const int64_t lo = hostIds.min().item<int64_t>(), hi = hostIds.max().item<int64_t>();
     if (lo < 0 || hi >= embed.size(0)) {
         throw InputError("token id " + std::to_string(lo < 0 ? lo : hi) +
                              " is outside the vocabulary of " + std::to_string(embed.size(0)),
                          "forward", "tokenize with this model's own tokenizer");
     }
+    const at::Tensor mask = toDevice(hostMask);
+    const at::Tensor ids = toDevice(hostIds);
 
     at::Tensor x = at::embedding(embed, ids);
     if (projectInW.defined()) x = blocks::linear(x, projectInW, {}, false);
@@ -499,6 +536,10 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     if (embedNormW.defined()) x = normed(x, embedNormW, embedNormB);
     at::Tensor cos, sin, alibi;
     if (spec.positions == Positions::Rotary) std::tie(cos, sin) = rotary(mask, T);
+    at::Tensor localCos, localSin;
+    if (localInverseFrequencies.defined()) {
+        std::tie(localCos, localSin) = blocks::rotaryTables(localInverseFrequencies, T, dtype);
+    }
     if (spec.positions == Positions::Alibi) {
         const double scale = 1.0 / std::sqrt(static_cast<double>(spec.headDim));
         alibi = blocks::alibiBias(spec.alibi, spec.heads, T, dtype, scale, device);
@@ -510,31 +551,35 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             it = allowedByWindow.emplace(l.window, blocks::attentionAllowed(mask, l.window)).first;
         }
         const at::Tensor& allowed = it->second;
+        const at::Tensor& layerCos = l.localRope ? localCos : cos;
+        const at::Tensor& layerSin = l.localRope ? localSin : sin;
         if (spec.normAfterResidual) {
-            x = normed(x + attentionBlock(l, x, allowed, cos, sin, alibi), l.inputNormW,
+            x = normed(x + attentionBlock(l, x, allowed, layerCos, layerSin, alibi), l.inputNormW,
                        l.inputNormB);
             x = normed(x + mlpBlock(l, x), l.postNormW, l.postNormB);
             continue;
         }
         if (spec.postNormsOnly) {
-            x = x + normed(attentionBlock(l, x, allowed, cos, sin), l.postNormW, l.postNormB);
+            x = x +
+                normed(attentionBlock(l, x, allowed, layerCos, layerSin), l.postNormW, l.postNormB);
             x = x + normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor());
             continue;
         }
         const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
         if (spec.sandwichNorms) {
-            x = x + normed(attentionBlock(l, a, allowed, cos, sin), l.postNormW, l.postNormB);
+            x = x +
+                normed(attentionBlock(l, a, allowed, layerCos, layerSin), l.postNormW, l.postNormB);
             x = x + normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())), l.postMlpNormW,
                            at::Tensor());
         } else if (spec.parallelResidual) {
             const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
-            x = attentionBlock(l, a, allowed, cos, sin, alibi) + mlpBlock(l, m) + x;
+            x = attentionBlock(l, a, allowed, layerCos, layerSin, alibi) + mlpBlock(l, m) + x;
         } else if (spec.residualFromNorm) {
-            const at::Tensor h = a + attentionBlock(l, a, allowed, cos, sin, alibi);
+            const at::Tensor h = a + attentionBlock(l, a, allowed, layerCos, layerSin, alibi);
             const at::Tensor m = normed(h, l.postNormW, l.postNormB);
             x = m + mlpBlock(l, m);
         } else {
-            x = x + attentionBlock(l, a, allowed, cos, sin, alibi);
+            x = x + attentionBlock(l, a, allowed, layerCos, layerSin, alibi);
             x = x + mlpBlock(l, normed(x, l.postNormW, l.postNormB));
         }
     }
@@ -586,17 +631,22 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
         throw InputError("targets must have the shape of the token ids", "targetLogProbs",
                          "pass [batch, tokens] targets, -1 where nothing is scored");
     }
+    // The ids are checked on the host first (hidden), then the scored positions are found and
+    // checked there too: the one wait for a GPU is the copy of the result.
     const at::Tensor h = hidden(ids, attentionMask);
-    const int64_t D = h.size(-1), V = lmHead.size(0);
-    const at::Tensor flatTargets = targets.to(device, at::kLong).reshape({-1});
-    const at::Tensor rows = at::nonzero(flatTargets >= 0).reshape({-1});
-    at::Tensor out = at::zeros({flatTargets.size(0)}, h.options().dtype(at::kFloat));
-    if (rows.numel() == 0) return out.view(targets.sizes()).cpu();
-    const at::Tensor selectedTargets = flatTargets.index_select(0, rows);
-    if (selectedTargets.max().item<int64_t>() >= V) {
+    const int64_t V = lmHead.size(0);
+    const at::Tensor hostTargets = targets.to(at::kLong).cpu().reshape({-1});
+    const at::Tensor hostRows = at::nonzero(hostTargets >= 0).reshape({-1});
+    if (hostRows.numel() == 0) return at::zeros(targets.sizes(), at::kFloat);
+    const at::Tensor hostSelected = hostTargets.index_select(0, hostRows);
+    if (hostSelected.max().item<int64_t>() >= V) {
         throw InputError("target id outside the vocabulary of " + std::to_string(V),
                          "targetLogProbs", "tokenize with this model's own tokenizer");
     }
+    const int64_t D = h.size(-1);
+    const at::Tensor rows = toDevice(hostRows);
+    const at::Tensor selectedTargets = toDevice(hostSelected);
+    at::Tensor out = at::zeros({hostTargets.size(0)}, h.options().dtype(at::kFloat));
     const at::Tensor selected = h.reshape({-1, D}).index_select(0, rows);
     // Rows per chunk so that one chunk of fp32 logits stays near 64 M values (256 MB).
     const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 26) / V);

@@ -1,5 +1,7 @@
 #include "model/gguf_architectures.h"
 
+#include <cstdint>
+
 namespace llmap {
 
 namespace {
@@ -44,6 +46,9 @@ A llama() {
     a.layer = llamaStyleLayer();
     a.presence = {{"blk.0.attn_q.bias", "attention_bias"}, {"blk.0.ffn_up.bias", "mlp_bias"}};
     a.unpermuteQK = true;
+    // Llama 3.1-3.3: llama.cpp applies the frequency factors (kRopeFreqsWeight) of this
+    // architecture only.
+    a.global.push_back({"rope_freqs", "rope_freqs"});
     return a;
 }
 
@@ -182,11 +187,42 @@ A gemma2() {
     return a;
 }
 
+// What llama.cpp's Gemma-3 assumes: the scores scaled by 1/sqrt(key_length) (by
+// 1/sqrt(hidden / heads) for the 62-layer 27B); with a sliding window, every sixth layer global
+// and the others sliding with rotary base 10000 (the keys' base and scaling are the global ones);
+// without one, every layer global.
+void completeGemma3(nlohmann::json& c) {
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (heads <= 0) return;  // refused when the config is read
+    const int64_t perHead = c.value("hidden_size", int64_t(0)) / heads;
+    if (!c.contains("head_dim")) c["head_dim"] = perHead;  // llama.cpp's default key_length
+    c["query_pre_attn_scalar"] = layers == 62 ? perHead : c["head_dim"].get<int64_t>();
+    c["rope_local_base_freq"] = 10000.0;
+    const int64_t window = c.value("sliding_window", int64_t(0));
+    nlohmann::json types = nlohmann::json::array();
+    for (int64_t i = 0; i < layers; ++i)
+        types.push_back(window > 0 && (i + 1) % 6 != 0 ? "sliding_attention" : "full_attention");
+    c["layer_types"] = types;
+}
+
+A gemma3() {
+    A a = gemma2();
+    a.gguf = "gemma3";
+    a.modelType = "gemma3_text";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"final_logit_softcapping", "final_logit_softcapping", V::Real});
+    a.complete = completeGemma3;
+    return a;
+}
+
 }  // namespace
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
-    static const std::vector<GgufArchitecture> table = {gpt2(), llama(),      qwen2(),  qwen3(),
-                                                        phi3(), starcoder2(), falcon(), gemma2()};
+    static const std::vector<GgufArchitecture> table = {
+        gpt2(), llama(), qwen2(), qwen3(), phi3(), starcoder2(), falcon(), gemma2(), gemma3()};
     return table;
 }
 

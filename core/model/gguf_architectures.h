@@ -37,6 +37,9 @@ struct GgufArchitecture {
     // Names a file of this architecture that the table cannot map faithfully: the problem and
     // its fix, or nullptr when the file is fine. Sees the config built from the keys.
     const char* (*refuse)(const nlohmann::json& config) = nullptr;
+    // Adds what llama.cpp derives rather than reads from the keys (Gemma-3's attention scale and
+    // layer pattern) to the config built from them.
+    void (*complete)(nlohmann::json& config) = nullptr;
     const char* contextKey = "max_position_embeddings";
 };
 

@@ -232,9 +232,16 @@ GgufModel build(GgufFile file) {
              "supported GGUF architectures: " + supportedArchitectureList());
     }
     m.architecture = *arch;
-    if (findTensor(f, "rope_freqs.weight")) {
-        fail(f, "the file carries rope_freqs.weight (Llama 3.1 rotary scaling), not supported",
-             "use a model without rotary frequency factors");
+    const bool ropeFreqsMapped = std::any_of(
+        a->global.begin(), a->global.end(),
+        [](const GgufArchitecture::Name& n) { return std::string(n.gguf) == "rope_freqs"; });
+    if (findTensor(f, kRopeFreqsWeight) && !ropeFreqsMapped) {
+        fail(f,
+             "the file carries rope_freqs.weight (rotary frequency factors), which LLMap reads "
+             "for the llama architecture only, not for " +
+                 *arch,
+             "convert the model again without rotary frequency factors, or use its Hugging Face "
+             "checkpoint");
     }
     if (findTensor(f, "rope_factors_long.weight") || findTensor(f, "rope_factors_short.weight")) {
         fail(f, "the file carries rope_factors_long/short (LongRoPE rotary scaling), not supported",
@@ -247,6 +254,7 @@ GgufModel build(GgufFile file) {
     checkVocabulary(f, m.config);
     for (const auto& [tensor, key] : a->presence) m.config[key] = findTensor(f, tensor) != nullptr;
     m.config["tie_word_embeddings"] = findTensor(f, "output.weight") == nullptr;
+    if (a->complete) a->complete(m.config);
     if (a->refuse) {
         if (const char* problem = a->refuse(m.config)) {
             fail(f, problem,

@@ -42,6 +42,10 @@ struct GgufModel {
     double bitsPerWeight = 0;  // weightBytes * 8 / parameters
 };
 
+// llama.cpp's rotary frequency factors (Llama 3.1 scaling), kept under this name for the
+// architectures that apply them; the engine divides the inverse frequencies by them.
+inline constexpr const char* kRopeFreqsWeight = "rope_freqs.weight";
+
 // True for a regular file named *.gguf or one that starts with the GGUF magic.
 bool isGgufFile(const std::string& path);
 

@@ -76,6 +76,12 @@ ModelInfo readModelInfo(const std::string& folderName) {
                           .value_or(jsonString(config, "dtype", where).value_or(""));
     info.bosTokenId = tokenId(config, "bos_token_id");
     info.eosTokenId = tokenId(config, "eos_token_id");
+    // A multimodal wrapper (Gemma-3) may name them in its language model's text_config only.
+    const auto text = config.find("text_config");
+    if (text != config.end() && text->is_object()) {
+        if (info.bosTokenId < 0) info.bosTokenId = tokenId(*text, "bos_token_id");
+        if (info.eosTokenId < 0) info.eosTokenId = tokenId(*text, "eos_token_id");
+    }
 
     const ArchSpec spec = archSpecFromConfig(config, where);
     info.modelType = resolveModelType(config, where);

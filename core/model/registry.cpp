@@ -35,6 +35,8 @@ const std::map<std::string, Family>& families() {
         {"starcoder2", {starcoder2Spec, {"Starcoder2ForCausalLM"}}},
         {"gemma", {gemmaSpec, {"GemmaForCausalLM"}}},
         {"gemma2", {gemma2Spec, {"Gemma2ForCausalLM"}}},
+        {"gemma3_text", {gemma3TextSpec, {"Gemma3ForCausalLM"}}},
+        {"gemma3", {gemma3Spec, {"Gemma3ForConditionalGeneration"}}},
         {"phi", {phiSpec, {"PhiForCausalLM"}}},
         {"phi3", {phi3Spec, {"Phi3ForCausalLM"}}},
         {"stablelm", {stablelmSpec, {"StableLmForCausalLM"}}},

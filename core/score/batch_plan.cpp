@@ -31,4 +31,23 @@ size_t nextBatchSize(const std::vector<int64_t>& lengths, const std::vector<size
     return static_cast<size_t>(count);
 }
 
+bool BatchBudget::halve(size_t texts) {
+    if (texts <= 1) return false;
+    if (grown_) stopped_ = true;
+    grown_ = false;
+    now_.texts = static_cast<int64_t>(texts / 2);
+    now_.tokens = std::max<int64_t>(1, now_.tokens / 2);
+    successes_ = 0;
+    ++halvings_;
+    return true;
+}
+
+void BatchBudget::succeeded() {
+    if (stopped_ || now_.tokens >= start_.tokens || ++successes_ < kGrowAfter) return;
+    successes_ = 0;
+    grown_ = true;
+    now_.tokens = std::min(start_.tokens, now_.tokens * 2);
+    now_.texts = now_.tokens == start_.tokens ? start_.texts : now_.texts * 2;
+}
+
 }  // namespace llmap

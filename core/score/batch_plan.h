@@ -22,4 +22,27 @@ std::vector<size_t> longestFirst(const std::vector<int64_t>& lengths);
 size_t nextBatchSize(const std::vector<int64_t>& lengths, const std::vector<size_t>& order,
                      size_t from, const BatchLimits& limits);
 
+// The limits of a run as they adapt to memory: an out-of-memory halves the batch; after
+// kGrowAfter batches in a row that fit, they double again, up to where they started (texts come
+// longest first, so later batches need less memory per token). An out-of-memory after such a
+// growth stops the growing for the rest of the run.
+class BatchBudget {
+public:
+    static constexpr int kGrowAfter = 16;
+    explicit BatchBudget(const BatchLimits& start) : start_(start), now_(start) {}
+    const BatchLimits& limits() const { return now_; }
+    // After an out-of-memory on a batch of `texts` texts. False when one text per batch was
+    // already too much: nothing smaller can be tried.
+    bool halve(size_t texts);
+    void succeeded();
+    int halvings() const { return halvings_; }
+
+private:
+    BatchLimits start_, now_;
+    int successes_ = 0;
+    int halvings_ = 0;
+    bool grown_ = false;    // the budget grew since the last out-of-memory
+    bool stopped_ = false;  // it grew and ran out of memory again: no more growing
+};
+
 }  // namespace llmap

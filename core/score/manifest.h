@@ -1,7 +1,7 @@
 #pragma once
 // The plan of a cluster run: which model folders each array task scores. Written by
 // 'llmap-cli plan', read by 'llmap-cli score --manifest' and 'llmap-cli slurm'. A small TSV file
-// (format in README.md, "HPC / SLURM"): "# key<TAB>value" header lines, then one line per model.
+// (format in packaging/slurm/README.md): "# key<TAB>value" header lines, then one line per model.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -22,6 +22,9 @@ public:
     virtual ~ProgressSink() = default;
     // Called on the scoring thread after every batch; keep it short.
     virtual void onProgress(const ScoreProgress& progress) = 0;
+    // Called once before a model's weights load: where it runs, with a GPU's free memory and
+    // what the weights take there.
+    virtual void onDevice(const std::string& /*model*/, const std::string& /*note*/) {}
 };
 
 // Set from any thread; the scorer looks at it between batches and stops after saving what it has.

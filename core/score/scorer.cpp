@@ -10,12 +10,14 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 
 #include "model/causal_lm.h"
+#include "model/device.h"
 #include "model/model_info.h"
 #include "score/batch_plan.h"
 #include "score/convention_ids.h"
@@ -35,11 +37,6 @@ double secondsSince(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string resolvedDevice(const std::string& device) {
-    if (device == "auto") return at::hasCUDA() ? "cuda" : "cpu";
-    return device;
-}
-
 // ScoreOptions' spelling to the engine's.
 std::string resolvedDtype(const std::string& dtype, const std::string& device) {
     if (dtype == "auto") return device == "cpu" ? "float32" : "bfloat16";
@@ -48,10 +45,25 @@ std::string resolvedDtype(const std::string& dtype, const std::string& device) {
     return "float16";
 }
 
-// Padded tokens per forward pass when the user gave no budget: enough to keep the matrix units
-// busy, small enough for the activations of a 7B model on a 24 GB card; an out-of-memory halves it.
-int64_t automaticBudget(const std::string& device) {
-    return device == "cpu" ? 4096 : 16384;
+int64_t bytesPerValue(const std::string& dtype) {
+    return dtype == "float32" ? 4 : 2;
+}
+
+// Padded tokens per forward pass when the user gave no budget. On the CPU, enough to keep the
+// matrix units busy. On a GPU, what its memory holds after the weights: a forward pass keeps the
+// residual stream and one layer's widest activations alive, a few times over, and attention
+// without a fused kernel holds heads x longest text scores per token; an out-of-memory halves it.
+int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const std::string& dtype,
+                        int64_t longest) {
+    if (device == "cpu") return 4096;
+    const std::optional<GpuMemory> memory = gpuMemory(gpuIndex(device));
+    if (!memory) return 16384;
+    const int64_t mlp = std::max(spec.intermediate, spec.moeIntermediate * spec.expertsPerToken);
+    const int64_t perToken = bytesPerValue(dtype) * (8 * spec.hidden + 3 * mlp +
+                                                     spec.heads * std::max<int64_t>(1, longest));
+    // The head's fp32 logits come in chunks of 256 MB; CUDA and the allocator keep about 1 GiB.
+    const int64_t usable = memory->freeBytes - (int64_t(5) << 28);
+    return std::clamp<int64_t>(usable / 2 / std::max<int64_t>(1, perToken), 1024, int64_t(1) << 20);
 }
 
 std::string nowUtc() {
@@ -183,6 +195,11 @@ std::pair<at::Tensor, at::Tensor> paddedBatch(const std::vector<ConventionIds>& 
     return {ids, mask};
 }
 
+struct PreparedBatch {
+    size_t from = 0, count = 0;
+    at::Tensor ids, mask;  // undefined when the batch's texts score nothing
+};
+
 class ProgressReporter {
 public:
     ProgressReporter(ProgressSink* sink, std::string model, size_t total, int64_t tokensPending)
@@ -217,11 +234,7 @@ void validateScoreOptions(const ScoreOptions& o) {
         throw InputError("device \"" + o.device + "\" is not known", "--device",
                          "use auto, cpu, cuda or cuda:N");
     }
-    if (o.device.rfind("cuda", 0) == 0 && !at::hasCUDA()) {
-        throw InputError("device \"" + o.device +
-                             "\" asked for but this libtorch has no CUDA (or no GPU is visible)",
-                         "--device", "use --device cpu, or build LLMap against a CUDA libtorch");
-    }
+    if (o.device.rfind("cuda", 0) == 0) resolveDevice(o.device);  // CUDA asked for: can it be had?
     if (o.dtype != "auto" && o.dtype != "fp32" && o.dtype != "bf16" && o.dtype != "fp16") {
         throw InputError("dtype \"" + o.dtype + "\" is not known", "--dtype",
                          "use auto, fp32, bf16 or fp16");
@@ -286,8 +299,22 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         return result;
     }
 
-    result.device = resolvedDevice(options.device);
+    result.device = resolveDevice(options.device);
     result.dtype = resolvedDtype(options.dtype, result.device);
+    result.deviceNote = describeDevice(options.device, result.device);
+    if (const auto memory = gpuMemory(gpuIndex(result.device))) {
+        const int64_t weights = info.parameters * bytesPerValue(result.dtype);
+        result.deviceNote += "; the weights take " + formatGiB(weights);
+        if (weights > memory->freeBytes) {
+            throw InputError("the model needs " + formatGiB(weights) + " of GPU memory for its " +
+                                 result.dtype + " weights, but " + result.device + " has " +
+                                 formatGiB(memory->freeBytes) + " free",
+                             modelPath,
+                             "score it in bf16 (--dtype bf16), on a GPU with more free memory "
+                             "(--device cuda:N), or on the CPU (--device cpu)");
+        }
+    }
+    if (progress && result.device != "cpu") progress->onDevice(result.modelId, result.deviceNote);
     LoadOptions load;
     load.device = result.device;
     load.dtype = result.dtype;
@@ -323,38 +350,58 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
 
     const std::vector<size_t> order = longestFirst(lengths);
     const int64_t memoryLimit = simulatedMemoryLimit();
-    BatchLimits limits{
-        options.batchTokens > 0 ? options.batchTokens : automaticBudget(result.device),
-        options.maxBatchTexts, options.maxPadding};
+    const int64_t longest = order.empty() ? 0 : lengths[order.front()];
+    BatchBudget budget(BatchLimits{
+        options.batchTokens > 0 ? options.batchTokens
+                                : automaticBudget(result.device, lm->spec(), result.dtype, longest),
+        options.maxBatchTexts, options.maxPadding});
     ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
     size_t done = result.textsSkipped;
     reporter.report(done, 0);
-    size_t from = 0;
-    while (from < order.size()) {
+    // The next batch is padded (and, for a GPU, pinned) on a thread of its own while one runs.
+    const bool pinned = result.device != "cpu";
+    auto prepare = [&seqs, &order, &lengths, pinned](size_t from, BatchLimits limits) {
+        PreparedBatch b;
+        b.from = from;
+        b.count = nextBatchSize(lengths, order, from, limits);
+        if (b.count > 0 && lengths[order[from]] > 1) {  // texts of < 2 ids score nothing
+            std::tie(b.ids, b.mask) = paddedBatch(seqs, order, from, b.count);
+            if (pinned) {
+                b.ids = b.ids.pin_memory();
+                b.mask = b.mask.pin_memory();
+            }
+        }
+        return b;
+    };
+    std::future<PreparedBatch> next =
+        std::async(std::launch::async, prepare, size_t(0), budget.limits());
+    for (;;) {
         if (cancel && cancel->cancelled()) {
-            result.cancelled = true;
+            result.cancelled = next.get().count > 0;
             break;
         }
-        const size_t count = nextBatchSize(lengths, order, from, limits);
+        const PreparedBatch batch = next.get();
+        if (batch.count == 0) break;
+        const size_t from = batch.from, count = batch.count;
+        next = std::async(std::launch::async, prepare, from + count, budget.limits());
         std::vector<double> sums(count, 0.0);
         std::vector<std::vector<float>> perToken(count);
-        if (lengths[order[from]] > 1) {  // texts of < 2 ids score nothing: log 1 = 0
-            const auto [ids, mask] = paddedBatch(seqs, order, from, count);
+        if (batch.ids.defined()) {
             at::Tensor logProbs;
             try {
-                if (memoryLimit > 0 && ids.numel() > memoryLimit) {
+                if (memoryLimit > 0 && batch.ids.numel() > memoryLimit) {
                     throw OutOfMemoryError("out of memory (simulated above " +
                                                std::to_string(memoryLimit) + " tokens)",
                                            "LLMAP_SCORE_OOM_ABOVE_TOKENS");
                 }
-                logProbs = lm->nextTokenLogProbs(ids, mask).contiguous();
-            } catch (const OutOfMemoryError& e) {
-                if (count == 1) throw;
-                limits.texts = static_cast<int64_t>(std::max<size_t>(1, count / 2));
-                limits.tokens = std::max<int64_t>(1, limits.tokens / 2);
-                ++result.outOfMemoryHalvings;
+                logProbs = lm->nextTokenLogProbs(batch.ids, batch.mask).contiguous();
+            } catch (const OutOfMemoryError&) {
+                if (!budget.halve(count)) throw;
+                next.wait();
+                next = std::async(std::launch::async, prepare, from, budget.limits());
                 continue;
             }
+            budget.succeeded();
             const at::Tensor rowSums = logProbs.to(at::kDouble).sum(1).contiguous();
             const double* p = rowSums.data_ptr<double>();
             std::copy(p, p + count, sums.begin());
@@ -374,7 +421,6 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
             result.tokensScored += seqs[k].scoredTokens();
             if (seqs[k].truncated) result.truncatedTexts.push_back(pending[k]);
         }
-        from += count;
         done += count;
         result.textsScored += count;
         row.flushIfDue();
@@ -383,7 +429,8 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     row.flush();
     std::sort(result.truncatedTexts.begin(), result.truncatedTexts.end());
     result.seconds = secondsSince(start);
-    result.batchTokens = limits.tokens;
+    result.batchTokens = budget.limits().tokens;
+    result.outOfMemoryHalvings = budget.halvings();
 
     nlohmann::json record = {
         {"action", "score"},
@@ -393,7 +440,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         {"convention", options.convention},
         {"device", result.device},
         {"dtype", result.dtype},
-        {"batch_tokens", limits.tokens},
+        {"batch_tokens", result.batchTokens},
         {"threads", at::get_num_threads()},
         {"texts_scored", result.textsScored},
         {"texts_skipped", result.textsSkipped},

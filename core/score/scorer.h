@@ -33,10 +33,12 @@ struct ScoreResult {
     double seconds = 0;      // everything, from reading the folder to the last write
     double loadSeconds = 0;  // reading the weights
     bool cancelled = false;
-    std::string device, dtype;
+    std::string device, dtype;           // as resolved: "cpu" or "cuda:N"; "float32", ...
+    std::string deviceNote;              // the device in words, with a GPU's free memory
     std::vector<size_t> truncatedTexts;  // texts cut to the model's context (of those scored now)
     int64_t batchTokens = 0;             // the padded-token budget at the end of the run
     int outOfMemoryHalvings = 0;         // how often an out-of-memory halved the batch
+                                         // (it grows back after a run of batches that fit)
 };
 
 // Throws InputError for an unknown device, dtype or convention, CUDA asked for without CUDA, or a
@@ -47,9 +49,9 @@ void validateScoreOptions(const ScoreOptions& options);
 // if absent, skips texts already scored (non-NaN), writes scores and token counts at least every
 // flushSeconds and when it stops; records per text whether it was cut to the context. With
 // tokenLogProbs, texts scored earlier without per-token values are scored again. On out-of-memory
-// the batch is halved and the run goes on. Throws InputError for a broken folder or a project of
-// another convention; DiskFullError (what is written stays) when the disk is full; Error when
-// libtorch fails even with one text per batch.
+// the batch is halved and the run goes on. Throws InputError for a broken folder, a project of
+// another convention, or weights larger than the GPU's free memory; DiskFullError (what is written
+// stays) when the disk is full; Error when libtorch fails even with one text per batch.
 //
 // Test seam: LLMAP_SCORE_OOM_ABOVE_TOKENS=N makes every forward pass of more than N padded tokens
 // fail as out of memory.

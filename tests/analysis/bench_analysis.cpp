@@ -1,5 +1,6 @@
 // Benchmarks of core/analysis (not tests: run by tests/oracle/analysis/bench.py, or by hand).
-//   bench_analysis tsne IN.bin OUT.csv     t-SNE (paper defaults) of a K x N matrix
+//   bench_analysis tsne IN.bin OUT.csv [--seed S] [--method M] [--angle A] [--threads T]
+//                                           t-SNE (paper defaults unless given) of a K x N matrix
 //   bench_analysis pca K N                  clip + double centring + randomised PCA of a synthetic
 //                                           K x N matrix; time and memory beyond the matrix
 //   bench_analysis kl K N                   the K x K KL matrix of a synthetic K x N matrix
@@ -14,6 +15,7 @@
 
 #include "analysis/geometry.h"
 #include "analysis/kl.h"
+#include "analysis/parallel.h"
 #include "analysis/pca.h"
 #include "analysis/tsne.h"
 
@@ -56,7 +58,23 @@ Eigen::MatrixXd synthetic(Eigen::Index k, Eigen::Index n) {
     return l;
 }
 
-int tsneBench(const std::string& in, const std::string& out) {
+int tsneBench(const std::string& in, const std::string& out, int argc, char** argv) {
+    llmap::TsneOptions options;
+    for (int a = 0; a + 1 < argc; a += 2) {
+        const std::string key = argv[a], value = argv[a + 1];
+        if (key == "--seed") {
+            options.seed = std::stoull(value);
+        } else if (key == "--method") {
+            options.method = value;
+        } else if (key == "--angle") {
+            options.angle = std::stod(value);
+        } else if (key == "--threads") {
+            llmap::parallelThreads() = std::stoul(value);
+        } else {
+            std::cerr << "unknown option " << key << "\n";
+            return 2;
+        }
+    }
     std::ifstream f(in, std::ios::binary);
     int64_t k = 0, n = 0;
     f.read(reinterpret_cast<char*>(&k), 8);
@@ -69,7 +87,7 @@ int tsneBench(const std::string& in, const std::string& out) {
     }
     const Eigen::MatrixXd x = m;
     const auto t0 = std::chrono::steady_clock::now();
-    llmap::TsneResult r = llmap::tsne(x, llmap::TsneOptions{});
+    llmap::TsneResult r = llmap::tsne(x, options);
     const double s = seconds(t0);
     std::ofstream o(out);
     o.precision(17);
@@ -115,11 +133,14 @@ int klBench(Eigen::Index k, Eigen::Index n) {
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
-    if (mode == "tsne" && argc == 4) return tsneBench(argv[2], argv[3]);
+    if (mode == "tsne" && argc >= 4 && argc % 2 == 0) {
+        return tsneBench(argv[2], argv[3], argc - 4, argv + 4);
+    }
     if ((mode == "pca" || mode == "kl") && argc == 4) {
         const Eigen::Index k = std::stol(argv[2]), n = std::stol(argv[3]);
         return mode == "pca" ? pcaBench(k, n) : klBench(k, n);
     }
-    std::cerr << "usage: bench_analysis tsne IN.bin OUT.csv | pca K N | kl K N\n";
+    std::cerr << "usage: bench_analysis tsne IN.bin OUT.csv [--seed S] [--method M] [--angle A] "
+                 "[--threads T] | pca K N | kl K N\n";
     return 2;
 }

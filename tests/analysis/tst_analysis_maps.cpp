@@ -1,10 +1,13 @@
-// t-SNE against scikit-learn (joint probabilities, final KL divergence within 5 %,
-// trustworthiness within 0.01), the exact and Barnes-Hut paths, determinism and refusals.
+// t-SNE against scikit-learn (joint probabilities, nearest neighbours, final KL divergence within
+// 5 %, trustworthiness within 0.01), the exact and Barnes-Hut paths, the default (Barnes-Hut at
+// every size, as scikit-learn's default), determinism for a seed and any thread count, refusals.
 #include <QtTest>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "analysis/model_map.h"
+#include "analysis/neighbours.h"
+#include "analysis/parallel.h"
 #include "analysis/tsne.h"
 #include "fixtures.h"
 #include "util/error.h"
@@ -14,10 +17,12 @@ using namespace llmap;
 class MapsTest : public QObject {
     Q_OBJECT
 private:
-    void compareWithScikitLearn(const std::string& name, const std::string& method) {
-        const Eigen::MatrixXd x = fixtures::matrix("tsne_" + name + "_input.csv");
-        const auto ref = nlohmann::json::parse(fixtures::text("tsne_reference.json"))[name];
+    // `name` in `reference` (a JSON of generate.py): input, scikit-learn's embedding and values.
+    void compareWithScikitLearn(const std::string& name, const std::string& method,
+                                const Eigen::MatrixXd& x, const std::string& reference) {
+        const auto ref = nlohmann::json::parse(fixtures::text(reference))[name];
         const Eigen::MatrixXd skY = fixtures::matrix("tsne_" + name + "_sklearn_embedding.csv");
+        QCOMPARE(skY.rows(), x.rows());
         // Our trustworthiness agrees with scikit-learn's on scikit-learn's own embedding.
         QVERIFY(std::fabs(trustworthiness(x, skY, 10) - ref["trustworthiness"].get<double>()) <
                 1e-9);
@@ -25,7 +30,7 @@ private:
         TsneOptions o;
         o.method = method;
         TsneResult r = tsne(x, o);
-        QCOMPARE(r.method, method);
+        QCOMPARE(r.method, method == "auto" ? std::string("barnes_hut") : method);
         QCOMPARE(r.embedding.rows(), x.rows());
         QVERIFY(r.embedding.allFinite());
         const double skKl = ref["kl_divergence"].get<double>();
@@ -54,8 +59,70 @@ private Q_SLOTS:
                 1e-15);
     }
 
-    void exactMatchesScikitLearn() { compareWithScikitLearn("exact", "exact"); }
-    void barnesHutMatchesScikitLearn() { compareWithScikitLearn("bh", "barnes_hut"); }
+    void nearestNeighbourPMatchesScikitLearn() {
+        const Eigen::MatrixXd x = fixtures::matrix("tsne_p_input.csv");
+        const Eigen::MatrixXd expected = fixtures::matrix("tsne_p_nn_expected.csv");
+        const Eigen::MatrixXd p(tsneJointProbabilitiesNn(x, 5.0));
+        QVERIFY((p - expected).cwiseAbs().maxCoeff() < 1e-6 * expected.maxCoeff());
+    }
+
+    void nearestNeighboursMatchScikitLearn() {
+        // 600 points: several blocks of rows, so both halves of each block pair are used.
+        const Eigen::MatrixXd x = fixtures::matrix("tsne_bh_input.csv");
+        const Eigen::MatrixXd index = fixtures::matrix("tsne_bh_neighbours.csv");
+        const Eigen::MatrixXd distance = fixtures::matrix("tsne_bh_neighbour_distances.csv");
+        const Neighbours nn = nearestNeighbours(x, 91);
+        QCOMPARE(nn.k, Eigen::Index(91));
+        for (Eigen::Index i = 0; i < x.rows(); ++i) {
+            for (Eigen::Index j = 0; j < 91; ++j) {
+                const auto at = static_cast<size_t>(i * 91 + j);
+                QCOMPARE(nn.index[at], static_cast<int>(index(i, j)));
+                QVERIFY(std::fabs(nn.distance[at] - distance(i, j)) <= 1e-9 * distance(i, j));
+            }
+        }
+        // k is capped at K - 1.
+        QCOMPARE(nearestNeighbours(x.topRows(5), 91).k, Eigen::Index(4));
+    }
+
+    void exactMatchesScikitLearn() {
+        compareWithScikitLearn("exact", "exact", fixtures::matrix("tsne_exact_input.csv"),
+                               "tsne_reference.json");
+    }
+    void barnesHutMatchesScikitLearn() {
+        compareWithScikitLearn("bh", "barnes_hut", fixtures::matrix("tsne_bh_input.csv"),
+                               "tsne_reference.json");
+    }
+    // The default is Barnes-Hut at every size, as scikit-learn's; compared with its default at
+    // 150 points and at 50 (the first 50 of the 150).
+    void defaultMatchesScikitLearnsDefault() {
+        const Eigen::MatrixXd x = fixtures::matrix("tsne_exact_input.csv");
+        compareWithScikitLearn("default_150", "auto", x, "tsne_default_reference.json");
+        compareWithScikitLearn("default_50", "auto", x.topRows(50), "tsne_default_reference.json");
+    }
+
+    void sameResultOnAnyNumberOfThreads() {
+        const Eigen::MatrixXd bh = fixtures::matrix("tsne_bh_input.csv");
+        const Eigen::MatrixXd small = fixtures::matrix("tsne_exact_input.csv");
+        TsneOptions o;
+        o.maxIterations = 300;
+        TsneOptions exact = o;
+        exact.method = "exact";
+        std::vector<Eigen::MatrixXd> first;
+        for (size_t threads : {1, 2, 3, 16}) {
+            parallelThreads() = threads;
+            const Neighbours nn = nearestNeighbours(bh, 91);
+            std::vector<Eigen::MatrixXd> now = {tsne(bh, o).embedding, tsne(small, o).embedding,
+                                                tsne(small, exact).embedding};
+            now.push_back(Eigen::Map<const Eigen::VectorXd>(
+                nn.distance.data(), static_cast<Eigen::Index>(nn.distance.size())));
+            if (first.empty()) first = now;
+            for (size_t a = 0; a < now.size(); ++a) {
+                QVERIFY2((now[a] - first[a]).cwiseAbs().maxCoeff() == 0.0,
+                         qPrintable(QString("result %1 on %2 threads").arg(a).arg(threads)));
+            }
+        }
+        parallelThreads() = 0;
+    }
 
     void deterministicForASeed() {
         const Eigen::MatrixXd x = fixtures::matrix("tsne_exact_input.csv");

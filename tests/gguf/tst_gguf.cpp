@@ -1,8 +1,8 @@
 // GGUF model files against the gguf Python package and transformers
-// (tests/oracle/gguf/generate.py): dequantisation of every supported type, log-likelihoods and
-// token ids of GGUF models of several quantisation types, the metadata, llmap-cli info/score on a
-// .gguf, the refusals of damaged files, and a seeded random-mutation fuzz of the header and
-// metadata reader.
+// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py): dequantisation of every supported
+// type, log-likelihoods and token ids of GGUF models of several quantisation types, the metadata,
+// llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz
+// of the header and metadata reader.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -42,8 +42,14 @@ void writeBytes(const std::string& path, const std::string& bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// oracle.json's models, then those of oracle_gemma3_llama31.json
+// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight,
+// scored by transformers on the models they were written from).
 nlohmann::json oracle() {
-    return nlohmann::json::parse(readBytes(dataPath("oracle.json")));
+    auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
+    const auto more = nlohmann::json::parse(readBytes(dataPath("oracle_gemma3_llama31.json")));
+    for (const auto& m : more["models"]) o["models"].push_back(m);
+    return o;
 }
 
 template <typename F>
@@ -243,6 +249,9 @@ private Q_SLOTS:
             << "falcon_grouped_kv.gguf" << QStringList{"more than one key/value head"};
         QTest::newRow("Phi-3 with LongRoPE factors")
             << "phi3_longrope.gguf" << QStringList{"rope_factors_long/short", "LongRoPE"};
+        QTest::newRow("rotary frequency factors outside llama")
+            << "qwen2_rope_freqs.gguf"
+            << QStringList{"rope_freqs.weight", "llama architecture only, not for qwen2"};
     }
 
     void refusesDamagedFiles() {

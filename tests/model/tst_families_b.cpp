@@ -2,17 +2,21 @@
 // Hugging Face
 // transformers (tests/oracle/model/generate_families_b.py): every fixture's log-likelihoods under
 // both conventions (batched, right-padded), per-token log-probs, bf16 agreement, batch invariance
-// for one model per family, and bad input (a missing config key, a wrong-shaped weight).
+// for one model per family, and bad input (a missing config key, a wrong-shaped weight). The same
+// for Gemma-3 and its multimodal wrapper (tests/oracle/model/generate_families_gemma3.py), with
+// the older config and weight-name forms of the Hub's checkpoints.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "engine_checks.h"
 #include "fixture_files.h"
 #include "model/causal_lm.h"
+#include "model/model_info.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -21,6 +25,32 @@ namespace {
 
 nlohmann::json oracleB() {
     return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_b.json")));
+}
+
+// tests/oracle/model/generate_families_gemma3.py: Gemma3ForCausalLM and the multimodal wrapper.
+nlohmann::json oracleGemma3() {
+    return nlohmann::json::parse(
+        fixtures::readBytes(fixtures::modelDir("oracle_families_gemma3.json")));
+}
+
+const nlohmann::json& modelNamed(const nlohmann::json& oracle, const std::string& name) {
+    for (const auto& m : oracle["models"]) {
+        if (m["name"] == name) return m;
+    }
+    throw std::runtime_error("no oracle model " + name);
+}
+
+// Every text's "full" log-likelihood of the model in `dir` equals transformers' for `model`.
+void expectOracleScores(const std::string& dir, const nlohmann::json& model) {
+    const auto lm = llmap::CausalLM::load(dir);
+    const auto full = engine_checks::sums(*lm, engine_checks::idsOf(model, "ids_full"));
+    for (size_t i = 0; i < full.size(); ++i) {
+        const double want = model["texts"][i]["ll_full"];
+        QVERIFY2(
+            engine_checks::close(full[i], want),
+            qPrintable(
+                QString("%1 text %2: %3 vs %4").arg(dir.c_str()).arg(i).arg(full[i]).arg(want)));
+    }
 }
 
 using engine_checks::batch;
@@ -261,6 +291,159 @@ private Q_SLOTS:
         d = fresh("olmo_clip_qkv");
         editConfig(d, [](auto& c) { c["clip_qkv"] = "high"; });
         expectOneLine(load(d), "config.json", "\"clip_qkv\" is not");
+    }
+
+    void gemma3Fp32_data() {
+        QTest::addColumn<int>("index");
+        const auto o = oracleGemma3();
+        QCOMPARE(o["models"].size(), size_t(5));
+        for (size_t i = 0; i < o["models"].size(); ++i) {
+            QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
+        }
+    }
+
+    void gemma3Fp32() {
+        QFETCH(int, index);
+        const auto model = oracleGemma3()["models"][static_cast<size_t>(index)];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        const llmap::ArchSpec& s = lm->spec();
+        QCOMPARE(s.family, model["model_type"].get<std::string>());
+        // The layer kinds transformers built: sliding layers have the window and the local rotary.
+        const auto types = model["layer_types"];
+        QCOMPARE(s.localRopeLayers.size(), types.size());
+        for (size_t i = 0; i < types.size(); ++i) {
+            const bool sliding = types[i] == "sliding_attention";
+            QCOMPARE(bool(s.localRopeLayers[i]), sliding);
+            QCOMPARE(s.slidingWindow[i] > 0, sliding);
+        }
+        engine_checks::compareWithOracle(*lm, model);
+        // The "full" convention's prefix is the BOS the wrappers name in text_config only.
+        const auto info = llmap::readModelInfo(fixtures::modelDir(model["name"]));
+        QCOMPARE(info.bosTokenId, model["texts"][0]["ids_full"][0].get<int64_t>());
+    }
+
+    void gemma3Bfloat16Agreement() {
+        double worst16 = 0, worst32 = 0;
+        const auto o = oracleGemma3();
+        for (const auto& model : o["models"]) {
+            llmap::LoadOptions options;
+            options.dtype = "bfloat16";
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+            QCOMPARE(lm->dtype(), at::kBFloat16);
+            const auto full = sums(*lm, idsOf(model, "ids_full"));
+            for (size_t i = 0; i < full.size(); ++i) {
+                const double ref16 = model["texts"][i]["ll_full_bf16"],
+                             ref32 = model["texts"][i]["ll_full"];
+                worst16 = std::max(worst16, std::abs(full[i] - ref16) / std::abs(ref16));
+                worst32 = std::max(worst32, std::abs(full[i] - ref32) / std::abs(ref32));
+            }
+        }
+        qInfo("bf16 gemma3: max relative difference %.3g vs transformers bf16, %.3g vs fp32",
+              worst16, worst32);
+        QVERIFY(worst16 < 0.02 && worst32 < 0.02);
+    }
+
+    void gemma3BatchDoesNotChangeScores() {
+        const auto o = oracleGemma3();
+        for (const char* name : {"gemma3_text_pattern6_mqa", "gemma3_wrapper_untied"}) {
+            const auto& model = modelNamed(o, std::string("families_gemma3/") + name);
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+            const auto seqs = idsOf(model, "ids_full");
+            const auto together = sums(*lm, seqs);
+            double worstRelative = 0;
+            for (size_t i = 0; i < seqs.size(); ++i) {
+                const double alone = sums(*lm, {seqs[i]})[0];
+                worstRelative = std::max(
+                    worstRelative, std::abs(alone - together[i]) / std::max(std::abs(alone), 1.0));
+            }
+            qInfo("%s: max |batched - alone| %.3g relative", name, worstRelative);
+            QVERIFY2(worstRelative < 1e-5, name);
+        }
+    }
+
+    void gemma3OlderForms() {
+        // The forms of the Hub's Gemma-3 checkpoints must give the oracle's scores: rotary as
+        // rope_theta / rope_scaling / rope_local_base_freq with the layers by
+        // sliding_window_pattern (transformers 4); a multimodal text_config naming only the sizes
+        // (the rest Gemma3TextConfig's defaults); the weights as "model.language_model.*" with the
+        // head "lm_head.weight" (transformers 4.52 to 4.57).
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const auto o = oracleGemma3();
+
+        fs::path d = root / "old_rope";
+        fixtures::copyModel("families_gemma3/gemma3_text_alternating_linear", d);
+        editConfig(d, [](nlohmann::json& c) {
+            c.erase("rope_parameters");
+            c.erase("layer_types");
+            c["rope_theta"] = 500.0;
+            c["rope_local_base_freq"] = 50.0;
+            c["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
+            c["sliding_window_pattern"] = 2;
+        });
+        expectOracleScores(d.string(),
+                           modelNamed(o, "families_gemma3/gemma3_text_alternating_linear"));
+
+        d = root / "sparse_text_config";
+        fixtures::copyModel("families_gemma3/gemma3_wrapper_tied_defaults", d);
+        editConfig(d, [](nlohmann::json& c) {
+            nlohmann::json kept;
+            for (const char* key :
+                 {"model_type", "hidden_size", "intermediate_size", "num_hidden_layers",
+                  "num_attention_heads", "num_key_value_heads", "head_dim", "vocab_size"})
+                kept[key] = c["text_config"][key];
+            c["text_config"] = kept;
+            c.erase("tie_word_embeddings");
+        });
+        expectOracleScores(d.string(),
+                           modelNamed(o, "families_gemma3/gemma3_wrapper_tied_defaults"));
+
+        d = root / "model_language_model";
+        fixtures::copyModel("families_gemma3/gemma3_wrapper_untied", d);
+        editHeader(d / "model.safetensors", [](nlohmann::json& h) {
+            nlohmann::json renamed;
+            for (auto& [name, entry] : h.items()) {
+                std::string n = name;
+                if (n == "language_model.lm_head.weight") {
+                    n = "lm_head.weight";
+                } else if (n.rfind("language_model.model.", 0) == 0) {
+                    n = "model.language_model." + n.substr(21);
+                }
+                renamed[n] = entry;
+            }
+            h = renamed;
+        });
+        expectOracleScores(d.string(), modelNamed(o, "families_gemma3/gemma3_wrapper_untied"));
+    }
+
+    void gemma3BadInput() {
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        int n = 0;
+        auto fresh = [&](const std::string& from) {
+            const fs::path dir = root / ("case" + std::to_string(n++));
+            fixtures::copyModel("families_gemma3/" + from, dir);
+            return dir;
+        };
+        auto load = [](const fs::path& d) { return [d] { llmap::CausalLM::load(d.string()); }; };
+        fs::path d = fresh("gemma3_wrapper_untied");
+        editConfig(d, [](auto& c) { c.erase("text_config"); });
+        expectOneLine(load(d), "config.json", "(model_type gemma3) has no text_config object");
+        d = fresh("gemma3_wrapper_untied");
+        editHeader(d / "model.safetensors", [](auto& h) {
+            h["language_model.model.layers.2.self_attn.q_norm.weight"]["shape"] = {1, 8};
+        });
+        expectOneLine(load(d), "model.safetensors",
+                      "weight \"language_model.model.layers.2.self_attn.q_norm.weight\" has shape");
+        d = fresh("gemma3_text_layer_types_softcap_untied");
+        editConfig(d, [](auto& c) { c["layer_types"][1] = "chunked_attention"; });
+        expectOneLine(load(d), "config.json", "layer_types entry 1 is \"chunked_attention\"");
+        d = fresh("gemma3_text_alternating_linear");
+        editConfig(d, [](auto& c) { c["use_bidirectional_attention"] = true; });
+        expectOneLine(load(d), "config.json", "a Gemma-3 embedding model");
+        d = fresh("gemma3_text_alternating_linear");
+        editConfig(d, [](auto& c) { c["sliding_window"] = nullptr; });
+        expectOneLine(load(d), "config.json", "sliding_window must be a positive number");
     }
 };
 

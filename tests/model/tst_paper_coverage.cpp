@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cli_runner.h"
+#include "model/gguf_model.h"
 #include "model/model_info.h"
 #include "model/paper_families.h"
 
@@ -114,6 +115,19 @@ private Q_SLOTS:
         QVERIFY(run.out.contains(
             QString::fromStdString(llmap::paperCoverageLine(llmap::paperCoverage(supported)))));
         QVERIFY(run.out.contains("also supported: ") && run.out.contains("qwen3"));
+        // The model_types and GGUF architectures the engine runs beyond the paper's list, each
+        // named once on its line.
+        const QStringList also = lines.filter(QRegularExpression("^also supported: "));
+        QCOMPARE(also.size(), 1);
+        const QStringList alsoTypes = also[0].mid(16).split(", ");
+        for (const char* type : {"gemma2", "gemma3", "gemma3_text", "olmo2", "qwen3"})
+            QVERIFY2(alsoTypes.count(type) == 1, qPrintable(also[0]));
+        const QStringList gguf = lines.filter(QRegularExpression("^GGUF architectures: "));
+        QCOMPARE(gguf.size(), 1);
+        QStringList want;
+        for (const auto& a : llmap::supportedGgufArchitectures()) want << QString::fromStdString(a);
+        QCOMPARE(gguf[0].mid(20).split(", "), want);
+        QVERIFY(want.contains("gemma3") && want.contains("llama"));
     }
 };
 

@@ -465,7 +465,7 @@ private Q_SLOTS:
         auto o = cpuOptions("full");
         o.device = "cuda:0";
         if (!at::hasCUDA()) {
-            expectInputError([&] { llmap::validateScoreOptions(o); }, "CUDA");
+            expectInputError([&] { llmap::validateScoreOptions(o); }, "or use --device cpu");
             return;
         }
         QTemporaryDir dir;

@@ -1,8 +1,10 @@
 // Crash safety: llmap-cli score is killed with SIGKILL at random (seeded) moments while it scores
 // two fixture models. After every kill the project opens, every value it holds equals the value of
 // an uninterrupted run (finished rows stay finished), and re-running completes it with the same
-// values.
+// values. A moment is a count of the run's writes to the project as seen from here, not a time, so
+// the kills fall inside the scoring however loaded the machine is.
 #include <signal.h>
+#include <sys/stat.h>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -22,6 +24,10 @@ namespace {
 
 constexpr uint32_t kSeed = 20251126;
 constexpr int kKills = 6;
+// A run is killed once the project has changed a seeded number of times, up to this many; a run
+// from nothing changes it several hundred times (a flush after each of about 400 batches), so most
+// kills fall inside a row.
+constexpr int kMostChangesBeforeKill = 150;
 
 QStringList scoreArgs(const QString& project) {
     return {"score",
@@ -37,7 +43,15 @@ QStringList scoreArgs(const QString& project) {
             "--batch-tokens",
             "512",
             "--flush-seconds",
-            "0.2"};
+            "0"};
+}
+
+// The project file's modification time and size: a change is one write or more.
+std::pair<int64_t, int64_t> fileStamp(const QString& path) {
+    struct stat st {};
+    if (::stat(path.toLocal8Bit().constData(), &st) != 0) return {-1, -1};
+    return {static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+            static_cast<int64_t>(st.st_size)};
 }
 
 struct Matrix {
@@ -85,18 +99,31 @@ private Q_SLOTS:
         qInfo("uninterrupted run: %.1f s", fullSeconds);
 
         std::mt19937 rng(kSeed);
-        std::uniform_real_distribution<double> when(0.2, 1.0);
+        std::uniform_int_distribution<int> changesBeforeKill(1, kMostChangesBeforeKill);
         const QString path = dir.filePath("killed.h5");
         llmap::Project::create(path.toStdString(), score_fixtures::mixedOracleTexts(400, 12, kSeed),
                                "full");
         int kills = 0, partialRows = 0;
         std::vector<bool> finished(2, false);
         for (int attempt = 0; kills < kKills && attempt < 4 * kKills; ++attempt) {
+            const int killAt = changesBeforeKill(rng);
+            auto stamp = fileStamp(path);
+            int changes = 0;
             QProcess p;
             p.start(LLMAP_CLI_PATH, scoreArgs(path));
             QVERIFY(p.waitForStarted());
-            const double delay = when(rng) * fullSeconds;
-            const bool exited = p.waitForFinished(static_cast<int>(delay * 1000));
+            bool exited = false;
+            while (changes < killAt) {
+                if (p.waitForFinished(1) || p.state() == QProcess::NotRunning) {
+                    exited = true;
+                    break;
+                }
+                const auto now = fileStamp(path);
+                if (now != stamp) {
+                    stamp = now;
+                    ++changes;
+                }
+            }
             if (!exited) {
                 ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
                 p.waitForFinished();

@@ -21,6 +21,11 @@ using llmap::Project;
 using llmap::TextSet;
 
 namespace {
+std::string fileBytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
 TextSet sampleTexts() {
     TextSet t;
     t.ids = {"a", "b", "c"};
@@ -212,6 +217,8 @@ private Q_SLOTS:
         QCOMPARE(failureInChild([] { _exit(3); }, 10), std::optional<std::string>("exit code 3"));
         QCOMPARE(failureInChild([] { std::abort(); }, 10),
                  std::optional<std::string>("signal " + std::to_string(SIGABRT)));
+        // The bound only shows that the copy is killed instead of waited for: a loaded machine may
+        // take far longer than the limit to report it.
         QElapsedTimer clock;
         clock.start();
         QCOMPARE(failureInChild(
@@ -220,28 +227,36 @@ private Q_SLOTS:
                      },
                      0.5),
                  std::optional<std::string>("no answer after 0.5 s"));
-        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString::number(clock.elapsed())));
+        QVERIFY2(clock.elapsed() < 60000, qPrintable(QString::number(clock.elapsed())));
     }
 
-    // tests/fuzz/hdf5-findings: libhdf5 1.10.8 reads past its heap on this file's text ids.
-    // Whether that crashes depends on the program's memory layout (llmap-cli: always, exit 139
-    // without the check; tst_bad_inputs row P8). The forked copy has the caller's layout, so the
-    // check refuses the file exactly when the open would crash: this process must live on.
+    // tests/fuzz/hdf5-findings: libhdf5 1.10.8 reads past its heap on this file's text ids. Whether
+    // that crashes depends on the program's memory layout, so the file may be refused by the check
+    // (a crash in the forked copy) or by Project::open's own checks, or, if nothing was read out of
+    // bounds, open. Whichever way it goes, this process lives on, and a refusal is an llmap error
+    // that names the file.
     void projectOnWhichLibhdf5CrashesIsRefused() {
         const std::string path = std::string(LLMAP_TEST_DATA) + "/store/damaged-global-heap.h5";
+        const std::string before = fileBytes(path);
+        QVERIFY(!before.empty());
+        auto expectNamesTheFile = [&](const llmap::Error& e) {
+            QVERIFY2(e.message().rfind(path + ": ", 0) == 0, e.message().c_str());
+        };
         try {
             llmap::requireProjectReadable(path);
+            try {
+                const Project p = Project::open(path);
+                qInfo() << "the over-read did not crash here; texts read:" << p.texts().size();
+                QCOMPARE(p.texts().ids.size(), p.texts().texts.size());
+            } catch (const llmap::Error& e) {
+                qInfo() << "refused by Project::open:" << e.message().c_str();
+                expectNamesTheFile(e);
+            }
         } catch (const llmap::InputError& e) {
-            QVERIFY2(e.message().find(path + ": the file is damaged: libhdf5 crashed") == 0,
-                     e.message().c_str());
-            return;
+            qInfo() << "refused by the check:" << e.message().c_str();
+            expectNamesTheFile(e);
         }
-        try {
-            const Project p = Project::open(path);
-            qInfo() << "the over-read did not crash here; texts read:" << p.texts().size();
-        } catch (const llmap::Error& e) {
-            qInfo() << "the over-read did not crash here:" << e.message().c_str();
-        }
+        QVERIFY(fileBytes(path) == before);
     }
 };
 

@@ -1,9 +1,8 @@
 // Bad input to the tokenizer loaders and the encoder: each gives a clear InputError (or a defined
-// result), never a crash. A seeded random fuzz test, bounded in time, over loaders and encoder.
+// result), never a crash. A seeded random fuzz test over loaders and encoder.
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <chrono>
 #include <fstream>
 #include <random>
 
@@ -303,9 +302,11 @@ private Q_SLOTS:
             return t;
         };
         QTemporaryDir dir;
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+        // A fixed number of files, not a time: the same inputs on every run, however loaded the
+        // machine is.
+        constexpr size_t kFiles = 1500;
         size_t loads = 0, loaded = 0, encodes = 0;
-        while (std::chrono::steady_clock::now() < deadline) {
+        while (loads < kFiles) {
             const auto& [name, seed] = seeds[loads % seeds.size()];
             std::string bytes = seed;
             const int edits = 1 + static_cast<int>(rng() % 3);
@@ -357,7 +358,7 @@ private Q_SLOTS:
             }
         }
         qInfo("fuzz: %zu mutated files, %zu loaded, %zu texts encoded", loads, loaded, encodes);
-        QVERIFY(loads > 20);
+        QVERIFY(loaded > 0);
         QVERIFY(encodes > 0);
     }
 };

@@ -23,6 +23,8 @@ ArchSpec gptBigcodeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec starcoder2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemmaSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma3TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec phiSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec phi3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec stablelmSpec(const nlohmann::json& config, const std::string& where);

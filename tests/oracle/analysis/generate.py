@@ -17,9 +17,10 @@ from sklearn.cluster import DBSCAN, HDBSCAN, AgglomerativeClustering, KMeans
 from sklearn.decomposition import PCA
 from sklearn.linear_model import Ridge
 from sklearn.manifold import TSNE, trustworthiness
-from sklearn.manifold._t_sne import _joint_probabilities
+from sklearn.manifold._t_sne import _joint_probabilities, _joint_probabilities_nn
 from sklearn.metrics import silhouette_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
+from sklearn.neighbors import NearestNeighbors
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "analysis")
 
@@ -257,7 +258,38 @@ def resample_cases(rng):
     save("resample_g.csv", g)
 
 
-EXTRA = [clustering_cases, ridge_cases, resample_cases]
+def tsne_default_cases(rng):
+    """scikit-learn's default TSNE (Barnes-Hut at every size) at 150 and 50 points, its nearest
+    neighbours and its nearest-neighbour P, on the t-SNE inputs written above (draws nothing)."""
+    del rng
+    read = lambda name: np.loadtxt(os.path.join(OUT, name), delimiter=",", ndmin=2)
+    x150 = read("tsne_exact_input.csv")
+    results = {}
+    for name, x in (("default_150", x150), ("default_50", x150[:50])):
+        t = TSNE(n_components=2, random_state=42)  # every other setting at its default
+        y = t.fit_transform(x)
+        results[name] = {
+            "kl_divergence": float(t.kl_divergence_),
+            "trustworthiness": float(trustworthiness(x, y, n_neighbors=10)),
+            "iterations": int(t.n_iter_),
+        }
+        save("tsne_%s_sklearn_embedding.csv" % name, y)
+    save_json("tsne_default_reference.json", results)
+
+    # TSNE._fit's neighbours (k = 3 * perplexity + 1) and squared distances for 600 points.
+    dist, index = NearestNeighbors(n_neighbors=91, metric="euclidean").fit(
+        read("tsne_bh_input.csv")).kneighbors()
+    save("tsne_bh_neighbours.csv", index, fmt="%d")
+    save("tsne_bh_neighbour_distances.csv", dist ** 2)
+    # _joint_probabilities_nn at perplexity 5 (16 neighbours) for the 30-point P input.
+    x = read("tsne_p_input.csv")
+    graph = NearestNeighbors(n_neighbors=16, metric="euclidean").fit(x).kneighbors_graph(
+        mode="distance")
+    graph.data **= 2
+    save("tsne_p_nn_expected.csv", _joint_probabilities_nn(graph, 5.0, 0).toarray())
+
+
+EXTRA = [clustering_cases, ridge_cases, resample_cases, tsne_default_cases]
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,204 @@
+#include "model/device.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <dlfcn.h>
+#include <torch/version.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "util/error.h"
+
+namespace llmap {
+
+namespace {
+
+// What libtorch found when it first looked for GPUs, with the warning it gave (a missing or too
+// old NVIDIA driver is only reported as a warning).
+struct CudaState {
+    bool built = false;  // libtorch has its CUDA backend (pip's wheel; not Debian's libtorch)
+    int gpus = 0;
+    bool driver = false;  // the NVIDIA driver's libcuda.so.1 can be loaded
+    int error = 0;        // what the CUDA runtime said when asked for its devices (0 = success)
+    std::string errorText, warning;
+    std::string runtime;  // "13.2"
+};
+
+#if TORCH_VERSION_MAJOR >= 2
+class WarningCollector : public c10::WarningHandler {
+public:
+    void process(const c10::Warning& w) override { text += (text.empty() ? "" : "; ") + w.msg(); }
+    std::string text;
+};
+#else
+class WarningCollector : public c10::WarningHandler {
+public:
+    void process(const c10::SourceLocation&, const std::string& msg, bool) override {
+        text += (text.empty() ? "" : "; ") + msg;
+    }
+    std::string text;
+};
+#endif
+
+template <typename F>
+F cudaFunction(const char* name) {
+    // libtorch's CUDA backend has loaded the CUDA runtime; asking it directly needs no CUDA
+    // headers.
+    return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+}
+
+const CudaState& cudaState() {
+    static const CudaState state = [] {
+        CudaState s;
+        s.built = at::globalContext().hasCUDART();
+        if (!s.built) return s;
+        WarningCollector collector;
+        {
+#if TORCH_VERSION_MAJOR >= 2
+            c10::WarningUtils::WarningHandlerGuard guard(&collector);
+#else
+            c10::Warning::WarningHandlerGuard guard(&collector);
+#endif
+            s.gpus = at::hasCUDA() ? static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()) : 0;
+        }
+        s.warning = collector.text;
+        const long v = at::detail::getCUDAHooks().versionCUDART();  // e.g. 13020
+        if (v > 0) s.runtime = std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+        s.driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD) != nullptr ||
+                   dlopen("libcuda.so.1", RTLD_LAZY) != nullptr;
+        using GetCount = int (*)(int*);
+        using ErrorString = const char* (*)(int);
+        if (const auto count = cudaFunction<GetCount>("cudaGetDeviceCount")) {
+            int n = 0;
+            s.error = count(&n);
+            const auto text = cudaFunction<ErrorString>("cudaGetErrorString");
+            if (s.error != 0 && text && text(s.error)) s.errorText = text(s.error);
+        }
+        return s;
+    }();
+    return state;
+}
+
+std::string gpuName(int index) {
+    using GetProperties = int (*)(void*, int);
+    auto get = cudaFunction<GetProperties>("cudaGetDeviceProperties_v2");
+    if (!get) get = cudaFunction<GetProperties>("cudaGetDeviceProperties");
+    if (!get) return "";
+    // cudaDeviceProp begins with char name[256] in every CUDA release; the buffer is far larger
+    // than the whole structure.
+    std::vector<char> props(64 * 1024, 0);
+    if (get(props.data(), index) != 0) return "";
+    return std::string(props.data(), strnlen(props.data(), 256));
+}
+
+// cudaErrorInsufficientDriver: a driver older than the CUDA runtime libtorch came with.
+constexpr int kCudaErrorInsufficientDriver = 35;
+
+std::string cudaName(const CudaState& s) {
+    return "CUDA " + (s.runtime.empty() ? std::string("runtime") : s.runtime);
+}
+
+// Why no GPU can be used, and what to do about it, for a libtorch with CUDA.
+std::pair<std::string, std::string> whyNoGpu(const CudaState& s) {
+    if (!s.driver) {
+        return {"no NVIDIA driver is installed (libcuda.so.1 was not found)",
+                "install the NVIDIA driver (nvidia-smi must list the GPU), or use --device cpu"};
+    }
+    if (s.error == kCudaErrorInsufficientDriver) {
+        return {"the NVIDIA driver is too old for the " + cudaName(s) +
+                    " libraries of this build (" + s.errorText + ")",
+                "update the NVIDIA driver to one for " + cudaName(s) +
+                    " or later (nvidia-smi shows the CUDA version a driver supports), or use "
+                    "--device cpu"};
+    }
+    std::string why = "no GPU is visible";
+    if (s.error != 0 && !s.errorText.empty()) why += " (" + s.errorText + ")";
+    if (const char* visible = std::getenv("CUDA_VISIBLE_DEVICES")) {
+        why += std::string("; CUDA_VISIBLE_DEVICES=\"") + visible + "\"";
+    }
+    if (!s.warning.empty()) why += "; libtorch: " + s.warning;
+    return {why, "check the GPU with nvidia-smi and CUDA_VISIBLE_DEVICES, or use --device cpu"};
+}
+
+}  // namespace
+
+int gpuIndex(const std::string& device) {
+    if (device.rfind("cuda", 0) != 0) return -1;
+    if (device.size() <= 5) return 0;
+    return std::atoi(device.c_str() + 5);
+}
+
+std::string formatGiB(int64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
+    return text;
+}
+
+std::optional<GpuMemory> gpuMemory(int index) {
+    if (index < 0 || !cudaState().built || index >= cudaState().gpus) return std::nullopt;
+    using GetDevice = int (*)(int*);
+    using SetDevice = int (*)(int);
+    using MemGetInfo = int (*)(size_t*, size_t*);
+    const auto getDevice = cudaFunction<GetDevice>("cudaGetDevice");
+    const auto setDevice = cudaFunction<SetDevice>("cudaSetDevice");
+    const auto memGetInfo = cudaFunction<MemGetInfo>("cudaMemGetInfo");
+    if (!getDevice || !setDevice || !memGetInfo) return std::nullopt;
+    int previous = 0;
+    if (getDevice(&previous) != 0 || setDevice(index) != 0) return std::nullopt;
+    size_t freeBytes = 0, totalBytes = 0;
+    const int rc = memGetInfo(&freeBytes, &totalBytes);
+    setDevice(previous);
+    if (rc != 0) return std::nullopt;
+    return GpuMemory{static_cast<int64_t>(freeBytes), static_cast<int64_t>(totalBytes)};
+}
+
+std::string resolveDevice(const std::string& asked) {
+    if (asked == "cpu") return "cpu";
+    const CudaState& s = cudaState();
+    if (asked == "auto") return s.gpus > 0 ? "cuda:0" : "cpu";
+    const std::string what = "device \"" + asked + "\" asked for, but ";
+    if (!s.built) {
+        throw InputError(
+            what + "this LLMap's libtorch has no CUDA (libtorch " + TORCH_VERSION + ")", "--device",
+            "use --device cpu, or build LLMap on pip's CUDA-capable torch "
+            "(packaging/build.sh release)");
+    }
+    if (s.gpus == 0) {
+        const auto [why, fix] = whyNoGpu(s);
+        throw InputError(what + why, "--device", fix);
+    }
+    const int index = gpuIndex(asked);
+    if (index >= s.gpus) {
+        throw InputError(what + "only " + std::to_string(s.gpus) + " GPU" +
+                             (s.gpus == 1 ? " is" : "s are") + " visible",
+                         "--device",
+                         "use cuda:0 to cuda:" + std::to_string(s.gpus - 1) + ", or --device cpu");
+    }
+    return "cuda:" + std::to_string(index);
+}
+
+std::string describeDevice(const std::string& asked, const std::string& resolved) {
+    const CudaState& s = cudaState();
+    if (resolved == "cpu") {
+        if (asked != "auto") return "cpu";
+        if (!s.built) return "cpu (this libtorch has no CUDA)";
+        return "cpu (no GPU found: " + whyNoGpu(s).first + ")";
+    }
+    const int index = gpuIndex(resolved);
+    std::string line = resolved;
+    const std::string name = gpuName(index);
+    const std::optional<GpuMemory> memory = gpuMemory(index);
+    std::string detail = name;
+    if (memory) {
+        detail += (detail.empty() ? "" : ", ") + formatGiB(memory->freeBytes) + " of " +
+                  formatGiB(memory->totalBytes) + " free";
+    }
+    if (!detail.empty()) line += " (" + detail + ")";
+    return line;
+}
+
+}  // namespace llmap

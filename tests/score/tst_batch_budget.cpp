@@ -1,0 +1,68 @@
+// BatchBudget: how the batch limits of a run halve on out-of-memory and grow back (hand-computed).
+#include <QtTest>
+
+#include "score/batch_plan.h"
+
+using llmap::BatchBudget;
+using llmap::BatchLimits;
+
+class BatchBudgetTest : public QObject {
+    Q_OBJECT
+
+private:
+    static void succeed(BatchBudget& b, int times) {
+        for (int i = 0; i < times; ++i) b.succeeded();
+    }
+
+private Q_SLOTS:
+    void halvesTextsAndTokens() {
+        BatchBudget b(BatchLimits{4096, 0, 0.1});
+        QVERIFY(b.halve(22));
+        QCOMPARE(b.limits().tokens, int64_t(2048));
+        QCOMPARE(b.limits().texts, int64_t(11));
+        QVERIFY(b.halve(11));
+        QCOMPARE(b.limits().tokens, int64_t(1024));
+        QCOMPARE(b.limits().texts, int64_t(5));
+        QCOMPARE(b.halvings(), 2);
+        QCOMPARE(b.limits().padding, 0.1);
+    }
+
+    void oneTextCannotBeHalved() {
+        BatchBudget b(BatchLimits{4096, 0, 0.1});
+        QVERIFY(!b.halve(1));
+        QCOMPARE(b.limits().tokens, int64_t(4096));
+        QCOMPARE(b.halvings(), 0);
+    }
+
+    void growsBackAfterARunOfBatchesThatFit() {
+        BatchBudget b(BatchLimits{4096, 0, 0.1});
+        QVERIFY(b.halve(8));  // 2048 tokens, 4 texts
+        QVERIFY(b.halve(4));  // 1024 tokens, 2 texts
+        succeed(b, BatchBudget::kGrowAfter - 1);
+        QCOMPARE(b.limits().tokens, int64_t(1024));
+        b.succeeded();
+        QCOMPARE(b.limits().tokens, int64_t(2048));
+        QCOMPARE(b.limits().texts, int64_t(4));
+        succeed(b, BatchBudget::kGrowAfter);
+        QCOMPARE(b.limits().tokens, int64_t(4096));  // back where it started, with no text limit
+        QCOMPARE(b.limits().texts, int64_t(0));
+        succeed(b, 3 * BatchBudget::kGrowAfter);
+        QCOMPARE(b.limits().tokens, int64_t(4096));  // never above the start
+    }
+
+    void stopsGrowingWhenTheGrowthRanOutOfMemory() {
+        BatchBudget b(BatchLimits{4096, 16, 0.1});
+        QVERIFY(b.halve(16));  // 2048 tokens, 8 texts
+        succeed(b, BatchBudget::kGrowAfter);
+        QCOMPARE(b.limits().tokens, int64_t(4096));
+        QCOMPARE(b.limits().texts, int64_t(16));
+        QVERIFY(b.halve(16));  // the grown budget did not fit
+        succeed(b, 10 * BatchBudget::kGrowAfter);
+        QCOMPARE(b.limits().tokens, int64_t(2048));
+        QCOMPARE(b.limits().texts, int64_t(8));
+        QCOMPARE(b.halvings(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(BatchBudgetTest)
+#include "tst_batch_budget.moc"
