@@ -37,6 +37,8 @@ struct Best {
 // vector widths below (chosen at run time) give the same bits on every machine. Most of the time
 // of t-SNE on many models goes here.
 
+constexpr Eigen::Index kStrip = 256;
+
 typedef double Vec2 __attribute__((vector_size(16), may_alias));
 typedef double Vec4 __attribute__((vector_size(32), may_alias));
 typedef double Vec8 __attribute__((vector_size(64), may_alias));
@@ -47,15 +49,21 @@ template <int R>
 void packPanels(const double* x, Eigen::Index ld, Eigen::Index first, Eigen::Index rows,
                 Eigen::Index depth, double* out) {
     const Eigen::Index full = rows / R * R;
-    for (Eigen::Index p = 0; p < depth; ++p) {
-        const double* column = x + p * ld + first;
+    // Strips of columns, so that the columns read stay in cache while every panel is written.
+    for (Eigen::Index p0 = 0; p0 < depth; p0 += kStrip) {
+        const Eigen::Index p1 = std::min(depth, p0 + kStrip);
         for (Eigen::Index g = 0; g < full; g += R) {
-            double* to = out + g * depth + p * R;
-            for (int c = 0; c < R; ++c) to[c] = column[g + c];
+            double* to = out + g * depth;
+            for (Eigen::Index p = p0; p < p1; ++p) {
+                const double* from = x + p * ld + first + g;
+                for (int c = 0; c < R; ++c) to[p * R + c] = from[c];
+            }
         }
-        if (full < rows) {
-            double* to = out + full * depth + p * R;
-            for (int c = 0; c < R; ++c) to[c] = full + c < rows ? column[full + c] : 0.0;
+        if (full == rows) continue;
+        double* to = out + full * depth;
+        for (Eigen::Index p = p0; p < p1; ++p) {
+            const double* from = x + p * ld + first + full;
+            for (int c = 0; c < R; ++c) to[p * R + c] = full + c < rows ? from[c] : 0.0;
         }
     }
 }
@@ -83,37 +91,50 @@ __attribute__((always_inline)) inline void dotTile(const double* a, Eigen::Index
                                                    Eigen::Index ldOut) {
     constexpr int lanes = static_cast<int>(sizeof(V) / sizeof(double));
     constexpr int width = lanes * Vecs;
-    for (Eigen::Index gb = 0; gb < rowsB; gb += width) {
-        const double* pb = b + gb * depth;
-        for (Eigen::Index ga = 0; ga < rowsA; ga += R) {
-            const double* pa = a + ga * depth;
-            V acc[R][Vecs];
-            for (int i = 0; i < R; ++i) {
-                for (int v = 0; v < Vecs; ++v) acc[i][v] = V{};
-            }
-            for (Eigen::Index p = 0; p < depth; ++p) {
-                V bv[Vecs];  // the panels are aligned to 64 bytes
-                for (int v = 0; v < Vecs; ++v) {
-                    bv[v] = *reinterpret_cast<const V*>(pb + p * width + v * lanes);
-                }
-                for (int i = 0; i < R; ++i) {
-                    const double s = pa[p * R + i];
-                    for (int v = 0; v < Vecs; ++v) {
-                        const V t = bv[v] * s;
-                        acc[i][v] = acc[i][v] + t;
+    // Strips of kStrip columns keep a B micro-panel in the first-level cache; a strip continues
+    // the sums of the one before, so each dot product is still added in the order p = 0, 1, ...
+    for (Eigen::Index p0 = 0; p0 < depth; p0 += kStrip) {
+        const Eigen::Index p1 = std::min(depth, p0 + kStrip);
+        for (Eigen::Index gb = 0; gb < rowsB; gb += width) {
+            const double* pb = b + gb * depth;
+            const Eigen::Index cols = std::min<Eigen::Index>(width, rowsB - gb);
+            for (Eigen::Index ga = 0; ga < rowsA; ga += R) {
+                const double* pa = a + ga * depth;
+                alignas(64) double result[R * width] = {};
+                V acc[R][Vecs];
+                if (p0 > 0) {
+                    for (int i = 0; i < R && ga + i < rowsA; ++i) {
+                        std::memcpy(result + i * width, out + (ga + i) * ldOut + gb,
+                                    static_cast<size_t>(cols) * sizeof(double));
                     }
                 }
-            }
-            alignas(64) double result[R * width];
-            for (int i = 0; i < R; ++i) {
-                for (int v = 0; v < Vecs; ++v) {
-                    *reinterpret_cast<V*>(result + i * width + v * lanes) = acc[i][v];
+                for (int i = 0; i < R; ++i) {
+                    for (int v = 0; v < Vecs; ++v) {
+                        acc[i][v] = *reinterpret_cast<const V*>(result + i * width + v * lanes);
+                    }
                 }
-            }
-            const Eigen::Index cols = std::min<Eigen::Index>(width, rowsB - gb);
-            for (int i = 0; i < R && ga + i < rowsA; ++i) {
-                std::memcpy(out + (ga + i) * ldOut + gb, result + i * width,
-                            static_cast<size_t>(cols) * sizeof(double));
+                for (Eigen::Index p = p0; p < p1; ++p) {
+                    V bv[Vecs];  // the panels are aligned to 64 bytes
+                    for (int v = 0; v < Vecs; ++v) {
+                        bv[v] = *reinterpret_cast<const V*>(pb + p * width + v * lanes);
+                    }
+                    for (int i = 0; i < R; ++i) {
+                        const double s = pa[p * R + i];
+                        for (int v = 0; v < Vecs; ++v) {
+                            const V t = bv[v] * s;
+                            acc[i][v] = acc[i][v] + t;
+                        }
+                    }
+                }
+                for (int i = 0; i < R; ++i) {
+                    for (int v = 0; v < Vecs; ++v) {
+                        *reinterpret_cast<V*>(result + i * width + v * lanes) = acc[i][v];
+                    }
+                }
+                for (int i = 0; i < R && ga + i < rowsA; ++i) {
+                    std::memcpy(out + (ga + i) * ldOut + gb, result + i * width,
+                                static_cast<size_t>(cols) * sizeof(double));
+                }
             }
         }
     }

@@ -20,16 +20,16 @@ constexpr int kMaxDepth = 40;
 typedef double Pair __attribute__((vector_size(16)));
 
 // A 2-D quadtree over the embedding, rebuilt every iteration. Points are stored in tree order
-// (each cell's points contiguous) and the children of a cell are contiguous nodes.
+// (each cell's points contiguous); nodes in depth-first order, each with the index just past its
+// subtree, so that a walk needs no stack: into a cell is the next node, past it is `skip`.
 class QuadTree {
 public:
     struct Node {
         double comX, comY;  // centre of mass
         double reach2;      // summarised for points further (squared) than this: width^2 / theta^2
-        int count;
-        int firstChild;  // -1: a leaf
-        int children;
+        double count;
         int begin, end;  // its points, in tree order
+        int skip;        // the next node outside this cell; a leaf's is its own index + 1
     };
 
     std::vector<Node> nodes;
@@ -55,8 +55,7 @@ public:
             theta > 0 ? 1.0 / (theta * theta) : std::numeric_limits<double>::infinity();
         nodes.clear();
         nodes.reserve(static_cast<size_t>(n / 2 + 16));
-        nodes.emplace_back();
-        build(0, 0, n, (minX + maxX) / 2.0, (minY + maxY) / 2.0, half, 0);
+        build(0, n, (minX + maxX) / 2.0, (minY + maxY) / 2.0, half, 0);
         px.resize(static_cast<size_t>(n));
         py.resize(static_cast<size_t>(n));
         original.resize(static_cast<size_t>(n));
@@ -73,11 +72,11 @@ public:
         const double x = px[static_cast<size_t>(s)], y = py[static_cast<size_t>(s)];
         double sumQ = 0.0, gx = 0.0, gy = 0.0;
         Pair pairQ = {0.0, 0.0}, pairX = {0.0, 0.0}, pairY = {0.0, 0.0};
-        std::array<int, 4 * kMaxDepth + 8> stack;
-        int top = 0;
-        stack[static_cast<size_t>(top++)] = 0;
-        while (top > 0) {
-            const Node& node = nodes[static_cast<size_t>(stack[static_cast<size_t>(--top)])];
+        const Node* all = nodes.data();
+        const int count = static_cast<int>(nodes.size());
+        int at = 0;
+        while (at < count) {
+            const Node& node = all[at];
             const double dx = x - node.comX, dy = y - node.comY;
             const double d2 = dx * dx + dy * dy;
             const bool holdsS = s >= node.begin && s < node.end;
@@ -87,7 +86,8 @@ public:
                 sumQ += m;
                 gx += m * q * dx;
                 gy += m * q * dy;
-            } else if (node.firstChild < 0) {
+                at = node.skip;
+            } else if (node.skip == at + 1) {
                 int a = node.begin;
                 for (; a + 1 < node.end; a += 2) {
                     const Pair ex =
@@ -110,10 +110,9 @@ public:
                     gx += q * q * ex;
                     gy += q * q * ey;
                 }
+                at = node.skip;
             } else {
-                for (int c = node.firstChild; c < node.firstChild + node.children; ++c) {
-                    stack[static_cast<size_t>(top++)] = c;
-                }
+                ++at;
             }
         }
         fx += gx + pairX[0] + pairX[1];
@@ -129,15 +128,17 @@ private:
     std::vector<Point> points_;
     double inverseTheta2_ = 0;
 
-    // Fills node `id` for points [first, last) in a cell of centre (cx, cy) and half width `half`.
-    void build(int id, int first, int last, double cx, double cy, double half, int depth) {
+    // Appends the subtree for points [first, last) in a cell of centre (cx, cy) and half width
+    // `half`.
+    void build(int first, int last, double cx, double cy, double half, int depth) {
+        const auto id = nodes.size();
+        nodes.emplace_back();
         Node node{};
         node.begin = first;
         node.end = last;
         node.count = last - first;
         node.reach2 = 4.0 * half * half * inverseTheta2_;
-        node.firstChild = -1;
-        if (node.count <= kLeafSize || depth >= kMaxDepth) {
+        if (last - first <= kLeafSize || depth >= kMaxDepth) {
             for (int a = first; a < last; ++a) {
                 node.comX += points_[static_cast<size_t>(a)].x;
                 node.comY += points_[static_cast<size_t>(a)].y;
@@ -153,22 +154,19 @@ private:
             const double h = half / 2.0;
             const double offX[4] = {-h, -h, h, h};
             const double offY[4] = {-h, h, -h, h};
-            node.firstChild = static_cast<int>(nodes.size());
-            for (int q = 0; q < 4; ++q) node.children += bounds[q + 1] > bounds[q] ? 1 : 0;
-            nodes.resize(nodes.size() + static_cast<size_t>(node.children));
-            int child = node.firstChild;
             for (int q = 0; q < 4; ++q) {
                 if (bounds[q + 1] == bounds[q]) continue;
-                build(child, bounds[q], bounds[q + 1], cx + offX[q], cy + offY[q], h, depth + 1);
-                const Node& c = nodes[static_cast<size_t>(child)];
+                const auto child = nodes.size();
+                build(bounds[q], bounds[q + 1], cx + offX[q], cy + offY[q], h, depth + 1);
+                const Node& c = nodes[child];
                 node.comX += c.count * c.comX;
                 node.comY += c.count * c.comY;
-                ++child;
             }
         }
         node.comX /= node.count;
         node.comY /= node.count;
-        nodes[static_cast<size_t>(id)] = node;
+        node.skip = static_cast<int>(nodes.size());
+        nodes[id] = node;
     }
 };
 
