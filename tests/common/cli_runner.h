@@ -11,7 +11,8 @@ struct CliRun {
     QString err;
 };
 
-inline CliRun runCli(const QStringList& args, int timeoutMs = 120000) {
+// The limit is only there so that a hung run ends the test: a loaded machine may take minutes.
+inline CliRun runCli(const QStringList& args, int timeoutMs = 540000) {
     QProcess p;
     p.start(QStringLiteral(LLMAP_CLI_PATH), args);
     p.waitForFinished(timeoutMs);
