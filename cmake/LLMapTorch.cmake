@@ -90,8 +90,10 @@ if(EXISTS "${_llmap_torch_lib}/libtorch_cuda.so")
   # The CUDA libraries come with the wheel (site-packages/nvidia/*/lib), found at run time through
   # libtorch's own RPATH; the linker needs to be told where they are.
   file(GLOB _llmap_nvidia_libs LIST_DIRECTORIES true "${LLMAP_TORCH_DIR}/../nvidia/*/lib")
+  # (As a link item, not a link option, so that it reaches programs that link torch through a
+  # static library's private dependency.)
   foreach(dir ${_llmap_nvidia_libs})
-    target_link_options(llmap_torch INTERFACE "LINKER:-rpath-link,${dir}")
+    target_link_libraries(llmap_torch INTERFACE "-Wl,-rpath-link,${dir}")
   endforeach()
 endif()
 # The programs find libtorch where the wheel lies, installed or not.

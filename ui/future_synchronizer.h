@@ -6,6 +6,8 @@
 #include <QList>
 #include <algorithm>
 
+#include "background_task.h"
+
 namespace llmap::ui {
 
 class FutureSynchronizer {
@@ -22,6 +24,7 @@ public:
             } catch (...) {
             }
         }
+        releaseRetiredJobs();
     }
 
     template <typename T>

@@ -12,6 +12,7 @@
 #include <optional>
 #include <utility>
 
+#include "background_task.h"
 #include "util/error.h"
 
 namespace llmap::ui {
@@ -77,6 +78,7 @@ void onResultReady(const QFuture<T>& future, QObject* context, JobGeneration::Ti
     QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, ticket, callback] {
         watcher->deleteLater();
         if (ticket.isCurrent()) callback(outcomeOf(watcher->future()));
+        releaseRetiredJobs();
     });
     watcher->setFuture(future);
 }

@@ -16,6 +16,7 @@
 #include "score/manifest.h"
 #include "score/shard.h"
 #include "store/project.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace llmap::cli {
@@ -52,14 +53,6 @@ std::string selfPath() {
     std::error_code ec;
     const fs::path p = fs::read_symlink("/proc/self/exe", ec);
     return ec ? std::string("llmap-cli") : p.string();
-}
-
-std::string readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError("cannot read the template", path, "check the path");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 void writeScript(const std::string& path, const std::string& text) {
@@ -134,10 +127,10 @@ int runSubmit(const Arguments& args) {
             options.push_back(std::string("--") + name);
             options.push_back(value);
             if (std::string(name) == "array-template") {
-                arrayTemplate = readFile(value);
+                arrayTemplate = readInputFile(value);
                 arrayWhere = value;
             } else if (std::string(name) == "merge-template") {
-                mergeTemplate = readFile(value);
+                mergeTemplate = readInputFile(value);
                 mergeWhere = value;
             }
         }

@@ -15,10 +15,11 @@
 #include "model/blocks.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
-#include "model/json_file.h"
+#include "model/model_source.h"
 #include "model/registry.h"
 #include "model/tensor_store.h"
 #include "util/error.h"
+#include "util/json_file.h"
 #include "util/memory.h"
 
 namespace fs = std::filesystem;
@@ -247,33 +248,27 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
 
 }  // namespace
 
-std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOptions& options) {
+std::unique_ptr<CausalLM> CausalLM::load(const std::string& path, const LoadOptions& options) {
+    return load(openModelSource(path), options);
+}
+
+std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOptions& options) {
     setThreadsOnce();
     c10::InferenceMode guard;
-    std::shared_ptr<const GgufModel> gguf;
-    std::string configPath = (fs::path(folder) / "config.json").string();
-    nlohmann::json config;
-    if (isGgufFile(folder)) {
-        gguf = std::make_shared<const GgufModel>(openGgufModel(folder));
-        config = gguf->config;
-        configPath = folder;
-    } else {
-        if (!fs::exists(configPath)) {
-            throw InputError("config.json is missing", folder,
-                             "a Hugging Face model folder needs its config.json");
-        }
-        config = readJsonFile(configPath);
-    }
+    const std::string& folder = source.path;
+    const std::string& configPath = source.configPath;
+    const nlohmann::json& config = source.config;
     auto impl = std::make_unique<Impl>();
-    impl->spec = archSpecFromConfig(config, configPath);
+    impl->spec = source.spec;
     impl->dtype = parseDtype(options.dtype, config, configPath);
     impl->device = parseDevice(options.device);
     requireKernels(impl->dtype, impl->device);
     const ArchSpec& s = impl->spec;
     const WeightNames& n = s.names;
 
-    const TensorStore store = gguf ? TensorStore(gguf, impl->dtype, impl->device)
-                                   : TensorStore(folder, impl->dtype, impl->device);
+    const TensorStore store = source.gguf
+                                  ? TensorStore(source.gguf, impl->dtype, impl->device)
+                                  : TensorStore(source.weights, folder, impl->dtype, impl->device);
     if (impl->device.is_cpu()) {
         // The weights in the wanted dtype, and room for the activations of a first small batch.
         const int64_t weights =
@@ -309,7 +304,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& folder, const LoadOp
     if (!s.projectOut.empty()) impl->projectOutW = w.base(s.projectOut + ".weight", {E, D});
     if (s.positions == Positions::Rotary) {
         impl->inverseFrequencies = blocks::rotaryInverseFrequencies(s.rope).to(impl->device);
-        if (gguf && store.has(kRopeFreqsWeight)) {
+        if (source.gguf && store.has(kRopeFreqsWeight)) {
             // llama.cpp's rotary frequency factors (Llama 3.1 scaling): they divide the
             // inverse frequencies, as transformers' llama3 scaling does.
             impl->inverseFrequencies =

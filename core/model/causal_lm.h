@@ -11,11 +11,7 @@
 
 namespace llmap {
 
-// The device (or the host) ran out of memory during a forward pass: a smaller batch may fit.
-class OutOfMemoryError : public Error {
-public:
-    using Error::Error;
-};
+struct ModelSource;
 
 struct LoadOptions {
     std::string device = "cpu";     // "cpu", "cuda", "cuda:N"
@@ -26,7 +22,9 @@ class CausalLM {
 public:
     // Reads config.json and the safetensors weights (memory-mapped; converted once when the dtype
     // or device differs). InputError for anything wrong with the folder or the options.
-    static std::unique_ptr<CausalLM> load(const std::string& folder,
+    static std::unique_ptr<CausalLM> load(const std::string& path, const LoadOptions& options = {});
+    // The same from a model already opened (its config, weight headers or GGUF file).
+    static std::unique_ptr<CausalLM> load(const ModelSource& source,
                                           const LoadOptions& options = {});
     ~CausalLM();
 

@@ -5,6 +5,7 @@
 
 #include "model/gguf_model.h"
 #include "model/model_info.h"
+#include "model/model_source.h"
 #include "model/registry.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -28,10 +29,11 @@ std::string headerHash(const GgufFile& f) {
 
 }  // namespace
 
-ModelInfo readGgufModelInfo(const std::string& path) {
-    const GgufModel m = openGgufModel(path);
+ModelInfo readGgufModelInfo(const ModelSource& source) {
+    const std::string& path = source.path;
+    const GgufModel& m = *source.gguf;
     const GgufFile& f = m.file;
-    const ArchSpec spec = archSpecFromConfig(m.config, path);
+    const ArchSpec& spec = source.spec;
     ModelInfo info;
     info.path = path;
     info.modelType = m.config["model_type"].get<std::string>();

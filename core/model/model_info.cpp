@@ -4,12 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "model/gguf_model.h"
-#include "model/json_file.h"
 #include "model/model_card.h"
+#include "model/model_source.h"
 #include "model/registry.h"
 #include "model/tokenizer_probe.h"
 #include "model/weight_files.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 #include "util/sha256.h"
 
 namespace fs = std::filesystem;
@@ -39,34 +41,18 @@ int64_t tokenId(const nlohmann::json& config, const char* key) {
 
 }  // namespace
 
-ModelInfo readModelInfo(const std::string& folderName) {
-    if (isGgufFile(folderName)) return readGgufModelInfo(folderName);
+ModelInfo readModelInfo(const std::string& path) {
+    return readModelInfo(openModelSource(path));
+}
+
+ModelInfo readModelInfo(const ModelSource& source) {
+    if (source.isGguf()) return readGgufModelInfo(source);
+    const std::string& folderName = source.path;
     const fs::path folder(folderName);
-    if (folder.extension() == ".gguf" && !fs::exists(folder)) {
-        throw InputError("no such GGUF file", folderName, "check the path");
-    }
-    if (!fs::is_directory(folder)) {
-        throw InputError("not a folder", folderName, "give the path of a model folder");
-    }
     ModelInfo info;
     info.path = folderName;
-    const fs::path configPath = folder / "config.json";
-    if (!fs::exists(configPath)) {
-        throw InputError("config.json is missing", folderName,
-                         "a Hugging Face model folder needs its config.json");
-    }
-    const std::string configText = readWholeFile(configPath.string());
-    nlohmann::json config;
-    try {
-        config = nlohmann::json::parse(configText);
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(std::string("not valid JSON: ") + e.what(), configPath.string(),
-                         "repair or download config.json again");
-    }
-    if (!config.is_object()) {
-        throw InputError("config is not a JSON object", configPath.string(), "fix config.json");
-    }
-    const std::string where = configPath.string();
+    const nlohmann::json& config = source.config;
+    const std::string& where = source.configPath;
     info.modelType = jsonString(config, "model_type", where).value_or("");
     if (config.contains("architectures") && config["architectures"].is_array()) {
         for (const auto& a : config["architectures"])
@@ -83,7 +69,7 @@ ModelInfo readModelInfo(const std::string& folderName) {
         if (info.eosTokenId < 0) info.eosTokenId = tokenId(*text, "eos_token_id");
     }
 
-    const ArchSpec spec = archSpecFromConfig(config, where);
+    const ArchSpec& spec = source.spec;
     info.modelType = resolveModelType(config, where);
     info.hiddenSize = spec.hidden;
     info.layers = spec.layers;
@@ -92,9 +78,9 @@ ModelInfo readModelInfo(const std::string& folderName) {
     info.contextLength = spec.context;
     info.vocabSize = spec.vocab;
 
-    const WeightFiles weights = openWeightFiles(folderName);
+    const WeightFiles& weights = source.weights;
     Sha256 hash;
-    hash.update(configText);
+    hash.update(source.configText);
     info.weightFiles = static_cast<int>(weights.files.size());
     for (size_t i = 0; i < weights.files.size(); ++i) {
         const SafetensorsHeader& h = weights.headers[i];
@@ -106,13 +92,14 @@ ModelInfo readModelInfo(const std::string& folderName) {
     }
     info.configHash = hash.hex();
 
-    const TokenizerProbe tokenizer = probeTokenizer(folderName);
+    const TokenizerProbe tokenizer =
+        probeTokenizer(folderName, source.tokenizerJson.empty() ? nullptr : &source.tokenizerJson);
     info.tokenizerKind = tokenizer.kind;
     info.addsBos = tokenizer.addsBos;
 
     const fs::path readme = folder / "README.md";
     if (fs::exists(readme)) {
-        const ModelCard card = parseModelCard(readWholeFile(readme.string()));
+        const ModelCard card = parseModelCard(readInputFile(readme.string()));
         info.baseModel = card.baseModel;
         info.license = card.license;
         info.language = card.language;

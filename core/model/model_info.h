@@ -8,6 +8,8 @@
 
 namespace llmap {
 
+struct ModelSource;
+
 struct ModelInfo {
     std::string path;
     std::string modelType;
@@ -37,11 +39,11 @@ struct ModelInfo {
 };
 
 // Throws InputError for a broken folder: missing config.json/weights/tokenizer, damaged headers,
-// absurd config values. A GGUF file is read by readGgufModelInfo.
-ModelInfo readModelInfo(const std::string& folder);
-
-// The metadata of a .gguf model file (see gguf_model.h for what is checked).
-ModelInfo readGgufModelInfo(const std::string& path);
+// absurd config values. A GGUF file: its metadata (see gguf_model.h for what is checked).
+ModelInfo readModelInfo(const std::string& path);
+// The same from a model already opened (model_source.h).
+ModelInfo readModelInfo(const ModelSource& source);
+ModelInfo readGgufModelInfo(const ModelSource& source);
 
 // Every model_type the engine can run.
 std::vector<std::string> supportedModelTypes();

@@ -38,8 +38,9 @@ bool toScalarType(StDtype d, at::ScalarType& out) {
 
 }  // namespace
 
-TensorStore::TensorStore(const std::string& folder, at::ScalarType dtype, at::Device device)
-    : folder_(folder), dtype_(dtype), device_(device), weights_(openWeightFiles(folder)) {
+TensorStore::TensorStore(WeightFiles weights, const std::string& folder, at::ScalarType dtype,
+                         at::Device device)
+    : folder_(folder), dtype_(dtype), device_(device), weights_(std::move(weights)) {
     for (const auto& f : weights_.files) mapped_.push_back(MappedFile::open(f));
 }
 

@@ -16,7 +16,9 @@ namespace llmap {
 
 class TensorStore {
 public:
-    TensorStore(const std::string& folder, at::ScalarType dtype, at::Device device);
+    // The safetensors files of `folder`, whose headers `weights` has read (openWeightFiles).
+    TensorStore(WeightFiles weights, const std::string& folder, at::ScalarType dtype,
+                at::Device device);
     TensorStore(std::shared_ptr<const GgufModel> gguf, at::ScalarType dtype, at::Device device);
 
     bool has(const std::string& name) const {

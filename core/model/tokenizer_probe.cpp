@@ -2,9 +2,10 @@
 
 #include <filesystem>
 
-#include "model/json_file.h"
 #include "model/json_skim.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace fs = std::filesystem;
 
@@ -19,8 +20,7 @@ struct TokenizerSkeleton {
     nlohmann::json postProcessor;
 };
 
-TokenizerSkeleton readTokenizerSkeleton(const std::string& path) {
-    const std::string text = readWholeFile(path);
+TokenizerSkeleton readTokenizerSkeleton(const std::string& text, const std::string& path) {
     TokenizerSkeleton skeleton;
     const auto members = skimObject(text, path);
     try {
@@ -61,13 +61,15 @@ bool templateAddsBos(const nlohmann::json& processor) {
 
 }  // namespace
 
-TokenizerProbe probeTokenizer(const std::string& folderName) {
+TokenizerProbe probeTokenizer(const std::string& folderName, const std::string* tokenizerJson) {
     const fs::path folder(folderName);
     TokenizerProbe probe;
-    const fs::path tokenizerJson = folder / "tokenizer.json";
+    const fs::path tokenizerJsonFile = folder / "tokenizer.json";
     bool found = false;
-    if (fs::exists(tokenizerJson)) {
-        const TokenizerSkeleton t = readTokenizerSkeleton(tokenizerJson.string());
+    if (tokenizerJson || fs::exists(tokenizerJsonFile)) {
+        const std::string path = tokenizerJsonFile.string();
+        const TokenizerSkeleton t =
+            readTokenizerSkeleton(tokenizerJson ? *tokenizerJson : readInputFile(path), path);
         probe.kind = t.modelType.empty() ? "BPE" : t.modelType;
         probe.addsBos = templateAddsBos(t.postProcessor);
         found = true;

@@ -10,7 +10,9 @@ struct TokenizerProbe {
     bool addsBos = false;
 };
 
-// InputError when the folder has no tokenizer files.
-TokenizerProbe probeTokenizer(const std::string& folder);
+// InputError when the folder has no tokenizer files. `tokenizerJson`: the bytes of the folder's
+// tokenizer.json when they have been read already.
+TokenizerProbe probeTokenizer(const std::string& folder,
+                              const std::string* tokenizerJson = nullptr);
 
 }  // namespace llmap

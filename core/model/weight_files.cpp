@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace fs = std::filesystem;
 

@@ -19,6 +19,7 @@
 #include "model/causal_lm.h"
 #include "model/device.h"
 #include "model/model_info.h"
+#include "model/model_source.h"
 #include "score/batch_plan.h"
 #include "score/convention_ids.h"
 #include "tokenize/tokenizer.h"
@@ -285,8 +286,9 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
             project.path(),
             "score with --convention " + project.convention() + " or use a new project");
     }
-    const ModelInfo info = readModelInfo(modelPath);
-    const std::unique_ptr<Tokenizer> tokenizer = loadTokenizer(modelPath);
+    const ModelSource source = openModelSource(modelPath);
+    const ModelInfo info = readModelInfo(source);
+    const std::unique_ptr<Tokenizer> tokenizer = loadModelTokenizer(source);
 
     ScoreResult result;
     result.modelId = options.modelId.empty() ? defaultModelId(modelPath) : options.modelId;
@@ -319,7 +321,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     load.device = result.device;
     load.dtype = result.dtype;
     const auto loadStart = Clock::now();
-    const std::unique_ptr<CausalLM> lm = CausalLM::load(modelPath, load);
+    const std::unique_ptr<CausalLM> lm = CausalLM::load(source, load);
     result.loadSeconds = secondsSince(loadStart);
     // The row is added once the model has loaded: a folder that cannot run leaves no empty row.
     result.row = existing ? *existing : project.addModel({result.modelId, info.toJson()});

@@ -53,9 +53,9 @@ bool exists(hid_t loc, const std::string& name) {
 }
 
 Handle utf8StringType() {
-    Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(t.get(), H5T_VARIABLE);
-    H5Tset_cset(t.get(), H5T_CSET_UTF8);
+    Handle t(check(H5Tcopy(H5T_C_S1), "cannot make the string type", "libhdf5"), H5Tclose);
+    check(H5Tset_size(t.get(), H5T_VARIABLE), "cannot make the string type", "libhdf5");
+    check(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot make the string type", "libhdf5");
     return t;
 }
 
@@ -67,7 +67,7 @@ void writeStrings(hid_t loc, const std::string& name, const std::vector<std::str
     Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     if (extendible) {
         hsize_t chunk = 256;
-        H5Pset_chunk(props.get(), 1, &chunk);
+        check(H5Pset_chunk(props.get(), 1, &chunk), "cannot set up dataset " + name, where);
     }
     Handle type = utf8StringType();
     Handle ds(check(H5Dcreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, props.get(),
@@ -98,6 +98,7 @@ std::vector<std::string> readStrings(hid_t loc, const std::string& name, const s
     return out;
 }
 
+// Frees what libhdf5 allocated for variable-length strings; a failure here can only leak.
 void reclaimStrings(hid_t memType, hid_t space, void* buffer) {
 #if H5_VERSION_GE(1, 12, 0)
     H5Treclaim(memType, space, H5P_DEFAULT, buffer);
@@ -120,7 +121,8 @@ void replaceString(hid_t loc, const std::string& name, size_t index, const std::
     Handle ds = openDataset(loc, name, where);
     Handle space(H5Dget_space(ds.get()), H5Sclose);
     hsize_t start = index, count = 1;
-    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr);
+    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+          "cannot select in dataset " + name, where);
     Handle memSpace(H5Screate_simple(1, &count, nullptr), H5Sclose);
     Handle type = utf8StringType();
     const char* p = value.c_str();

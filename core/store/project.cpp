@@ -37,9 +37,10 @@ h5::Handle createMatrix(hid_t loc, const std::string& name, hid_t type, size_t c
     h5::Handle space(H5Screate_simple(2, dims, maxDims), H5Sclose);
     h5::Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     hsize_t chunk[2] = {1, std::max<hsize_t>(columns, 1)};
-    H5Pset_chunk(props.get(), 2, chunk);
-    H5Pset_fill_value(props.get(), type, fill);
-    H5Pset_fill_time(props.get(), H5D_FILL_TIME_ALLOC);
+    h5::check(H5Pset_chunk(props.get(), 2, chunk), "cannot set up dataset " + name, where);
+    h5::check(H5Pset_fill_value(props.get(), type, fill), "cannot set up dataset " + name, where);
+    h5::check(H5Pset_fill_time(props.get(), H5D_FILL_TIME_ALLOC), "cannot set up dataset " + name,
+              where);
     return {h5::check(H5Dcreate2(loc, name.c_str(), type, space.get(), H5P_DEFAULT, props.get(),
                                  H5P_DEFAULT),
                       "cannot create dataset " + name, where),
@@ -62,7 +63,8 @@ struct Project::State {
     mutable std::map<size_t, std::vector<int64_t>> tokenOffsets;  // read once per row
 
     void flush() {
-        H5Fflush(file.get(), H5F_SCOPE_GLOBAL);
+        h5::check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL),
+                  "cannot flush the project (is the disk full?)", path);
         disk.release(file.get());
     }
     void reserve(uint64_t payload) { disk.reserve(file.get(), kReserveBase + 2 * payload); }
@@ -129,7 +131,9 @@ Project Project::create(const std::string& path, const TextSet& texts,
     h5::Handle bytesDs(H5Dcreate2(textGroup.get(), "bytes", H5T_STD_I64LE, space.get(), H5P_DEFAULT,
                                   H5P_DEFAULT, H5P_DEFAULT),
                        H5Dclose);
-    H5Dwrite(bytesDs.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+    h5::check(
+        H5Dwrite(bytesDs.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+        "cannot write the text lengths (is the disk full?)", path);
     s->hash = texts.contentHash();
     h5::setStringAttribute(textGroup.get(), "content_hash", s->hash, path);
 
@@ -282,7 +286,8 @@ size_t Project::addModel(const ModelRecord& model) {
     for (const char* name : {"id", "metadata"}) {
         h5::Handle ds = h5::openDataset(modelGroup.get(), name, s_->path);
         hsize_t n = row;
-        H5Dset_extent(ds.get(), &n);
+        h5::check(H5Dset_extent(ds.get(), &n), std::string("cannot resize /models/") + name,
+                  s_->path);
     }
     h5::appendString(modelGroup.get(), "metadata", model.metadataJson, s_->path);
     h5::appendString(modelGroup.get(), "id", model.id, s_->path);
@@ -322,7 +327,8 @@ void Project::writeScores(size_t row, size_t firstText, const std::vector<double
     h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
     auto write = [&](hid_t ds, hid_t memType, const void* data) {
         h5::Handle space(H5Dget_space(ds), H5Sclose);
-        H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+                  "cannot select scores", s_->path);
         h5::check(H5Dwrite(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, data),
                   "cannot write scores (is the disk full?)", s_->path);
     };
@@ -343,7 +349,8 @@ std::vector<T> readRow(hid_t ds, hid_t memType, size_t row, size_t columns,
     hsize_t start[2] = {row, 0};
     hsize_t count[2] = {1, columns};
     h5::Handle space(H5Dget_space(ds), H5Sclose);
-    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+    h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+              "cannot select row " + std::to_string(row), where);
     h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
     h5::check(H5Dread(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, out.data()),
               "cannot read row " + std::to_string(row), where);
@@ -402,9 +409,10 @@ void Project::beginTokenLogProbs(size_t row, const std::vector<int64_t>& offsets
     h5::Handle space(H5Screate_simple(1, &total, &maxDims), H5Sclose);
     h5::Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     hsize_t chunk = std::clamp<hsize_t>(total, 1, 1 << 16);
-    H5Pset_chunk(props.get(), 1, &chunk);
+    h5::check(H5Pset_chunk(props.get(), 1, &chunk), "cannot set up the per-token values", where);
     const float nan = std::numeric_limits<float>::quiet_NaN();
-    H5Pset_fill_value(props.get(), H5T_NATIVE_FLOAT, &nan);
+    h5::check(H5Pset_fill_value(props.get(), H5T_NATIVE_FLOAT, &nan),
+              "cannot set up the per-token values", where);
     h5::Handle values(h5::check(H5Dcreate2(group.get(), "values", H5T_IEEE_F32LE, space.get(),
                                            H5P_DEFAULT, props.get(), H5P_DEFAULT),
                                 "cannot create the per-token values", where),
@@ -438,7 +446,8 @@ void transferSpan(hid_t data, hsize_t first, hsize_t count, float* values, bool 
                   const std::string& where) {
     if (count == 0) return;
     h5::Handle space(H5Dget_space(data), H5Sclose);
-    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr);
+    h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr),
+              "cannot select per-token values", where);
     h5::Handle memSpace(H5Screate_simple(1, &count, nullptr), H5Sclose);
     if (write) {
         h5::check(
@@ -501,7 +510,8 @@ Eigen::MatrixXd Project::scores() const {
         hsize_t start[2] = {0, 0};
         hsize_t count[2] = {k, n};
         h5::Handle space(H5Dget_space(s_->loglik.get()), H5Sclose);
-        H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+                  "cannot select the score matrix", s_->path);
         h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
         h5::check(H5Dread(s_->loglik.get(), H5T_NATIVE_DOUBLE, memSpace.get(), space.get(),
                           H5P_DEFAULT, m.data()),
@@ -629,13 +639,14 @@ std::vector<std::string> Project::resultNames() const {
     std::vector<std::string> names;
     h5::Handle group = analysisGroup(s_->file.get(), false, s_->path);
     if (!group) return names;
-    H5Literate(
+    const herr_t listed = H5Literate(
         group.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
         [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
             static_cast<std::vector<std::string>*>(out)->push_back(name);
             return 0;
         },
         &names);
+    h5::check(listed, "cannot list the stored analyses", s_->path);
     return names;
 }
 

@@ -4,12 +4,12 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
-#include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/file_output.h"
 #include "util/memory.h"
+#include "util/utf8.h"
 
 namespace llmap {
 

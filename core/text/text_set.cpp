@@ -3,11 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
-#include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/error.h"
 #include "util/memory.h"
 #include "util/sha256.h"
+#include "util/utf8.h"
 
 namespace llmap {
 

@@ -9,9 +9,9 @@
 
 #include "text/sampling.h"
 #include "text/text_loaders.h"
-#include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace fs = std::filesystem;
 

@@ -5,6 +5,7 @@
 #include "tokenize/onig_regex.h"
 #include "tokenize/unicode_text.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace llmap {
 
@@ -44,7 +45,7 @@ public:
         size_t pendingCount = 0;
         auto flush = [&] {
             if (pendingCount == 0) return;
-            if (unicode::isValidUtf8(pending)) {
+            if (isValidUtf8(pending)) {
                 out.push_back(pending);
             } else {
                 for (size_t i = 0; i < pendingCount; ++i) out.push_back("\xEF\xBF\xBD");

@@ -5,7 +5,7 @@
 #include <memory>
 #include <sstream>
 
-#include "tokenize/file_bytes.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -169,8 +169,8 @@ bool GgufValue::isInteger() const {
 
 GgufFile GgufFile::read(const std::string& path) {
     std::unique_ptr<std::istream> in;
-    if (isGzipPath(path)) {
-        in = std::make_unique<std::istringstream>(readFileBytes(path));
+    if (hasGzipSuffix(path)) {
+        in = std::make_unique<std::istringstream>(readInputFile(path));
     } else {
         in = std::make_unique<std::ifstream>(path, std::ios::binary);
     }

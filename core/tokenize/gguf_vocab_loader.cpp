@@ -48,7 +48,11 @@ std::optional<int32_t> tokenIdKey(const GgufFile& f, const std::string& key, siz
 }  // namespace
 
 std::unique_ptr<Tokenizer> loadGgufVocab(const std::string& path) {
-    const GgufFile f = GgufFile::read(path);
+    return loadGgufVocab(GgufFile::read(path));
+}
+
+std::unique_ptr<Tokenizer> loadGgufVocab(const GgufFile& f) {
+    const std::string& path = f.path();
     const std::string model = f.getString("tokenizer.ggml.model").value_or("");
     const std::vector<std::string>& tokens = stringArray(f, "tokenizer.ggml.tokens");
     std::vector<int64_t> types;

@@ -8,28 +8,19 @@
 
 #include "tokenize/bpe_model.h"
 #include "tokenize/dense_vocabulary.h"
-#include "tokenize/file_bytes.h"
 #include "tokenize/loaders.h"
 #include "tokenize/model_factory.h"
 #include "tokenize/pipeline_tokenizer.h"
 #include "tokenize/special_tokens_config.h"
 #include "tokenize/token_id_json.h"
 #include "tokenize/tokenizer_json_reader.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 
 namespace {
-
-nlohmann::json parseJsonFile(const std::string& path) {
-    const std::string text = readFileBytes(path);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw InputError(std::string("malformed JSON: ") + e.what(), path,
-                         "download the tokenizer file again");
-    }
-}
 
 std::optional<int32_t> idOf(const PipelineParts& p, const std::optional<std::string>& token) {
     if (!token) return std::nullopt;
@@ -67,7 +58,12 @@ void applySpecialTokensConfig(PipelineParts& parts, const SpecialTokensConfig& c
 }
 
 std::unique_ptr<Tokenizer> loadHfTokenizerJson(const std::string& path) {
-    TokenizerJson file = readTokenizerJson(readFileBytes(path), path);
+    return loadHfTokenizerJsonText(readInputFile(path), path);
+}
+
+std::unique_ptr<Tokenizer> loadHfTokenizerJsonText(const std::string& text,
+                                                   const std::string& path) {
+    TokenizerJson file = readTokenizerJson(text, path);
     const nlohmann::json& j = file.document;
     if (!j.is_object() || !j.contains("model") || !j.at("model").is_object()) {
         throw InputError("not a tokenizer.json: no \"model\" object", path,
@@ -131,7 +127,7 @@ std::unique_ptr<Tokenizer> loadHfTokenizerJson(const std::string& path) {
 std::unique_ptr<Tokenizer> loadVocabMerges(const std::string& vocabPath,
                                            const std::string& mergesPath) {
     const std::string folder = std::filesystem::path(vocabPath).parent_path().string();
-    const nlohmann::json vocab = parseJsonFile(vocabPath);
+    const nlohmann::json vocab = readJsonFile(vocabPath);
     if (!vocab.is_object())
         throw InputError("vocab.json is not a JSON object", vocabPath,
                          "use GPT-2 style vocab.json");
@@ -146,7 +142,7 @@ std::unique_ptr<Tokenizer> loadVocabMerges(const std::string& vocabPath,
     }
     std::vector<std::string> idToToken =
         denseVocabulary(std::move(entries), vocabPath, "use GPT-2 style vocab.json");
-    std::istringstream in(readFileBytes(mergesPath));
+    std::istringstream in(readInputFile(mergesPath));
     std::vector<std::pair<std::string, std::string>> merges;
     std::string line;
     size_t lineNo = 0;

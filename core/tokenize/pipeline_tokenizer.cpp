@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tokenize/unicode_text.h"
+#include "util/utf8.h"
 
 namespace llmap {
 
@@ -10,8 +11,7 @@ std::vector<int32_t> PipelineTokenizer::encode(std::string_view text, bool addSp
     std::vector<int32_t> ids;
     std::vector<Segment> segments;
     segments.push_back(
-        {unicode::isValidUtf8(text) ? std::string(text) : unicode::sanitizeUtf8(text), std::nullopt,
-         true});
+        {isValidUtf8(text) ? std::string(text) : unicode::sanitizeUtf8(text), std::nullopt, true});
     p_.added.split(segments, false);
     if (p_.normalizer) {
         for (auto& s : segments) {

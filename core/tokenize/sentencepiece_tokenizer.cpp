@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "tokenize/file_bytes.h"
 #include "tokenize/loaders.h"
 #include "tokenize/pipeline_tokenizer.h"
 #include "tokenize/sentencepiece_model_proto.h"
 #include "tokenize/special_tokens_config.h"
 #include "tokenize/spm_score_model.h"
 #include "tokenize/unigram_model.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -45,7 +45,7 @@ nlohmann::json normalizerSpec(const SentencePieceModelProto& m) {
 }  // namespace
 
 std::unique_ptr<Tokenizer> loadSentencePiece(const std::string& path) {
-    const SentencePieceModelProto m = parseSentencePieceModel(readFileBytes(path), path);
+    const SentencePieceModelProto m = parseSentencePieceModel(readInputFile(path), path);
     if (!m.precompiledCharsmap.empty()) {
         throw InputError("the normalization rule \"" + m.normalizerName +
                              "\" (a precompiled character map) is not supported",

@@ -158,7 +158,7 @@ public:
                      const nlohmann::detail::exception& e) override {
         (void)last;
         throw InputError(
-            std::string("malformed JSON at byte ") + std::to_string(pos) + ": " + e.what(), where_,
+            std::string("not valid JSON at byte ") + std::to_string(pos) + ": " + e.what(), where_,
             "download the tokenizer file again");
     }
 
@@ -239,7 +239,7 @@ TokenizerJson readTokenizerJson(const std::string& text, const std::string& wher
     try {
         json::sax_parse(text, &reader);
     } catch (const json::exception& e) {
-        throw InputError(std::string("malformed JSON: ") + e.what(), where,
+        throw InputError(std::string("not valid JSON: ") + e.what(), where,
                          "download the tokenizer file again");
     }
     return out;

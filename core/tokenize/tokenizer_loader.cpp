@@ -2,8 +2,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tokenize/file_bytes.h"
 #include "tokenize/loaders.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -53,9 +53,9 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& path) {
                          "give a model folder, tokenizer.json, tokenizer.model or .gguf");
     }
     std::string name = p.filename().string();
-    if (isGzipPath(name)) name.resize(name.size() - 3);
+    if (hasGzipSuffix(name)) name.resize(name.size() - 3);
     const std::string ext = fs::path(name).extension().string();
-    if (ext == ".gguf" || (!isGzipPath(path) && startsWithGguf(p))) return loadGgufVocab(path);
+    if (ext == ".gguf" || (!hasGzipSuffix(path) && startsWithGguf(p))) return loadGgufVocab(path);
     if (ext == ".json") {
         if (name == "vocab.json") {
             const std::string merges =

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace llmap::unicode {
 
@@ -66,57 +67,9 @@ std::u32string toCodePoints(std::string_view text) {
     return out;
 }
 
-namespace {
-// Length of the well-formed sequence at pos, or 0 with `bad` set to the length of the maximal
-// ill-formed subpart (Unicode 3.9, table 3-7).
-size_t wellFormedLength(std::string_view s, size_t pos, size_t& bad) {
-    const auto b0 = static_cast<unsigned char>(s[pos]);
-    bad = 1;
-    if (b0 < 0x80) return 1;
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        need = 1;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        need = 2;
-        if (b0 == 0xE0) lo = 0xA0;
-        if (b0 == 0xED) hi = 0x9F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        need = 3;
-        if (b0 == 0xF0) lo = 0x90;
-        if (b0 == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i <= need; ++i) {
-        if (pos + i >= s.size()) {
-            bad = i;
-            return 0;
-        }
-        const auto b = static_cast<unsigned char>(s[pos + i]);
-        const unsigned char l = i == 1 ? lo : 0x80, h = i == 1 ? hi : 0xBF;
-        if (b < l || b > h) {
-            bad = i;
-            return 0;
-        }
-    }
-    return need + 1;
-}
-}  // namespace
-
-bool isValidUtf8(std::string_view text) {
-    for (size_t pos = 0; pos < text.size();) {
-        size_t bad;
-        const size_t n = wellFormedLength(text, pos, bad);
-        if (n == 0) return false;
-        pos += n;
-    }
-    return true;
-}
-
 void requireOneCharacter(std::string_view text, const std::string& what, const std::string& where) {
     size_t bad = 0;
-    const size_t n = text.empty() ? 0 : wellFormedLength(text, 0, bad);
+    const size_t n = text.empty() ? 0 : llmap::wellFormedLength(text, 0, bad);
     if (n == 0 || n != text.size()) {
         throw InputError(what + " must be one character, not \"" + sanitizeUtf8(text) + "\"", where,
                          "use one character, such as \"\xE2\x96\x81\" (U+2581)");
@@ -128,7 +81,7 @@ std::string sanitizeUtf8(std::string_view text) {
     out.reserve(text.size() + 8);
     for (size_t pos = 0; pos < text.size();) {
         size_t bad;
-        const size_t n = wellFormedLength(text, pos, bad);
+        const size_t n = llmap::wellFormedLength(text, pos, bad);
         if (n) {
             out.append(text.substr(pos, n));
             pos += n;

@@ -24,8 +24,8 @@ std::string toUtf8(char32_t cp);
 std::u32string toCodePoints(std::string_view text);
 
 // Replaces every ill-formed subsequence by U+FFFD the way Python's bytes.decode('utf-8',
-// errors='replace') does (one replacement per maximal ill-formed subpart).
-bool isValidUtf8(std::string_view text);
+// errors='replace') does (one replacement per maximal ill-formed subpart). Validity itself:
+// util/utf8.h.
 std::string sanitizeUtf8(std::string_view text);
 
 // Throws InputError naming `where` unless `text` is exactly one character, as Hugging Face's

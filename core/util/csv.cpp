@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace llmap {
 

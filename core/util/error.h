@@ -38,4 +38,17 @@ public:
     using Error::Error;
 };
 
+// Not enough memory for an operation, found before it started or while it was still reading:
+// nothing was written (util/memory.h checks for it).
+class MemoryError : public Error {
+public:
+    using Error::Error;
+};
+
+// The device (or the host) ran out of memory during a forward pass: a smaller batch may fit.
+class OutOfMemoryError : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace llmap

@@ -9,13 +9,6 @@
 
 namespace llmap {
 
-// Not enough memory for an operation, found before it started or while it was still reading:
-// nothing was written.
-class MemoryError : public Error {
-public:
-    using Error::Error;
-};
-
 struct AvailableMemory {
     int64_t bytes = -1;  // -1: unknown, then nothing is refused
     std::string source;  // what limits it, e.g. "MemAvailable in /proc/meminfo"

@@ -70,15 +70,20 @@ private Q_SLOTS:
         // 600 points: several blocks of rows, so both halves of each block pair are used.
         const Eigen::MatrixXd x = fixtures::matrix("tsne_bh_input.csv");
         const Eigen::MatrixXd index = fixtures::matrix("tsne_bh_neighbours.csv");
-        const Eigen::MatrixXd distance = fixtures::matrix("tsne_bh_neighbour_distances.csv");
+        const Eigen::MatrixXd kth = fixtures::matrix("tsne_bh_kth_neighbour_distance.csv");
         const Neighbours nn = nearestNeighbours(x, 91);
         QCOMPARE(nn.k, Eigen::Index(91));
         for (Eigen::Index i = 0; i < x.rows(); ++i) {
             for (Eigen::Index j = 0; j < 91; ++j) {
                 const auto at = static_cast<size_t>(i * 91 + j);
                 QCOMPARE(nn.index[at], static_cast<int>(index(i, j)));
-                QVERIFY(std::fabs(nn.distance[at] - distance(i, j)) <= 1e-9 * distance(i, j));
+                // Squared distances, nearest first: each as computed from the rows directly.
+                const double d = (x.row(i) - x.row(nn.index[at])).squaredNorm();
+                QVERIFY(std::fabs(nn.distance[at] - d) <= 1e-9 * d);
+                if (j > 0) QVERIFY(nn.distance[at] >= nn.distance[at - 1]);
             }
+            QVERIFY(std::fabs(nn.distance[static_cast<size_t>(i * 91 + 90)] - kth(i, 0)) <=
+                    1e-9 * kth(i, 0));
         }
         // k is capped at K - 1.
         QCOMPARE(nearestNeighbours(x.topRows(5), 91).k, Eigen::Index(4));

@@ -11,9 +11,9 @@
 #include "text/subset.h"
 #include "text/text_loaders.h"
 #include "text/text_set_builder.h"
-#include "text/utf8.h"
 #include "util/compressed_file.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 using namespace llmap;
 

@@ -10,10 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tokenize/file_bytes.h"
 #include "tokenize/gguf_pre_tokenizers.h"
 #include "tokenize/pre_tokenizers.h"
 #include "tokenize/tokenizer.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace {
@@ -90,7 +90,7 @@ struct Battery {
 const Battery& battery() {
     static const Battery b = [] {
         Battery r;
-        std::istringstream in(llmap::readFileBytes(kData + "/oracle/battery.jsonl.gz"));
+        std::istringstream in(llmap::readInputFile(kData + "/oracle/battery.jsonl.gz"));
         std::string line;
         while (std::getline(in, line)) {
             const auto j = nlohmann::json::parse(line);
@@ -146,7 +146,7 @@ private Q_SLOTS:
     // Every GGUF pre-tokenizer family (tokenizer.ggml.pre): the pieces its regexes cut each string
     // into, against Hugging Face tokenizers' Split(pattern, "isolated") on the same patterns.
     void ggufPreTokenizerSplits() {
-        std::istringstream in(llmap::readFileBytes(kData + "/oracle/gguf-pre-splits.jsonl.gz"));
+        std::istringstream in(llmap::readInputFile(kData + "/oracle/gguf-pre-splits.jsonl.gz"));
         std::string line;
         int families = 0;
         while (std::getline(in, line)) {
@@ -256,7 +256,7 @@ private Q_SLOTS:
         const Battery& b = battery();
         QVERIFY(b.texts.size() >= 2000);
         auto tok = llmap::loadTokenizer(folder);
-        std::istringstream in(llmap::readFileBytes(folder + "/expected.txt.gz"));
+        std::istringstream in(llmap::readInputFile(folder + "/expected.txt.gz"));
         std::string header, line;
         std::getline(in, header);
         const bool full = header == "full";

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <random>
 
-#include "tokenize/file_bytes.h"
 #include "tokenize/gguf_reader.h"
 #include "tokenize/tokenizer.h"
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace {
@@ -68,7 +68,7 @@ private Q_SLOTS:
         const std::string path = dir.filePath("tokenizer.json").toStdString();
         writeFile(path, "{\"model\": {\"type\": \"BPE\", ");
         const std::string msg = loadError(path);
-        QVERIFY2(contains(msg, "malformed JSON") && contains(msg, path), msg.c_str());
+        QVERIFY2(contains(msg, "not valid JSON") && contains(msg, path), msg.c_str());
     }
 
     void unknownTypes() {
@@ -156,7 +156,7 @@ private Q_SLOTS:
     }
 
     void truncatedGguf() {
-        const std::string full = llmap::readFileBytes(kData + "/gguf/ggml-vocab-llama-spm.gguf.gz");
+        const std::string full = llmap::readInputFile(kData + "/gguf/ggml-vocab-llama-spm.gguf.gz");
         QTemporaryDir dir;
         const std::string path = dir.filePath("cut.gguf").toStdString();
         for (size_t cut :
@@ -174,7 +174,7 @@ private Q_SLOTS:
     // An unknown tokenizer.ggml.pre or tokenizer.ggml.model: the message names it and lists the
     // supported ones.
     void unknownGgufTypes() {
-        const std::string tiny = llmap::readFileBytes(kData + "/fuzz/tiny-gpt2.gguf");
+        const std::string tiny = llmap::readInputFile(kData + "/fuzz/tiny-gpt2.gguf");
         QTemporaryDir dir;
         const std::string path = dir.filePath("v.gguf").toStdString();
         auto valueAfter = [&](const std::string& key) {
@@ -200,7 +200,7 @@ private Q_SLOTS:
     }
 
     void truncatedSentencePieceModel() {
-        const std::string full = llmap::readFileBytes(kData + "/oracle/spm-bpe/tokenizer.model");
+        const std::string full = llmap::readInputFile(kData + "/oracle/spm-bpe/tokenizer.model");
         QTemporaryDir dir;
         const std::string path = dir.filePath("tokenizer.model").toStdString();
         for (size_t cut : {size_t(0), size_t(7), full.size() / 3, full.size() - 5}) {
@@ -272,11 +272,11 @@ private Q_SLOTS:
     void fuzzLoadersAndEncoder() {
         std::mt19937 rng(20250711);
         const std::vector<std::pair<std::string, std::string>> seeds = {
-            {"tokenizer.json", llmap::readFileBytes(kData + "/oracle/wordlevel/tokenizer.json.gz")},
+            {"tokenizer.json", llmap::readInputFile(kData + "/oracle/wordlevel/tokenizer.json.gz")},
             {"tokenizer.json",
-             llmap::readFileBytes(kData + "/oracle/bpe-prepend-legacy/tokenizer.json.gz")},
-            {"tiny.gguf", llmap::readFileBytes(kData + "/fuzz/tiny-gpt2.gguf")},
-            {"tokenizer.model", llmap::readFileBytes(kData + "/oracle/spm-bpe/tokenizer.model")},
+             llmap::readInputFile(kData + "/oracle/bpe-prepend-legacy/tokenizer.json.gz")},
+            {"tiny.gguf", llmap::readInputFile(kData + "/fuzz/tiny-gpt2.gguf")},
+            {"tokenizer.model", llmap::readInputFile(kData + "/oracle/spm-bpe/tokenizer.model")},
         };
         const std::vector<std::string> fragments = {"<s>",
                                                     "</s>",

@@ -2,7 +2,7 @@
 // tanh-GELU MLP of 4x width; optionally the residual taken after each norm.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -1,7 +1,7 @@
 #include "model/architectures/decoder_config.h"
 
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -3,8 +3,8 @@
 // (Falcon-RW), biases everywhere or nowhere.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

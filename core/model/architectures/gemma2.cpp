@@ -5,8 +5,8 @@
 
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -2,8 +2,8 @@
 // [q; k; v] with one shared key/value head (multi_query) or per head, optionally unscaled scores.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

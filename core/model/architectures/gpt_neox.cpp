@@ -2,7 +2,7 @@
 // (by default) a parallel residual; untied output head "embed_out".
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

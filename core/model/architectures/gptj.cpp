@@ -2,8 +2,8 @@
 // without biases, one norm feeding attention and MLP in parallel, output head with a bias.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -3,8 +3,8 @@
 // Checkpoints name the experts "block_sparse_moe.experts.<e>.w1|w3|w2" (gate, up, down).
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -2,7 +2,7 @@
 // whole q and k projections; every RMSNorm applies its weight in fp32.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

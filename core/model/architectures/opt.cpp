@@ -3,8 +3,8 @@
 // embeddings are narrower than the model (word_embed_proj_dim).
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
 #include "util/error.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

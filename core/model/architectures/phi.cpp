@@ -2,7 +2,7 @@
 // input norm feeding attention and a GELU MLP in parallel; optional LayerNorm on q and k.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -1,7 +1,7 @@
 // Qwen3: Llama's blocks with RMSNorm over each head's queries and keys before rotary.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

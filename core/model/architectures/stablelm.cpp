@@ -3,7 +3,7 @@
 // LayerNorm per head on q and k.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -2,7 +2,7 @@
 // with biases, LayerNorm and a plain (not gated) GELU MLP.
 #include "model/architectures/architectures.h"
 #include "model/architectures/decoder_config.h"
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 namespace llmap {
 

@@ -276,11 +276,11 @@ def tsne_default_cases(rng):
         save("tsne_%s_sklearn_embedding.csv" % name, y)
     save_json("tsne_default_reference.json", results)
 
-    # TSNE._fit's neighbours (k = 3 * perplexity + 1) and squared distances for 600 points.
+    # TSNE._fit's neighbours (k = 3 * perplexity + 1) for 600 points and the k-th squared distance.
     dist, index = NearestNeighbors(n_neighbors=91, metric="euclidean").fit(
         read("tsne_bh_input.csv")).kneighbors()
     save("tsne_bh_neighbours.csv", index, fmt="%d")
-    save("tsne_bh_neighbour_distances.csv", dist ** 2)
+    save("tsne_bh_kth_neighbour_distance.csv", dist[:, -1] ** 2)
     # _joint_probabilities_nn at perplexity 5 (16 neighbours) for the 30-point P input.
     x = read("tsne_p_input.csv")
     graph = NearestNeighbors(n_neighbors=16, metric="euclidean").fit(x).kneighbors_graph(

@@ -1,15 +1,14 @@
 #pragma once
-// Reading a JSON file and typed fields of it, with errors that name the file and the key.
+// Reading a JSON file (every JSON file LLMap reads) and typed fields of it, with errors that name
+// the file and the key.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 namespace llmap {
 
-// The whole file; InputError when it is missing or unreadable.
-std::string readWholeFile(const std::string& path);
-
-// Parses the file; InputError when it is missing or not valid JSON.
+// Parses the file (gzip-compressed or not: util/compressed_file.h); InputError naming it when it is
+// missing, unreadable or not valid JSON.
 nlohmann::json readJsonFile(const std::string& path);
 
 // Typed look-ups of a top-level key: nullopt when absent or null; InputError (naming `where`)

@@ -1,26 +1,16 @@
-#include "model/json_file.h"
+#include "util/json_file.h"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 
+#include "util/compressed_file.h"
 #include "util/error.h"
 
 namespace llmap {
 
-std::string readWholeFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw InputError("file is missing or unreadable", path, "check the model folder");
-    std::string bytes(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
-    in.seekg(0);
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
-        throw InputError("file could not be read", path, "check the model folder");
-    }
-    return bytes;
-}
-
 nlohmann::json readJsonFile(const std::string& path) {
-    const std::string text = readWholeFile(path);
+    const std::string text = readInputFile(path);
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
