@@ -34,6 +34,7 @@ ScoringPanel::ScoringPanel(ModelLibrary* library, QWidget* parent)
     device_->addItem(tr("Automatic (a GPU when there is one)"), QStringLiteral("auto"));
     device_->addItem(tr("CPU"), QStringLiteral("cpu"));
     device_->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
+    device_->addItem(tr("Every GPU (one model on each at a time)"), QStringLiteral("all"));
     dtype_ = new QComboBox(this);
     dtype_->addItem(tr("Automatic (fp32 on CPU, bf16 on GPU)"), QStringLiteral("auto"));
     dtype_->addItem(QStringLiteral("fp32"), QStringLiteral("fp32"));

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 
+#include "model/device.h"
+#include "score/device_pool.h"
 #include "store/project.h"
 #include "util/error.h"
 
@@ -47,7 +49,8 @@ void ScoringQueue::deliverMail() {
 
 namespace {
 
-// Forwards the engine's progress to the UI thread, at most ten times a second.
+// Forwards the engine's progress to the UI thread, at most ten times a second, under `id` (or,
+// when it is empty, the id the engine reports: one sink serves a device's successive models).
 class SignalSink : public ProgressSink {
 public:
     using Post = std::function<void(std::function<void(ScoringQueue*)>)>;
@@ -56,7 +59,7 @@ public:
         const auto now = std::chrono::steady_clock::now();
         if (p.textsDone < p.textsTotal && now - last_ < std::chrono::milliseconds(100)) return;
         last_ = now;
-        const QString id = id_;
+        const QString id = id_.isEmpty() ? QString::fromStdString(p.model) : id_;
         const auto done = static_cast<qulonglong>(p.textsDone),
                    total = static_cast<qulonglong>(p.textsTotal);
         const double rate = p.tokensPerSecond, eta = p.etaSeconds;
@@ -165,12 +168,23 @@ void ScoringQueue::runNext() {
         total = shared_->total;
         shared_->cancel = cancel = std::make_shared<CancelToken>();  // reaches this model only
     }
-    Q_EMIT modelStarted(job.modelId, index, total);
+    const bool pool =
+        shared_->options.device == "all" || shared_->options.device.find(',') != std::string::npos;
+    if (!pool) Q_EMIT modelStarted(job.modelId, index, total);
 
     auto shared = shared_;
     if (thread_) {
         thread_->wait();
         thread_->deleteLater();
+    }
+    if (shared->options.device == "all" || shared->options.device.find(',') != std::string::npos) {
+        {
+            QMutexLocker lock(&shared_->mutex);
+            shared_->jobs.prepend(job);  // the pool takes the whole queue
+            --shared_->done;
+        }
+        runOnDevices(cancel);
+        return;
     }
     thread_ = QThread::create([shared, job, cancel, this] {
         const auto toUi = [this, &shared](std::function<void(ScoringQueue*)> call) {
@@ -213,6 +227,122 @@ void ScoringQueue::runNext() {
             Q_EMIT queue->modelFinished(job.modelId, ok, cancelled, message, data);
             queue->runNext();
         });
+    });
+    thread_->start();
+}
+
+namespace {
+
+// The pool's progress and ends, posted to the UI thread as the queue's signals.
+class PoolSignals : public PoolListener {
+public:
+    using Post = std::function<void(std::function<void(ScoringQueue*)>)>;
+    PoolSignals(Post post, QList<ScoringJob> jobs, size_t workers, int firstIndex, int total,
+                Project& project, QString mapMethod)
+        : post_(std::move(post)),
+          jobs_(std::move(jobs)),
+          firstIndex_(firstIndex),
+          total_(total),
+          project_(project),
+          mapMethod_(std::move(mapMethod)) {
+        for (size_t w = 0; w < workers; ++w)
+            sinks_.push_back(std::make_unique<SignalSink>(post_, QString()));
+    }
+    ProgressSink* sinkFor(size_t worker) override { return sinks_.at(worker).get(); }
+    void onStarted(size_t job, const std::string&) override {
+        const QString id = jobs_.at(static_cast<int>(job)).modelId;
+        const int index = firstIndex_ + started_++;
+        const int total = total_;
+        post_([=](ScoringQueue* queue) { Q_EMIT queue->modelStarted(id, index, total); });
+    }
+    // Under the pool's lock: the project is not being written.
+    void onFinished(size_t job, const PoolOutcome& o) override {
+        const ScoringJob& j = jobs_.at(static_cast<int>(job));
+        const bool cancelled = o.result.cancelled;
+        const bool ok = !o.failed && !cancelled;
+        QString message;
+        if (o.failed) {
+            message = QString::fromStdString(o.error);
+        } else {
+            message = ScoringQueue::tr("%1 texts scored in %2 s on %3 (%4)")
+                          .arg(o.result.textsScored)
+                          .arg(o.result.seconds, 0, 'f', 1)
+                          .arg(QString::fromStdString(o.result.device),
+                               QString::fromStdString(o.result.dtype));
+        }
+        std::shared_ptr<const ProjectData> data;
+        try {
+            if (ok) data = std::make_shared<ProjectData>(loadProjectData(project_, mapMethod_));
+        } catch (const Error&) {
+            // Fewer than two fully scored models: nothing to map yet.
+        }
+        const QString id = j.modelId;
+        post_([=](ScoringQueue* queue) {
+            Q_EMIT queue->modelFinished(id, ok, cancelled, message, data);
+        });
+    }
+
+private:
+    Post post_;
+    QList<ScoringJob> jobs_;
+    int firstIndex_, total_, started_ = 0;
+    Project& project_;
+    QString mapMethod_;
+    std::vector<std::unique_ptr<SignalSink>> sinks_;
+};
+
+}  // namespace
+
+// Several GPUs: the whole queue goes to scoreOnDevices at once, one model per GPU at a time.
+void ScoringQueue::runOnDevices(std::shared_ptr<CancelToken> cancel) {
+    QList<ScoringJob> jobs;
+    int firstIndex = 0, total = 0;
+    {
+        QMutexLocker lock(&shared_->mutex);
+        jobs.swap(shared_->jobs);
+        firstIndex = shared_->done;
+        shared_->done += static_cast<int>(jobs.size());
+        total = shared_->total;
+    }
+    auto shared = shared_;
+    thread_ = QThread::create([shared, jobs, cancel, firstIndex, total, this] {
+        const auto toUi = [this, &shared](std::function<void(ScoringQueue*)> call) {
+            post(this, *shared, std::move(call));
+        };
+        QList<ScoringJob> unfinished;
+        try {
+            const std::string path = shared->projectPath.toStdString();
+            Project project = Project::open(path, true);
+            const std::vector<std::string> devices = resolveDevices(shared->options.device);
+            std::vector<PoolJob> poolJobs;
+            for (const ScoringJob& j : jobs)
+                poolJobs.push_back({j.folder.toStdString(), j.modelId.toStdString()});
+            PoolSignals listener(toUi, jobs, devices.size(), firstIndex, total, project,
+                                 shared->mapMethod);
+            const std::vector<PoolOutcome> outcomes =
+                scoreOnDevices(&project, project.texts(), poolJobs, devices, shared->options,
+                               path + ".scoring", &listener, *cancel);
+            for (size_t k = 0; k < outcomes.size(); ++k) {
+                if (outcomes[k].result.cancelled || outcomes[k].device.empty())
+                    unfinished.append(jobs.at(static_cast<int>(k)));
+            }
+        } catch (const Error& e) {
+            const QString message = QString::fromStdString(e.message());
+            for (const ScoringJob& j : jobs) {
+                toUi([=](ScoringQueue* queue) {
+                    Q_EMIT queue->modelFinished(j.modelId, false, false, message, nullptr);
+                });
+            }
+        }
+        {
+            QMutexLocker lock(&shared->mutex);
+            if (shared->paused) {  // paused: the models not finished go first on resume
+                for (auto it = unfinished.rbegin(); it != unfinished.rend(); ++it)
+                    shared->jobs.prepend(*it);
+                shared->done -= static_cast<int>(unfinished.size());
+            }
+        }
+        toUi([](ScoringQueue* queue) { queue->runNext(); });
     });
     thread_->start();
 }

@@ -59,6 +59,7 @@ Q_SIGNALS:
 private:
     struct Shared;
     void runNext();
+    void runOnDevices(std::shared_ptr<CancelToken> cancel);
     static void post(ScoringQueue* queue, Shared& shared, std::function<void(ScoringQueue*)> call);
     Q_INVOKABLE void deliverMail();
 

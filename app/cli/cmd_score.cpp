@@ -9,13 +9,16 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/device_progress.h"
 #include "cli/open_project.h"
 #include "cli/score_progress_bar.h"
 #include "cli/score_project.h"
 #include "model/device.h"
+#include "score/device_pool.h"
 #include "score/manifest.h"
 #include "score/scorer.h"
 #include "score/shard.h"
+#include "score/shard_target.h"
 #include "store/project.h"
 #include "text/text_loaders.h"
 #include "util/error.h"
@@ -25,7 +28,8 @@ namespace llmap::cli {
 namespace {
 const char* kHelp =
     R"(Usage: llmap-cli score --project P.h5 [--texts T] --model DIR [DIR...] [--shard-out DIR]
-                        [--device auto|cpu|cuda[:N]] [--dtype auto|fp32|bf16|fp16]
+                        [--device auto|cpu|cuda[:N]|cuda:0,cuda:1|all]
+                        [--dtype auto|fp32|bf16|fp16]
                         [--convention full|paper] [--batch-tokens N] [--threads N]
                          [--token-logprobs]
        llmap-cli score --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
@@ -40,7 +44,9 @@ token count per (model, text), written into P.h5.
   --model DIR...   Hugging Face model folders (config.json, *.safetensors, tokenizer files) or
                    GGUF files; a model's id is its folder's name (org/name for a Hugging Face
                    cache folder) or the file's name without .gguf
-  --device D       auto (default: a GPU when there is one), cpu, cuda, cuda:N
+  --device D       auto (default: a GPU when there is one), cpu, cuda, cuda:N; several GPUs
+                   (cuda:0,cuda:1 or all) score one model each at a time from one queue, each
+                   into a shard in P.h5.scoring/ that is merged into P.h5 when complete
   --dtype T        auto (default: fp32 on the CPU, bf16 on a GPU), fp32, bf16, fp16
   --convention C   full (default): a BOS (else <|endoftext|>, else EOS) before every text, every
                    text token scored; paper: the tokenizer's own special tokens, the first input
@@ -72,43 +78,6 @@ CancelToken* gCancel = nullptr;
 extern "C" void onInterrupt(int) {
     if (gCancel) gCancel->cancel();
 }
-
-// --shard-out: each model is scored into DIR/<id>.shard.h5.partial.h5 (a project of its own, so an
-// interrupted job resumes), which becomes DIR/<id>.shard.h5 when complete.
-class ShardTarget {
-public:
-    ShardTarget(std::string dir, TextSet texts, std::string convention)
-        : dir_(std::move(dir)), texts_(std::move(texts)), convention_(std::move(convention)) {
-        std::filesystem::create_directories(dir_);
-    }
-
-    ScoreResult score(const std::string& model, const ScoreOptions& options, ProgressSink* sink,
-                      const CancelToken* cancel) const {
-        const std::string id = options.modelId.empty() ? defaultModelId(model) : options.modelId;
-        const std::string shard = dir_ + "/" + shardFileName(id);
-        ScoreResult r;
-        r.modelId = id;
-        if (std::filesystem::exists(shard)) {
-            r.textsSkipped = texts_.size();
-            return r;
-        }
-        const std::string work = shard + ".partial.h5";
-        if (!std::filesystem::exists(work)) createProjectFile(work, texts_, convention_);
-        {
-            Project project = Project::open(work, true);
-            r = scoreModel(project, model, options, sink, cancel);
-            if (r.cancelled) return r;
-            writeShard(shard, shardOf(project, r.row));
-        }
-        std::filesystem::remove(work);
-        return r;
-    }
-
-private:
-    std::string dir_;
-    TextSet texts_;
-    std::string convention_;
-};
 
 // The task of --task-index, else of the array index the scheduler gives the process.
 size_t taskIndex(const std::optional<std::string>& given, const Manifest& manifest,
@@ -147,6 +116,51 @@ TextSet shardTexts(const std::optional<std::string>& projectPath,
                          "give --texts T or an existing --project P.h5");
     }
     return loadTextSet(*textsPath);
+}
+
+// --device with several GPUs: the models from one queue, one per GPU at a time.
+int scoreOnSeveralDevices(Project* project, const TextSet& texts, const std::vector<PoolJob>& jobs,
+                          const std::vector<std::string>& devices, const ScoreOptions& options,
+                          const std::string& workDir) {
+    for (const std::string& d : devices)
+        std::cerr << "llmap-cli score: device " << describeDevice(d, d) << "\n";
+    CancelToken cancel;
+    gCancel = &cancel;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    DeviceProgress progress(devices);
+    std::vector<PoolOutcome> outcomes;
+    try {
+        outcomes =
+            scoreOnDevices(project, texts, jobs, devices, options, workDir, &progress, cancel);
+    } catch (const DiskFullError& e) {
+        progress.finish();
+        gCancel = nullptr;
+        std::cerr << "llmap-cli score: " << e.message() << "\n";
+        return 1;
+    }
+    progress.finish();
+    gCancel = nullptr;
+    int failures = 0, inputFailures = 0;
+    bool stopped = false;
+    for (size_t j = 0; j < outcomes.size(); ++j) {
+        const PoolOutcome& o = outcomes[j];
+        stopped = stopped || o.result.cancelled || o.device.empty();
+        if (!o.failed) continue;
+        ++failures;
+        if (o.inputError) ++inputFailures;
+        std::cerr << "llmap-cli score: " << jobs[j].model << " failed on " << o.device
+                  << ", skipped: " << o.error << "\n";
+    }
+    if (stopped && cancel.cancelled()) {
+        std::cerr << "llmap-cli score: stopped; the models resume where they stopped when run "
+                     "again (their partial scores are in "
+                  << workDir << ")\n";
+        return 130;
+    }
+    if (failures == 0) return 0;
+    std::cerr << "llmap-cli score: " << failures << " of " << jobs.size() << " models failed\n";
+    return failures == inputFailures ? 2 : 1;
 }
 
 }  // namespace
@@ -220,13 +234,23 @@ int runScore(int argc, char** argv) {
     }
     validateScoreOptions(options);
 
+    const std::vector<std::string> devices = resolveDevices(options.device);
     std::optional<Project> project;
     std::optional<ShardTarget> shards;
+    std::optional<TextSet> shardSet;
     if (shardOut) {
-        shards.emplace(*shardOut, shardTexts(projectPath, args.value("texts"), options.convention),
-                       options.convention);
+        shardSet = shardTexts(projectPath, args.value("texts"), options.convention);
+        shards.emplace(*shardOut, *shardSet, options.convention);
     } else {
         project.emplace(openOrCreate(*projectPath, args.value("texts"), options.convention, true));
+    }
+    if (devices.size() > 1) {
+        std::vector<PoolJob> jobs;
+        for (size_t m = 0; m < models.size(); ++m)
+            jobs.push_back({models[m], modelIds.empty() ? "" : modelIds[m]});
+        return scoreOnSeveralDevices(project ? &*project : nullptr,
+                                     project ? project->texts() : *shardSet, jobs, devices, options,
+                                     shardOut.value_or(*projectPath + ".scoring"));
     }
 
     // Where the models run, said once: with --device auto the user learns whether a GPU was found.

@@ -4,6 +4,9 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <optional>
+
+#include "model/cpu_kernels.h"
 
 // The RECORD_USER_SCOPE names let a profiler put the time of a norm, a rotary embedding or an
 // attention under one name (tests/bench/profile_forward.cpp); unprofiled, each is one flag test.
@@ -20,6 +23,8 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 }
 
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+    at::Tensor fused = kernels::rmsNorm(x, weight, eps, kernels::RmsWeight::AfterCast);
+    if (fused.defined()) return fused;
     RECORD_USER_SCOPE("llmap::norm");
     const at::Tensor xf = x.to(at::kFloat);
     const at::Tensor variance = xf.pow(2).mean(-1, true);
@@ -86,6 +91,8 @@ at::Tensor rotateHalf(const at::Tensor& x) {
 }  // namespace
 
 at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+    at::Tensor fused = kernels::rotaryHalf(x, cos, sin);
+    if (fused.defined()) return fused;
     RECORD_USER_SCOPE("llmap::rotary");
     const int64_t rot = cos.size(-1);
     if (rot == x.size(-1)) return x * cos + rotateHalf(x) * sin;
@@ -106,9 +113,22 @@ at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window) {
     return allowed.unsqueeze(0).unsqueeze(0).logical_and(keys).logical_or(k == q);
 }
 
+bool causalWithoutMask() {
+    return TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5);
+}
+
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                      const at::Tensor& allowed) {
     RECORD_USER_SCOPE("llmap::attention");
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+    // Grouped-query attention without copies of k and v; causal without a mask where none is
+    // given (right padding: a real token never sees a padded one).
+    const bool grouped = q.size(1) != k.size(1);
+    const std::optional<at::Tensor> mask =
+        allowed.defined() ? std::optional<at::Tensor>(allowed) : std::nullopt;
+    return at::scaled_dot_product_attention(q, k, v, mask, 0.0, !allowed.defined(), std::nullopt,
+                                            grouped);
+#else
     at::Tensor keys = k, values = v;
     const int64_t groups = q.size(1) / k.size(1);
     if (groups > 1) {
@@ -126,12 +146,16 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
     return at::matmul(probs, values);
 #endif
+#endif
 }
 
 // Gemma, Phi, OLMo and mixture-of-experts variants
 
 at::Tensor rmsNormWeightInFp32(const at::Tensor& x, const at::Tensor& weight, double eps,
                                bool plusOne) {
+    at::Tensor fused = kernels::rmsNorm(
+        x, weight, eps, plusOne ? kernels::RmsWeight::PlusOneInFp32 : kernels::RmsWeight::InFp32);
+    if (fused.defined()) return fused;
     RECORD_USER_SCOPE("llmap::norm");
     const at::Tensor xf = x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
@@ -254,6 +278,9 @@ at::Tensor attentionWithBias(const at::Tensor& q, const at::Tensor& k, const at:
         values = v.repeat_interleave(groups, 1);
     }
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+    if (!allowed.defined()) {
+        return at::scaled_dot_product_attention(q, keys, values, c10::nullopt, 0.0, true, scale);
+    }
     at::Tensor mask = allowed;
     if (bias.defined()) {
         mask = at::where(allowed, bias.to(q.scalar_type()), at::full({}, -INFINITY, q.options()));

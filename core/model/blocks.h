@@ -31,8 +31,13 @@ at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Ten
 // [B, 1, T, T] bool. A padded query row keeps its own diagonal so that no row is empty.
 at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window);
 
+// Whether attention() and attentionWithBias() (without a bias) accept no mask for plain causal
+// attention (libtorch >= 2.5).
+bool causalWithoutMask();
+
 // Scaled dot-product attention of q [B, H, T, D] against k, v [B, Hkv, T, D] (grouped-query when
-// Hkv < H), softmax in fp32. Returns [B, H, T, D].
+// Hkv < H), softmax in fp32; `allowed` undefined: causal (see causalWithoutMask). Returns
+// [B, H, T, D].
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                      const at::Tensor& allowed);
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "model/blocks.h"
+#include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
 #include "model/model_source.h"
@@ -33,7 +34,8 @@ struct Layer {
     at::Tensor qW, qB, kW, kB, vW, vB, qkvW, qkvB, oW, oB, qNormW, kNormW;
     at::Tensor gateW, gateB, upW, upB, downW, downB;
     int64_t window = 0;
-    bool localRope = false;  // rotates with the local rotary (Gemma-3's sliding layers)
+    bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
+    bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
@@ -350,6 +352,10 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
                 l.kB = w.layer(i, n.k + ".bias", {kvOut});
                 l.vB = w.layer(i, n.v + ".bias", {kvOut});
             }
+            // One product instead of three: [q; k; v] stacked, split after.
+            l.qkvW = at::cat({l.qW, l.kW, l.vW});
+            if (s.qkvBias) l.qkvB = at::cat({l.qB, l.kB, l.vB});
+            l.qW = l.kW = l.vW = l.qB = l.kB = l.vB = at::Tensor();
         } else {
             const int64_t fused = qOut + 2 * kvOut;
             l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
@@ -368,6 +374,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         if (s.fusedGateUp) {
             l.upW = w.layer(i, n.up + ".weight", linearShape(2 * I, D, s.conv1d));
             l.downW = w.layer(i, n.down + ".weight", linearShape(D, I, s.conv1d));
+            l.gateUpFused = true;
             impl->layers.push_back(std::move(l));
             continue;
         }
@@ -380,6 +387,13 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         if (s.mlpBias) {
             l.upB = w.layer(i, n.up + ".bias", {I});
             l.downB = w.layer(i, n.down + ".bias", {D});
+        }
+        if (s.gatedMlp && !s.conv1d) {
+            // One product instead of two: [gate; up] stacked, as Phi-3 stores it.
+            l.upW = at::cat({l.gateW, l.upW});
+            if (s.mlpBias) l.upB = at::cat({l.gateB, l.upB});
+            l.gateW = l.gateB = at::Tensor();
+            l.gateUpFused = true;
         }
         impl->layers.push_back(std::move(l));
     }
@@ -409,36 +423,24 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
-    if (spec.qkvLayout == QkvLayout::Separate) {
-        q = blocks::linear(x, l.qW, l.qB, false).view({B, T, spec.heads, hd});
-        k = blocks::linear(x, l.kW, l.kB, false).view({B, T, spec.kvHeads, hd});
-        v = blocks::linear(x, l.vW, l.vB, false).view({B, T, spec.kvHeads, hd});
-        if (spec.clipQkv > 0) {
-            q = q.clamp(-spec.clipQkv, spec.clipQkv);
-            k = k.clamp(-spec.clipQkv, spec.clipQkv);
-            v = v.clamp(-spec.clipQkv, spec.clipQkv);
-        }
+    // Separate projections were stacked at load.
+    const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
+    if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
+        const int64_t g = spec.heads / spec.kvHeads;
+        const auto parts = qkv.view({B, T, spec.kvHeads, g + 2, hd}).split({g, 1, 1}, 3);
+        q = parts[0].reshape({B, T, spec.heads, hd});
+        k = parts[1].reshape({B, T, spec.kvHeads, hd});
+        v = parts[2].reshape({B, T, spec.kvHeads, hd});
+    } else if (spec.qkvLayout == QkvLayout::FusedPerHead) {  // per head: [q | k | v]
+        const auto parts = qkv.view({B, T, spec.heads, 3 * hd}).chunk(3, -1);
+        q = parts[0];
+        k = parts[1];
+        v = parts[2];
     } else {
-        at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
-        if (spec.clipQkv > 0) qkv = qkv.clamp(-spec.clipQkv, spec.clipQkv);
-        if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
-            const int64_t g = spec.heads / spec.kvHeads;
-            const auto parts = qkv.view({B, T, spec.kvHeads, g + 2, hd}).split({g, 1, 1}, 3);
-            q = parts[0].reshape({B, T, spec.heads, hd});
-            k = parts[1].reshape({B, T, spec.kvHeads, hd});
-            v = parts[2].reshape({B, T, spec.kvHeads, hd});
-        } else if (spec.qkvLayout == QkvLayout::FusedStacked) {
-            const auto parts =
-                qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
-            q = parts[0].view({B, T, spec.heads, hd});
-            k = parts[1].view({B, T, spec.kvHeads, hd});
-            v = parts[2].view({B, T, spec.kvHeads, hd});
-        } else {  // per head: [q | k | v] for each head
-            const auto parts = qkv.view({B, T, spec.heads, 3 * hd}).chunk(3, -1);
-            q = parts[0];
-            k = parts[1];
-            v = parts[2];
-        }
+        const auto parts = qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
+        q = parts[0].view({B, T, spec.heads, hd});
+        k = parts[1].view({B, T, spec.kvHeads, hd});
+        v = parts[2].view({B, T, spec.kvHeads, hd});
     }
     if (spec.clipQkv > 0) {
         q = q.clamp(-spec.clipQkv, spec.clipQkv);
@@ -476,9 +478,9 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
     if (l.routerW.defined()) return expertsBlock(l, x);
     at::Tensor h;
-    if (spec.fusedGateUp) {
+    if (l.gateUpFused) {
         const auto parts = blocks::linear(x, l.upW, l.upB, spec.conv1d).chunk(2, -1);
-        h = parts[1] * blocks::activate(spec.activation, parts[0]);
+        h = blocks::activate(spec.activation, parts[0]).mul_(parts[1]);
     } else if (spec.gatedMlp) {
         h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
             blocks::linear(x, l.upW, l.upB, spec.conv1d);
@@ -539,13 +541,22 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const double scale = 1.0 / std::sqrt(static_cast<double>(spec.headDim));
         alibi = blocks::alibiBias(spec.alibi, spec.heads, T, dtype, scale, device);
     }
+    // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
+    const bool rightPadded =
+        T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
+    const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
+                                spec.kvLoraRank == 0 && spec.positions != Positions::Alibi;
     std::map<int64_t, at::Tensor> allowedByWindow;
     for (const Layer& l : layers) {
-        auto it = allowedByWindow.find(l.window);
-        if (it == allowedByWindow.end()) {
-            it = allowedByWindow.emplace(l.window, blocks::attentionAllowed(mask, l.window)).first;
+        at::Tensor allowed;  // undefined: plain causal
+        if (!rightPadded || !masklessKernel || (l.window > 0 && l.window < T)) {
+            auto it = allowedByWindow.find(l.window);
+            if (it == allowedByWindow.end()) {
+                it = allowedByWindow.emplace(l.window, blocks::attentionAllowed(mask, l.window))
+                         .first;
+            }
+            allowed = it->second;
         }
-        const at::Tensor& allowed = it->second;
         const at::Tensor& layerCos = l.localRope ? localCos : cos;
         const at::Tensor& layerSin = l.localRope ? localSin : sin;
         if (spec.normAfterResidual) {
@@ -620,6 +631,19 @@ at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& att
     return guarded(impl_->spec, [&] { return impl_->logProbs(ids, attentionMask, targets); });
 }
 
+namespace {
+// Values per chunk of fp32 logits (LLMAP_LOGIT_CHUNK, for benchmarks): small enough to stay
+// in the last-level cache between the product and the logsumexp, and to be reused by the
+// allocator rather than mapped afresh.
+int64_t logitChunkValues() {
+    static const int64_t values = [] {
+        const char* v = std::getenv("LLMAP_LOGIT_CHUNK");
+        return v && std::atoll(v) > 0 ? std::atoll(v) : int64_t(1) << 26;
+    }();
+    return values;
+}
+}  // namespace
+
 at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
                                     const at::Tensor& targets) const {
     if (targets.sizes() != ids.sizes()) {
@@ -643,14 +667,38 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
     const at::Tensor selectedTargets = toDevice(hostSelected);
     at::Tensor out = at::zeros({hostTargets.size(0)}, h.options().dtype(at::kFloat));
     const at::Tensor selected = h.reshape({-1, D}).index_select(0, rows);
-    // Rows per chunk so that one chunk of fp32 logits stays near 64 M values (256 MB).
-    const int64_t chunk = std::max<int64_t>(1, (int64_t(1) << 26) / V);
+    // Rows per chunk so that one chunk of fp32 logits stays near LLMAP_LOGIT_CHUNK values.
+    const int64_t chunk = std::max<int64_t>(1, logitChunkValues() / V);
     std::vector<at::Tensor> pieces;
+    if (device.is_cpu() && spec.finalSoftcap == 0) {
+        // Each chunk's logits go into one buffer (mapped once, not once per chunk) and are read
+        // once more, by the fused log-softmax.
+        const int64_t rowsTotal = selected.size(0);
+        at::Tensor buffer = at::empty({std::min(chunk, rowsTotal), V}, selected.options());
+        for (int64_t start = 0; start < rowsTotal; start += chunk) {
+            const int64_t len = std::min(chunk, rowsTotal - start);
+            at::Tensor z = buffer.narrow(0, 0, len);
+            const at::Tensor x = selected.narrow(0, start, len);
+            if (lmHeadB.defined()) {
+                at::addmm_out(z, lmHeadB, x, lmHead.t());
+            } else {
+                at::mm_out(z, x, lmHead.t());
+            }
+            pieces.push_back(kernels::targetLogSoftmax(z, selectedTargets.narrow(0, start, len)));
+        }
+        out.index_copy_(0, rows, at::cat(pieces));
+        return out.view(targets.sizes()).cpu();
+    }
     for (int64_t start = 0; start < selected.size(0); start += chunk) {
         const int64_t len = std::min(chunk, selected.size(0) - start);
-        const at::Tensor rowLogits = logits(selected.narrow(0, start, len)).to(at::kFloat);
+        // The chunk's logits are its own (a fresh product), so they are shifted and
+        // exponentiated in place: log p(t) = (z_t - max) - log sum exp(z - max).
+        at::Tensor rowLogits = logits(selected.narrow(0, start, len)).to(at::kFloat);
         const at::Tensor t = selectedTargets.narrow(0, start, len).unsqueeze(1);
-        pieces.push_back(rowLogits.gather(1, t).squeeze(1) - at::logsumexp(rowLogits, {1}));
+        const at::Tensor top = rowLogits.amax(1, true);
+        const at::Tensor picked = (rowLogits.gather(1, t) - top).squeeze(1);
+        rowLogits.sub_(top).exp_();
+        pieces.push_back(picked - rowLogits.sum(1).log_());
     }
     out.index_copy_(0, rows, at::cat(pieces));
     return out.view(targets.sizes()).cpu();

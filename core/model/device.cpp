@@ -5,9 +5,12 @@
 #include <dlfcn.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <regex>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -179,6 +182,43 @@ std::string resolveDevice(const std::string& asked) {
                          "use cuda:0 to cuda:" + std::to_string(s.gpus - 1) + ", or --device cpu");
     }
     return "cuda:" + std::to_string(index);
+}
+
+std::vector<std::string> resolveDevices(const std::string& asked) {
+    static const std::regex one("auto|cpu|cuda(:[0-9]+)?");
+    if (asked == "all") {
+        const int gpus = cudaState().gpus;
+        if (gpus == 0) return {resolveDevice("auto")};
+        std::vector<std::string> all;
+        for (int i = 0; i < gpus; ++i) all.push_back("cuda:" + std::to_string(i));
+        return all;
+    }
+    std::vector<std::string> names, devices;
+    std::stringstream list(asked);
+    for (std::string name; std::getline(list, name, ',');) {
+        if (!std::regex_match(name, one)) {
+            throw InputError("device \"" + name + "\" is not known", "--device",
+                             "use auto, cpu, cuda, cuda:N, a list such as cuda:0,cuda:1, or all");
+        }
+        names.push_back(name);
+    }
+    for (const std::string& name : names) {
+        const std::string device = resolveDevice(name);
+        if (std::find(devices.begin(), devices.end(), device) != devices.end()) {
+            throw InputError("device " + device + " is named twice in \"" + asked + "\"",
+                             "--device", "name each GPU once");
+        }
+        devices.push_back(device);
+    }
+    if (devices.empty()) {
+        throw InputError("no device given", "--device", "use auto, cpu, cuda:N or all");
+    }
+    const bool cpu = std::find(devices.begin(), devices.end(), "cpu") != devices.end();
+    if (cpu && devices.size() > 1) {
+        throw InputError("\"" + asked + "\" mixes the CPU with GPUs", "--device",
+                         "score on GPUs (e.g. cuda:0,cuda:1) or on the CPU, not both");
+    }
+    return devices;
 }
 
 std::string describeDevice(const std::string& asked, const std::string& resolved) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace llmap {
 
@@ -15,6 +16,11 @@ struct GpuMemory {
 // InputError naming the fix when CUDA is asked for and cannot be had: a libtorch without CUDA, no
 // GPU visible, a driver too old for the CUDA libraries, an index beyond the visible GPUs.
 std::string resolveDevice(const std::string& asked);
+
+// The devices of --device: one, as resolveDevice gives it, or several GPUs: "cuda:0,cuda:1" or
+// "all" (every visible GPU; the CPU when none is, as auto). InputError for an unknown name, a
+// device named twice, a list that mixes the CPU with GPUs, or a GPU that cannot be had.
+std::vector<std::string> resolveDevices(const std::string& asked);
 
 // One line on the device chosen, e.g. "cuda:0 (NVIDIA H200, 139.7 of 139.8 GiB free)" or
 // "cpu (no GPU found: CUDA 13.2 libraries, no NVIDIA driver)"; `asked` is what the user gave.

@@ -231,11 +231,14 @@ private:
 
 void validateScoreOptions(const ScoreOptions& o) {
     static const std::regex device("auto|cpu|cuda(:[0-9]+)?");
-    if (!std::regex_match(o.device, device)) {
+    if (o.device == "all" || o.device.find(',') != std::string::npos) {
+        resolveDevices(o.device);  // several GPUs (scoreOnDevices): can they be had?
+    } else if (!std::regex_match(o.device, device)) {
         throw InputError("device \"" + o.device + "\" is not known", "--device",
-                         "use auto, cpu, cuda or cuda:N");
+                         "use auto, cpu, cuda, cuda:N, a list such as cuda:0,cuda:1, or all");
+    } else if (o.device.rfind("cuda", 0) == 0) {
+        resolveDevice(o.device);  // CUDA asked for: can it be had?
     }
-    if (o.device.rfind("cuda", 0) == 0) resolveDevice(o.device);  // CUDA asked for: can it be had?
     if (o.dtype != "auto" && o.dtype != "fp32" && o.dtype != "bf16" && o.dtype != "fp16") {
         throw InputError("dtype \"" + o.dtype + "\" is not known", "--dtype",
                          "use auto, fp32, bf16 or fp16");

@@ -379,6 +379,15 @@ private Q_SLOTS:
         addRow("A14 CUDA asked for without a GPU",
                {"score", "--project", S, "--model", "{mamba}", "--device", "cuda:1"}, 2,
                "device \"cuda:1\" asked for, but ", S);
+        addRow("A17 several GPUs asked for without a GPU",
+               {"score", "--project", S, "--model", "{mamba}", "--device", "cuda:0,cuda:1"}, 2,
+               "device \"cuda:0\" asked for, but ", S);
+        addRow("A17 a device named twice",
+               {"score", "--project", S, "--model", "{mamba}", "--device", "cpu,cpu"}, 2,
+               "device cpu is named twice in \"cpu,cpu\"", S);
+        addRow("A17 an unknown device in a list",
+               {"score", "--project", S, "--model", "{mamba}", "--device", "cuda:0,tpu"}, 2,
+               "device \"tpu\" is not known", S);
     }
 
     void rejectsAndKeepsTheProject() {

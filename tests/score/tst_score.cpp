@@ -8,10 +8,12 @@
 #include <QtTest>
 #include <cmath>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "score/device_pool.h"
 #include "score/scorer.h"
 #include "score_fixtures.h"
 #include "store/project.h"
@@ -507,6 +509,77 @@ private Q_SLOTS:
         expectInputError([&] { llmap::scoreModel(project, deeper.string(), cpuOptions("full")); },
                          "h.2");
         QCOMPARE(project.modelCount(), size_t(0));
+    }
+
+    void severalDevicesFromOneQueue() {
+        // Two workers (the CPU twice, standing in for two GPUs) take the fixture models from one
+        // queue; every row lands in the project with transformers' values and the shards are gone.
+        const auto o = oracle();
+        const auto texts = oracleTexts();
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("pool.h5").toStdString();
+        auto project = llmap::Project::create(path, texts, "full");
+        std::vector<llmap::PoolJob> jobs;
+        for (const auto& m : o["models"]) jobs.push_back({fixtures::modelDir(m["name"]), ""});
+        QVERIFY(jobs.size() >= 3);
+        class Recorder : public llmap::PoolListener {
+        public:
+            llmap::ProgressSink* sinkFor(size_t) override { return nullptr; }
+            void onStarted(size_t, const std::string& device) override {
+                started.push_back(device);
+            }
+            void onFinished(size_t job, const llmap::PoolOutcome&) override {
+                finished.push_back(job);
+            }
+            std::vector<std::string> started;
+            std::vector<size_t> finished;
+        } recorder;
+        llmap::CancelToken cancel;
+        const std::string work = path + ".scoring";
+        const auto outcomes = llmap::scoreOnDevices(&project, texts, jobs, {"cpu", "cpu"},
+                                                    cpuOptions("full"), work, &recorder, cancel);
+        QCOMPARE(outcomes.size(), jobs.size());
+        QCOMPARE(recorder.started.size(), jobs.size());
+        QCOMPARE(recorder.finished.size(), jobs.size());
+        QCOMPARE(project.modelCount(), jobs.size());
+        for (size_t m = 0; m < jobs.size(); ++m) {
+            QVERIFY2(!outcomes[m].failed, outcomes[m].error.c_str());
+            const auto entry = o["models"][m];
+            const auto row = project.findModel(entry["name"].get<std::string>());
+            QVERIFY(row.has_value());
+            QCOMPARE(*row, outcomes[m].result.row);
+            const auto loglik = project.scoreRow(*row);
+            for (size_t i = 0; i < texts.size(); ++i)
+                QVERIFY(closeToOracle(loglik[i], entry["texts"][i]["ll_full"].get<double>()));
+        }
+        QVERIFY(std::filesystem::is_empty(work));
+        // A second run finds every row complete and scores nothing.
+        const auto again = llmap::scoreOnDevices(&project, texts, jobs, {"cpu", "cpu"},
+                                                 cpuOptions("full"), work, nullptr, cancel);
+        for (const auto& outcome : again) {
+            QCOMPARE(outcome.result.textsScored, size_t(0));
+            QCOMPARE(outcome.result.textsSkipped, texts.size());
+        }
+        // A model that fails is reported; the others are scored.
+        QTemporaryDir other;
+        auto second = llmap::Project::create(other.filePath("p.h5").toStdString(), texts, "full");
+        const std::vector<llmap::PoolJob> mixed = {{dir.filePath("missing").toStdString(), ""},
+                                                   jobs[0]};
+        const auto some =
+            llmap::scoreOnDevices(&second, texts, mixed, {"cpu", "cpu"}, cpuOptions("full"),
+                                  other.filePath("w").toStdString(), nullptr, cancel);
+        QVERIFY(some[0].failed && some[0].inputError);
+        QVERIFY(!some[1].failed);
+        QCOMPARE(second.modelCount(), size_t(1));
+        // Per-token values cannot travel in shards.
+        auto perToken = cpuOptions("full");
+        perToken.tokenLogProbs = true;
+        expectInputError(
+            [&] {
+                llmap::scoreOnDevices(&second, texts, jobs, {"cpu", "cpu"}, perToken, work, nullptr,
+                                      cancel);
+            },
+            "per-token");
     }
 
     void modelIds() {

@@ -1,0 +1,361 @@
+#include "model/cpu_kernels.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+// The loops are plain C++ that the compiler vectorises; each range function is cloned for
+// AVX-512 and AVX2 and picked at load time, so one binary runs on any x86-64 at its best width.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LLMAP_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LLMAP_VECTOR_CLONES
+#endif
+
+namespace llmap::kernels {
+
+namespace {
+
+// Sixteen lanes, written with GCC's vector extensions: the reductions below (sums, maxima) are
+// vectorised as written, which the compiler may not do for a loop without -ffast-math.
+typedef float Floats __attribute__((vector_size(64)));
+typedef int32_t Ints __attribute__((vector_size(64)));
+typedef uint16_t Halves __attribute__((vector_size(32)));
+typedef double Doubles __attribute__((vector_size(128)));
+constexpr int64_t kLanes = 16;
+
+__attribute__((always_inline)) inline float laneSum(Floats v) {
+    float sum = 0;
+    for (int64_t j = 0; j < kLanes; ++j) sum += v[j];
+    return sum;
+}
+
+// A storage type, read as float and rounded from float as libtorch rounds it.
+struct Fp32 {
+    using T = float;
+    __attribute__((always_inline)) static Floats loadLanes(const float* p) {
+        Floats v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    }
+    static float load(float v) { return v; }
+    static float store(float v) { return v; }
+    static float round(float v) { return v; }
+};
+
+struct Bf16 {
+    using T = uint16_t;
+    __attribute__((always_inline)) static Floats loadLanes(const uint16_t* p) {
+        Halves h;
+        std::memcpy(&h, p, sizeof h);
+        const Ints bits = __builtin_convertvector(h, Ints) << 16;
+        Floats v;
+        std::memcpy(&v, &bits, sizeof v);
+        return v;
+    }
+    static float load(uint16_t v) {
+        const uint32_t u = uint32_t(v) << 16;
+        float f;
+        std::memcpy(&f, &u, sizeof f);
+        return f;
+    }
+    // Round to nearest even, NaN to the quiet NaN, as c10::BFloat16 does.
+    static uint16_t store(float f) {
+        uint32_t u;
+        std::memcpy(&u, &f, sizeof u);
+        const uint16_t rounded = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+        return f != f ? uint16_t(0x7FC0) : rounded;
+    }
+    static float round(float f) { return load(store(f)); }
+};
+
+struct Fp16 {
+    using T = c10::Half;
+    __attribute__((always_inline)) static Floats loadLanes(const c10::Half* p) {
+        Floats v;
+        for (int64_t j = 0; j < kLanes; ++j) v[j] = static_cast<float>(p[j]);
+        return v;
+    }
+    static float load(c10::Half v) { return static_cast<float>(v); }
+    static c10::Half store(float f) { return c10::Half(f); }
+    static float round(float f) { return load(store(f)); }
+};
+
+template <class S>
+__attribute__((always_inline)) inline void rmsRowsBody(const typename S::T* x, const float* weight,
+                                                       typename S::T* out, int64_t first,
+                                                       int64_t last, int64_t D, float eps,
+                                                       bool castBeforeWeight) {
+    for (int64_t r = first; r < last; ++r) {
+        const typename S::T* xr = x + r * D;
+        typename S::T* o = out + r * D;
+        Floats squares = {};
+        int64_t d = 0;
+        for (; d + kLanes <= D; d += kLanes) {
+            const Floats v = S::loadLanes(xr + d);
+            squares += v * v;
+        }
+        float sum = laneSum(squares);
+        for (; d < D; ++d) sum += S::load(xr[d]) * S::load(xr[d]);
+        const float inverse = 1.0f / std::sqrt(sum / static_cast<float>(D) + eps);
+        if (castBeforeWeight) {
+            for (d = 0; d < D; ++d) o[d] = S::store(S::round(S::load(xr[d]) * inverse) * weight[d]);
+        } else {
+            for (d = 0; d < D; ++d) o[d] = S::store(S::load(xr[d]) * inverse * weight[d]);
+        }
+    }
+}
+
+template <class S>
+__attribute__((always_inline)) inline void rotaryRowsBody(
+    const typename S::T* x, const typename S::T* cos, const typename S::T* sin, typename S::T* out,
+    int64_t first, int64_t last, const int64_t* sizes, const int64_t* strides, int64_t R,
+    bool tablePerText) {
+    const int64_t H = sizes[1], T = sizes[2], D = sizes[3], half = R / 2;
+    for (int64_t row = first; row < last; ++row) {
+        const int64_t t = row % T, h = (row / T) % H, b = row / (T * H);
+        const typename S::T* xr = x + b * strides[0] + h * strides[1] + t * strides[2];
+        const int64_t table = ((tablePerText ? b * T : 0) + t) * R;
+        const typename S::T* c = cos + table;
+        const typename S::T* s = sin + table;
+        typename S::T* o = out + row * D;
+        for (int64_t d = 0; d < half; ++d) {
+            const float rotated = -S::load(xr[d + half]);
+            o[d] = S::store(S::round(S::load(xr[d]) * S::load(c[d])) +
+                            S::round(rotated * S::load(s[d])));
+        }
+        for (int64_t d = half; d < R; ++d) {
+            const float rotated = S::load(xr[d - half]);
+            o[d] = S::store(S::round(S::load(xr[d]) * S::load(c[d])) +
+                            S::round(rotated * S::load(s[d])));
+        }
+        for (int64_t d = R; d < D; ++d) o[d] = xr[d];
+    }
+}
+
+// e^x for x <= 0 as 2^n * 2^f, with 2^f (|f| <= 1/2) from its Taylor polynomial of degree 7
+// (relative error below 1e-8); n is rounded with the 1.5 * 2^23 trick. Below -87 (where e^x leaves
+// the normal floats) it gives e^-87, which no sum of a row that holds e^0 can see.
+template <class V, class I>
+__attribute__((always_inline)) inline V expNonPositive(V x) {
+    const V low = V{} - 87.0f;
+    x = x < low ? low : x;
+    const V t = x * 1.44269504088896341f;
+    const V shifted = t + 12582912.0f;
+    const V n = shifted - 12582912.0f;
+    const V f = (t - n) * 0.693147180559945309f;
+    V p = f * (1.0f / 5040) + 1.0f / 720;
+    p = p * f + 1.0f / 120;
+    p = p * f + 1.0f / 24;
+    p = p * f + 1.0f / 6;
+    p = p * f + 0.5f;
+    p = p * f + 1.0f;
+    p = p * f + 1.0f;
+    I bits;
+    std::memcpy(&bits, &shifted, sizeof bits);
+    bits = (bits - 0x4B400000 + 127) << 23;  // the rounded n, biased, in the exponent field
+    V scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+template <class S>
+__attribute__((always_inline)) inline void logSoftmaxRowsBody(const typename S::T* logits,
+                                                              const int64_t* targets, float* out,
+                                                              int64_t first, int64_t last,
+                                                              int64_t V) {
+    for (int64_t r = first; r < last; ++r) {
+        const typename S::T* z = logits + r * V;
+        Floats tops = Floats{} - INFINITY;
+        int64_t v = 0;
+        for (; v + kLanes <= V; v += kLanes) {
+            const Floats lanes = S::loadLanes(z + v);
+            tops = tops < lanes ? lanes : tops;
+        }
+        float m = -INFINITY;
+        for (int64_t j = 0; j < kLanes; ++j) m = m < tops[j] ? tops[j] : m;
+        for (; v < V; ++v) m = std::max(m, S::load(z[v]));
+        // Sixteen terms per lane in float, then into double: a vocabulary of 10^5 terms summed
+        // in float alone would lose 1e-5 of the result.
+        Doubles sums = {};
+        v = 0;
+        while (v + kLanes <= V) {
+            Floats block = {};
+            for (int64_t k = 0; k < 16 && v + kLanes <= V; ++k, v += kLanes)
+                block += expNonPositive<Floats, Ints>(S::loadLanes(z + v) - m);
+            sums += __builtin_convertvector(block, Doubles);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < kLanes; ++j) sum += sums[j];
+        for (; v < V; ++v) sum += expNonPositive<float, int32_t>(S::load(z[v]) - m);
+        out[r] = static_cast<float>((S::load(z[targets[r]]) - m) - std::log(sum));
+    }
+}
+
+#define LLMAP_ROW_KERNELS(S)                                                                     \
+    LLMAP_VECTOR_CLONES void rmsRows##S(const S::T* x, const float* w, S::T* o, int64_t first,   \
+                                        int64_t last, int64_t D, float eps, bool cast) {         \
+        rmsRowsBody<S>(x, w, o, first, last, D, eps, cast);                                      \
+    }                                                                                            \
+    LLMAP_VECTOR_CLONES void rotaryRows##S(const S::T* x, const S::T* c, const S::T* s, S::T* o, \
+                                           int64_t first, int64_t last, const int64_t* sizes,    \
+                                           const int64_t* strides, int64_t R, bool perText) {    \
+        rotaryRowsBody<S>(x, c, s, o, first, last, sizes, strides, R, perText);                  \
+    }                                                                                            \
+    LLMAP_VECTOR_CLONES void logSoftmaxRows##S(const S::T* z, const int64_t* t, float* o,        \
+                                               int64_t first, int64_t last, int64_t V) {         \
+        logSoftmaxRowsBody<S>(z, t, o, first, last, V);                                          \
+    }
+
+LLMAP_ROW_KERNELS(Fp32)
+LLMAP_ROW_KERNELS(Bf16)
+LLMAP_ROW_KERNELS(Fp16)
+
+bool fusable(const at::Tensor& x) {
+    const at::ScalarType t = x.scalar_type();
+    return x.is_cpu() && (t == at::kFloat || t == at::kBFloat16 || t == at::kHalf);
+}
+
+// Rows per task: about 64 KB of input each.
+int64_t grainRows(int64_t rowWidth) {
+    return std::max<int64_t>(1, (int64_t(16) << 10) / std::max<int64_t>(1, rowWidth));
+}
+
+template <class S>
+typename S::T* data(const at::Tensor& t) {
+    return reinterpret_cast<typename S::T*>(t.data_ptr());
+}
+
+template <class S>
+void runRms(const at::Tensor& x, const std::vector<float>& weight, at::Tensor& out, float eps,
+            bool cast) {
+    const int64_t D = x.size(-1), rows = x.numel() / D;
+    const typename S::T* xp = data<S>(x);
+    typename S::T* op = data<S>(out);
+    at::parallel_for(0, rows, grainRows(D), [&](int64_t first, int64_t last) {
+        if constexpr (std::is_same_v<S, Fp32>)
+            rmsRowsFp32(xp, weight.data(), op, first, last, D, eps, cast);
+        if constexpr (std::is_same_v<S, Bf16>)
+            rmsRowsBf16(xp, weight.data(), op, first, last, D, eps, cast);
+        if constexpr (std::is_same_v<S, Fp16>)
+            rmsRowsFp16(xp, weight.data(), op, first, last, D, eps, cast);
+    });
+}
+
+template <class S>
+void runRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, at::Tensor& out) {
+    const int64_t sizes[4] = {x.size(0), x.size(1), x.size(2), x.size(3)};
+    const int64_t strides[4] = {x.stride(0), x.stride(1), x.stride(2), x.stride(3)};
+    const int64_t R = cos.size(-1), rows = sizes[0] * sizes[1] * sizes[2];
+    const bool perText = cos.dim() == 4;
+    const typename S::T *xp = data<S>(x), *cp = data<S>(cos), *sp = data<S>(sin);
+    typename S::T* op = data<S>(out);
+    at::parallel_for(0, rows, grainRows(sizes[3]), [&](int64_t first, int64_t last) {
+        if constexpr (std::is_same_v<S, Fp32>)
+            rotaryRowsFp32(xp, cp, sp, op, first, last, sizes, strides, R, perText);
+        if constexpr (std::is_same_v<S, Bf16>)
+            rotaryRowsBf16(xp, cp, sp, op, first, last, sizes, strides, R, perText);
+        if constexpr (std::is_same_v<S, Fp16>)
+            rotaryRowsFp16(xp, cp, sp, op, first, last, sizes, strides, R, perText);
+    });
+}
+
+template <class S>
+void runLogSoftmax(const at::Tensor& logits, const at::Tensor& targets, at::Tensor& out) {
+    const int64_t N = logits.size(0), V = logits.size(1);
+    const typename S::T* zp = data<S>(logits);
+    const int64_t* tp = targets.data_ptr<int64_t>();
+    float* op = out.data_ptr<float>();
+    at::parallel_for(0, N, 1, [&](int64_t first, int64_t last) {
+        if constexpr (std::is_same_v<S, Fp32>) logSoftmaxRowsFp32(zp, tp, op, first, last, V);
+        if constexpr (std::is_same_v<S, Bf16>) logSoftmaxRowsBf16(zp, tp, op, first, last, V);
+        if constexpr (std::is_same_v<S, Fp16>) logSoftmaxRowsFp16(zp, tp, op, first, last, V);
+    });
+}
+
+}  // namespace
+
+at::Tensor targetLogSoftmax(const at::Tensor& logits, const at::Tensor& targetsIn) {
+    if (!fusable(logits) || logits.dim() != 2 || !logits.is_contiguous() || !targetsIn.is_cpu() ||
+        targetsIn.numel() != logits.size(0)) {
+        return {};
+    }
+    RECORD_USER_SCOPE("llmap::head_logsumexp");
+    const at::Tensor targets = targetsIn.to(at::kLong).contiguous();
+    at::Tensor out = at::empty({logits.size(0)}, logits.options().dtype(at::kFloat));
+    switch (logits.scalar_type()) {
+        case at::kFloat:
+            runLogSoftmax<Fp32>(logits, targets, out);
+            break;
+        case at::kBFloat16:
+            runLogSoftmax<Bf16>(logits, targets, out);
+            break;
+        default:
+            runLogSoftmax<Fp16>(logits, targets, out);
+            break;
+    }
+    return out;
+}
+
+at::Tensor rmsNorm(const at::Tensor& xIn, const at::Tensor& weight, double eps, RmsWeight how) {
+    if (!fusable(xIn) || !weight.defined() || weight.scalar_type() != xIn.scalar_type() ||
+        weight.dim() != 1 || weight.size(0) != xIn.size(-1) || xIn.numel() == 0) {
+        return {};
+    }
+    RECORD_USER_SCOPE("llmap::norm");
+    const at::Tensor x = xIn.contiguous();
+    const at::Tensor w = weight.to(at::kFloat).contiguous();
+    std::vector<float> wf(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    if (how == RmsWeight::PlusOneInFp32) {
+        for (float& v : wf) v += 1.0f;
+    }
+    at::Tensor out = at::empty_like(x);
+    const bool cast = how == RmsWeight::AfterCast;
+    const auto e = static_cast<float>(eps);
+    switch (x.scalar_type()) {
+        case at::kFloat:
+            runRms<Fp32>(x, wf, out, e, cast);
+            break;
+        case at::kBFloat16:
+            runRms<Bf16>(x, wf, out, e, cast);
+            break;
+        default:
+            runRms<Fp16>(x, wf, out, e, cast);
+            break;
+    }
+    return out;
+}
+
+at::Tensor rotaryHalf(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+    if (!fusable(x) || x.dim() != 4 || x.stride(3) != 1 || cos.scalar_type() != x.scalar_type() ||
+        sin.scalar_type() != x.scalar_type() || !cos.is_contiguous() || !sin.is_contiguous() ||
+        cos.sizes() != sin.sizes() || cos.size(-1) % 2 != 0 || cos.size(-1) > x.size(3) ||
+        cos.size(-2) != x.size(2)) {
+        return {};
+    }
+    const bool shared = cos.dim() == 2;
+    const bool perText = cos.dim() == 4 && cos.size(0) == x.size(0) && cos.size(1) == 1;
+    if (!shared && !perText) return {};
+    RECORD_USER_SCOPE("llmap::rotary");
+    at::Tensor out = at::empty(x.sizes(), x.options());
+    switch (x.scalar_type()) {
+        case at::kFloat:
+            runRotary<Fp32>(x, cos, sin, out);
+            break;
+        case at::kBFloat16:
+            runRotary<Bf16>(x, cos, sin, out);
+            break;
+        default:
+            runRotary<Fp16>(x, cos, sin, out);
+            break;
+    }
+    return out;
+}
+
+}  // namespace llmap::kernels

@@ -1,0 +1,141 @@
+// The fused CPU kernels against the operators they replace, written as transformers writes them
+// (LlamaRMSNorm, Gemma3RMSNorm, apply_rotary_pos_emb, log_softmax + gather), in libtorch's own
+// operators: float32 within rounding of a different summation order, bfloat16 and float16 to the
+// last bit where both round the same products.
+#include <ATen/ATen.h>
+
+#include <QtTest>
+
+#include "model/cpu_kernels.h"
+
+namespace kernels = llmap::kernels;
+
+namespace {
+
+at::Tensor hfRmsNorm(const at::Tensor& x, const at::Tensor& w, double eps, kernels::RmsWeight how) {
+    const at::Tensor xf = x.to(at::kFloat);
+    const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
+    switch (how) {
+        case kernels::RmsWeight::AfterCast:
+            return w * normed.to(x.scalar_type());
+        case kernels::RmsWeight::PlusOneInFp32:
+            return (normed * (1.0 + w.to(at::kFloat))).to(x.scalar_type());
+        case kernels::RmsWeight::InFp32:
+            return (normed * w.to(at::kFloat)).to(x.scalar_type());
+    }
+    return {};
+}
+
+at::Tensor rotateHalf(const at::Tensor& x) {
+    const int64_t half = x.size(-1) / 2;
+    return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+// transformers' apply_rotary_pos_emb with partial rotary (Phi, GPT-NeoX): the first R channels.
+at::Tensor hfRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+    const int64_t R = cos.size(-1);
+    const at::Tensor rot = x.narrow(-1, 0, R), pass = x.narrow(-1, R, x.size(-1) - R);
+    return at::cat({rot * cos + rotateHalf(rot) * sin, pass}, -1);
+}
+
+// Largest difference in units of the dtype's last place at the reference's magnitude.
+double worstUlps(const at::Tensor& got, const at::Tensor& want) {
+    const double eps = want.scalar_type() == at::kBFloat16 ? 1.0 / 128
+                       : want.scalar_type() == at::kHalf   ? 1.0 / 1024
+                                                           : 1.0 / (1 << 23);
+    const at::Tensor g = got.to(at::kDouble), w = want.to(at::kDouble);
+    const at::Tensor scale = at::clamp_min(w.abs(), 1e-30) * eps;
+    return ((g - w).abs() / scale).max().item<double>();
+}
+
+}  // namespace
+
+class CpuKernelsTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void rmsNormMatchesTransformers_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::newRow("float32") << static_cast<int>(at::kFloat);
+        QTest::newRow("bfloat16") << static_cast<int>(at::kBFloat16);
+        QTest::newRow("float16") << static_cast<int>(at::kHalf);
+    }
+    void rmsNormMatchesTransformers() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        at::manual_seed(1);
+        for (const int64_t D : {64, 576, 577}) {  // 577: a row that is no multiple of 16
+            const at::Tensor x = (at::randn({3, 37, D}) * 3).to(type);
+            const at::Tensor w = (at::randn({D}) * 0.5 + 1).to(type);
+            for (const auto how : {kernels::RmsWeight::AfterCast, kernels::RmsWeight::PlusOneInFp32,
+                                   kernels::RmsWeight::InFp32}) {
+                const at::Tensor got = kernels::rmsNorm(x, w, 1e-6, how);
+                QVERIFY(got.defined());
+                QCOMPARE(got.scalar_type(), type);
+                QCOMPARE(got.sizes(), x.sizes());
+                // The mean of squares may differ in its last bit (another order of summation),
+                // which can move a rounded bf16/fp16 value by one place (up to 2 units of the
+                // reference's magnitude next to a power of two).
+                const double ulps = worstUlps(got, hfRmsNorm(x, w, 1e-6, how));
+                QVERIFY2(ulps <= (type == at::kFloat ? 8 : 2.01),
+                         qPrintable(QString("D=%1: %2 ulps").arg(D).arg(ulps)));
+            }
+            // A transposed view is read as it is.
+            const at::Tensor t = x.transpose(0, 1);
+            QVERIFY(at::equal(
+                kernels::rmsNorm(t, w, 1e-6, kernels::RmsWeight::AfterCast),
+                kernels::rmsNorm(t.contiguous(), w, 1e-6, kernels::RmsWeight::AfterCast)));
+        }
+    }
+
+    void rotaryMatchesTransformers_data() { rmsNormMatchesTransformers_data(); }
+    void rotaryMatchesTransformers() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        at::manual_seed(2);
+        const int64_t B = 2, H = 3, T = 11, D = 64;
+        for (const int64_t R : {D, int64_t(32)}) {  // full and partial rotary
+            // q as the engine has it: [B, T, H, D] from the projection, viewed as [B, H, T, D].
+            const at::Tensor q = at::randn({B, T, H, D}).to(type).transpose(1, 2);
+            const at::Tensor angles = at::rand({T, R / 2}) * 20;
+            const at::Tensor emb = at::cat({angles, angles}, -1);
+            const at::Tensor cos = emb.cos().to(type), sin = emb.sin().to(type);
+            const at::Tensor got = kernels::rotaryHalf(q, cos, sin);
+            QVERIFY(got.defined());
+            QVERIFY(got.is_contiguous());
+            QVERIFY2(at::equal(got, hfRotary(q, cos, sin)), qPrintable(QString("R=%1").arg(R)));
+            // LongRoPE's tables, one per text.
+            const at::Tensor perText = at::stack({cos, sin.flip(0)}).unsqueeze(1);
+            const at::Tensor perTextSin = at::stack({sin, cos.flip(0)}).unsqueeze(1);
+            QVERIFY(at::equal(kernels::rotaryHalf(q, perText, perTextSin),
+                              hfRotary(q, perText, perTextSin)));
+        }
+        // What the kernel does not know is left to libtorch.
+        QVERIFY(!kernels::rotaryHalf(at::randn({2, 3, 4}), at::randn({3, 4}), at::randn({3, 4}))
+                     .defined());
+    }
+
+    void targetLogSoftmaxMatchesLogSoftmax_data() { rmsNormMatchesTransformers_data(); }
+    void targetLogSoftmaxMatchesLogSoftmax() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        at::manual_seed(3);
+        for (const int64_t V : {int64_t(8000), int64_t(50257)}) {
+            at::Tensor logits = (at::randn({7, V}) * 4).to(type);
+            logits[2].fill_(0);  // a flat row
+            logits[3][5] = 80;   // a very confident row
+            logits[4].narrow(0, 0, V / 2).fill_(-INFINITY);
+            const std::vector<int64_t> picked = {0, 1, 2, 5, V - 1, 3, 17};
+            const at::Tensor targets = at::tensor(picked, at::kLong);
+            const at::Tensor got = kernels::targetLogSoftmax(logits, targets);
+            QVERIFY(got.defined());
+            const at::Tensor want = at::log_softmax(logits.to(at::kDouble), -1)
+                                        .gather(1, targets.unsqueeze(1))
+                                        .squeeze(1);
+            const double worst = (got.to(at::kDouble) - want).abs().max().item<double>();
+            QVERIFY2(worst < 2e-6, qPrintable(QString("V=%1: %2").arg(V).arg(worst)));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(CpuKernelsTest)
+#include "tst_cpu_kernels.moc"
