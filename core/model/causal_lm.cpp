@@ -479,8 +479,12 @@ at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
     if (l.routerW.defined()) return expertsBlock(l, x);
     at::Tensor h;
     if (l.gateUpFused) {
-        const auto parts = blocks::linear(x, l.upW, l.upB, spec.conv1d).chunk(2, -1);
-        h = blocks::activate(spec.activation, parts[0]).mul_(parts[1]);
+        const at::Tensor gateUp = blocks::linear(x, l.upW, l.upB, spec.conv1d);
+        if (spec.activation == Activation::SiLU) h = kernels::siluGate(gateUp);
+        if (!h.defined()) {
+            const auto parts = gateUp.chunk(2, -1);
+            h = blocks::activate(spec.activation, parts[0]).mul_(parts[1]);
+        }
     } else if (spec.gatedMlp) {
         h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
             blocks::linear(x, l.upW, l.upB, spec.conv1d);
@@ -585,8 +589,9 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             const at::Tensor m = normed(h, l.postNormW, l.postNormB);
             x = m + mlpBlock(l, m);
         } else {
-            x = x + attentionBlock(l, a, allowed, layerCos, layerSin, alibi);
-            x = x + mlpBlock(l, normed(x, l.postNormW, l.postNormB));
+            // In place: x is this pass's own residual stream.
+            x.add_(attentionBlock(l, a, allowed, layerCos, layerSin, alibi));
+            x.add_(mlpBlock(l, normed(x, l.postNormW, l.postNormB)));
         }
     }
     if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);

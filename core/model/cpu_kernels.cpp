@@ -198,19 +198,53 @@ __attribute__((always_inline)) inline void logSoftmaxRowsBody(const typename S::
     }
 }
 
-#define LLMAP_ROW_KERNELS(S)                                                                     \
-    LLMAP_VECTOR_CLONES void rmsRows##S(const S::T* x, const float* w, S::T* o, int64_t first,   \
-                                        int64_t last, int64_t D, float eps, bool cast) {         \
-        rmsRowsBody<S>(x, w, o, first, last, D, eps, cast);                                      \
-    }                                                                                            \
-    LLMAP_VECTOR_CLONES void rotaryRows##S(const S::T* x, const S::T* c, const S::T* s, S::T* o, \
-                                           int64_t first, int64_t last, const int64_t* sizes,    \
-                                           const int64_t* strides, int64_t R, bool perText) {    \
-        rotaryRowsBody<S>(x, c, s, o, first, last, sizes, strides, R, perText);                  \
-    }                                                                                            \
-    LLMAP_VECTOR_CLONES void logSoftmaxRows##S(const S::T* z, const int64_t* t, float* o,        \
-                                               int64_t first, int64_t last, int64_t V) {         \
-        logSoftmaxRowsBody<S>(z, t, o, first, last, V);                                          \
+// x * sigmoid(x), with e^-|x| from expNonPositive: 1 / (1 + e) for x >= 0, e / (1 + e) below.
+template <class S>
+__attribute__((always_inline)) inline void siluGateRowsBody(const typename S::T* gateUp,
+                                                            typename S::T* out, int64_t first,
+                                                            int64_t last, int64_t I) {
+    for (int64_t r = first; r < last; ++r) {
+        const typename S::T* g = gateUp + r * 2 * I;
+        const typename S::T* u = g + I;
+        typename S::T* o = out + r * I;
+        int64_t i = 0;
+        for (; i + kLanes <= I; i += kLanes) {
+            const Floats x = S::loadLanes(g + i);
+            const Floats minusAbs = x < 0 ? x : -x;
+            Floats e = expNonPositive<Floats, Ints>(minusAbs);
+            e = minusAbs < -87.0f ? Floats{} : e;  // e^-|x| below the normal floats
+            const Floats sigmoid = (x < 0 ? e : Floats{} + 1.0f) / (e + 1.0f);
+            const Floats act = x * sigmoid;
+            const Floats up = S::loadLanes(u + i);
+            for (int64_t j = 0; j < kLanes; ++j) o[i + j] = S::store(S::round(act[j]) * up[j]);
+        }
+        for (; i < I; ++i) {
+            const float x = S::load(g[i]);
+            const float minusAbs = x < 0 ? x : -x;
+            const float e = minusAbs < -87.0f ? 0.0f : expNonPositive<float, int32_t>(minusAbs);
+            const float act = x * ((x < 0 ? e : 1.0f) / (e + 1.0f));
+            o[i] = S::store(S::round(act) * S::load(u[i]));
+        }
+    }
+}
+
+#define LLMAP_ROW_KERNELS(S)                                                                       \
+    LLMAP_VECTOR_CLONES void rmsRows##S(const S::T* x, const float* w, S::T* o, int64_t first,     \
+                                        int64_t last, int64_t D, float eps, bool cast) {           \
+        rmsRowsBody<S>(x, w, o, first, last, D, eps, cast);                                        \
+    }                                                                                              \
+    LLMAP_VECTOR_CLONES void rotaryRows##S(const S::T* x, const S::T* c, const S::T* s, S::T* o,   \
+                                           int64_t first, int64_t last, const int64_t* sizes,      \
+                                           const int64_t* strides, int64_t R, bool perText) {      \
+        rotaryRowsBody<S>(x, c, s, o, first, last, sizes, strides, R, perText);                    \
+    }                                                                                              \
+    LLMAP_VECTOR_CLONES void logSoftmaxRows##S(const S::T* z, const int64_t* t, float* o,          \
+                                               int64_t first, int64_t last, int64_t V) {           \
+        logSoftmaxRowsBody<S>(z, t, o, first, last, V);                                            \
+    }                                                                                              \
+    LLMAP_VECTOR_CLONES void siluGateRows##S(const S::T* gu, S::T* o, int64_t first, int64_t last, \
+                                             int64_t I) {                                          \
+        siluGateRowsBody<S>(gu, o, first, last, I);                                                \
     }
 
 LLMAP_ROW_KERNELS(Fp32)
@@ -279,7 +313,42 @@ void runLogSoftmax(const at::Tensor& logits, const at::Tensor& targets, at::Tens
     });
 }
 
+template <class S>
+void runSiluGate(const at::Tensor& gateUp, at::Tensor& out) {
+    const int64_t I = out.size(-1), rows = out.numel() / std::max<int64_t>(1, I);
+    const typename S::T* gp = data<S>(gateUp);
+    typename S::T* op = data<S>(out);
+    at::parallel_for(0, rows, grainRows(I), [&](int64_t first, int64_t last) {
+        if constexpr (std::is_same_v<S, Fp32>) siluGateRowsFp32(gp, op, first, last, I);
+        if constexpr (std::is_same_v<S, Bf16>) siluGateRowsBf16(gp, op, first, last, I);
+        if constexpr (std::is_same_v<S, Fp16>) siluGateRowsFp16(gp, op, first, last, I);
+    });
+}
+
 }  // namespace
+
+at::Tensor siluGate(const at::Tensor& gateUp) {
+    if (!fusable(gateUp) || !gateUp.is_contiguous() || gateUp.dim() < 1 ||
+        gateUp.size(-1) % 2 != 0 || gateUp.numel() == 0) {
+        return {};
+    }
+    RECORD_USER_SCOPE("llmap::activation");
+    std::vector<int64_t> shape(gateUp.sizes().begin(), gateUp.sizes().end());
+    shape.back() /= 2;
+    at::Tensor out = at::empty(shape, gateUp.options());
+    switch (gateUp.scalar_type()) {
+        case at::kFloat:
+            runSiluGate<Fp32>(gateUp, out);
+            break;
+        case at::kBFloat16:
+            runSiluGate<Bf16>(gateUp, out);
+            break;
+        default:
+            runSiluGate<Fp16>(gateUp, out);
+            break;
+    }
+    return out;
+}
 
 at::Tensor targetLogSoftmax(const at::Tensor& logits, const at::Tensor& targetsIn) {
     if (!fusable(logits) || logits.dim() != 2 || !logits.is_contiguous() || !targetsIn.is_cpu() ||

@@ -1,7 +1,8 @@
 #pragma once
 // Fused CPU kernels for the steps of a forward pass that libtorch runs as several passes over
-// memory: RMSNorm (five operators in Hugging Face's formulation), the rotary embedding (six) and
-// the log-softmax of the output layer at the scored token (five).
+// memory: RMSNorm (five operators in Hugging Face's formulation), the rotary embedding (six), the
+// gated SiLU of the MLP (three) and the log-softmax of the output layer at the scored token
+// (five).
 // Each rounds as the unfused operators do in float32, bfloat16 and float16, so scores stay those
 // of transformers; each returns an undefined tensor where it does not apply (not on the CPU, a
 // dtype or layout it does not know), and the caller then runs libtorch's operators.
@@ -21,6 +22,10 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps, Rm
 // through: x [B, H, T, D] with any strides, cos and sin [T, R] or [B, 1, T, R] contiguous in x's
 // dtype. Returns a contiguous [B, H, T, D].
 at::Tensor rotaryHalf(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
+
+// SiLU(gate) * up from one projection that holds [gate | up] in its last dimension ([..., 2I],
+// contiguous), rounded as act(gate) * up is in the input's dtype. Returns [..., I].
+at::Tensor siluGate(const at::Tensor& gateUp);
 
 // log softmax(logits)[target] of each row, in fp32, in one pass over the logits: logits [N, V]
 // contiguous (fp32, or bf16 and fp16 read as fp32, as transformers' `.float()` does), targets

@@ -54,6 +54,7 @@ std::string kindOf(const prof::LegacyEvent& e, int64_t vocab) {
         name.rfind("aten::_scaled_dot_product", 0) == 0)
         return "attention";
     if (name == "llmap::rotary") return "rotary";
+    if (name == "llmap::head_logsumexp") return "head";
     if (name == "aten::embedding") return "other";
     // The output layer: its weight is [vocab, hidden]; its logits and their logsumexp [n, vocab].
     for (const auto& shape : e.shapes()) {

@@ -1,7 +1,7 @@
 // The fused CPU kernels against the operators they replace, written as transformers writes them
-// (LlamaRMSNorm, Gemma3RMSNorm, apply_rotary_pos_emb, log_softmax + gather), in libtorch's own
-// operators: float32 within rounding of a different summation order, bfloat16 and float16 to the
-// last bit where both round the same products.
+// (LlamaRMSNorm, Gemma3RMSNorm, apply_rotary_pos_emb, LlamaMLP's act_fn(gate) * up, log_softmax
+// + gather) in libtorch's own operators: float32 within rounding of a different summation order
+// or exponential, bfloat16 and float16 to the last bit where both round the same products.
 #include <ATen/ATen.h>
 
 #include <QtTest>
@@ -112,6 +112,28 @@ private Q_SLOTS:
         // What the kernel does not know is left to libtorch.
         QVERIFY(!kernels::rotaryHalf(at::randn({2, 3, 4}), at::randn({3, 4}), at::randn({3, 4}))
                      .defined());
+    }
+
+    void siluGateMatchesTransformers_data() { rmsNormMatchesTransformers_data(); }
+    void siluGateMatchesTransformers() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        at::manual_seed(4);
+        for (const int64_t I : {int64_t(64), int64_t(1537)}) {
+            at::Tensor gateUp = (at::randn({2, 9, 2 * I}) * 4).to(type);
+            gateUp[0][0][0] = -100;  // far out on both sides
+            gateUp[0][0][1] = 100;
+            const at::Tensor got = kernels::siluGate(gateUp);
+            QVERIFY(got.defined());
+            QCOMPARE(got.sizes(), (at::IntArrayRef{2, 9, I}));
+            // LlamaMLP: act_fn(gate_proj(x)) * up_proj(x), each rounded to the dtype.
+            const auto parts = gateUp.chunk(2, -1);
+            const at::Tensor want = at::silu(parts[0]) * parts[1];
+            // Another exponential (a polynomial against libtorch's Sleef): float32 within 2e-6.
+            const double ulps = worstUlps(got, want);
+            QVERIFY2(ulps <= (type == at::kFloat ? 16 : 2.01),
+                     qPrintable(QString("I=%1: %2 ulps").arg(I).arg(ulps)));
+        }
     }
 
     void targetLogSoftmaxMatchesLogSoftmax_data() { rmsNormMatchesTransformers_data(); }
