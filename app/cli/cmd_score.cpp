@@ -253,10 +253,12 @@ int runScore(int argc, char** argv) {
                                      shardOut.value_or(*projectPath + ".scoring"));
     }
 
+    // One device: "all" with one GPU (or none, then as auto) and a list of one are that device.
+    const std::string asked = options.device == "all" ? "auto" : options.device;
+    options.device = asked == "auto" ? asked : devices.front();
     // Where the models run, said once: with --device auto the user learns whether a GPU was found.
     if (options.device != "cpu") {
-        std::cerr << "llmap-cli score: device "
-                  << describeDevice(options.device, resolveDevice(options.device)) << "\n";
+        std::cerr << "llmap-cli score: device " << describeDevice(asked, devices.front()) << "\n";
     }
     CancelToken cancel;
     gCancel = &cancel;

@@ -70,6 +70,19 @@ private Q_SLOTS:
         QVERIFY2(r.err.find("gpt2_small: already scored") != std::string::npos, r.err.c_str());
     }
 
+    // --device all where no GPU is visible scores on the CPU, as auto does.
+    void everyGpuWithoutOneIsTheCpu() {
+        qputenv("CUDA_VISIBLE_DEVICES", "");
+        const QString project = dir_.filePath("all.h5");
+        const auto r = runCli({"score", "--project", project, "--texts", texts_, "--model",
+                               model("gpt2_small"), "--device", "all"});
+        qunsetenv("CUDA_VISIBLE_DEVICES");
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        QVERIFY2(r.err.find("device cpu") != std::string::npos, r.err.c_str());
+        const auto p = llmap::Project::open(project.toStdString());
+        expectRowMatchesOracle(p, "gpt2_small", "full");
+    }
+
     // --token-logprobs: every token's log-probability in the project, as transformers gives it.
     void tokenLogProbs() {
         const QString project = dir_.filePath("per_token.h5");
