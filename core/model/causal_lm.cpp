@@ -31,7 +31,7 @@ namespace {
 
 struct Layer {
     at::Tensor inputNormW, inputNormB, postNormW, postNormB;
-    at::Tensor qW, qB, kW, kB, vW, vB, qkvW, qkvB, oW, oB, qNormW, kNormW;
+    at::Tensor qkvW, qkvB, oW, oB, qNormW, kNormW;
     at::Tensor gateW, gateB, upW, upB, downW, downB;
     int64_t window = 0;
     bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
@@ -40,7 +40,7 @@ struct Layer {
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
     at::Tensor sharedGateW, sharedUpW, sharedDownW;
-    at::Tensor qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
+    at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -344,18 +344,15 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         if (s.kvLoraRank > 0) {
             loadLatentAttention(w, s, i, l);
         } else if (s.qkvLayout == QkvLayout::Separate) {
-            l.qW = w.layer(i, n.q + ".weight", {qOut, D});
-            l.kW = w.layer(i, n.k + ".weight", {kvOut, D});
-            l.vW = w.layer(i, n.v + ".weight", {kvOut, D});
+            // One product instead of three: [q; k; v] stacked at load, split after.
+            l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
+                              w.layer(i, n.k + ".weight", {kvOut, D}),
+                              w.layer(i, n.v + ".weight", {kvOut, D})});
             if (s.qkvBias) {
-                l.qB = w.layer(i, n.q + ".bias", {qOut});
-                l.kB = w.layer(i, n.k + ".bias", {kvOut});
-                l.vB = w.layer(i, n.v + ".bias", {kvOut});
+                l.qkvB =
+                    at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
+                             w.layer(i, n.v + ".bias", {kvOut})});
             }
-            // One product instead of three: [q; k; v] stacked, split after.
-            l.qkvW = at::cat({l.qW, l.kW, l.vW});
-            if (s.qkvBias) l.qkvB = at::cat({l.qB, l.kB, l.vB});
-            l.qW = l.kW = l.vW = l.qB = l.kB = l.vB = at::Tensor();
         } else {
             const int64_t fused = qOut + 2 * kvOut;
             l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
