@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "model/architectures/architectures.h"
 #include "util/error.h"
@@ -54,6 +56,39 @@ std::string supportedList() {
     return s;
 }
 
+// Edit distance (insertions, deletions, substitutions) between two model_types.
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// Up to three supported types close to `declared`: a type it starts with or that starts with it
+// ("qwen3_moe" -> qwen3), else a few edits away ("gemma4" -> gemma2, gemma3).
+std::vector<std::string> closestTypes(const std::string& declared) {
+    std::vector<std::pair<size_t, std::string>> scored;
+    const size_t limit = std::max<size_t>(2, declared.size() / 3);
+    for (const auto& [type, family] : families()) {
+        size_t d = editDistance(declared, type);
+        if (declared.rfind(type, 0) == 0 || type.rfind(declared, 0) == 0)
+            d = std::min<size_t>(d, 1);
+        if (d <= limit) scored.emplace_back(d, type);
+    }
+    std::sort(scored.begin(), scored.end());
+    std::vector<std::string> closest;
+    for (size_t i = 0; i < scored.size() && i < 3; ++i) closest.push_back(scored[i].second);
+    return closest;
+}
+
 }  // namespace
 
 std::vector<std::string> supportedModelTypes() {
@@ -78,9 +113,13 @@ std::string resolveModelType(const nlohmann::json& config, const std::string& wh
             }
         }
     }
-    throw InputError(
-        "model_type \"" + (declared.empty() ? "(none)" : declared) + "\" is not supported", where,
-        "supported model_types: " + supportedList());
+    std::string closest;
+    for (const std::string& t :
+         declared.empty() ? std::vector<std::string>() : closestTypes(declared))
+        closest += (closest.empty() ? "; the closest supported: " : ", ") + t;
+    throw InputError("model_type \"" + (declared.empty() ? "(none)" : declared) +
+                         "\" is not supported" + closest,
+                     where, "supported model_types: " + supportedList());
 }
 
 ArchSpec archSpecFromConfig(const nlohmann::json& config, const std::string& where) {

@@ -251,6 +251,32 @@ private Q_SLOTS:
         std::string list;
         for (const auto& t : llmap::supportedModelTypes()) list += (list.empty() ? "" : ", ") + t;
         expectInputError(info(d), "supported model_types: " + list);
+        // An unknown type names the supported ones closest to it.
+        const std::pair<const char*, const char*> near[] = {
+            {"qwen3_moe", "\"qwen3_moe\" is not supported; the closest supported: qwen3"},
+            {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
+            {"olmo3", "the closest supported: olmo, olmo2"},
+            {"mistral3", "the closest supported: mistral"},
+        };
+        for (const auto& [type, said] : near) {
+            d = fresh();
+            editConfig(d, [type = std::string(type)](auto& c) {
+                c["model_type"] = type;
+                c["architectures"] = {"SomethingElse"};
+            });
+            expectInputError(info(d), said);
+        }
+        d = fresh();
+        editConfig(d, [](auto& c) {
+            c["model_type"] = "mamba";
+            c["architectures"] = {"MambaForCausalLM"};
+        });
+        try {
+            info(d)();
+            QFAIL("mamba was accepted");
+        } catch (const llmap::InputError& e) {
+            QVERIFY2(e.message().find("closest") == std::string::npos, e.message().c_str());
+        }
     }
 
     void headerParserFuzz() {
