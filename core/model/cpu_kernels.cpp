@@ -10,14 +10,6 @@
 #include <type_traits>
 #include <vector>
 
-// The loops are plain C++ that the compiler vectorises; each range function is cloned for
-// AVX-512 and AVX2 and picked at load time, so one binary runs on any x86-64 at its best width.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LLMAP_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define LLMAP_VECTOR_CLONES
-#endif
-
 namespace llmap::kernels {
 
 namespace {
@@ -228,24 +220,61 @@ __attribute__((always_inline)) inline void siluGateRowsBody(const typename S::T*
     }
 }
 
-#define LLMAP_ROW_KERNELS(S)                                                                       \
-    LLMAP_VECTOR_CLONES void rmsRows##S(const S::T* x, const float* w, S::T* o, int64_t first,     \
-                                        int64_t last, int64_t D, float eps, bool cast) {           \
-        rmsRowsBody<S>(x, w, o, first, last, D, eps, cast);                                        \
-    }                                                                                              \
-    LLMAP_VECTOR_CLONES void rotaryRows##S(const S::T* x, const S::T* c, const S::T* s, S::T* o,   \
-                                           int64_t first, int64_t last, const int64_t* sizes,      \
-                                           const int64_t* strides, int64_t R, bool perText) {      \
-        rotaryRowsBody<S>(x, c, s, o, first, last, sizes, strides, R, perText);                    \
-    }                                                                                              \
-    LLMAP_VECTOR_CLONES void logSoftmaxRows##S(const S::T* z, const int64_t* t, float* o,          \
-                                               int64_t first, int64_t last, int64_t V) {           \
-        logSoftmaxRowsBody<S>(z, t, o, first, last, V);                                            \
-    }                                                                                              \
-    LLMAP_VECTOR_CLONES void siluGateRows##S(const S::T* gu, S::T* o, int64_t first, int64_t last, \
-                                             int64_t I) {                                          \
-        siluGateRowsBody<S>(gu, o, first, last, I);                                                \
+// Each row kernel is compiled three times, for AVX-512, AVX2 and the base instruction set, and the
+// first call picks the widest the CPU has (as neighbours.cpp does; not with ifunc resolvers, which
+// run before a sanitizer's runtime is up). One binary runs on any x86-64 at its best width.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+enum class Isa { Avx512, Avx2, Base };
+Isa isa() {
+    static const Isa best = __builtin_cpu_supports("avx512f") ? Isa::Avx512
+                            : __builtin_cpu_supports("avx2")  ? Isa::Avx2
+                                                              : Isa::Base;
+    return best;
+}
+#define LLMAP_KERNEL(NAME, BODY, PARAMS, ARGS)                    \
+    __attribute__((target("avx512f"))) void NAME##Avx512 PARAMS { \
+        BODY ARGS;                                                \
+    }                                                             \
+    __attribute__((target("avx2"))) void NAME##Avx2 PARAMS {      \
+        BODY ARGS;                                                \
+    }                                                             \
+    void NAME##Base PARAMS {                                      \
+        BODY ARGS;                                                \
+    }                                                             \
+    void NAME PARAMS {                                            \
+        switch (isa()) {                                          \
+            case Isa::Avx512:                                     \
+                return NAME##Avx512 ARGS;                         \
+            case Isa::Avx2:                                       \
+                return NAME##Avx2 ARGS;                           \
+            default:                                              \
+                return NAME##Base ARGS;                           \
+        }                                                         \
     }
+#else
+#define LLMAP_KERNEL(NAME, BODY, PARAMS, ARGS) \
+    void NAME PARAMS {                         \
+        BODY ARGS;                             \
+    }
+#endif
+
+#define LLMAP_ROW_KERNELS(S)                                                                      \
+    LLMAP_KERNEL(rmsRows##S, rmsRowsBody<S>,                                                      \
+                 (const S::T* x, const float* w, S::T* o, int64_t first, int64_t last, int64_t D, \
+                  float eps, bool cast),                                                          \
+                 (x, w, o, first, last, D, eps, cast))                                            \
+    LLMAP_KERNEL(                                                                                 \
+        rotaryRows##S, rotaryRowsBody<S>,                                                         \
+        (const S::T* x, const S::T* c, const S::T* s, S::T* o, int64_t first, int64_t last,       \
+         const int64_t* sizes, const int64_t* strides, int64_t R, bool perText),                  \
+        (x, c, s, o, first, last, sizes, strides, R, perText))                                    \
+    LLMAP_KERNEL(                                                                                 \
+        logSoftmaxRows##S, logSoftmaxRowsBody<S>,                                                 \
+        (const S::T* z, const int64_t* t, float* o, int64_t first, int64_t last, int64_t V),      \
+        (z, t, o, first, last, V))                                                                \
+    LLMAP_KERNEL(siluGateRows##S, siluGateRowsBody<S>,                                            \
+                 (const S::T* gu, S::T* o, int64_t first, int64_t last, int64_t I),               \
+                 (gu, o, first, last, I))
 
 LLMAP_ROW_KERNELS(Fp32)
 LLMAP_ROW_KERNELS(Bf16)
