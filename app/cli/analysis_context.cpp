@@ -32,6 +32,7 @@ AnalysisContext openAnalysis(const Arguments& args, const std::string& command, 
     };
     Project project = openProject();
     AnalysisContext ctx{std::move(project), {}, {}, store, false};
+    if (const auto matrix = args.value("matrix")) ctx.project.selectMatrix(*matrix);
     ProjectGeometryOptions o;
     o.minModels = minModels;
     o.reclip = args.flag("reclip");
@@ -95,7 +96,10 @@ void writeResult(AnalysisContext& ctx, const std::string& out, const std::string
         ctx.project.writeResult(name, values, rowIds, paramsJson, columns);
     }
     std::cout << "wrote " << values.rows() << " rows to " << out
-              << (ctx.store ? " (stored as /analysis/" + name + ")" : std::string()) << "\n";
+              << (ctx.store ? " (stored as /analysis/" +
+                                  (ctx.project.matrix() == "pmi" ? "pmi." : "") + name + ")"
+                            : std::string())
+              << "\n";
 }
 
 }  // namespace llmap::cli

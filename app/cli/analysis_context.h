@@ -21,7 +21,8 @@ struct AnalysisContext {
     bool fixThreshold = false;  // store geometry.clipThreshold with the first result written
 };
 
-// Opens --project (writable unless --no-store), computes the geometry with the stored clip
+// Opens --project (writable unless --no-store) with the matrix of --matrix (loglik or pmi; the
+// command must accept the option), computes the geometry with the stored clip
 // threshold (fixed with the first stored result, or again with --reclip) and reports left-out
 // models on stderr.
 AnalysisContext openAnalysis(const Arguments& args, const std::string& command, size_t minModels);

@@ -37,7 +37,7 @@ The silhouette score (Euclidean distances of Q) is printed and stored with the p
 int runCluster(int argc, char** argv) {
     Arguments args("cluster", argc, argv, 2,
                    {"project", "method", "out", "k", "seed", "n-init", "eps", "min-samples",
-                    "dendrogram", "name", "min-cluster-size"},
+                    "dendrogram", "name", "min-cluster-size", "matrix"},
                    {"reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;

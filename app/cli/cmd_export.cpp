@@ -18,12 +18,14 @@ namespace llmap::cli {
 
 namespace {
 const char* kHelp = R"(Usage: llmap-cli export --project P.h5 --what scores|coords|kl --out F.csv
-                         [--method pca|mds|tsne] [--unit nats|bits]
+                         [--method pca|mds|tsne] [--unit nats|bits] [--matrix loglik|pmi]
 
   scores  the raw log-likelihood matrix in the import format (NaN where not scored)
   coords  one row per fully scored model: id, x, y, then every metadata field
   kl      the K x K KL-divergence matrix of the fully scored models, model ids as header row and
           first column; --unit nats (per text, default) or bits (per byte)
+  --matrix  loglik (default) or pmi: log p(response | prompt) - log p(response), for
+            prompt-response projects scored with --pmi
 )";
 
 // The project's stored clip threshold, when an analysis has fixed one.
@@ -59,12 +61,14 @@ std::string exportKl(const Project& project, const std::string& unit) {
 }  // namespace
 
 int runExport(int argc, char** argv) {
-    Arguments args("export", argc, argv, 2, {"project", "what", "out", "method", "unit"}, {});
+    Arguments args("export", argc, argv, 2, {"project", "what", "out", "method", "unit", "matrix"},
+                   {});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
     }
     Project project = openProjectFile(args.required("project"));
+    if (const auto m = args.value("matrix")) project.selectMatrix(*m);
     const std::string what = args.required("what");
     const std::string out = args.required("out");
     std::string content;

@@ -116,10 +116,18 @@ int runInfo(int argc, char** argv) {
     for (const auto& [source, count] : sources) {
         std::cout << "  source    " << source << ": " << count << "\n";
     }
+    if (texts.hasPrompts())
+        std::cout << "kind        prompt-response pairs: log p(response | prompt)\n";
     const auto complete = project.completeRows();
     std::cout << "convention  " << project.convention() << "\n"
               << "models      " << project.modelCount() << " (" << complete.size()
               << " fully scored)\n";
+    if (project.hasMarginal()) {
+        project.selectMatrix("pmi");
+        std::cout << "matrices    loglik, and pmi (--matrix pmi) for "
+                  << project.completeRows().size() << " models\n";
+        project.selectMatrix("loglik");
+    }
     const size_t shown = std::min<size_t>(project.modelCount(), 20);
     for (size_t i = 0; i < shown; ++i)
         std::cout << "  model     " << project.models()[i].id << "\n";

@@ -20,7 +20,7 @@ ids). With --model: that model's nearest neighbours, "model,kl", closest first.
 }  // namespace
 
 int runKl(int argc, char** argv) {
-    Arguments args("kl", argc, argv, 2, {"project", "out", "unit", "model", "neighbours"},
+    Arguments args("kl", argc, argv, 2, {"project", "out", "unit", "model", "neighbours", "matrix"},
                    {"reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;

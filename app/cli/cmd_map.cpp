@@ -42,7 +42,7 @@ int runMap(int argc, char** argv) {
     Arguments args(
         "map", argc, argv, 2,
         {"project", "method", "out", "seed", "perplexity", "iterations", "init", "tsne-method",
-         "early-exaggeration", "learning-rate", "angle", "pca-solver", "name", "summary"},
+         "early-exaggeration", "learning-rate", "angle", "pca-solver", "name", "summary", "matrix"},
         {"align", "reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;

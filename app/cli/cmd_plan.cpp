@@ -147,7 +147,7 @@ int runPlan(int argc, char** argv) {
     manifest.flops = positiveNumber(args, "flops", 1e13, false);
     manifest.overheadSeconds = positiveNumber(args, "overhead-seconds", 10, true);
     const Project project =
-        openOrCreate(projectPath, args.value("texts"), args.value("convention").value_or("full"));
+        openOrCreate(projectPath, args.value("texts"), args.value("convention").value_or(""));
     manifest.project = fs::absolute(projectPath).lexically_normal().string();
     const fs::path p(manifest.project);
     manifest.shardDir =

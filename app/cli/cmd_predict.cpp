@@ -25,10 +25,10 @@ and prints Pearson r and Spearman rho per benchmark (means over seeds).
 }  // namespace
 
 int runPredict(int argc, char** argv) {
-    Arguments args(
-        "predict", argc, argv, 2,
-        {"project", "benchmarks", "out", "group-by", "seeds", "seed", "folds", "inner-folds"},
-        {"reclip", "no-store"});
+    Arguments args("predict", argc, argv, 2,
+                   {"project", "benchmarks", "out", "group-by", "seeds", "seed", "folds",
+                    "inner-folds", "matrix"},
+                   {"reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;

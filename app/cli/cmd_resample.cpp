@@ -24,7 +24,7 @@ from the sample (weighted estimator) against all texts, averaged over --repeats 
 
 int runResample(int argc, char** argv) {
     Arguments args("resample", argc, argv, 2,
-                   {"project", "n", "out", "seed", "importance", "repeats"},
+                   {"project", "n", "out", "seed", "importance", "repeats", "matrix"},
                    {"reclip", "no-store"});
     if (args.help()) {
         std::cout << kHelp;

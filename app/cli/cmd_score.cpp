@@ -5,6 +5,8 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cli/arguments.h"
@@ -31,7 +33,7 @@ const char* kHelp =
                         [--device auto|cpu|cuda[:N]|cuda:0,cuda:1|all]
                         [--dtype auto|fp32|bf16|fp16]
                         [--convention full|paper] [--batch-tokens N] [--threads N]
-                         [--token-logprobs]
+                         [--token-logprobs] [--pmi]
        llmap-cli score --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
 
 Scores every model folder on every text of the project: one summed log-likelihood (nats) and one
@@ -40,7 +42,8 @@ token count per (model, text), written into P.h5.
   --project P.h5   created when missing (then --texts is required) with the texts of T and the
                    convention; an existing project keeps its texts and convention: a --texts of
                    another content, or another --convention, is refused
-  --texts T        the text set (.jsonl, .csv with a "text" column, else one text per line)
+  --texts T        the text set (.jsonl, .csv with a "text" column, else one text per line);
+                   a JSONL set of "prompt" and "response" pairs scores log p(response | prompt)
   --model DIR...   Hugging Face model folders (config.json, *.safetensors, tokenizer files) or
                    GGUF files; a model's id is its folder's name (org/name for a Hugging Face
                    cache folder) or the file's name without .gguf
@@ -50,7 +53,9 @@ token count per (model, text), written into P.h5.
   --dtype T        auto (default: fp32 on the CPU, bf16 on a GPU), fp32, bf16, fp16
   --convention C   full (default): a BOS (else <|endoftext|>, else EOS) before every text, every
                    text token scored; paper: the tokenizer's own special tokens, the first input
-                   token not scored (as the paper did)
+                   token not scored (as the paper did); a prompt-response set is always scored
+                   with "response": the prompt with the tokenizer's own special tokens, then the
+                   response without any, only the response's tokens scored
   --batch-tokens N padded tokens per forward pass (default: automatic; halved on out-of-memory)
   --threads N      CPU threads (default: every core)
   --shard-out DIR  score into DIR/<model id>.shard.h5 (one small file per model, without the
@@ -65,6 +70,9 @@ token count per (model, text), written into P.h5.
                    $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
   --token-logprobs also keep every token's log-probability (P.h5's /token_logprobs; texts
                    scored earlier without them are scored again); not with --shard-out
+  --pmi            prompt-response sets: also score each response alone (after the BOS, else
+                   <|endoftext|>, else EOS), kept as P.h5's /scores/marginal; the analyses'
+                   --matrix pmi then use log p(y|x) - log p(y). One device, not with --shard-out
 
 Texts longer than a model's context are cut at the end (recorded per text in /scores/truncated).
 On a full disk the run stops with the project intact; run it again once there is room. Scores are
@@ -105,17 +113,21 @@ size_t taskIndex(const std::optional<std::string>& given, const Manifest& manife
     return static_cast<size_t>(i);
 }
 
-TextSet shardTexts(const std::optional<std::string>& projectPath,
-                   const std::optional<std::string>& textsPath, const std::string& convention) {
+// The text set of --shard-out, and the convention resolved (the project's when it exists).
+std::pair<TextSet, std::string> shardTexts(const std::optional<std::string>& projectPath,
+                                           const std::optional<std::string>& textsPath,
+                                           const std::string& convention) {
     if (projectPath && std::filesystem::exists(*projectPath)) {
         const Project project = openOrCreate(*projectPath, textsPath, convention);
-        return project.texts();
+        return {project.texts(), project.convention()};
     }
     if (!textsPath) {
         throw InputError("--shard-out needs the text set", "llmap-cli score",
                          "give --texts T or an existing --project P.h5");
     }
-    return loadTextSet(*textsPath);
+    TextSet texts = loadTextSet(*textsPath);
+    std::string resolved = conventionFor(texts, convention);
+    return {std::move(texts), std::move(resolved)};
 }
 
 // --device with several GPUs: the models from one queue, one per GPU at a time.
@@ -169,7 +181,7 @@ int runScore(int argc, char** argv) {
     Arguments args("score", argc, argv, 2,
                    {"project", "texts", "model", "device", "dtype", "convention", "batch-tokens",
                     "threads", "flush-seconds", "shard-out", "manifest", "task-index"},
-                   {"token-logprobs"});
+                   {"token-logprobs", "pmi"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
@@ -201,7 +213,8 @@ int runScore(int argc, char** argv) {
     ScoreOptions options;
     options.device = args.value("device").value_or("auto");
     options.dtype = args.value("dtype").value_or("auto");
-    options.convention = args.value("convention").value_or("full");
+    // "" until the project or the text set gives the default (conventionFor).
+    options.convention = args.value("convention").value_or("");
     if (args.value("manifest") && !args.value("convention")) {
         options.convention = openProjectFile(*projectPath).convention();
     }
@@ -232,17 +245,30 @@ int runScore(int argc, char** argv) {
         throw InputError("--token-logprobs cannot be kept in shards", "llmap-cli score",
                          "score into a project (--project) to keep per-token values");
     }
-    validateScoreOptions(options);
+    options.pmi = args.flag("pmi");
+    {
+        ScoreOptions check = options;
+        if (check.convention.empty()) check.convention = "full";
+        validateScoreOptions(check);
+    }
 
     const std::vector<std::string> devices = resolveDevices(options.device);
+    if (options.pmi && (shardOut || devices.size() > 1)) {
+        throw InputError("--pmi keeps its second matrix in the project itself, not in shards",
+                         "llmap-cli score",
+                         "score with --pmi into --project on one device (not with --shard-out, "
+                         "--manifest or several GPUs)");
+    }
     std::optional<Project> project;
     std::optional<ShardTarget> shards;
     std::optional<TextSet> shardSet;
     if (shardOut) {
-        shardSet = shardTexts(projectPath, args.value("texts"), options.convention);
+        std::tie(shardSet, options.convention) =
+            shardTexts(projectPath, args.value("texts"), options.convention);
         shards.emplace(*shardOut, *shardSet, options.convention);
     } else {
         project.emplace(openOrCreate(*projectPath, args.value("texts"), options.convention, true));
+        options.convention = project->convention();
     }
     if (devices.size() > 1) {
         std::vector<PoolJob> jobs;

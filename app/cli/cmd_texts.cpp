@@ -22,7 +22,8 @@ const char* kHelp = R"(Usage: llmap-cli texts build --out T.jsonl[.gz] [options]
 texts build   cuts documents into a text set the way the paper does: consecutive chunks of at most
               1,024 UTF-8 bytes (a cut never splits a character), only chunks longer than 256
               bytes kept, then a seeded random sample. Writes JSONL (id, source, text), gzip when
-              the name ends in .gz.
+              the name ends in .gz. JSONL sources of prompt-response pairs ("prompt" and
+              "response") give a prompt-response set: each pair is kept whole (not cut).
   SOURCE      LABEL=PATH or LABEL:COUNT=PATH (or just PATH, for texts without a label).
               PATH: a file, a folder (every non-hidden file below it), a pattern (*.txt), or
               DIR/**/PATTERN for files at any depth. LABEL becomes every text's "source";
@@ -42,7 +43,8 @@ texts subset  draws N texts of T keeping every source's share (stratified by "so
               source gets its proportional share, largest remainders first), with a seed;
               the chosen texts keep their order, ids and sources
 
-texts info    count, sources, byte statistics and content hash of a text set
+texts info    count, sources, byte statistics and content hash of a text set (of a
+              prompt-response set: the responses' bytes, and the prompts' in a line "kind")
   --format F  auto (by name: .jsonl, .csv, else one text per line), jsonl, lines, documents, csv
   --documents plain text whose texts are separated by blank lines (= --format documents)
 )";
@@ -150,6 +152,16 @@ int runTextsInfo(int argc, char** argv) {
               << ", mean " << std::fixed << std::setprecision(1) << set.meanBytes() << ", max "
               << lengths.back() << "\n"
               << "sources  " << sources.size() << "\n";
+    if (set.hasPrompts()) {
+        size_t promptBytes = 0, longestPrompt = 0;
+        for (const std::string& p : set.prompts) {
+            promptBytes += p.size();
+            longestPrompt = std::max(longestPrompt, p.size());
+        }
+        std::cout << "kind     prompt-response pairs (the bytes above are the responses'); prompts "
+                  << "total " << promptBytes << " bytes, mean " << double(promptBytes) / double(n)
+                  << ", max " << longestPrompt << "\n";
+    }
     for (const auto& [label, s] : sources) {
         std::cout << "  " << std::left << std::setw(20) << label << std::right << std::setw(8)
                   << s.count << " texts " << std::setw(6) << std::setprecision(1)

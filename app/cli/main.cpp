@@ -45,7 +45,7 @@ Commands:
 
   score    --project P.h5 [--texts T] --model DIR [DIR...] [--device D] [--dtype T]
            [--convention full|paper] [--batch-tokens N] [--threads N]
-           [--shard-out DIR]
+           [--shard-out DIR] [--pmi]
            score model folders on the project's texts (resumable; see 'llmap-cli score --help')
   score    --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
            score one task of a plan into shards (I defaults to $SLURM_ARRAY_TASK_ID)
@@ -58,6 +58,9 @@ Commands:
            write and submit the SLURM scoring array and its merge job; print the job ids
   slurm    status --manifest M
            done/running/pending/failed tasks, and the command that re-runs the failed ones
+
+map, cluster, kl, predict, resample and export take --matrix loglik|pmi: the log-likelihoods
+(default) or, for a prompt-response project scored with --pmi, log p(response|prompt) - log p(response).
 
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).

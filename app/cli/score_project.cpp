@@ -23,7 +23,8 @@ Project openOrCreate(const std::string& projectPath, const std::optional<std::st
             throw InputError("the project does not exist and no text set was given", projectPath,
                              "add --texts T to create it");
         }
-        createProjectFile(projectPath, loadTextSet(*textsPath), convention);
+        const TextSet texts = loadTextSet(*textsPath);
+        createProjectFile(projectPath, texts, conventionFor(texts, convention));
     }
     Project project = openProjectFile(projectPath, writable);
     if (textsPath) {
@@ -35,8 +36,27 @@ Project openOrCreate(const std::string& projectPath, const std::optional<std::st
                              projectPath, "leave out --texts, or score into a new project");
         }
     }
-    requireConvention(project, convention);
+    if (!convention.empty()) requireConvention(project, convention);
     return project;
+}
+
+std::string conventionFor(const TextSet& texts, const std::string& asked) {
+    if (texts.hasPrompts() && !asked.empty() && asked != "response") {
+        throw InputError(
+            "a prompt-response set is scored with the \"response\" convention (the "
+            "prompt with the tokenizer's special tokens, then the response, whose "
+            "tokens alone are scored); --convention " +
+                asked + " was asked for",
+            "--convention", "leave out --convention");
+    }
+    if (!texts.hasPrompts() && asked == "response") {
+        throw InputError(
+            "the response convention needs a prompt-response set (\"prompt\" and "
+            "\"response\" fields)",
+            "--convention", "use full or paper for plain texts");
+    }
+    if (!asked.empty()) return asked;
+    return texts.hasPrompts() ? "response" : "full";
 }
 
 void requireConvention(const Project& project, const std::string& convention) {
@@ -44,7 +64,10 @@ void requireConvention(const Project& project, const std::string& convention) {
         throw InputError("the project holds \"" + project.convention() +
                              "\" scores; --convention " + convention + " was asked for",
                          project.path(),
-                         "use --convention " + project.convention() + " or a new project");
+                         project.convention() == "response"
+                             ? "leave out --convention: a prompt-response project is always "
+                               "scored with \"response\""
+                             : "use --convention " + project.convention() + " or a new project");
     }
 }
 

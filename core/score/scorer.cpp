@@ -101,7 +101,9 @@ public:
           loglik_(project.scoreRow(row)),
           tokens_(project.tokenRow(row)),
           truncated_(project.truncatedRow(row)),
-          lastFlush_(Clock::now()) {}
+          lastFlush_(Clock::now()) {
+        if (project.hasMarginal()) marginal_ = project.marginalRow(row);
+    }
 
     void set(size_t text, double loglik, int64_t tokens, bool truncated,
              std::vector<float> perToken) {
@@ -111,6 +113,10 @@ public:
         if (!perToken.empty()) perToken_.emplace_back(text, std::move(perToken));
         dirty_ = true;
     }
+    void setMarginal(size_t text, double loglik) {
+        marginal_.at(text) = loglik;
+        dirty_ = true;
+    }
     void flushIfDue() {
         if (secondsSince(lastFlush_) >= flushSeconds_) flush();
     }
@@ -118,6 +124,7 @@ public:
         if (dirty_) {
             for (const auto& [text, values] : perToken_)
                 project_.writeTokenLogProbs(row_, text, values);
+            if (!marginal_.empty()) project_.writeMarginal(row_, 0, marginal_);
             project_.writeScores(row_, 0, loglik_, tokens_, truncated_);
             perToken_.clear();
         }
@@ -133,6 +140,7 @@ private:
     std::vector<double> loglik_;
     std::vector<int32_t> tokens_;
     std::vector<int8_t> truncated_;
+    std::vector<double> marginal_;  // empty unless the project keeps the marginal matrix
     std::vector<std::pair<size_t, std::vector<float>>> perToken_;
     Clock::time_point lastFlush_;
     bool dirty_ = false;
@@ -141,13 +149,14 @@ private:
 // Texts of an existing row that still need scoring: those without a score and, when per-token
 // values are asked for, those scored without them.
 std::vector<size_t> pendingTexts(const Project& project, std::optional<size_t> row,
-                                 bool tokenLogProbs) {
+                                 bool tokenLogProbs, bool pmi) {
     std::vector<size_t> pending;
     if (!row) {
         for (size_t i = 0; i < project.texts().size(); ++i) pending.push_back(i);
         return pending;
     }
     const std::vector<double> stored = project.scoreRow(*row);
+    const std::vector<double> marginal = pmi ? project.marginalRow(*row) : std::vector<double>();
     std::vector<int64_t> offsets;
     std::vector<float> values;
     std::vector<int32_t> tokens;
@@ -157,7 +166,7 @@ std::vector<size_t> pendingTexts(const Project& project, std::optional<size_t> r
         tokens = project.tokenRow(*row);
     }
     for (size_t i = 0; i < stored.size(); ++i) {
-        bool missing = std::isnan(stored[i]);
+        bool missing = std::isnan(stored[i]) || (pmi && std::isnan(marginal[i]));
         if (!missing && tokenLogProbs && tokens[i] != 0) {
             missing = offsets.empty() || offsets[i + 1] - offsets[i] != tokens[i] ||
                       std::isnan(values[static_cast<size_t>(offsets[i])]);
@@ -243,9 +252,9 @@ void validateScoreOptions(const ScoreOptions& o) {
         throw InputError("dtype \"" + o.dtype + "\" is not known", "--dtype",
                          "use auto, fp32, bf16 or fp16");
     }
-    if (o.convention != "full" && o.convention != "paper") {
+    if (o.convention != "full" && o.convention != "paper" && o.convention != "response") {
         throw InputError("convention \"" + o.convention + "\" is not known", "--convention",
-                         "use full or paper");
+                         "use full or paper (or response, for prompt-response sets)");
     }
     if (o.batchTokens < 0 || o.maxBatchTexts < 0 || o.threads < 0 || !(o.flushSeconds >= 0) ||
         !(o.maxPadding >= 0)) {
@@ -297,7 +306,14 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     result.modelId = options.modelId.empty() ? defaultModelId(modelPath) : options.modelId;
     const std::optional<size_t> existing = project.findModel(result.modelId);
     if (existing) requireSameModel(project, *existing, info, modelPath);
-    const std::vector<size_t> pending = pendingTexts(project, existing, options.tokenLogProbs);
+    if (options.pmi && !project.texts().hasPrompts()) {
+        throw InputError("PMI needs a prompt-response text set; this project holds plain texts",
+                         project.path(),
+                         "leave out --pmi, or create a project from a set with \"prompt\" and "
+                         "\"response\" fields");
+    }
+    const std::vector<size_t> pending =
+        pendingTexts(project, existing, options.tokenLogProbs, options.pmi);
     result.textsSkipped = project.texts().size() - pending.size();
     if (pending.empty()) {
         result.row = *existing;
@@ -326,26 +342,49 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     const auto loadStart = Clock::now();
     const std::unique_ptr<CausalLM> lm = CausalLM::load(source, load);
     result.loadSeconds = secondsSince(loadStart);
-    // The row is added once the model has loaded: a folder that cannot run leaves no empty row.
-    result.row = existing ? *existing : project.addModel({result.modelId, info.toJson()});
-    RowWriter row(project, result.row, options.flushSeconds);
     if (options.threads > 0) at::set_num_threads(options.threads);
 
+    // Sequence k < P scores text pending[k]; with PMI, sequence P + k scores its response alone.
+    const TextSet& texts = project.texts();
+    const size_t P = pending.size();
     const ConventionTokenizer tokenize(*tokenizer, info, options.convention, lm->spec().context);
-    std::vector<ConventionIds> seqs(pending.size());
-    std::vector<int64_t> lengths(pending.size());
+    std::vector<ConventionIds> seqs(options.pmi ? 2 * P : P);
+    std::vector<int64_t> lengths(seqs.size());
     int64_t tokensPending = 0;
-    for (size_t k = 0; k < pending.size(); ++k) {
+    for (size_t k = 0; k < seqs.size(); ++k) {
         if (cancel && cancel->cancelled()) break;
-        seqs[k] = tokenize(project.texts().texts[pending[k]]);
+        const size_t text = pending[k % P];
+        if (k >= P)
+            seqs[k] = tokenize(texts.texts[text]);
+        else if (texts.hasPrompts())
+            seqs[k] = tokenize.pair(texts.prompts[text], texts.texts[text]);
+        else
+            seqs[k] = tokenize(texts.texts[text]);
+        if (texts.hasPrompts() && (seqs[k].context == 0 || seqs[k].scoredTokens() == 0)) {
+            throw InputError(
+                (seqs[k].context == 0
+                     ? "the prompt of text " + texts.ids[text] + " gives no tokens"
+                     : "the prompt of text " + texts.ids[text] + " takes " +
+                           std::to_string(seqs[k].context) + " tokens, and the model's context " +
+                           "is " + std::to_string(lm->spec().context) +
+                           ": no token of the response fits"),
+                modelPath,
+                "shorten that prompt or leave the pair out of the text set (a model with a "
+                "longer context can score it)");
+        }
         lengths[k] = static_cast<int64_t>(seqs[k].ids.size());
         tokensPending += seqs[k].scoredTokens();
     }
+    // The row is added once the model has loaded and every text fits: a folder that cannot run
+    // leaves no empty row.
+    if (options.pmi) project.enableMarginal();
+    result.row = existing ? *existing : project.addModel({result.modelId, info.toJson()});
+    RowWriter row(project, result.row, options.flushSeconds);
 
     if (options.tokenLogProbs && !(cancel && cancel->cancelled())) {
         // The layout of the model's flat array: every text's scored tokens, in text order.
         std::vector<int32_t> counts = project.tokenRow(result.row);
-        for (size_t k = 0; k < pending.size(); ++k)
+        for (size_t k = 0; k < P; ++k)
             counts[pending[k]] = static_cast<int32_t>(seqs[k].scoredTokens());
         std::vector<int64_t> offsets(counts.size() + 1, 0);
         for (size_t i = 0; i < counts.size(); ++i)
@@ -407,27 +446,41 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
                 continue;
             }
             budget.succeeded();
+            // A prompt's positions predict prompt tokens: context only, not scored.
+            float* values = logProbs.data_ptr<float>();
+            const int64_t width = logProbs.size(1);
+            for (size_t b = 0; b < count; ++b) {
+                const size_t unscored = seqs[order[from + b]].context - 1;
+                std::fill_n(values + static_cast<int64_t>(b) * width, unscored, 0.0f);
+            }
             const at::Tensor rowSums = logProbs.to(at::kDouble).sum(1).contiguous();
             const double* p = rowSums.data_ptr<double>();
             std::copy(p, p + count, sums.begin());
             if (options.tokenLogProbs) {
-                const float* values = logProbs.data_ptr<float>();
-                const int64_t width = logProbs.size(1);
                 for (size_t b = 0; b < count; ++b) {
-                    const float* first = values + static_cast<int64_t>(b) * width;
-                    perToken[b].assign(first, first + seqs[order[from + b]].scoredTokens());
+                    const ConventionIds& seq = seqs[order[from + b]];
+                    if (order[from + b] >= P) continue;  // a response alone (PMI)
+                    const float* first =
+                        values + static_cast<int64_t>(b) * width + (seq.context - 1);
+                    perToken[b].assign(first, first + seq.scoredTokens());
                 }
             }
         }
         for (size_t b = 0; b < count; ++b) {
             const size_t k = order[from + b];
-            row.set(pending[k], sums[b], seqs[k].scoredTokens(), seqs[k].truncated,
-                    std::move(perToken[b]));
+            if (k >= P) {
+                row.setMarginal(pending[k - P], sums[b]);
+            } else {
+                row.set(pending[k], sums[b], seqs[k].scoredTokens(), seqs[k].truncated,
+                        std::move(perToken[b]));
+                if (seqs[k].truncated) result.truncatedTexts.push_back(pending[k]);
+            }
             result.tokensScored += seqs[k].scoredTokens();
-            if (seqs[k].truncated) result.truncatedTexts.push_back(pending[k]);
         }
-        done += count;
-        result.textsScored += count;
+        size_t textsDone = 0;  // a response alone (PMI) is not a text of its own
+        for (size_t b = 0; b < count; ++b) textsDone += order[from + b] < P ? 1 : 0;
+        done += textsDone;
+        result.textsScored += textsDone;
         row.flushIfDue();
         reporter.report(done, result.tokensScored);
     }
@@ -443,6 +496,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         {"model", result.modelId},
         {"model_path", modelPath},
         {"convention", options.convention},
+        {"pmi", options.pmi},
         {"device", result.device},
         {"dtype", result.dtype},
         {"batch_tokens", result.batchTokens},

@@ -14,7 +14,8 @@ namespace llmap {
 struct ScoreOptions {
     std::string device = "auto";  // "auto" (a GPU when libtorch has one), "cpu", "cuda", "cuda:N"
     std::string dtype = "auto";   // "auto" (fp32 on the CPU, bf16 on a GPU), "fp32", "bf16", "fp16"
-    std::string convention = "full";  // "full" or "paper"; must be the project's
+    std::string convention = "full";  // "full", "paper" or "response"; must be the project's
+    bool pmi = false;  // prompt-response sets: also score each response alone (marginal matrix)
     int64_t batchTokens = 0;          // padded tokens per forward pass; 0 = automatic budget
     int64_t maxBatchTexts = 0;        // texts per forward pass at most; 0 = no limit
     double maxPadding = 0.1;          // share of a batch that may be padding (1 = any)
@@ -50,7 +51,8 @@ void validateScoreOptions(const ScoreOptions& options);
 // flushSeconds and when it stops; records per text whether it was cut to the context. With
 // tokenLogProbs, texts scored earlier without per-token values are scored again. On out-of-memory
 // the batch is halved and the run goes on. Throws InputError for a broken folder, a project of
-// another convention, or weights larger than the GPU's free memory; DiskFullError (what is written
+// another convention, a prompt that leaves no room for its response in the model's context, PMI
+// asked of a project without prompts, or weights larger than the GPU's free memory; DiskFullError (what is written
 // stays) when the disk is full; Error when libtorch fails even with one text per batch.
 //
 // Test seam: LLMAP_SCORE_OOM_ABOVE_TOKENS=N makes every forward pass of more than N padded tokens

@@ -85,9 +85,11 @@ void writeScoreCsv(std::ostream& out, const Project& project) {
     const auto& ids = project.texts().ids;
     header.insert(header.end(), ids.begin(), ids.end());
     writeCsvRow(out, header);
+    const Eigen::MatrixXd m = project.scores();  // the selected matrix (log-likelihood or PMI)
     for (size_t r = 0; r < project.modelCount(); ++r) {
         std::vector<std::string> fields{project.models()[r].id};
-        for (double v : project.scoreRow(r)) fields.push_back(formatDouble(v));
+        for (Eigen::Index c = 0; c < m.cols(); ++c)
+            fields.push_back(formatDouble(m(static_cast<Eigen::Index>(r), c)));
         writeCsvRow(out, fields);
     }
 }

@@ -55,6 +55,8 @@ struct Project::State {
     h5::Handle loglik;
     h5::Handle tokens;
     h5::Handle truncated;
+    h5::Handle marginal;  // absent unless the project was scored with PMI
+    std::string matrix = "loglik";
     DiskReserve disk;
     TextSet texts;
     std::string hash;
@@ -81,6 +83,12 @@ struct Project::State {
         h5::check(H5Dset_extent(loglik.get(), d), "cannot grow the score matrix", path);
         h5::check(H5Dset_extent(tokens.get(), d), "cannot grow the token matrix", path);
         h5::check(H5Dset_extent(truncated.get(), d), "cannot grow the truncation matrix", path);
+        if (marginal)
+            h5::check(H5Dset_extent(marginal.get(), d), "cannot grow the marginal matrix", path);
+    }
+    // The name a result of the selected matrix is stored under.
+    std::string resultKey(const std::string& name) const {
+        return matrix == "pmi" ? "pmi." + name : name;
     }
     std::string tokenLogProbGroup(size_t row) const {
         return std::string(kTokenLogProbs) + "/" + std::to_string(row);
@@ -101,8 +109,12 @@ Project Project::create(const std::string& path, const TextSet& texts,
         throw InputError("the file already exists", path, "choose another name or open it instead");
     }
     if (texts.size() == 0) throw InputError("a project needs at least one text", path);
+    if (texts.hasPrompts() && texts.prompts.size() != texts.size()) {
+        throw Error("a prompt-response set needs one prompt per response", path);
+    }
     for (size_t i = 0; i < texts.size(); ++i) {
-        if (texts.texts[i].find('\0') != std::string::npos) {
+        if (texts.texts[i].find('\0') != std::string::npos ||
+            (texts.hasPrompts() && texts.prompts[i].find('\0') != std::string::npos)) {
             throw InputError(
                 "text " + std::to_string(i) + " (id " + texts.ids[i] + ") contains a NUL byte",
                 path, "remove NUL bytes from the texts");
@@ -124,6 +136,7 @@ Project Project::create(const std::string& path, const TextSet& texts,
     h5::writeStrings(textGroup.get(), "text", texts.texts, false, path);
     h5::writeStrings(textGroup.get(), "id", texts.ids, false, path);
     h5::writeStrings(textGroup.get(), "source", texts.sources, false, path);
+    if (texts.hasPrompts()) h5::writeStrings(textGroup.get(), "prompt", texts.prompts, false, path);
     std::vector<int64_t> bytes;
     for (const std::string& t : texts.texts) bytes.push_back(static_cast<int64_t>(t.size()));
     hsize_t n = bytes.size();
@@ -197,8 +210,11 @@ Project Project::open(const std::string& path, bool writable) {
     s->texts.texts = h5::readStrings(textGroup.get(), "text", path);
     s->texts.ids = h5::readStrings(textGroup.get(), "id", path);
     s->texts.sources = h5::readStrings(textGroup.get(), "source", path);
+    if (h5::exists(textGroup.get(), "prompt"))
+        s->texts.prompts = h5::readStrings(textGroup.get(), "prompt", path);
     s->hash = h5::stringAttribute(textGroup.get(), "content_hash", path);
-    if (s->texts.ids.size() != s->texts.size() || s->texts.sources.size() != s->texts.size()) {
+    if (s->texts.ids.size() != s->texts.size() || s->texts.sources.size() != s->texts.size() ||
+        (s->texts.hasPrompts() && s->texts.prompts.size() != s->texts.size())) {
         throw InputError("the text datasets disagree in length", path, "the file is damaged");
     }
 
@@ -228,6 +244,13 @@ Project Project::open(const std::string& path, bool writable) {
         h5::check(H5Dset_extent(s->truncated.get(), extent), "cannot grow the truncation matrix",
                   path);
         s->flush();
+    }
+    if (h5::exists(scoreGroup.get(), "marginal")) {
+        s->marginal = h5::openDataset(scoreGroup.get(), "marginal", path);
+        if (h5::dims(s->marginal.get(), path) != d) {
+            throw InputError("the marginal matrix does not match the score matrix", path,
+                             "the file is damaged");
+        }
     }
     // A writer killed between growing the matrix and naming the model leaves extra rows: the model
     // list is the truth, extra rows are ignored (and reused by the next addModel).
@@ -498,25 +521,102 @@ std::vector<float> Project::allTokenLogProbs(size_t row) const {
     return out;
 }
 
-Eigen::MatrixXd Project::scores() const {
-    const size_t k = s_->models.size(), n = s_->texts.size();
-    // The row-major read and the column-major copy returned.
-    requireMemory(2 * static_cast<int64_t>(k * n * sizeof(double)),
-                  "reading the score matrix (" + std::to_string(k) + " models × " +
-                      std::to_string(n) + " texts)",
-                  s_->path);
+bool Project::hasMarginal() const {
+    return static_cast<bool>(s_->marginal);
+}
+
+void Project::enableMarginal() {
+    s_->requireWritable();
+    if (s_->marginal) return;
+    const auto d = h5::dims(s_->loglik.get(), s_->path);
+    s_->reserve(8 * d[0] * d[1]);
+    h5::Handle scoreGroup = h5::openGroup(s_->file.get(), "scores", s_->path);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    s_->marginal = createMatrix(scoreGroup.get(), "marginal", H5T_IEEE_F64LE, s_->texts.size(),
+                                &nan, s_->path);
+    hsize_t extent[2] = {d[0], d[1]};
+    h5::check(H5Dset_extent(s_->marginal.get(), extent), "cannot grow the marginal matrix",
+              s_->path);
+    s_->flush();
+}
+
+void Project::writeMarginal(size_t row, size_t firstText, const std::vector<double>& values) {
+    s_->requireWritable();
+    s_->requireRow(row);
+    if (!s_->marginal) throw Error("the project has no marginal matrix", s_->path);
+    if (firstText + values.size() > s_->texts.size()) {
+        throw Error("marginal scores past the last text", s_->path);
+    }
+    if (values.empty()) return;
+    s_->reserve(8 * values.size());
+    hsize_t start[2] = {row, firstText};
+    hsize_t count[2] = {1, values.size()};
+    h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
+    h5::Handle space(H5Dget_space(s_->marginal.get()), H5Sclose);
+    h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+              "cannot select marginal scores", s_->path);
+    h5::check(H5Dwrite(s_->marginal.get(), H5T_NATIVE_DOUBLE, memSpace.get(), space.get(),
+                       H5P_DEFAULT, values.data()),
+              "cannot write marginal scores (is the disk full?)", s_->path);
+}
+
+std::vector<double> Project::marginalRow(size_t row) const {
+    s_->requireRow(row);
+    if (!s_->marginal)
+        return std::vector<double>(s_->texts.size(), std::numeric_limits<double>::quiet_NaN());
+    return readRow<double>(s_->marginal.get(), H5T_NATIVE_DOUBLE, row, s_->texts.size(), s_->path);
+}
+
+void Project::selectMatrix(const std::string& name) {
+    if (name != "loglik" && name != "pmi") {
+        throw InputError("there is no matrix \"" + name + "\"", s_->path,
+                         "choose loglik (log-likelihoods) or pmi (prompt-response projects scored "
+                         "with --pmi)");
+    }
+    if (name == "pmi" && !s_->marginal) {
+        throw InputError("the project has no PMI matrix", s_->path,
+                         s_->texts.hasPrompts()
+                             ? "score its models with --pmi (which also scores every response "
+                               "without its prompt)"
+                             : "PMI needs a prompt-response text set (\"prompt\" and "
+                               "\"response\" fields) scored with --pmi");
+    }
+    s_->matrix = name;
+}
+
+const std::string& Project::matrix() const {
+    return s_->matrix;
+}
+
+namespace {
+Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> readMatrix(
+    hid_t data, size_t k, size_t n, const std::string& where) {
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(k, n);
     if (k > 0 && n > 0) {
         hsize_t start[2] = {0, 0};
         hsize_t count[2] = {k, n};
-        h5::Handle space(H5Dget_space(s_->loglik.get()), H5Sclose);
+        h5::Handle space(H5Dget_space(data), H5Sclose);
         h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-                  "cannot select the score matrix", s_->path);
+                  "cannot select the score matrix", where);
         h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
-        h5::check(H5Dread(s_->loglik.get(), H5T_NATIVE_DOUBLE, memSpace.get(), space.get(),
-                          H5P_DEFAULT, m.data()),
-                  "cannot read the score matrix", s_->path);
+        h5::check(
+            H5Dread(data, H5T_NATIVE_DOUBLE, memSpace.get(), space.get(), H5P_DEFAULT, m.data()),
+            "cannot read the score matrix", where);
     }
+    return m;
+}
+}  // namespace
+
+Eigen::MatrixXd Project::scores() const {
+    const size_t k = s_->models.size(), n = s_->texts.size();
+    const bool pmi = s_->matrix == "pmi";
+    // The row-major read(s) and the column-major copy returned.
+    requireMemory((pmi ? 3 : 2) * static_cast<int64_t>(k * n * sizeof(double)),
+                  "reading the score matrix (" + std::to_string(k) + " models × " +
+                      std::to_string(n) + " texts)",
+                  s_->path);
+    auto m = readMatrix(s_->loglik.get(), k, n, s_->path);
+    if (pmi) m -= readMatrix(s_->marginal.get(), k, n, s_->path);  // NaN stays NaN
     return m;
 }
 
@@ -570,8 +670,8 @@ void Project::writeResult(const std::string& name, const Eigen::MatrixXd& values
                           const std::vector<std::string>& rowIds, const std::string& paramsJson,
                           const std::vector<std::string>& columns) {
     s_->requireWritable();
-    const std::string where = s_->path + ":/analysis/" + name;
-    checkResultName(name, where);
+    const std::string where = s_->path + ":/analysis/" + s_->resultKey(name);
+    checkResultName(s_->resultKey(name), where);
     if (rowIds.size() != static_cast<size_t>(values.rows())) {
         throw Error("result has " + std::to_string(values.rows()) + " rows but " +
                         std::to_string(rowIds.size()) + " row ids",
@@ -584,11 +684,12 @@ void Project::writeResult(const std::string& name, const Eigen::MatrixXd& values
     }
     s_->reserve(8 * static_cast<uint64_t>(values.size()) + paramsJson.size());
     h5::Handle parent = analysisGroup(s_->file.get(), true, where);
-    if (h5::exists(parent.get(), name)) {
-        h5::check(H5Ldelete(parent.get(), name.c_str(), H5P_DEFAULT), "cannot replace the result",
+    const std::string key = s_->resultKey(name);
+    if (h5::exists(parent.get(), key)) {
+        h5::check(H5Ldelete(parent.get(), key.c_str(), H5P_DEFAULT), "cannot replace the result",
                   where);
     }
-    h5::Handle group = h5::createGroup(parent.get(), name, where);
+    h5::Handle group = h5::createGroup(parent.get(), key, where);
     hsize_t dims[2] = {static_cast<hsize_t>(values.rows()), static_cast<hsize_t>(values.cols())};
     h5::Handle space(H5Screate_simple(2, dims, nullptr), H5Sclose);
     h5::Handle data(h5::check(H5Dcreate2(group.get(), "values", H5T_IEEE_F64LE, space.get(),
@@ -612,11 +713,12 @@ void Project::writeResult(const std::string& name, const Eigen::MatrixXd& values
 }
 
 std::optional<AnalysisResult> Project::readResult(const std::string& name) const {
-    const std::string where = s_->path + ":/analysis/" + name;
-    checkResultName(name, where);
+    const std::string key = s_->resultKey(name);
+    const std::string where = s_->path + ":/analysis/" + key;
+    checkResultName(key, where);
     h5::Handle parent = analysisGroup(s_->file.get(), false, where);
-    if (!parent || !h5::exists(parent.get(), name)) return std::nullopt;
-    h5::Handle group = h5::openGroup(parent.get(), name, where);
+    if (!parent || !h5::exists(parent.get(), key)) return std::nullopt;
+    h5::Handle group = h5::openGroup(parent.get(), key, where);
     h5::Handle data = h5::openDataset(group.get(), "values", where);
     const std::vector<hsize_t> d = h5::dims(data.get(), where);
     if (d.size() != 2) throw Error("the values dataset is not 2-D", where);
@@ -647,20 +749,30 @@ std::vector<std::string> Project::resultNames() const {
         },
         &names);
     h5::check(listed, "cannot list the stored analyses", s_->path);
-    return names;
+    // Only the selected matrix's results, by the names they were written with.
+    std::vector<std::string> selected;
+    for (const std::string& key : names) {
+        const bool pmi = key.rfind("pmi.", 0) == 0;
+        if (pmi != (s_->matrix == "pmi")) continue;
+        selected.push_back(pmi ? key.substr(4) : key);
+    }
+    return selected;
 }
 
 std::optional<double> Project::clipThreshold() const {
     h5::Handle group = analysisGroup(s_->file.get(), false, s_->path);
-    if (!group || !h5::hasAttribute(group.get(), "clip_threshold")) return std::nullopt;
-    return h5::doubleAttribute(group.get(), "clip_threshold", s_->path + ":/analysis");
+    const char* name = s_->matrix == "pmi" ? "clip_threshold_pmi" : "clip_threshold";
+    if (!group || !h5::hasAttribute(group.get(), name)) return std::nullopt;
+    return h5::doubleAttribute(group.get(), name, s_->path + ":/analysis");
 }
 
 void Project::setClipThreshold(double threshold) {
     s_->requireWritable();
     s_->reserve(0);
     h5::Handle group = analysisGroup(s_->file.get(), true, s_->path);
-    h5::setDoubleAttribute(group.get(), "clip_threshold", threshold, s_->path + ":/analysis");
+    h5::setDoubleAttribute(group.get(),
+                           s_->matrix == "pmi" ? "clip_threshold_pmi" : "clip_threshold", threshold,
+                           s_->path + ":/analysis");
     s_->flush();
 }
 

@@ -75,9 +75,25 @@ public:
     void writeTokenLogProbs(size_t row, size_t text, const std::vector<float>& values);
     std::vector<float> tokenLogProbs(size_t row, size_t text) const;  // empty when none
     std::vector<float> allTokenLogProbs(size_t row) const;
-    // The whole matrix, K x N; NaN where not scored.
+    // A prompt-response project scored with PMI also keeps log p(response) with no prompt: the
+    // marginal matrix (/scores/marginal), K x N like the scores, NaN where not scored.
+    // enableMarginal creates it (once); writeMarginal is flushed with the next writeScores.
+    bool hasMarginal() const;
+    void enableMarginal();
+    void writeMarginal(size_t row, size_t firstText, const std::vector<double>& values);
+    std::vector<double> marginalRow(size_t row) const;  // all NaN when there is no marginal matrix
+
+    // The matrix the analyses see through scores(), completeRows(), the stored results and the
+    // clip threshold: "loglik" (the default) or "pmi", log p(y|x) - log p(y) (needs the marginal
+    // matrix). The PMI matrix's results are stored as /analysis/pmi.<name> and its threshold as
+    // "clip_threshold_pmi", so neither replaces the log-likelihood map's. InputError for another
+    // name, or "pmi" without a marginal matrix.
+    void selectMatrix(const std::string& name);
+    const std::string& matrix() const;
+
+    // The selected matrix, K x N; NaN where not scored.
     Eigen::MatrixXd scores() const;
-    // Rows without a single NaN.
+    // Rows of the selected matrix without a single NaN.
     std::vector<size_t> completeRows() const;
 
     // Derived results: /analysis/<name>/{values, row_ids, columns} and a "params" attribute.

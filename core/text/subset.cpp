@@ -50,6 +50,7 @@ TextSet stratifiedSubset(const TextSet& texts, size_t count, uint64_t seed) {
         subset.ids.push_back(texts.ids[i]);
         subset.texts.push_back(texts.texts[i]);
         subset.sources.push_back(texts.sources[i]);
+        if (texts.hasPrompts()) subset.prompts.push_back(texts.prompts[i]);
     }
     return subset;
 }

@@ -185,7 +185,12 @@ void writeTextsJsonl(const TextSet& texts, const std::string& path) {
         nlohmann::ordered_json record;
         record["id"] = texts.ids[i];
         record["source"] = texts.sources[i];
-        record["text"] = texts.texts[i];
+        if (texts.hasPrompts()) {
+            record["prompt"] = texts.prompts[i];
+            record["response"] = texts.texts[i];
+        } else {
+            record["text"] = texts.texts[i];
+        }
         out += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
         out += '\n';
     }

@@ -10,7 +10,7 @@ namespace llmap {
 
 enum class TextFormat {
     Auto,   // from the name (".gz" ignored): .jsonl/.ndjson/.json -> Jsonl, .csv -> Csv, else Lines
-    Jsonl,  // one JSON object per line: "text", optional "id" and "source"
+    Jsonl,  // one JSON object per line: "text" or "prompt" + "response", optional "id", "source"
     Lines,  // one text per non-blank line
     Documents,  // texts separated by one or more blank lines; a text's lines keep their "\n"
     Csv,        // RFC 4180 with a header row; the text column, optional "id" and "source" columns
@@ -31,7 +31,7 @@ TextSet loadTextsPlain(const std::string& path, bool documents, const std::strin
 TextSet loadTextsCsv(const std::string& path, const std::string& column = "text");
 TextSet loadTextSet(const std::string& path, const TextLoadOptions& options = {});
 
-// One JSON object per line with keys "id", "source", "text" (in that order); gzip when `path`
+// One JSON object per line with keys "id", "source", "text" (or "prompt", "response"); gzip when `path`
 // ends in ".gz". Written atomically.
 void writeTextsJsonl(const TextSet& texts, const std::string& path);
 

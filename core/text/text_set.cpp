@@ -11,14 +11,22 @@
 
 namespace llmap {
 
+namespace {
+void hashSized(Sha256& h, const std::string& bytes) {
+    unsigned char len[8];
+    const uint64_t n = bytes.size();
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+    h.update(std::string_view(reinterpret_cast<const char*>(len), 8));
+    h.update(bytes);
+}
+}  // namespace
+
 std::string TextSet::contentHash() const {
     Sha256 h;
-    for (const std::string& t : texts) {
-        unsigned char len[8];
-        uint64_t n = t.size();
-        for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
-        h.update(std::string_view(reinterpret_cast<const char*>(len), 8));
-        h.update(t);
+    if (hasPrompts()) h.update("prompt-response");
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (hasPrompts()) hashSized(h, prompts[i]);
+        hashSized(h, texts[i]);
     }
     return h.hex();
 }
@@ -53,9 +61,41 @@ TextSet loadTextsJsonl(const std::string& path) {
             throw InputError(std::string("not a JSON object: ") + e.what(), where,
                              "write one JSON object per line, e.g. {\"text\": \"...\"}");
         }
-        if (!record.is_object() || !record.contains("text") || !record["text"].is_string()) {
-            throw InputError("the record has no string field \"text\"", where,
+        if (!record.is_object()) {
+            throw InputError("the line is not a JSON object", where,
                              "write one JSON object per line with a \"text\" string");
+        }
+        const bool pair = record.contains("prompt") || record.contains("response");
+        if (set.size() > 0 && pair != set.hasPrompts()) {
+            throw InputError(
+                pair ? "a prompt-response pair in a set of plain texts (the first record holds a "
+                       "\"text\")"
+                     : "a plain text in a set of prompt-response pairs",
+                where,
+                "keep plain texts and prompt-response pairs in separate sets: every record has "
+                "either \"text\" or both \"prompt\" and \"response\"");
+        }
+        if (pair) {
+            for (const char* field : {"prompt", "response"}) {
+                if (!record.contains(field) || !record[field].is_string()) {
+                    throw InputError(
+                        std::string("the record has no string field \"") + field + "\"", where,
+                        "give every pair a \"prompt\" and a \"response\" string");
+                }
+                if (record[field].get<std::string>().empty()) {
+                    throw InputError(
+                        std::string("the ") + field + " is empty", where,
+                        std::string("write a non-empty ") + field + ", or leave the pair out");
+                }
+            }
+            if (record.contains("text")) {
+                throw InputError("the record has both \"text\" and a prompt-response pair", where,
+                                 "keep either \"text\" or \"prompt\" and \"response\"");
+            }
+        } else if (!record.contains("text") || !record["text"].is_string()) {
+            throw InputError("the record has no string field \"text\"", where,
+                             "write one JSON object per line with a \"text\" string, or a "
+                             "\"prompt\" and a \"response\"");
         }
         std::string id = std::to_string(set.size());
         if (record.contains("id")) {
@@ -79,7 +119,12 @@ TextSet loadTextsJsonl(const std::string& path) {
         }
         memory.tick();
         set.ids.push_back(std::move(id));
-        set.texts.push_back(record["text"].get<std::string>());
+        if (pair) {
+            set.prompts.push_back(record["prompt"].get<std::string>());
+            set.texts.push_back(record["response"].get<std::string>());
+        } else {
+            set.texts.push_back(record["text"].get<std::string>());
+        }
         set.sources.push_back(std::move(source));
     }
     if (set.size() == 0) {

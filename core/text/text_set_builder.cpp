@@ -187,7 +187,7 @@ std::vector<Document> readDocuments(const InputFile& file, DocumentFormat format
         std::string data = readInputFile(file.path);
         if (data.compare(0, 3, "\xEF\xBB\xBF") == 0) data.erase(0, 3);  // a byte-order mark
         requireValidUtf8(data, file.path);
-        if (!data.empty()) documents.push_back({file.name, std::move(data)});
+        if (!data.empty()) documents.push_back({file.name, std::move(data), std::nullopt});
         return documents;
     }
     const std::string data = readInputFile(file.path);
@@ -204,7 +204,9 @@ std::vector<Document> readDocuments(const InputFile& file, DocumentFormat format
     }
     documents.reserve(set.size());
     for (size_t i = 0; i < set.size(); ++i) {
-        documents.push_back({file.name + separator + set.ids[i], std::move(set.texts[i])});
+        documents.push_back(
+            {file.name + separator + set.ids[i], std::move(set.texts[i]),
+             set.hasPrompts() ? std::optional(std::move(set.prompts[i])) : std::nullopt});
     }
     return documents;
 }
@@ -218,7 +220,10 @@ TextSet buildTextSet(const std::vector<SourceSpec>& sources, const BuildOptions&
         size_t source;
         std::string id;
         std::string text;
+        std::optional<std::string> prompt;
     };
+    std::optional<std::string> firstKindAt;  // where the first document came from
+    bool pairs = false;
     std::vector<Candidate> candidates;
     std::vector<SourceReport> reports(sources.size());
     std::vector<std::pair<size_t, size_t>> ranges(sources.size());  // [first, last) in candidates
@@ -232,10 +237,27 @@ TextSet buildTextSet(const std::vector<SourceSpec>& sources, const BuildOptions&
             ++r.files;
             for (Document& doc : readDocuments(file, options.format, options.csvColumn)) {
                 ++r.documents;
+                if (!firstKindAt) {
+                    firstKindAt = file.path;
+                    pairs = doc.prompt.has_value();
+                } else if (pairs != doc.prompt.has_value()) {
+                    throw InputError(
+                        std::string(pairs ? "plain texts" : "prompt-response pairs") + ", but " +
+                            *firstKindAt + " holds " +
+                            (pairs ? "prompt-response pairs" : "plain texts"),
+                        file.path,
+                        "build plain texts and prompt-response pairs into separate sets");
+                }
+                if (doc.prompt) {  // a pair is kept whole: it is not cut into chunks
+                    ++r.chunks;
+                    candidates.push_back(
+                        {s, prefix + doc.id, std::move(doc.text), std::move(doc.prompt)});
+                    continue;
+                }
                 r.chunks += cutIntoChunks(doc.text, options.limits.maxBytes).size();
                 for (const Chunk& c : keptChunks(doc.text, options.limits)) {
-                    candidates.push_back(
-                        {s, prefix + doc.id + "@" + std::to_string(c.offset), std::string(c.text)});
+                    candidates.push_back({s, prefix + doc.id + "@" + std::to_string(c.offset),
+                                          std::string(c.text), std::nullopt});
                 }
             }
         }
@@ -304,6 +326,7 @@ TextSet buildTextSet(const std::vector<SourceSpec>& sources, const BuildOptions&
         set.ids.push_back(std::move(c.id));
         set.texts.push_back(std::move(c.text));
         set.sources.push_back(sources[c.source].label);
+        if (c.prompt) set.prompts.push_back(std::move(*c.prompt));
     }
     if (report) *report = std::move(reports);
     return set;

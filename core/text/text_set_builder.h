@@ -47,7 +47,8 @@ std::vector<InputFile> expandInputPath(const std::string& path);
 
 struct Document {
     std::string id;
-    std::string text;
+    std::string text;  // a pair's response
+    std::optional<std::string> prompt;  // set for the pairs of a prompt-response JSONL file
 };
 // Validates UTF-8 and names each document "NAME" (File), "NAME:LINE" (Lines, Paragraphs: the
 // 1-based line where it starts) or "NAME#ID" (Jsonl, Csv: the record's id, else its 0-based index).
