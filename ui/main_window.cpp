@@ -202,6 +202,21 @@ void MainWindow::createToolBar() {
     bar->addWidget(method_);
     connect(method_, &QComboBox::currentIndexChanged, this,
             [this] { changeLayout(method_->currentData().toString()); });
+    matrixLabel_ = bar->addWidget(new QLabel(tr("  of ")));
+    matrix_ = new QComboBox(this);
+    matrix_->addItem(tr("log p(response | prompt)"), QStringLiteral("loglik"));
+    matrix_->addItem(tr("PMI: log p(response | prompt) − log p(response)"), QStringLiteral("pmi"));
+    matrix_->setToolTip(
+        tr("Prompt-response projects scored with PMI: map the models by how "
+           "much the prompt changes each response's likelihood."));
+    matrixAction_ = bar->addWidget(matrix_);
+    matrixLabel_->setVisible(false);
+    matrixAction_->setVisible(false);
+    connect(matrix_, &QComboBox::currentIndexChanged, this, [this] {
+        const QString matrix = matrix_->currentData().toString();
+        scoring_->setMatrix(matrix);
+        if (!refuseWhileBusy()) session_->setMatrix(matrix);
+    });
     bar->addWidget(new QLabel(tr("  Colour by ")));
     colourBy_ = new QComboBox(this);
     colourBy_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
@@ -302,6 +317,12 @@ void MainWindow::showProject() {
     clustersPanel_->setData(data);
     library_->setScoredIds(data->ids);
     scoring_->setProject(data->path, data->convention, data->method);
+    {
+        const QSignalBlocker block(matrix_);
+        matrix_->setCurrentIndex(matrix_->findData(data->matrix));
+        matrixLabel_->setVisible(data->hasPmi);
+        matrixAction_->setVisible(data->hasPmi);
+    }
     statusBar()->clearMessage();
     if (!data->unfinished.isEmpty() && !scoring_->queue()->isRunning()) {
         // An interrupted run: list the unfinished models so that scoring them again resumes.
@@ -456,6 +477,11 @@ void MainWindow::newProjectDialog() {
                         QStringLiteral("paper"));
     form->addRow(tr("Texts"), texts);
     form->addRow(tr("Convention"), convention);
+    form->addRow(QString(),
+                 new QLabel(tr("A set of \"prompt\" and \"response\" pairs (JSONL) makes a "
+                               "prompt-response map:\nonly the response is scored, given its "
+                               "prompt."),
+                            &dialog));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);

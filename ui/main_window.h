@@ -7,6 +7,7 @@
 #include "project_data.h"
 #include "project_session.h"
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -50,6 +51,7 @@ public:
     QComboBox* colourByBox() const { return colourBy_; }
     QComboBox* sizeByBox() const { return sizeBy_; }
     QComboBox* methodBox() const { return method_; }
+    QComboBox* matrixBox() const { return matrix_; }
     QLineEdit* searchBox() const { return search_; }
 
 public Q_SLOTS:
@@ -100,6 +102,9 @@ private:
     QComboBox* colourBy_ = nullptr;
     QComboBox* sizeBy_ = nullptr;
     QComboBox* method_ = nullptr;
+    QComboBox* matrix_ = nullptr;  // shown for prompt-response projects scored with PMI
+    QAction* matrixLabel_ = nullptr;
+    QAction* matrixAction_ = nullptr;
     QLineEdit* search_ = nullptr;
     QLabel* statusLabel_ = nullptr;
     QMenu* recentMenu_ = nullptr;

@@ -10,15 +10,46 @@
 
 namespace llmap::ui {
 
-ProjectData loadProjectData(const QString& path, const QString& method, bool checkInChild) {
+ProjectData loadProjectData(const QString& path, const QString& method, bool checkInChild,
+                            const QString& matrix) {
     if (checkInChild) requireProjectReadable(path.toStdString());
-    return loadProjectData(Project::open(path.toStdString()), method);
+    Project project = Project::open(path.toStdString());
+    return loadProjectData(project, method, matrix);
 }
 
-ProjectData loadProjectData(const Project& project, const QString& method) {
+namespace {
+ProjectData loadSelected(const Project& project, const QString& method);
+
+// Selects a matrix for one reading and restores the one selected before.
+class MatrixSelection {
+public:
+    MatrixSelection(Project& project, const std::string& matrix)
+        : project_(project), before_(project.matrix()) {
+        project_.selectMatrix(matrix);
+    }
+    ~MatrixSelection() { project_.selectMatrix(before_); }
+    MatrixSelection(const MatrixSelection&) = delete;
+    MatrixSelection& operator=(const MatrixSelection&) = delete;
+
+private:
+    Project& project_;
+    std::string before_;
+};
+}  // namespace
+
+ProjectData loadProjectData(Project& project, const QString& method, const QString& matrix) {
+    const bool pmi = matrix == QLatin1String("pmi") && project.hasMarginal();
+    const MatrixSelection selection(project, pmi ? "pmi" : "loglik");
+    return loadSelected(project, method);
+}
+
+namespace {
+ProjectData loadSelected(const Project& project, const QString& method) {
     ProjectData d;
     d.path = QString::fromStdString(project.path());
     d.convention = QString::fromStdString(project.convention());
+    d.matrix = QString::fromStdString(project.matrix());
+    d.hasPmi = project.hasMarginal();
     d.textSetHash = QString::fromStdString(project.textSetHash());
     d.texts = project.texts();
     d.modelsInProject = project.modelCount();
@@ -60,6 +91,7 @@ ProjectData loadProjectData(const Project& project, const QString& method) {
     if (d.sources.sources.size() > 1) d.fields << QString::fromLatin1(ProjectData::kPrimarySource);
     return d;
 }
+}  // namespace
 
 Eigen::MatrixXd computeLayout(const ProjectData& data, const QString& method,
                               const Eigen::MatrixXd* previous) {

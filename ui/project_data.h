@@ -22,6 +22,8 @@ namespace llmap::ui {
 struct ProjectData {
     QString path;
     QString convention;
+    QString matrix = QStringLiteral("loglik");  // "pmi": log p(y|x) - log p(y) (scores, centred)
+    bool hasPmi = false;                        // the project keeps the marginal matrix
     QString textSetHash;
     TextSet texts;
     size_t modelsInProject = 0;
@@ -61,10 +63,14 @@ struct ProjectData {
 // `checkInChild` reads the file in a forked copy first (store/project_check.h), so a file that
 // crashes libhdf5 is refused instead of ending the program; only while no other thread of the
 // program is inside libhdf5 (no scoring run).
+// `matrix`: "loglik", or "pmi" where the project has it (else the log-likelihoods are shown).
 ProjectData loadProjectData(const QString& path, const QString& method = QStringLiteral("pca"),
-                            bool checkInChild = false);
-// The same from a project already open (the scoring worker's, which owns the file while it runs).
-ProjectData loadProjectData(const Project& project, const QString& method);
+                            bool checkInChild = false,
+                            const QString& matrix = QStringLiteral("loglik"));
+// The same from a project already open (the scoring worker's, which owns the file while it runs);
+// its selected matrix is left as it was.
+ProjectData loadProjectData(Project& project, const QString& method,
+                            const QString& matrix = QStringLiteral("loglik"));
 
 // A new layout of the same models ("pca", "mds", "tsne"), rotated onto `previous` (when given) so
 // that the map does not jump. Runs in the caller's thread; safe to run off the UI thread.

@@ -42,10 +42,11 @@ void ProjectSession::open(const QString& path) {
 void ProjectSession::startOpen(const QString& path) {
     busyPath_ = path;
     const bool checkInChild = childCheck_ && childCheck_();
-    auto future = runInBackground([path, checkInChild]() -> std::shared_ptr<ProjectData> {
+    const QString matrix = matrix_;
+    auto future = runInBackground([path, checkInChild, matrix]() -> std::shared_ptr<ProjectData> {
         try {
             return std::make_shared<ProjectData>(
-                loadProjectData(path, QStringLiteral("pca"), checkInChild));
+                loadProjectData(path, QStringLiteral("pca"), checkInChild, matrix));
         } catch (const Error&) {
             throw;
         } catch (const std::exception& e) {
@@ -71,7 +72,9 @@ void ProjectSession::create(const QString& path, const QString& texts, const QSt
             throw InputError("cannot replace the file", path.toStdString(), "choose another name");
         }
         const TextSet set = loadTextSet(texts.toStdString());
-        Project::create(path.toStdString(), set, convention.toStdString());
+        // A prompt-response set has one convention (the chosen one is for plain texts).
+        Project::create(path.toStdString(), set,
+                        set.hasPrompts() ? std::string("response") : convention.toStdString());
         return true;
     });
     watch(future, files_.next(), [this, path](JobOutcome<bool> outcome) {
@@ -82,6 +85,12 @@ void ProjectSession::create(const QString& path, const QString& texts, const QSt
         }
         startOpen(path);
     });
+}
+
+void ProjectSession::setMatrix(const QString& matrix) {
+    matrix_ = matrix;
+    if (data_ && data_->matrix != matrix && beginFileJob(Job::Open, data_->path))
+        startOpen(data_->path);
 }
 
 void ProjectSession::saveAs(const QString& path) {

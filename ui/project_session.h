@@ -44,6 +44,10 @@ public:
     void create(const QString& path, const QString& texts, const QString& convention);
     // Copies the open project to `path` and opens the copy.
     void saveAs(const QString& path);
+    // The matrix the map shows: "loglik" or "pmi" (prompt-response projects scored with PMI).
+    // Reads the open project again with it; later opens use it where the project has it.
+    void setMatrix(const QString& matrix);
+    QString matrix() const { return matrix_; }
     // A newer reading of the open project (the scoring worker's): shown rotated onto the current
     // map so that it does not jump, then laid out again if another layout was asked for.
     void update(const ProjectData& newer);
@@ -78,6 +82,7 @@ private:
 
     std::shared_ptr<ProjectData> data_;
     QString busyPath_;
+    QString matrix_ = QStringLiteral("loglik");
     QString method_;
     QString computing_;  // the layout being computed, if any
     QFuture<Eigen::MatrixXd> layoutJob_;

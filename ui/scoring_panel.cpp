@@ -1,5 +1,6 @@
 #include "scoring_panel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -42,6 +43,12 @@ ScoringPanel::ScoringPanel(ModelLibrary* library, QWidget* parent)
     dtype_->addItem(QStringLiteral("fp16"), QStringLiteral("fp16"));
     form->addRow(tr("Device"), device_);
     form->addRow(tr("Precision"), dtype_);
+    pmi_ = new QCheckBox(tr("Also score each response alone (PMI matrix)"), this);
+    pmi_->setToolTip(
+        tr("Prompt-response projects: keeps log p(response) too, so the map can show "
+           "log p(response | prompt) - log p(response). One device only."));
+    pmi_->setVisible(false);
+    form->addRow(QString(), pmi_);
     layout->addLayout(form);
     auto* buttons = new QHBoxLayout;
     scoreSelected_ = new QPushButton(tr("Score Selected"), this);
@@ -131,7 +138,12 @@ void ScoringPanel::setProject(const QString& path, const QString& convention,
     projectPath_ = path;
     convention_ = convention;
     mapMethod_ = mapMethod;
+    pmi_->setVisible(convention == QLatin1String("response"));
     setBusy(queue_->isRunning());
+}
+
+void ScoringPanel::setMatrix(const QString& matrix) {
+    matrix_ = matrix;
 }
 
 void ScoringPanel::setBusy(bool busy) {
@@ -149,6 +161,13 @@ void ScoringPanel::setBusy(bool busy) {
 
 int ScoringPanel::scoreRows(QList<int> rows) {
     if (projectPath_.isEmpty()) return 0;
+    if (pmi_->isVisible() && pmi_->isChecked() &&
+        device_->currentData().toString() == QLatin1String("all")) {
+        current_->setText(
+            tr("The PMI matrix is kept in the project itself: score with it on one "
+               "device (not Every GPU)."));
+        return 0;
+    }
     QStandardItemModel* m = library_->model();
     if (rows.isEmpty()) {
         for (int r = 0; r < m->rowCount(); ++r) {
@@ -169,7 +188,8 @@ int ScoringPanel::scoreRows(QList<int> rows) {
     options.device = device_->currentData().toString().toStdString();
     options.dtype = dtype_->currentData().toString().toStdString();
     options.convention = convention_.toStdString();
-    if (!queue_->enqueue(projectPath_, jobs, options, mapMethod_)) {
+    options.pmi = pmi_->isVisible() && pmi_->isChecked();
+    if (!queue_->enqueue(projectPath_, jobs, options, mapMethod_, matrix_)) {
         current_->setText(tr("Another project is being scored: wait or cancel first."));
         return 0;
     }

@@ -7,6 +7,7 @@
 
 #include "scoring_queue.h"
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QProgressBar;
@@ -23,6 +24,8 @@ public:
 
     // The project models are scored into (its convention is used); empty: none open.
     void setProject(const QString& path, const QString& convention, const QString& mapMethod);
+    // The matrix ("loglik" or "pmi") the map data prepared after each model shows.
+    void setMatrix(const QString& matrix);
     // Scores the given library rows (all "new" and failed ones when empty). Returns how many.
     int scoreRows(QList<int> rows = {});
     void cancel();
@@ -38,6 +41,8 @@ private:
     ModelLibrary* library_;
     ScoringQueue* queue_ = nullptr;
     QString projectPath_, convention_, mapMethod_;
+    QString matrix_ = QStringLiteral("loglik");
+    QCheckBox* pmi_ = nullptr;
     QComboBox* device_ = nullptr;
     QComboBox* dtype_ = nullptr;
     QPushButton* scoreSelected_ = nullptr;

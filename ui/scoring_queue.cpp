@@ -19,6 +19,7 @@ struct ScoringQueue::Shared {
     QList<ScoringJob> jobs;
     ScoreOptions options;
     QString mapMethod;
+    QString matrix;  // of the map data prepared after each model
     bool paused = false;
     int done = 0, total = 0;
     std::shared_ptr<CancelToken> cancel = std::make_shared<CancelToken>();  // the current model's
@@ -95,7 +96,8 @@ int ScoringQueue::pending() const {
 }
 
 bool ScoringQueue::enqueue(const QString& projectPath, const QList<ScoringJob>& jobs,
-                           const ScoreOptions& options, const QString& mapMethod) {
+                           const ScoreOptions& options, const QString& mapMethod,
+                           const QString& matrix) {
     {
         QMutexLocker lock(&shared_->mutex);
         if (isRunning() && projectPath != shared_->projectPath) return false;
@@ -103,6 +105,7 @@ bool ScoringQueue::enqueue(const QString& projectPath, const QList<ScoringJob>& 
             shared_->projectPath = projectPath;
             shared_->options = options;
             shared_->mapMethod = mapMethod;
+            shared_->matrix = matrix;
             shared_->done = 0;
             shared_->total = 0;
         }
@@ -207,7 +210,8 @@ void ScoringQueue::runNext() {
                           .arg(r.seconds, 0, 'f', 1)
                           .arg(QString::fromStdString(r.device), QString::fromStdString(r.dtype));
             try {
-                data = std::make_shared<ProjectData>(loadProjectData(project, shared->mapMethod));
+                data = std::make_shared<ProjectData>(
+                    loadProjectData(project, shared->mapMethod, shared->matrix));
             } catch (const Error&) {
                 // Fewer than two fully scored models: nothing to map yet.
             }
@@ -238,13 +242,14 @@ class PoolSignals : public PoolListener {
 public:
     using Post = std::function<void(std::function<void(ScoringQueue*)>)>;
     PoolSignals(Post post, QList<ScoringJob> jobs, size_t workers, int firstIndex, int total,
-                Project& project, QString mapMethod)
+                Project& project, QString mapMethod, QString matrix)
         : post_(std::move(post)),
           jobs_(std::move(jobs)),
           firstIndex_(firstIndex),
           total_(total),
           project_(project),
-          mapMethod_(std::move(mapMethod)) {
+          mapMethod_(std::move(mapMethod)),
+          matrix_(std::move(matrix)) {
         for (size_t w = 0; w < workers; ++w)
             sinks_.push_back(std::make_unique<SignalSink>(post_, QString()));
     }
@@ -272,7 +277,9 @@ public:
         }
         std::shared_ptr<const ProjectData> data;
         try {
-            if (ok) data = std::make_shared<ProjectData>(loadProjectData(project_, mapMethod_));
+            if (ok)
+                data =
+                    std::make_shared<ProjectData>(loadProjectData(project_, mapMethod_, matrix_));
         } catch (const Error&) {
             // Fewer than two fully scored models: nothing to map yet.
         }
@@ -287,7 +294,7 @@ private:
     QList<ScoringJob> jobs_;
     int firstIndex_, total_, started_ = 0;
     Project& project_;
-    QString mapMethod_;
+    QString mapMethod_, matrix_;
     std::vector<std::unique_ptr<SignalSink>> sinks_;
 };
 
@@ -318,7 +325,7 @@ void ScoringQueue::runOnDevices(std::shared_ptr<CancelToken> cancel) {
             for (const ScoringJob& j : jobs)
                 poolJobs.push_back({j.folder.toStdString(), j.modelId.toStdString()});
             PoolSignals listener(toUi, jobs, devices.size(), firstIndex, total, project,
-                                 shared->mapMethod);
+                                 shared->mapMethod, shared->matrix);
             const std::vector<PoolOutcome> outcomes =
                 scoreOnDevices(&project, project.texts(), poolJobs, devices, shared->options,
                                path + ".scoring", &listener, *cancel);

@@ -30,9 +30,11 @@ public:
 
     // Queues jobs for `projectPath` (a running queue must finish or be cancelled before another
     // project is scored).
-    // `mapMethod`: after each model the worker also prepares the project's new map data with it.
+    // `mapMethod`, `matrix`: after each model the worker also prepares the project's new map data
+    // with them (loadProjectData).
     bool enqueue(const QString& projectPath, const QList<ScoringJob>& jobs,
-                 const ScoreOptions& options, const QString& mapMethod);
+                 const ScoreOptions& options, const QString& mapMethod,
+                 const QString& matrix = QStringLiteral("loglik"));
     // Stops after the current batch and drops the rest of the queue.
     void cancel();
     // Stops after the current batch and keeps the queue (the current model first); resume()

@@ -46,6 +46,9 @@ QVariant TextsModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::ToolTipRole && index.column() == Text) {
         return QString::fromStdString(data_->texts.texts[i]).left(2000);
     }
+    if (role == Qt::ToolTipRole && index.column() == Prompt && data_->texts.hasPrompts()) {
+        return QString::fromStdString(data_->texts.prompts[i]).left(2000);
+    }
     if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
     switch (index.column()) {
         case Id:
@@ -58,6 +61,11 @@ QVariant TextsModel::data(const QModelIndex& index, int role) const {
             return index.row() < variance_.size() ? QVariant(variance_(index.row())) : QVariant();
         case Separation:
             return separation_.size() ? QVariant(separation_(index.row())) : QVariant();
+        case Prompt: {
+            if (!data_->texts.hasPrompts()) return {};
+            QString t = QString::fromStdString(data_->texts.prompts[i]).left(160);
+            return t.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        }
         case Text: {
             QString t = QString::fromStdString(data_->texts.texts[i]).left(160);
             return t.replace(QLatin1Char('\n'), QLatin1Char(' '));
@@ -80,8 +88,10 @@ QVariant TextsModel::headerData(int section, Qt::Orientation orientation, int ro
             return tr("variance across models");
         case Separation:
             return tr("separates the pair");
+        case Prompt:
+            return tr("prompt");
         case Text:
-            return tr("text");
+            return data_ && data_->texts.hasPrompts() ? tr("response") : tr("text");
         default:
             return {};
     }
@@ -91,7 +101,7 @@ TextsPanel::TextsPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     auto* top = new QHBoxLayout;
     filter_ = new QLineEdit(this);
-    filter_->setPlaceholderText(tr("Filter texts (words in the text or its source)…"));
+    filter_->setPlaceholderText(tr("Filter texts (words in the text, prompt or source)…"));
     filter_->setClearButtonEnabled(true);
     hint_ = new QLabel(tr("Select a text to colour the models by their score on it."), this);
     top->addWidget(filter_, 1);
@@ -123,6 +133,7 @@ TextsPanel::TextsPanel(QWidget* parent) : QWidget(parent) {
 void TextsPanel::setData(const ProjectData* data) {
     model_->setProject(data);
     view_->setColumnHidden(TextsModel::Separation, true);
+    view_->setColumnHidden(TextsModel::Prompt, !data || !data->texts.hasPrompts());
     view_->sortByColumn(TextsModel::Variance, Qt::DescendingOrder);
     view_->resizeColumnsToContents();
 }

@@ -1,7 +1,7 @@
 #pragma once
-// The texts of the project: source, length, variance across models (how much a text separates
-// models) and, when two models are selected, how much it separates those two. Choosing a text
-// colours the map by each model's centred score on it.
+// The texts of the project (prompt and response for a prompt-response set): source, length,
+// variance across models (how much a text separates models) and, when two models are selected, how
+// much it separates those two. Choosing a text colours the map by each model's centred score on it.
 #include <Eigen/Core>
 #include <QAbstractTableModel>
 #include <QWidget>
@@ -18,7 +18,8 @@ struct ProjectData;
 class TextsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Id, Source, Bytes, Variance, Separation, Text, ColumnCount };
+    // Prompt is shown for prompt-response sets only; Text is then the response.
+    enum Column { Id, Source, Bytes, Variance, Separation, Prompt, Text, ColumnCount };
     using QAbstractTableModel::QAbstractTableModel;
     void setProject(const ProjectData* data);
     void setPair(int a, int b);  // -1, -1: no pair

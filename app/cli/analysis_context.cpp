@@ -96,7 +96,7 @@ void writeResult(AnalysisContext& ctx, const std::string& out, const std::string
         ctx.project.writeResult(name, values, rowIds, paramsJson, columns);
     }
     std::cout << "wrote " << values.rows() << " rows to " << out
-              << (ctx.store ? " (stored as /analysis/" +
+              << (ctx.store ? std::string(" (stored as /analysis/") +
                                   (ctx.project.matrix() == "pmi" ? "pmi." : "") + name + ")"
                             : std::string())
               << "\n";

@@ -2,6 +2,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QIcon>
 #include <QSettings>
@@ -59,7 +60,17 @@ int main(int argc, char** argv) {
                               QStringLiteral("Select the model <id> (its details show in the "
                                              "Model panel)."),
                               QStringLiteral("id"));
+    QCommandLineOption matrix(QStringLiteral("matrix"),
+                              QStringLiteral("Map the matrix <name>: loglik, or pmi for a "
+                                             "prompt-response project scored with PMI."),
+                              QStringLiteral("name"));
+    QCommandLineOption panel(QStringLiteral("panel"),
+                             QStringLiteral("Show the panel <name> (texts, library); may be "
+                                            "repeated."),
+                             QStringLiteral("name"));
     parser.addOption(demo);
+    parser.addOption(matrix);
+    parser.addOption(panel);
     parser.addOption(colourBy);
     parser.addOption(method);
     parser.addOption(screenshot);
@@ -68,6 +79,22 @@ int main(int argc, char** argv) {
     parser.process(app);
 
     llmap::ui::MainWindow window;
+    for (const QString& name : parser.values(panel)) {
+        auto* dock = window.findChild<QDockWidget*>(name + QStringLiteral("Dock"));
+        if (!dock) {
+            std::cerr << "llmap: --panel must be texts or library\n";
+            return 2;
+        }
+        dock->show();
+    }
+    if (parser.isSet(matrix)) {
+        const int i = window.matrixBox()->findData(parser.value(matrix));
+        if (i < 0) {
+            std::cerr << "llmap: --matrix must be loglik or pmi\n";
+            return 2;
+        }
+        window.matrixBox()->setCurrentIndex(i);
+    }
     QString project =
         parser.isSet(demo) ? llmap::ui::demoProject() : parser.positionalArguments().value(0);
     if (project.isEmpty()) {

@@ -2,7 +2,7 @@
 // The LLMap project file (HDF5): the text set, the models, the K x N log-likelihood matrix,
 // token counts and provenance. One Project object owns one open file; HDF5 is not thread-safe, so
 // all access goes through it. Every write is flushed, so a killed writer leaves all finished rows
-// readable. The layout is documented in README.md ("The project file").
+// readable. The layout is documented in docs/project-file.md.
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>

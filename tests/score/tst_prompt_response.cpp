@@ -3,6 +3,7 @@
 // response's tokens scored, the response alone for PMI, the PMI matrix the analyses see, the text
 // set's JSONL form, and the refusals (mixed sets, empty parts, a prompt that fills the context,
 // PMI of plain texts).
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -232,6 +233,71 @@ private Q_SLOTS:
         QCOMPARE(reopened.texts().prompts, set.prompts);
         QCOMPARE(reopened.textSetHash(), set.contentHash());
         QCOMPARE(reopened.convention(), std::string("response"));
+    }
+
+    // llmap-cli: the convention follows the set, --pmi and --matrix pmi, and their refusals.
+    void commandLine() {
+        QTemporaryDir dir;
+        const QString pairs = dir.filePath("pairs.jsonl");
+        llmap::writeTextsJsonl(referencePairs(), pairs.toStdString());
+        const QString project = dir.filePath("p.h5");
+        const QString gpt2 = QString::fromStdString(fixtures::modelDir("gpt2_small"));
+        const QString llama = QString::fromStdString(fixtures::modelDir("llama_mha_untied"));
+        const auto run = [](const QStringList& args) { return score_fixtures::runCli(args); };
+
+        const auto ref = reference();
+        auto r = run({"score", "--project", project, "--texts", pairs, "--model", gpt2, "--device",
+                      "cpu", "--convention", "full"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.find("scored with the \"response\" convention") != std::string::npos,
+                 r.err.c_str());
+        QVERIFY(!QFile::exists(project));
+        r = run({"score", "--texts", pairs, "--model", gpt2, "--device", "cpu", "--pmi",
+                 "--shard-out", dir.filePath("shards")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(
+            r.err.find("--pmi keeps its second matrix in the project itself") != std::string::npos,
+            r.err.c_str());
+
+        r = run({"score", "--project", project, "--texts", pairs, "--model", gpt2, llama,
+                 "--device", "cpu", "--pmi"});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        {
+            const auto opened = llmap::Project::open(project.toStdString());
+            QCOMPARE(opened.convention(), std::string("response"));
+            for (size_t m = 0; m < 2; ++m) {
+                const auto& rows =
+                    ref["models"][m == 0 ? "gpt2_small" : "llama_mha_untied"]["pairs"];
+                const auto marginal = opened.marginalRow(m);
+                for (size_t i = 0; i < rows.size(); ++i)
+                    QVERIFY(closeToOracle(marginal[i], rows[i]["marginal"].get<double>()));
+            }
+        }  // closed: the analyses below store their results
+        r = run({"info", "--project", project});
+        QVERIFY(r.out.find("prompt-response pairs") != std::string::npos);
+        QVERIFY(r.out.find("pmi (--matrix pmi) for 2 models") != std::string::npos);
+        const QString csv = dir.filePath("pmi.csv");
+        r = run(
+            {"export", "--project", project, "--what", "scores", "--matrix", "pmi", "--out", csv});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        QFile file(csv);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        file.readLine();  // the header
+        const QStringList first = QString::fromUtf8(file.readLine()).trimmed().split(',');
+        const auto& gpt2Rows = ref["models"]["gpt2_small"]["pairs"];
+        QCOMPARE(first.value(0), QString("gpt2_small"));
+        for (size_t i = 0; i < gpt2Rows.size(); ++i) {
+            const double want =
+                gpt2Rows[i]["conditional"].get<double>() - gpt2Rows[i]["marginal"].get<double>();
+            QVERIFY(std::abs(first.value(static_cast<int>(i) + 1).toDouble() - want) <
+                    2e-4 * std::abs(gpt2Rows[i]["marginal"].get<double>()) + 2e-3);
+        }
+        r = run({"kl", "--project", project, "--matrix", "pmi", "--out", dir.filePath("kl.csv")});
+        QVERIFY2(r.exitCode == 0, r.err.c_str());
+        QVERIFY(r.out.find("/analysis/pmi.kl_nats") != std::string::npos);
+        r = run({"map", "--project", project, "--matrix", "kl", "--out", dir.filePath("m.csv")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.find("there is no matrix \"kl\"") != std::string::npos);
     }
 
     void badJsonlPairs() {
