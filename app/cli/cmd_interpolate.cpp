@@ -64,7 +64,7 @@ int runInterpolate(int argc, char** argv) {
     std::error_code ec;
     if (fs::exists(out, ec) && !fs::is_directory(out, ec)) {
         throw InputError("--out exists and is not a folder", out,
-                         "give a folder (created if missing) for the interpolated models");
+                         "give a folder for the interpolated models; it is created if missing");
     }
     const InterpolationPlan plan = planInterpolation(from, to);
     std::vector<fs::path> targets;
@@ -80,7 +80,11 @@ int runInterpolate(int argc, char** argv) {
         }
         targets.push_back(target);
     }
-    fs::create_directories(out);
+    fs::create_directories(out, ec);
+    if (ec) {
+        throw InputError("cannot create the --out folder: " + ec.message(), out,
+                         "give a folder that can be created and written to");
+    }
     const auto space = fs::space(out, ec);
     const uint64_t needed = plan.weightBytes * alphas.size();
     if (!ec && space.available < needed) {

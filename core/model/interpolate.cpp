@@ -341,8 +341,8 @@ std::vector<double> parseAlphas(const std::string& list, const std::string& wher
         }
         if (v < 0 || v > 1) {
             throw InputError("alpha " + item +
-                                 " lies outside [0, 1] (extrapolation beyond the two models is "
-                                 "not supported)",
+                                 " lies outside [0, 1]: extrapolation beyond the two models is "
+                                 "not supported",
                              where, fix);
         }
         if (std::find(alphas.begin(), alphas.end(), v) != alphas.end()) {

@@ -321,6 +321,9 @@ private Q_SLOTS:
         row("--out is a file",
             QStringList{"--from", A, "--to", B, "--alpha", "0.5", "--out", "{file}"},
             "--out exists and is not a folder");
+        row("--out cannot be created",
+            QStringList{"--from", A, "--to", B, "--alpha", "0.5", "--out", "{file}/sub"},
+            "cannot create the --out folder");
         row("output folder exists",
             QStringList{"--from", A, "--to", B, "--alpha", "0.25,0.5", "--out", "{taken}"},
             "llama_mha_untied--llama_mha_untied_b--alpha0.5: the output folder exists already");
