@@ -369,8 +369,11 @@ private Q_SLOTS:
 
         QStringList expanded;
         for (QString a : args) {
-            if (a.startsWith('{') && a.endsWith('}'))
-                a = QString::fromStdString((root_ / a.mid(1, a.size() - 2).toStdString()).string());
+            if (a.startsWith('{') && a.contains('}')) {  // {name}/rest
+                const auto close = a.indexOf('}');
+                a = QString::fromStdString((root_ / a.mid(1, close - 1).toStdString()).string()) +
+                    a.mid(close + 1);
+            }
             expanded << a;
         }
         const auto before = listing(root_);
