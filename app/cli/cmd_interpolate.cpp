@@ -32,7 +32,8 @@ stored dtype, round to nearest even, as torch's ((1 - alpha) * A + alpha * B).to
                 <B> are the folders' names (org_name for a Hugging Face cache snapshot)
   --force       replace output folders that exist (otherwise they are refused)
 
-Each folder holds model.safetensors (a single file, whatever the size of the model), A's
+Each folder holds model.safetensors (above 5 GiB of weights: shards of at most 5 GiB,
+model-00001-of-0000N.safetensors, with model.safetensors.index.json), A's
 config.json, tokenizer and other non-weight files (not its README.md model card), and
 llmap_interpolation.json: from, to, alpha, the formula, the LLMap version and the time. A folder
 is written under a hidden temporary name (.NAME.partial) and renamed when complete, so a failed

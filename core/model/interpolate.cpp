@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -268,27 +269,60 @@ std::string utcNow() {
     return when;
 }
 
-void writeWeights(const InterpolationPlan& plan, double alpha, const fs::path& file) {
-    std::vector<TensorLayout> layout;
-    for (const auto& [name, index] : plan.a.tensorToFile) {
-        const TensorEntry& e = *plan.a.find(name);
-        layout.push_back({name, e.dtype, e.shape});
-    }
-    const MappedWeights ma(plan.a), mb(plan.b);
-    SafetensorsWriter writer(file.string(), layout, {{"format", "pt"}});
-    std::vector<unsigned char> buffer(kChunk * 8);
-    for (const auto& t : layout) {
-        const size_t size = stDtypeSize(t.dtype);
-        const size_t n = static_cast<size_t>(t.bytes() / size);
-        const unsigned char* pa = ma.data(t.name);
-        const unsigned char* pb = mb.data(t.name);
-        for (size_t done = 0; done < n; done += kChunk) {
-            const size_t step = std::min(kChunk, n - done);
-            mix(t.dtype, pa + done * size, pb + done * size, step, alpha, buffer.data());
-            writer.append(buffer.data(), step * size);
+// Tensors in name order, cut into files of at most `shardBytes` (a larger tensor alone).
+std::vector<std::vector<TensorLayout>> shardLayout(const WeightFiles& a, uint64_t shardBytes) {
+    std::vector<std::vector<TensorLayout>> shards(1);
+    uint64_t size = 0;
+    for (const auto& [name, index] : a.tensorToFile) {
+        const TensorEntry& e = *a.find(name);
+        TensorLayout t{name, e.dtype, e.shape};
+        if (!shards.back().empty() && size + t.bytes() > shardBytes) {
+            shards.emplace_back();
+            size = 0;
         }
+        size += t.bytes();
+        shards.back().push_back(std::move(t));
     }
-    writer.finish();
+    return shards;
+}
+
+std::string shardName(size_t index, size_t count) {
+    char name[64];
+    std::snprintf(name, sizeof name, "model-%05zu-of-%05zu.safetensors", index + 1, count);
+    return name;
+}
+
+// model.safetensors, or shards and model.safetensors.index.json as save_pretrained writes them.
+void writeWeights(const InterpolationPlan& plan, double alpha, const fs::path& folder,
+                  uint64_t shardBytes) {
+    const auto shards = shardLayout(plan.a, shardBytes);
+    const MappedWeights ma(plan.a), mb(plan.b);
+    std::vector<unsigned char> buffer(kChunk * 8);
+    nlohmann::ordered_json weightMap = nlohmann::ordered_json::object();
+    for (size_t s = 0; s < shards.size(); ++s) {
+        const std::string file =
+            shards.size() == 1 ? std::string("model.safetensors") : shardName(s, shards.size());
+        SafetensorsWriter writer((folder / file).string(), shards[s], {{"format", "pt"}});
+        for (const auto& t : shards[s]) {
+            weightMap[t.name] = file;
+            const size_t size = stDtypeSize(t.dtype);
+            const size_t n = static_cast<size_t>(t.bytes() / size);
+            const unsigned char* pa = ma.data(t.name);
+            const unsigned char* pb = mb.data(t.name);
+            for (size_t done = 0; done < n; done += kChunk) {
+                const size_t step = std::min(kChunk, n - done);
+                mix(t.dtype, pa + done * size, pb + done * size, step, alpha, buffer.data());
+                writer.append(buffer.data(), step * size);
+            }
+        }
+        writer.finish();
+    }
+    if (shards.size() > 1) {
+        const nlohmann::ordered_json index = {{"metadata", {{"total_size", plan.weightBytes}}},
+                                              {"weight_map", weightMap}};
+        writeFileAtomically((folder / "model.safetensors.index.json").string(),
+                            index.dump(2) + "\n");
+    }
 }
 
 }  // namespace
@@ -366,7 +400,7 @@ std::string interpolationFolderName(const InterpolationPlan& plan, double alpha)
 }
 
 void writeInterpolation(const InterpolationPlan& plan, double alpha, const std::string& targetName,
-                        bool replace) {
+                        bool replace, uint64_t shardBytes) {
     const fs::path target = fs::absolute(targetName).lexically_normal();
     const fs::path parent = target.parent_path();
     const fs::path partial = parent / ("." + target.filename().string() + ".partial");
@@ -379,7 +413,7 @@ void writeInterpolation(const InterpolationPlan& plan, double alpha, const std::
     fs::remove_all(partial, ec);  // left by an interrupted run
     try {
         fs::create_directories(partial);
-        writeWeights(plan, alpha, partial / "model.safetensors");
+        writeWeights(plan, alpha, partial, shardBytes);
         for (const auto& name : plan.copied) {
             fs::copy_file(fs::path(plan.from) / name, partial / name,
                           fs::copy_options::overwrite_existing);

@@ -3,6 +3,7 @@
 // architecture, written as a Hugging Face folder per alpha. Every check runs before anything is
 // written (planInterpolation); each folder is written under a temporary name and renamed when
 // complete, so a failure never leaves a folder that looks finished.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,17 @@ std::string alphaLabel(double alpha);
 // "<from name>--<to name>--alpha<label>", e.g. "llama-a--llama-b--alpha0.25".
 std::string interpolationFolderName(const InterpolationPlan& plan, double alpha);
 
+// Above this many bytes of weights an output is written in shards (as save_pretrained does).
+constexpr uint64_t kInterpolationShardBytes = 5ull << 30;
+
 // Writes the folder `target` (which must not exist unless `replace`): model.safetensors with
 // (1 - alpha) * A + alpha * B computed per element in float32 as torch does (float64 for float64
-// tensors) and rounded once to the stored dtype (round to nearest even), A's non-weight files
-// (config.json, tokenizer and generation files, ...) and llmap_interpolation.json (from, to,
-// alpha, LLMap version, time). Streams one tensor at a time through a small buffer.
+// tensors) and rounded once to the stored dtype (round to nearest even), or, above `shardBytes`,
+// shards of at most that size (a larger tensor alone) named model-00001-of-0000N.safetensors
+// with model.safetensors.index.json; A's non-weight files (config.json, tokenizer and generation
+// files, ...) and llmap_interpolation.json (from, to, alpha, LLMap version, time). Streams one
+// tensor at a time through a small buffer.
 void writeInterpolation(const InterpolationPlan& plan, double alpha, const std::string& target,
-                        bool replace = false);
+                        bool replace = false, uint64_t shardBytes = kInterpolationShardBytes);
 
 }  // namespace llmap

@@ -20,6 +20,7 @@
 #include "model/half_float.h"
 #include "model/interpolate.h"
 #include "model/safetensors.h"
+#include "model/weight_files.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -35,23 +36,26 @@ nlohmann::json interpolationOracle() {
     return nlohmann::json::parse(readBytes(modelDir("oracle_interpolation.json")));
 }
 
-// Every tensor of `folder`/model.safetensors against the oracle's dtype, shape and SHA-256.
+// Every tensor of the folder's weights (one file or shards) against the oracle's dtype, shape
+// and SHA-256.
 void compareTensors(const fs::path& folder, const nlohmann::json& want) {
-    const fs::path file = folder / "model.safetensors";
-    QVERIFY2(fs::exists(file), file.c_str());
-    const std::string bytes = readBytes(file);
-    const llmap::SafetensorsHeader h = llmap::readSafetensorsHeader(file.string());
-    QCOMPARE(h.tensors.size(), want.size());
-    QCOMPARE(h.metadata.at("format"), std::string("pt"));
+    const llmap::WeightFiles w = llmap::openWeightFiles(folder.string());
+    QCOMPARE(w.tensorToFile.size(), want.size());
+    std::vector<std::string> bytes;
+    for (size_t i = 0; i < w.files.size(); ++i) {
+        bytes.push_back(readBytes(w.files[i]));
+        QCOMPARE(w.headers[i].metadata.at("format"), std::string("pt"));
+    }
     const std::map<std::string, std::string> dtypes = {
         {"float32", "F32"}, {"bfloat16", "BF16"}, {"float16", "F16"}};
     for (const auto& [name, t] : want.items()) {
-        const auto it = h.tensors.find(name);
-        QVERIFY2(it != h.tensors.end(), name.c_str());
-        QCOMPARE(std::string(llmap::stDtypeName(it->second.dtype)), dtypes.at(t["dtype"]));
-        QCOMPARE(it->second.shape, t["shape"].get<std::vector<int64_t>>());
-        const std::string_view data(bytes.data() + h.dataOffset + it->second.begin,
-                                    it->second.end - it->second.begin);
+        const llmap::TensorEntry* e = w.find(name);
+        QVERIFY2(e, name.c_str());
+        QCOMPARE(std::string(llmap::stDtypeName(e->dtype)), dtypes.at(t["dtype"]));
+        QCOMPARE(e->shape, t["shape"].get<std::vector<int64_t>>());
+        const size_t file = w.tensorToFile.at(name);
+        const std::string_view data(bytes[file].data() + w.headers[file].dataOffset + e->begin,
+                                    e->end - e->begin);
         QVERIFY2(llmap::sha256Hex(data) == t["sha256"].get<std::string>(),
                  ("tensor bytes differ from torch's: " + name).c_str());
     }
@@ -200,7 +204,22 @@ private Q_SLOTS:
         fs::create_directories(out.parent_path());
         QVERIFY(out.filename().string().find("--alpha" + llmap::alphaLabel(alpha)) !=
                 std::string::npos);
-        llmap::writeInterpolation(plan, alpha, out.string());
+        // From the sharded copy, the output is written in shards of at most 100 kB.
+        const bool shardOutput = from.endsWith("_sharded");
+        llmap::writeInterpolation(plan, alpha, out.string(), false,
+                                  shardOutput ? 100000 : llmap::kInterpolationShardBytes);
+        QCOMPARE(fs::exists(out / "model.safetensors.index.json"), shardOutput);
+        QCOMPARE(fs::exists(out / "model.safetensors"), !shardOutput);
+        if (shardOutput) {
+            int shards = 0;
+            for (const auto& e : fs::directory_iterator(out)) {
+                if (e.path().extension() != ".safetensors") continue;
+                ++shards;
+                QVERIFY(e.path().filename().string().rfind("model-0000", 0) == 0);
+                QVERIFY(fs::file_size(e.path()) < 200000);
+            }
+            QVERIFY(shards >= 3);
+        }
         compareTensors(out, c["tensors"]);
         QVERIFY(!fs::exists(out.parent_path() / ("." + out.filename().string() + ".partial")));
 
