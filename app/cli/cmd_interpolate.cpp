@@ -22,7 +22,8 @@ Model arithmetic: writes one Hugging Face model folder per alpha whose weights a
 weights (one file or shards with model.safetensors.index.json) of the same architecture: the
 same model_type and architectures in config.json and the same tensors with the same shapes and
 dtypes. Each value is computed in float32 (float64 for float64 tensors) and rounded once to the
-stored dtype, round to nearest even, as torch's ((1 - alpha) * A + alpha * B).to(dtype) does.
+stored dtype, round to nearest even, as torch's
+((1 - alpha) * A.float() + alpha * B.float()).to(dtype) does.
 
   --from A      the model at alpha = 0
   --to B        the model at alpha = 1
@@ -32,9 +33,9 @@ stored dtype, round to nearest even, as torch's ((1 - alpha) * A + alpha * B).to
                 <B> are the folders' names (org_name for a Hugging Face cache snapshot)
   --force       replace output folders that exist (otherwise they are refused)
 
-Each folder holds model.safetensors (above 5 GiB of weights: shards of at most 5 GiB,
-model-00001-of-0000N.safetensors, with model.safetensors.index.json), A's
-config.json, tokenizer and other non-weight files (not its README.md model card), and
+Each folder holds model.safetensors (above 5 GiB of weights: shards of at most 5 GiB with
+model.safetensors.index.json), A's config.json, tokenizer and other non-weight files (not its
+README.md model card), and
 llmap_interpolation.json: from, to, alpha, the formula, the LLMap version and the time. A folder
 is written under a hidden temporary name (.NAME.partial) and renamed when complete, so a failed
 run never leaves a folder that looks finished. Every check runs before anything is written.
