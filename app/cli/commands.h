@@ -15,6 +15,7 @@ int runPredict(int argc, char** argv);
 int runResample(int argc, char** argv);
 int runScore(int argc, char** argv);
 int runMerge(int argc, char** argv);
+int runInterpolate(int argc, char** argv);
 int runPlan(int argc, char** argv);
 int runSlurm(int argc, char** argv);  // slurm submit | slurm status
 

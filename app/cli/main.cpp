@@ -42,6 +42,8 @@ Commands:
   tokenize --tokenizer PATH (--text S | --file F) [--no-special] [--format ids|json]
            token ids as the model's Hugging Face tokenizer gives them (folder, tokenizer.json,
            tokenizer.model or .gguf)
+  interpolate --from A --to B --alpha 0.25,0.5,0.75 --out DIR [--force]
+           model arithmetic: one folder of (1 - alpha) * A + alpha * B weights per alpha
 
   score    --project P.h5 [--texts T] --model DIR [DIR...] [--device D] [--dtype T]
            [--convention full|paper] [--batch-tokens N] [--threads N]
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
         if (command == "resample") return llmap::cli::runResample(argc, argv);
         if (command == "score") return llmap::cli::runScore(argc, argv);
         if (command == "merge") return llmap::cli::runMerge(argc, argv);
+        if (command == "interpolate") return llmap::cli::runInterpolate(argc, argv);
         if (command == "plan") return llmap::cli::runPlan(argc, argv);
         if (command == "slurm") return llmap::cli::runSlurm(argc, argv);
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
