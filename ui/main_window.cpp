@@ -32,6 +32,7 @@
 #include "data_dir.h"
 #include "figure_size_dialog.h"
 #include "map_view.h"
+#include "model/interpolate.h"
 #include "model_library.h"
 #include "model_panel.h"
 #include "scoring_panel.h"
@@ -153,6 +154,75 @@ void MainWindow::connectSession() {
             [this](std::shared_ptr<const ProjectData> data) {
                 if (data) session_->update(*data);
             });
+    connect(modelPanel_, &ModelPanel::interpolateRequested, this, &MainWindow::interpolateDialog);
+    connect(session_, &ProjectSession::interpolated, this, [this](const QStringList& folders) {
+        statusBar()->showMessage(
+            tr("%n interpolated model(s) written; scoring them…", nullptr, int(folders.size())),
+            15000);
+        toScore_ = folders;
+        library_->addFolders(folders);
+    });
+    connect(library_, &ModelLibrary::foldersRead, this, [this] {
+        if (toScore_.isEmpty()) return;
+        QList<int> rows;
+        for (const QString& folder : std::as_const(toScore_)) {
+            const int row = library_->rowOf(folder);
+            if (row >= 0) rows << row;
+        }
+        toScore_.clear();
+        if (!rows.isEmpty()) scoring_->scoreRows(rows);
+    });
+}
+
+void MainWindow::interpolateDialog(int a, int b) {
+    const ProjectData* data = session_->data();
+    if (!data) return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Interpolate"));
+    auto* form = new QFormLayout(&dialog);
+    form->addRow(new QLabel(
+        tr("Models (1 − α)·A + α·B between\nA = %1\nB = %2").arg(data->ids[a], data->ids[b]),
+        &dialog));
+    auto* alphas = new QLineEdit(QStringLiteral("0.25,0.5,0.75"), &dialog);
+    form->addRow(tr("α values"), alphas);
+    auto* out = new QLineEdit(
+        QFileInfo(data->path).absoluteDir().filePath(QStringLiteral("interpolations")), &dialog);
+    form->addRow(tr("Write into"), out);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted) return;
+    std::vector<double> values;
+    try {
+        values = parseAlphas(alphas->text().toStdString(), "α values");
+    } catch (const Error& e) {
+        showError(tr("Interpolate"), QString::fromStdString(e.message()));
+        return;
+    }
+    interpolate(a, b, values, out->text());
+}
+
+void MainWindow::interpolate(int a, int b, const std::vector<double>& alphas,
+                             const QString& outDir) {
+    const ProjectData* data = session_->data();
+    if (!data) return;
+    auto folderOf = [data](int i) {
+        const nlohmann::json& meta = data->metadata[static_cast<size_t>(i)];
+        return meta.contains("path") && meta["path"].is_string()
+                   ? QString::fromStdString(meta["path"].get<std::string>())
+                   : QString();
+    };
+    const QString from = folderOf(a), to = folderOf(b);
+    if (from.isEmpty() || to.isEmpty()) {
+        showError(tr("Interpolate"),
+                  tr("The project does not record the folder of %1: interpolate models scored "
+                     "by LLMap from their folders.")
+                      .arg(from.isEmpty() ? data->ids[a] : data->ids[b]));
+        return;
+    }
+    statusBar()->showMessage(tr("Interpolating %1 and %2…").arg(data->ids[a], data->ids[b]));
+    session_->interpolate(from, to, alphas, outDir);
 }
 
 void MainWindow::showFailure(ProjectSession::Job job, const QString& message) {
@@ -178,6 +248,10 @@ void MainWindow::showFailure(ProjectSession::Job job, const QString& message) {
         case ProjectSession::Job::Clustering:
             clustersPanel_->showFailure(message);
             statusBar()->showMessage(message, 15000);
+            break;
+        case ProjectSession::Job::Interpolation:
+            showError(tr("Interpolate"), message);
+            Q_EMIT interpolationFailed(message);
             break;
     }
 }
@@ -311,6 +385,7 @@ void MainWindow::showProject() {
     for (Eigen::Index i = 0; i < data->xy.rows(); ++i)
         points << QPointF(data->xy(i, 0), data->xy(i, 1));
     map_->setPoints(points, data->ids, axisName(data->method));
+    map_->setPaths(data->paths);
     showMethod(session_->requestedLayout());
     modelPanel_->setData(data);
     textsPanel_->setData(data);

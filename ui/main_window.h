@@ -3,6 +3,7 @@
 // open. It shows the state of a ProjectSession, which owns the open project and its jobs.
 #include <QMainWindow>
 #include <memory>
+#include <vector>
 
 #include "project_data.h"
 #include "project_session.h"
@@ -60,12 +61,18 @@ public Q_SLOTS:
     void saveProjectAsDialog();
     void exportMapDialog();
     void exportCsvDialog(const QString& what);
+    // Interpolate… for models `a` and `b` of the map: asks for the alphas and the output folder,
+    // writes the models in the background, adds them to the Model Library and scores them.
+    void interpolateDialog(int a, int b);
+    // The same without asking (what the dialog runs).
+    void interpolate(int a, int b, const std::vector<double>& alphas, const QString& outDir);
     void searchModel(const QString& text);
     void labelSelection();
 
 Q_SIGNALS:
     void projectOpened(bool ok, const QString& message);
     void layoutChanged(const QString& method);
+    void interpolationFailed(const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -110,6 +117,7 @@ private:
     QMenu* recentMenu_ = nullptr;
     QAction* keepAspect_ = nullptr;
     int chosenText_ = -1;
+    QStringList toScore_;  // interpolated folders to score once the Model Library has read them
 };
 
 }  // namespace llmap::ui

@@ -5,6 +5,7 @@
 #include <qwt_legend.h>
 #include <qwt_picker_machine.h>
 #include <qwt_plot_canvas.h>
+#include <qwt_plot_curve.h>
 #include <qwt_plot_grid.h>
 #include <qwt_plot_magnifier.h>
 #include <qwt_plot_panner.h>
@@ -126,6 +127,8 @@ void MapView::setPoints(const QVector<QPointF>& points, const QStringList& ids,
                         const QString& axisName) {
     ids_ = ids;
     scatter_->setPoints(points, ids);
+    paths_.clear();
+    drawPaths();
     selection_.clear();
     labelled_.clear();
     setAxisTitle(QwtPlot::xBottom, axisName + QStringLiteral(" 1"));
@@ -142,9 +145,39 @@ void MapView::movePoints(const QVector<QPointF>& points, const QString& axisName
     scatter_->setSizes(sizes);
     scatter_->setSelection(selection_);
     scatter_->setLabelled(labelled_);
+    drawPaths();
     setAxisTitle(QwtPlot::xBottom, axisName + QStringLiteral(" 1"));
     setAxisTitle(QwtPlot::yLeft, axisName + QStringLiteral(" 2"));
     resetZoom();
+}
+
+void MapView::setPaths(const std::vector<std::vector<int>>& paths) {
+    paths_ = paths;
+    drawPaths();
+    replot();
+}
+
+void MapView::drawPaths() {
+    for (QwtPlotCurve* c : curves_) {
+        c->detach();
+        delete c;
+    }
+    curves_.clear();
+    const QVector<QPointF>& points = scatter_->points();
+    for (const std::vector<int>& path : paths_) {
+        QVector<QPointF> line;
+        for (int i : path)
+            if (i >= 0 && i < points.size()) line << points[i];
+        if (line.size() < 2) continue;
+        auto* curve = new QwtPlotCurve(QStringLiteral("interpolation path"));
+        curve->setItemAttribute(QwtPlotItem::Legend, false);
+        curve->setRenderHint(QwtPlotItem::RenderAntialiased);
+        curve->setPen(QPen(QColor(90, 90, 90, 170), 1.5, Qt::DashLine));
+        curve->setZ(scatter_->z() - 1);
+        curve->setSamples(line);
+        curve->attach(this);
+        curves_.push_back(curve);
+    }
 }
 
 void MapView::setColouring(const Colouring& colouring) {

@@ -9,9 +9,11 @@
 #include <QString>
 #include <QStringList>
 #include <QVector>
+#include <vector>
 
 #include "colouring.h"
 
+class QwtPlotCurve;
 class QwtPlotZoomer;
 class QwtPlotPanner;
 class QwtPlotMagnifier;
@@ -29,6 +31,10 @@ public:
     void setPoints(const QVector<QPointF>& points, const QStringList& ids, const QString& axisName);
     // New positions for the same points (another layout): colours, selection and labels are kept.
     void movePoints(const QVector<QPointF>& points, const QString& axisName);
+    // Lines through points, each an ordered list of point indices (interpolation paths from one
+    // model to another); drawn under the points, kept when the points move, cleared by setPoints.
+    void setPaths(const std::vector<std::vector<int>>& paths);
+    int pathCount() const { return static_cast<int>(curves_.size()); }
     void setColouring(const Colouring& colouring);
     void setSizes(const QVector<double>& sizes);
     const QVector<QPointF>& points() const;
@@ -72,7 +78,11 @@ private:
     QRectF currentView() const;
     void updateColourBar();
 
+    void drawPaths();
+
     ScatterItem* scatter_ = nullptr;
+    std::vector<std::vector<int>> paths_;
+    std::vector<QwtPlotCurve*> curves_;
     QStringList ids_;
     Colouring colouring_;
     QSet<int> selection_;

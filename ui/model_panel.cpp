@@ -8,6 +8,7 @@
 #include <qwt_text.h>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <cmath>
@@ -43,6 +44,15 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
                       "to select several."));
     title_->setWordWrap(true);
     layout->addWidget(title_);
+    interpolate_ = new QPushButton(tr("Interpolate…"), this);
+    interpolate_->setToolTip(
+        tr("Write models between the two selected ones, (1 - α)·A + α·B, score them and draw "
+           "their path on the map (two checkpoints of one architecture)"));
+    interpolate_->hide();
+    layout->addWidget(interpolate_, 0, Qt::AlignLeft);
+    connect(interpolate_, &QPushButton::clicked, this, [this] {
+        if (selection_.size() == 2) Q_EMIT interpolateRequested(selection_[0], selection_[1]);
+    });
     fields_ = makeTable({tr("Field"), tr("Value")}, this);
     layout->addWidget(fields_, 3);
     layout->addWidget(new QLabel(tr("Nearest models (KL divergence)")));
@@ -91,6 +101,8 @@ void ModelPanel::addField(const QString& name, const QString& value, const QStri
 }
 
 void ModelPanel::showSelection(const QList<int>& models) {
+    selection_ = models;
+    interpolate_->setVisible(data_ && models.size() == 2);
     fields_->setRowCount(0);
     neighbours_->setRowCount(0);
     sourceBars_->setSamples(QVector<double>());

@@ -1,9 +1,11 @@
 #pragma once
 // Details of the selection: one model's fields, its nearest neighbours with KL, and its relative
-// strength per text source; or, for several models, who they are and how far apart.
+// strength per text source; or, for several models, who they are and how far apart (and, for two,
+// "Interpolate…").
 #include <QWidget>
 
 class QLabel;
+class QPushButton;
 class QTableWidget;
 class QwtPlot;
 class QwtPlotBarChart;
@@ -22,9 +24,12 @@ public:
     QTableWidget* fieldsTable() const { return fields_; }
     QTableWidget* neighboursTable() const { return neighbours_; }
     QwtPlot* sourcePlot() const { return sourcePlot_; }
+    QPushButton* interpolateButton() const { return interpolate_; }
 
 Q_SIGNALS:
     void modelActivated(int index);
+    // "Interpolate…" with two models selected: from `a` towards `b`.
+    void interpolateRequested(int a, int b);
 
 private:
     void showOne(int model);
@@ -32,6 +37,8 @@ private:
 
     const ProjectData* data_ = nullptr;
     QLabel* title_ = nullptr;
+    QPushButton* interpolate_ = nullptr;
+    QList<int> selection_;
     QTableWidget* fields_ = nullptr;
     QTableWidget* neighbours_ = nullptr;
     QwtPlot* sourcePlot_ = nullptr;

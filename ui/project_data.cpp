@@ -1,5 +1,9 @@
 #include "project_data.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
 #include "analysis/geometry.h"
 #include "analysis/model_map.h"
 #include "analysis/procrustes.h"
@@ -80,6 +84,7 @@ ProjectData loadSelected(const Project& project, const QString& method) {
         d.metadata.push_back(j.is_object() ? j : nlohmann::json::object());
         d.scores.row(static_cast<Eigen::Index>(i)) = all.row(static_cast<Eigen::Index>(d.rows[i]));
     }
+    d.paths = interpolationPaths(d.metadata);
     d.meanLogLikelihood = d.scores.rowwise().mean();
     d.xy = computeLayout(d, method);
     d.sources = sourceProfile(d.centred, d.texts.sources);
@@ -92,6 +97,53 @@ ProjectData loadSelected(const Project& project, const QString& method) {
     return d;
 }
 }  // namespace
+
+namespace {
+// A folder as one spelling: absolute, links resolved where they exist, no trailing separator.
+std::string folderKey(const std::string& path) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+    if (ec) p = std::filesystem::absolute(path, ec);
+    p = p.lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    return p.string();
+}
+
+std::string stringField(const nlohmann::json& j, const char* key) {
+    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+}  // namespace
+
+std::vector<std::vector<int>> interpolationPaths(const std::vector<nlohmann::json>& metadata) {
+    std::map<std::string, int> byFolder;
+    for (size_t i = 0; i < metadata.size(); ++i) {
+        const std::string path = stringField(metadata[i], "path");
+        if (!path.empty()) byFolder.emplace(folderKey(path), static_cast<int>(i));
+    }
+    // (from, to) -> (alpha, model) of the models between them.
+    std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, int>>> between;
+    for (size_t i = 0; i < metadata.size(); ++i) {
+        if (!metadata[i].is_object() || !metadata[i].contains("interpolation")) continue;
+        const nlohmann::json& step = metadata[i]["interpolation"];
+        const std::string from = stringField(step, "from"), to = stringField(step, "to");
+        if (from.empty() || to.empty() || !step.contains("alpha") || !step["alpha"].is_number())
+            continue;
+        between[{folderKey(from), folderKey(to)}].emplace_back(step["alpha"].get<double>(),
+                                                               static_cast<int>(i));
+    }
+    std::vector<std::vector<int>> paths;
+    for (auto& [ends, steps] : between) {
+        std::sort(steps.begin(), steps.end());
+        std::vector<int> path;
+        const auto from = byFolder.find(ends.first);
+        if (from != byFolder.end()) path.push_back(from->second);
+        for (const auto& step : steps) path.push_back(step.second);
+        const auto to = byFolder.find(ends.second);
+        if (to != byFolder.end()) path.push_back(to->second);
+        if (path.size() >= 2) paths.push_back(std::move(path));
+    }
+    return paths;
+}
 
 Eigen::MatrixXd computeLayout(const ProjectData& data, const QString& method,
                               const Eigen::MatrixXd* previous) {

@@ -54,6 +54,11 @@ struct ProjectData {
     static constexpr const char* kPrimarySource = "primary text source";
     static constexpr const char* kCluster = "cluster";
 
+    // Interpolation paths (models written by `llmap-cli interpolate` or Interpolate…): per pair of
+    // end folders, the indices of the models on it in the order of alpha, with the end models
+    // first and last when they are on the map.
+    std::vector<std::vector<int>> paths;
+
     // The latest clustering, one label per model (-1: noise); empty until the user clusters.
     std::vector<int> clusters;
     static QString clusterName(int label);
@@ -71,6 +76,10 @@ ProjectData loadProjectData(const QString& path, const QString& method = QString
 // its selected matrix is left as it was.
 ProjectData loadProjectData(Project& project, const QString& method,
                             const QString& matrix = QStringLiteral("loglik"));
+
+// The interpolation paths among models with these metadata objects (their "path" and
+// "interpolation" fields): see ProjectData::paths.
+std::vector<std::vector<int>> interpolationPaths(const std::vector<nlohmann::json>& metadata);
 
 // A new layout of the same models ("pca", "mds", "tsne"), rotated onto `previous` (when given) so
 // that the map does not jump. Runs in the caller's thread; safe to run off the UI thread.

@@ -3,8 +3,11 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <filesystem>
+
 #include "analysis/model_map.h"
 #include "background_task.h"
+#include "model/interpolate.h"
 #include "store/project.h"
 #include "text/text_loaders.h"
 #include "util/error.h"
@@ -84,6 +87,36 @@ void ProjectSession::create(const QString& path, const QString& texts, const QSt
             return;
         }
         startOpen(path);
+    });
+}
+
+void ProjectSession::interpolate(const QString& from, const QString& to,
+                                 const std::vector<double>& alphas, const QString& outDir) {
+    auto future = runInBackground([from, to, alphas, outDir]() -> QStringList {
+        namespace fs = std::filesystem;
+        const InterpolationPlan plan = planInterpolation(from.toStdString(), to.toStdString());
+        std::error_code ec;
+        fs::create_directories(outDir.toStdString(), ec);
+        if (ec) {
+            throw InputError("cannot create the folder (" + ec.message() + ")",
+                             outDir.toStdString(), "choose a folder you can write to");
+        }
+        QStringList folders;
+        for (const double alpha : alphas) {
+            const fs::path target =
+                fs::path(outDir.toStdString()) / interpolationFolderName(plan, alpha);
+            if (!fs::exists(target / "llmap_interpolation.json"))
+                writeInterpolation(plan, alpha, target.string());
+            folders << QString::fromStdString(target.string());
+        }
+        return folders;
+    });
+    watch(future, interpolations_.next(), [this](JobOutcome<QStringList> outcome) {
+        if (!outcome.result) {
+            fail(Job::Interpolation, tr("The interpolation failed: %1").arg(outcome.error));
+            return;
+        }
+        Q_EMIT interpolated(*outcome.result);
     });
 }
 

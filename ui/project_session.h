@@ -9,6 +9,7 @@
 #include <QString>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "analysis/cluster_models.h"
 #include "future_synchronizer.h"
@@ -20,7 +21,7 @@ namespace llmap::ui {
 class ProjectSession : public QObject {
     Q_OBJECT
 public:
-    enum class Job { Open, Create, SaveAs, Layout, Clustering };
+    enum class Job { Open, Create, SaveAs, Layout, Clustering, Interpolation };
 
     explicit ProjectSession(QObject* parent = nullptr);
     ~ProjectSession() override;
@@ -44,6 +45,11 @@ public:
     void create(const QString& path, const QString& texts, const QString& convention);
     // Copies the open project to `path` and opens the copy.
     void saveAs(const QString& path);
+    // Writes the models (1 - alpha) * from + alpha * to into `outDir`, one Hugging Face folder per
+    // alpha (model/interpolate.h; a folder already written for that pair and alpha is reused);
+    // then `interpolated` with their folders, or `failed`.
+    void interpolate(const QString& from, const QString& to, const std::vector<double>& alphas,
+                     const QString& outDir);
     // The matrix the map shows: "loglik" or "pmi" (prompt-response projects scored with PMI).
     // Reads the open project again with it; later opens use it where the project has it.
     void setMatrix(const QString& matrix);
@@ -67,6 +73,7 @@ Q_SIGNALS:
     void updated();      // data() is a newer reading of the same project
     void layoutReady();  // data()->xy and data()->method hold the layout asked for
     void clustersReady(std::shared_ptr<const ClusterResult> result);  // data()->clusters too
+    void interpolated(const QStringList& folders);
     void failed(ProjectSession::Job job, const QString& message);
 
 private:
@@ -87,7 +94,7 @@ private:
     QString computing_;  // the layout being computed, if any
     QFuture<Eigen::MatrixXd> layoutJob_;
     std::function<bool()> childCheck_;
-    JobGeneration files_, layouts_, clusterings_;
+    JobGeneration files_, layouts_, clusterings_, interpolations_;
     FutureSynchronizer synchronizer_;
 };
 

@@ -106,6 +106,15 @@ ModelInfo readModelInfo(const ModelSource& source) {
         info.tags = card.tags;
         info.pipelineTag = card.pipelineTag;
     }
+    const fs::path interpolation = folder / "llmap_interpolation.json";
+    if (fs::exists(interpolation)) {
+        const auto j = nlohmann::json::parse(readInputFile(interpolation.string()), nullptr, false);
+        if (j.is_object() && j.contains("from") && j["from"].is_string() && j.contains("to") &&
+            j["to"].is_string() && j.contains("alpha") && j["alpha"].is_number()) {
+            info.interpolationJson =
+                nlohmann::json{{"from", j["from"]}, {"to", j["to"]}, {"alpha", j["alpha"]}}.dump();
+        }
+    }
     return info;
 }
 
@@ -135,6 +144,7 @@ std::string ModelInfo::toJson() const {
         {"tags", tags},
         {"pipeline_tag", pipelineTag},
     };
+    if (!interpolationJson.empty()) j["interpolation"] = nlohmann::json::parse(interpolationJson);
     if (!quantisation.empty()) {
         j["quantisation"] = quantisation;
         j["bits_per_weight"] = bitsPerWeight;

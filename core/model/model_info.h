@@ -34,6 +34,9 @@ struct ModelInfo {
     std::vector<std::string> language;
     std::vector<std::string> tags;
     std::string pipelineTag;
+    // A folder written by `llmap-cli interpolate`: its llmap_interpolation.json (from, to, alpha)
+    // as a JSON object; "" otherwise.
+    std::string interpolationJson;
 
     std::string toJson() const;
 };

@@ -710,6 +710,73 @@ private Q_SLOTS:
         }
     }
 
+    void interpolationPathIsScoredAndDrawn() {
+        // Two checkpoints of one architecture on four texts; Interpolate… writes α 0.25 and 0.5,
+        // scores them, and the map draws one line A → 0.25 → 0.5 → B.
+        QTemporaryDir dir;
+        llmap::TextSet quick = llmap::loadTextSet(LLMAP_RESOURCES_DIR "/texts/quick.jsonl.gz");
+        llmap::TextSet texts;
+        for (size_t i = 0; i < 4; ++i) {
+            texts.ids.push_back(quick.ids[i * 200]);
+            texts.texts.push_back(quick.texts[i * 200].substr(0, 200));
+            texts.sources.push_back(quick.sources[i * 200]);
+        }
+        const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        MainWindow w;
+        w.show();
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        QVERIFY(w.createProject(dir.filePath(QStringLiteral("p.h5")), textsPath,
+                                QStringLiteral("full")));
+        QVERIFY(opened.wait(20000));
+        const QString a = QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied");
+        const QString b = QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied_b");
+        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+        w.modelLibrary()->addFolders({a, b});
+        QVERIFY(read.wait(20000));
+        llmap::ui::ScoringQueue* queue = w.scoringPanel()->queue();
+        QSignalSpy finished(queue, &llmap::ui::ScoringQueue::queueFinished);
+        QCOMPARE(w.scoringPanel()->scoreRows(), 2);
+        QVERIFY(finished.wait(120000 * kSlowdown));
+        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 2, 60000);
+        QCOMPARE(w.mapView()->pathCount(), 0);
+
+        const int ia = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied"));
+        const int ib = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied_b"));
+        w.modelPanel()->showSelection({ia, ib});
+        QVERIFY(w.modelPanel()->interpolateButton()->isVisibleTo(w.modelPanel()));
+        w.interpolate(ia, ib, {0.25, 0.5}, dir.filePath(QStringLiteral("paths")));
+        QVERIFY(finished.wait(120000 * kSlowdown));
+        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 4, 60000);
+        const llmap::ui::ProjectData* data = w.projectData();
+        QCOMPARE(data->paths.size(), size_t(1));
+        QStringList order;
+        for (int i : data->paths[0]) order << data->ids[i];
+        QCOMPARE(
+            order,
+            QStringList({"llama_mha_untied", "llama_mha_untied--llama_mha_untied_b--alpha0.25",
+                         "llama_mha_untied--llama_mha_untied_b--alpha0.5", "llama_mha_untied_b"}));
+        QCOMPARE(w.mapView()->pathCount(), 1);
+
+        // Two models of different architectures: refused with the reason, nothing written.
+        QSignalSpy failed(&w, &MainWindow::interpolationFailed);
+        QSignalSpy readAgain(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+        w.modelLibrary()->addFolders({QStringLiteral(LLMAP_TEST_DATA "/model/gpt2_small")});
+        QVERIFY(readAgain.wait(20000));
+        QCOMPARE(w.scoringPanel()->scoreRows(), 1);
+        QVERIFY(finished.wait(120000 * kSlowdown));
+        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 5, 60000);
+        const int ig = static_cast<int>(w.projectData()->ids.indexOf("gpt2_small"));
+        w.interpolate(ia, ig, {0.5}, dir.filePath(QStringLiteral("other")));
+        QVERIFY(failed.wait(20000));
+        QVERIFY2(failed.first().first().toString().contains("different architectures"),
+                 qPrintable(failed.first().first().toString()));
+        QVERIFY(!QDir(dir.filePath(QStringLiteral("other"))).exists() ||
+                QDir(dir.filePath(QStringLiteral("other")))
+                    .entryList(QDir::NoDotAndDotDot | QDir::AllEntries)
+                    .isEmpty());
+    }
+
     void scoringPausesResumesAndCancels() {
         // A project on 400 texts of the quick set, so a tiny model takes a few batches.
         QTemporaryDir dir;
