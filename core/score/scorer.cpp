@@ -205,9 +205,24 @@ std::pair<at::Tensor, at::Tensor> paddedBatch(const std::vector<ConventionIds>& 
     return {ids, mask};
 }
 
+// Targets for targetLogProbs: the next id where a position is scored, -1 elsewhere (padding, and
+// a prompt's positions, whose logits are then never computed).
+at::Tensor scoredTargets(const std::vector<ConventionIds>& seqs, const std::vector<size_t>& order,
+                         size_t from, size_t count, int64_t T) {
+    at::Tensor targets = at::full({static_cast<int64_t>(count), T}, -1, at::kLong);
+    int64_t* tp = targets.data_ptr<int64_t>();
+    for (size_t b = 0; b < count; ++b) {
+        const ConventionIds& s = seqs[order[from + b]];
+        for (size_t t = s.context; t < s.ids.size(); ++t)
+            tp[static_cast<int64_t>(b) * T + static_cast<int64_t>(t) - 1] = s.ids[t];
+    }
+    return targets;
+}
+
 struct PreparedBatch {
     size_t from = 0, count = 0;
     at::Tensor ids, mask;  // undefined when the batch's texts score nothing
+    at::Tensor targets;    // defined when a text of the batch has a prompt (context > 1)
 };
 
 class ProgressReporter {
@@ -410,6 +425,9 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         b.count = nextBatchSize(lengths, order, from, limits);
         if (b.count > 0 && lengths[order[from]] > 1) {  // texts of < 2 ids score nothing
             std::tie(b.ids, b.mask) = paddedBatch(seqs, order, from, b.count);
+            bool prompts = false;
+            for (size_t i = 0; i < b.count; ++i) prompts |= seqs[order[from + i]].context > 1;
+            if (prompts) b.targets = scoredTargets(seqs, order, from, b.count, b.ids.size(1));
             if (pinned) {
                 b.ids = b.ids.pin_memory();
                 b.mask = b.mask.pin_memory();
@@ -438,7 +456,11 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
                                                std::to_string(memoryLimit) + " tokens)",
                                            "LLMAP_SCORE_OOM_ABOVE_TOKENS");
                 }
-                logProbs = lm->nextTokenLogProbs(batch.ids, batch.mask).contiguous();
+                logProbs = batch.targets.defined()
+                               ? lm->targetLogProbs(batch.ids, batch.mask, batch.targets)
+                                     .narrow(1, 0, batch.ids.size(1) - 1)
+                                     .contiguous()
+                               : lm->nextTokenLogProbs(batch.ids, batch.mask).contiguous();
             } catch (const OutOfMemoryError&) {
                 if (!budget.halve(count)) throw;
                 next.wait();
@@ -446,13 +468,9 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
                 continue;
             }
             budget.succeeded();
-            // A prompt's positions predict prompt tokens: context only, not scored.
-            float* values = logProbs.data_ptr<float>();
+            // A prompt's positions are not scored: their values are 0.
+            const float* values = logProbs.data_ptr<float>();
             const int64_t width = logProbs.size(1);
-            for (size_t b = 0; b < count; ++b) {
-                const size_t unscored = seqs[order[from + b]].context - 1;
-                std::fill_n(values + static_cast<int64_t>(b) * width, unscored, 0.0f);
-            }
             const at::Tensor rowSums = logProbs.to(at::kDouble).sum(1).contiguous();
             const double* p = rowSums.data_ptr<double>();
             std::copy(p, p + count, sums.begin());

@@ -18,7 +18,7 @@ enum class DocumentFormat {
     File,   // the whole file is one document
     Lines,  // each non-blank line is a document
     Paragraphs,  // blocks separated by blank lines are documents
-    Jsonl,       // each record's "text" is a document (its "id", when present, names it)
+    Jsonl,       // each record's "text" (or prompt-response pair) is a document ("id" names it)
     Csv,         // each row's text column is a document (its "id" column, when present, names it)
 };
 
@@ -73,7 +73,9 @@ struct SourceReport {
 // stream seeded with `seed` serves the draws in that order (COUNT sources in the order given, then
 // the pool). The chosen chunks keep their input order (sources as given, files sorted, documents
 // and chunks in order). Text ids are "LABEL:DOCUMENT@OFFSET" (OFFSET: the chunk's first byte).
-// Throws InputError when a source yields no kept chunk or fewer than asked for.
+// Prompt-response pairs (JSONL sources) are kept whole, neither cut nor filtered by length, with
+// ids "LABEL:DOCUMENT"; sources of pairs and of plain texts cannot be mixed. Throws InputError when
+// a source yields no kept chunk or fewer than asked for.
 TextSet buildTextSet(const std::vector<SourceSpec>& sources, const BuildOptions& options,
                      std::vector<SourceReport>* report = nullptr);
 

@@ -13,8 +13,10 @@
 #include "score/scorer.h"
 #include "score_fixtures.h"
 #include "store/project.h"
+#include "text/subset.h"
 #include "text/text_loaders.h"
 #include "text/text_set.h"
+#include "text/text_set_builder.h"
 
 using fixtures::expectInputError;
 using score_fixtures::closeToOracle;
@@ -298,6 +300,58 @@ private Q_SLOTS:
         r = run({"map", "--project", project, "--matrix", "kl", "--out", dir.filePath("m.csv")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.find("there is no matrix \"kl\"") != std::string::npos);
+    }
+
+    // texts build keeps pairs whole and samples them; texts subset keeps the prompts.
+    void buildAndSubsetKeepPairs() {
+        QTemporaryDir dir;
+        const std::string chat = path(dir, "chat.jsonl"), code = path(dir, "code.jsonl");
+        std::string chatLines, codeLines;
+        for (int i = 0; i < 6; ++i) {
+            chatLines += "{\"id\": \"c" + std::to_string(i) + "\", \"prompt\": \"Hello " +
+                         std::to_string(i) + "?\", \"response\": \" Hi!\"}\n";
+            codeLines += "{\"prompt\": \"def f" + std::to_string(i) +
+                         "():\", \"response\": \" return " + std::to_string(i) + "\"}\n";
+        }
+        writeText(chat, chatLines);
+        writeText(code, codeLines);
+        llmap::BuildOptions options;
+        options.count = 8;
+        options.seed = 3;
+        const llmap::TextSet set =
+            llmap::buildTextSet({{"chat", std::nullopt, chat}, {"code", 2, code}}, options);
+        QCOMPARE(set.size(), size_t(8));
+        QCOMPARE(set.prompts.size(), size_t(8));
+        size_t codeTexts = 0;
+        for (size_t i = 0; i < set.size(); ++i) {
+            // Each pair whole, under "LABEL:FILE#ID", both parts as written (not cut at 256 bytes).
+            if (set.sources[i] == "code") {
+                ++codeTexts;
+                const std::string n = set.prompts[i].substr(5, 1);
+                QCOMPARE(set.prompts[i], "def f" + n + "():");
+                QCOMPARE(set.texts[i], " return " + n);
+            } else {
+                QCOMPARE(set.texts[i], std::string(" Hi!"));
+                QVERIFY2(set.ids[i].rfind("chat:chat.jsonl#c", 0) == 0, set.ids[i].c_str());
+            }
+        }
+        QCOMPARE(codeTexts, size_t(2));
+        const llmap::TextSet subset = llmap::stratifiedSubset(set, 4, 1);
+        QCOMPARE(subset.prompts.size(), size_t(4));
+        for (size_t i = 0; i < subset.size(); ++i) {
+            const auto at = std::find(set.ids.begin(), set.ids.end(), subset.ids[i]);
+            QVERIFY(at != set.ids.end());
+            QCOMPARE(subset.prompts[i], set.prompts[static_cast<size_t>(at - set.ids.begin())]);
+        }
+        // A plain source beside pairs is refused, naming both.
+        const std::string plain = path(dir, "plain.txt");
+        writeText(plain, std::string(300, 'x'));
+        expectInputError(
+            [&] {
+                llmap::buildTextSet({{"chat", std::nullopt, chat}, {"plain", std::nullopt, plain}},
+                                    llmap::BuildOptions());
+            },
+            "plain texts, but " + chat + " holds prompt-response pairs");
     }
 
     void badJsonlPairs() {
