@@ -411,7 +411,7 @@ private Q_SLOTS:
 
     // Nothing to score gives log 1 = 0 over 0 tokens, under both conventions.
     void emptyTexts() {
-        llmap::TextSet texts{{"a", "b", "c"}, {"", "Hello world", ""}, {"", "", ""}};
+        llmap::TextSet texts{{"a", "b", "c"}, {"", "Hello world", ""}, {"", "", ""}, {}};
         QTemporaryDir dir;
         for (const std::string convention : {"full", "paper"}) {
             for (const char* model : {"llama_mha_untied", "gpt2_small"}) {
