@@ -658,8 +658,13 @@ std::pair<at::Tensor, at::Tensor> LayerCache::append(const at::Tensor& k, const 
 bool CausalLM::decodesWithCache(int64_t length) const {
     // LongRoPE rotates every position with the long factors once the text is longer than
     // longRopeContext: from there on the cached keys are stale.
+    // LLMAP_DECODE_RECOMPUTE=1 (for benchmarks): never use the cache.
+    static const bool recompute = [] {
+        const char* v = std::getenv("LLMAP_DECODE_RECOMPUTE");
+        return v && std::string(v) == "1";
+    }();
     const ArchSpec& s = impl_->spec;
-    return s.ropeShortFactor == s.ropeLongFactor || length <= s.longRopeContext;
+    return !recompute && (s.ropeShortFactor == s.ropeLongFactor || length <= s.longRopeContext);
 }
 
 at::Tensor CausalLM::decodeStep(DecodeState& state, const at::Tensor& ids) const {
