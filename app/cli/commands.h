@@ -10,6 +10,7 @@ int runExport(int argc, char** argv);
 int runTexts(int argc, char** argv);  // texts build | texts info
 int runCluster(int argc, char** argv);
 int runKl(int argc, char** argv);
+int runSampleKl(int argc, char** argv);
 int runTokenize(int argc, char** argv);
 int runPredict(int argc, char** argv);
 int runResample(int argc, char** argv);

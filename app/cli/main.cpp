@@ -27,6 +27,8 @@ Commands:
            clusters of the scored models, their silhouette, the dendrogram
   kl       --project P.h5 --out F.csv [--unit nats|bits] [--model ID --neighbours 10]
            the KL matrix, or one model's nearest neighbours with their KL
+  sample-kl --model A --model B [--samples 256] [--max-tokens 256] [--seed 42] [--project P.h5]
+           a sampled check of the map's KL: sequences drawn from A, mean log p_A - log p_B
   predict  --project P.h5 --benchmarks B.csv --out F.csv [--group-by family] [--seeds 5]
            benchmark scores predicted by ridge regression (cross-validated), Pearson r, Spearman rho
   resample --project P.h5 --n 500 --out T.csv [--importance variance|kl|uniform] [--seed 42]
@@ -90,6 +92,7 @@ int main(int argc, char** argv) {
         if (command == "texts") return llmap::cli::runTexts(argc, argv);
         if (command == "cluster") return llmap::cli::runCluster(argc, argv);
         if (command == "kl") return llmap::cli::runKl(argc, argv);
+        if (command == "sample-kl") return llmap::cli::runSampleKl(argc, argv);
         if (command == "tokenize") return llmap::cli::runTokenize(argc, argv);
         if (command == "predict") return llmap::cli::runPredict(argc, argv);
         if (command == "resample") return llmap::cli::runResample(argc, argv);

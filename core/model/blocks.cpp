@@ -113,6 +113,15 @@ at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window) {
     return allowed.unsqueeze(0).unsqueeze(0).logical_and(keys).logical_or(k == q);
 }
 
+at::Tensor decodeAllowed(int64_t past, int64_t T, int64_t window, at::Device device) {
+    const auto opts = at::TensorOptions().dtype(at::kLong).device(device);
+    const at::Tensor q = at::arange(past, past + T, opts).unsqueeze(1);
+    const at::Tensor k = at::arange(past + T, opts).unsqueeze(0);
+    at::Tensor allowed = k <= q;
+    if (window > 0) allowed = allowed.logical_and(k > q - window);
+    return allowed.unsqueeze(0).unsqueeze(0);
+}
+
 bool causalWithoutMask() {
     return TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5);
 }

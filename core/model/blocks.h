@@ -31,6 +31,10 @@ at::Tensor applyRotary(const at::Tensor& x, const at::Tensor& cos, const at::Ten
 // [B, 1, T, T] bool. A padded query row keeps its own diagonal so that no row is empty.
 at::Tensor attentionAllowed(const at::Tensor& keyMask, int64_t window);
 
+// Where queries at positions past..past+T-1 may look among keys 0..past+T-1 (incremental
+// decoding, no padding): causal and inside the window (0 = none). [1, 1, T, past + T] bool.
+at::Tensor decodeAllowed(int64_t past, int64_t T, int64_t window, at::Device device);
+
 // Whether attention() and attentionWithBias() (without a bias) accept no mask for plain causal
 // attention (libtorch >= 2.5).
 bool causalWithoutMask();

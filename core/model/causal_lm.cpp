@@ -109,19 +109,23 @@ struct CausalLM::Impl {
     at::Tensor lmHeadB, longInverseFrequencies;
     at::Tensor localInverseFrequencies;
 
-    at::Tensor hidden(const at::Tensor& ids, const at::Tensor& mask) const;
+    // With `cache`: ids [B, T] without padding that follow the cache's `length` earlier tokens;
+    // their keys and values are appended to the cache.
+    at::Tensor hidden(const at::Tensor& ids, const at::Tensor& mask,
+                      DecodeState* cache = nullptr) const;
     // A host tensor on the model's device: pinned and copied without waiting on a GPU.
     at::Tensor toDevice(const at::Tensor& host) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin,
-                              const at::Tensor& alibi = {}) const;
+                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
     at::Tensor qkNormed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor expertsBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor latentAttention(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
-                               const at::Tensor& cos, const at::Tensor& sin) const;
+                               const at::Tensor& cos, const at::Tensor& sin,
+                               LayerCache* cache) const;
     std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
@@ -416,8 +420,9 @@ int64_t CausalLM::copiedBytes() const {
 
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
-                                          const at::Tensor& sin, const at::Tensor& alibi) const {
-    if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin);
+                                          const at::Tensor& sin, const at::Tensor& alibi,
+                                          LayerCache* cache) const {
+    if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
     // Separate projections were stacked at load.
@@ -458,6 +463,7 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         q = blocks::applyRotary(q, cos, sin);
         k = blocks::applyRotary(k, cos, sin);
     }
+    if (cache) std::tie(k, v) = cache->append(k, v);
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor out;  // [B, heads, T, hd]
@@ -497,7 +503,8 @@ at::Tensor CausalLM::Impl::toDevice(const at::Tensor& host) const {
     return pinned.to(device, /*non_blocking=*/true);
 }
 
-at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& maskIn) const {
+at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& maskIn,
+                                  DecodeState* cache) const {
     if (idsIn.dim() != 2 || maskIn.sizes() != idsIn.sizes()) {
         throw InputError("token ids and attention mask must both be [batch, tokens]", "forward",
                          "pass 2-D tensors of the same shape");
@@ -506,9 +513,11 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     if (T == 0 || idsIn.size(0) == 0) {
         throw InputError("empty batch", "forward", "pass at least one token");
     }
-    if (spec.positions == Positions::Learned && T > spec.context) {
+    // Positions [past, past + T): after the cache's tokens when decoding.
+    const int64_t past = cache ? cache->length : 0, total = past + T;
+    if (spec.positions == Positions::Learned && total > spec.context) {
         throw InputError(
-            std::to_string(T) + " tokens exceed the context of " + std::to_string(spec.context),
+            std::to_string(total) + " tokens exceed the context of " + std::to_string(spec.context),
             "forward", "cut texts to the model's context length");
     }
     // Checked on the host before the copy: a check on a GPU would wait for it.
@@ -529,70 +538,82 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     if (projectInW.defined()) x = blocks::linear(x, projectInW, {}, false);
     if (spec.embedScale > 0) x = x * at::scalar_tensor(spec.embedScale, x.options());
     if (spec.positions == Positions::Learned) {
-        x = x + positions.narrow(0, spec.positionOffset, T).unsqueeze(0);
+        x = x + positions.narrow(0, spec.positionOffset + past, T).unsqueeze(0);
     }
     if (embedNormW.defined()) x = normed(x, embedNormW, embedNormB);
     at::Tensor cos, sin, alibi;
-    if (spec.positions == Positions::Rotary) std::tie(cos, sin) = rotary(mask, T);
+    // The rotary tables of positions past..total-1 (LongRoPE, whose tables depend on the whole
+    // text, never decodes with a cache: see decodesWithCache).
+    const auto lastRows = [&](std::pair<at::Tensor, at::Tensor> tables) {
+        if (past == 0) return tables;
+        return std::make_pair(tables.first.narrow(-2, past, T), tables.second.narrow(-2, past, T));
+    };
+    if (spec.positions == Positions::Rotary) std::tie(cos, sin) = lastRows(rotary(mask, total));
     at::Tensor localCos, localSin;
     if (localInverseFrequencies.defined()) {
-        std::tie(localCos, localSin) = blocks::rotaryTables(localInverseFrequencies, T, dtype);
+        std::tie(localCos, localSin) =
+            lastRows(blocks::rotaryTables(localInverseFrequencies, total, dtype));
     }
     if (spec.positions == Positions::Alibi) {
         const double scale = 1.0 / std::sqrt(static_cast<double>(spec.headDim));
-        alibi = blocks::alibiBias(spec.alibi, spec.heads, T, dtype, scale, device);
+        alibi = blocks::alibiBias(spec.alibi, spec.heads, total, dtype, scale, device);
     }
+    if (cache && cache->layers.empty()) cache->layers.resize(layers.size());
     // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
     const bool rightPadded =
         T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
     const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
                                 spec.kvLoraRank == 0 && spec.positions != Positions::Alibi;
     std::map<int64_t, at::Tensor> allowedByWindow;
-    for (const Layer& l : layers) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const Layer& l = layers[i];
         at::Tensor allowed;  // undefined: plain causal
-        if (!rightPadded || !masklessKernel || (l.window > 0 && l.window < T)) {
+        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T)) {
             auto it = allowedByWindow.find(l.window);
             if (it == allowedByWindow.end()) {
-                it = allowedByWindow.emplace(l.window, blocks::attentionAllowed(mask, l.window))
-                         .first;
+                const at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
+                                           : blocks::attentionAllowed(mask, l.window);
+                it = allowedByWindow.emplace(l.window, a).first;
             }
             allowed = it->second;
         }
         const at::Tensor& layerCos = l.localRope ? localCos : cos;
         const at::Tensor& layerSin = l.localRope ? localSin : sin;
+        LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
+        const auto attend = [&](const at::Tensor& in) {
+            return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
+        };
         if (spec.normAfterResidual) {
-            x = normed(x + attentionBlock(l, x, allowed, layerCos, layerSin, alibi), l.inputNormW,
-                       l.inputNormB);
+            x = normed(x + attend(x), l.inputNormW, l.inputNormB);
             x = normed(x + mlpBlock(l, x), l.postNormW, l.postNormB);
             continue;
         }
         if (spec.postNormsOnly) {
-            x = x +
-                normed(attentionBlock(l, x, allowed, layerCos, layerSin), l.postNormW, l.postNormB);
+            x = x + normed(attend(x), l.postNormW, l.postNormB);
             x = x + normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor());
             continue;
         }
         const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
         if (spec.sandwichNorms) {
-            x = x +
-                normed(attentionBlock(l, a, allowed, layerCos, layerSin), l.postNormW, l.postNormB);
+            x = x + normed(attend(a), l.postNormW, l.postNormB);
             x = x + normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())), l.postMlpNormW,
                            at::Tensor());
         } else if (spec.parallelResidual) {
             const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
-            x = attentionBlock(l, a, allowed, layerCos, layerSin, alibi) + mlpBlock(l, m) + x;
+            x = attend(a) + mlpBlock(l, m) + x;
         } else if (spec.residualFromNorm) {
-            const at::Tensor h = a + attentionBlock(l, a, allowed, layerCos, layerSin, alibi);
+            const at::Tensor h = a + attend(a);
             const at::Tensor m = normed(h, l.postNormW, l.postNormB);
             x = m + mlpBlock(l, m);
         } else {
             // In place: x is this pass's own residual stream.
-            x.add_(attentionBlock(l, a, allowed, layerCos, layerSin, alibi));
+            x.add_(attend(a));
             x.add_(mlpBlock(l, normed(x, l.postNormW, l.postNormB)));
         }
     }
     if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
     if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);
+    if (cache) cache->length = total;
     return x;
 }
 
@@ -626,6 +647,46 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
     return guarded(impl_->spec, [&] { return impl_->logits(impl_->hidden(ids, attentionMask)); });
+}
+
+std::pair<at::Tensor, at::Tensor> LayerCache::append(const at::Tensor& k, const at::Tensor& v) {
+    keys = keys.defined() ? at::cat({keys, k}, 2) : k;
+    values = values.defined() ? at::cat({values, v}, 2) : v;
+    return {keys, values};
+}
+
+bool CausalLM::decodesWithCache(int64_t length) const {
+    // LongRoPE rotates every position with the long factors once the text is longer than
+    // longRopeContext: from there on the cached keys are stale.
+    // LLMAP_DECODE_RECOMPUTE=1 (for benchmarks): never use the cache.
+    static const bool recompute = [] {
+        const char* v = std::getenv("LLMAP_DECODE_RECOMPUTE");
+        return v && std::string(v) == "1";
+    }();
+    const ArchSpec& s = impl_->spec;
+    return !recompute && (s.ropeShortFactor == s.ropeLongFactor || length <= s.longRopeContext);
+}
+
+at::Tensor CausalLM::decodeStep(DecodeState& state, const at::Tensor& ids) const {
+    if (ids.dim() != 2 || ids.size(0) == 0 || ids.size(1) == 0 ||
+        (state.ids.defined() && state.ids.size(0) != ids.size(0))) {
+        throw InputError("decoding needs [batch, tokens] ids with the batch of the earlier steps",
+                         "decodeStep", "pass one row per sequence");
+    }
+    return guarded(impl_->spec, [&] {
+        const at::Tensor hostIds = ids.to(at::kLong).cpu();
+        const at::Tensor before = state.ids;
+        state.ids = before.defined() ? at::cat({before, hostIds}, 1) : hostIds;
+        at::Tensor h;
+        if (decodesWithCache(state.ids.size(1))) {
+            h = impl_->hidden(hostIds, at::ones_like(hostIds), &state);
+        } else {
+            state.layers.clear();
+            h = impl_->hidden(state.ids, at::ones_like(state.ids));
+            state.length = state.ids.size(1);
+        }
+        return impl_->logits(h.select(1, h.size(1) - 1)).to(at::kFloat).cpu();
+    });
 }
 
 at::Tensor CausalLM::targetLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask,
@@ -799,7 +860,7 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
 
 at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
                                            const at::Tensor& allowed, const at::Tensor& cos,
-                                           const at::Tensor& sin) const {
+                                           const at::Tensor& sin, LayerCache* cache) const {
     const int64_t B = x.size(0), T = x.size(1), H = spec.heads;
     const int64_t nope = spec.qkNopeDim, rope = spec.qkRopeDim, vd = spec.vHeadDim;
     const at::Tensor q =
@@ -815,11 +876,13 @@ at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
     const at::Tensor kv =
         at::linear(rms(kvA[0], l.kvaNormW), l.kvbW).view({B, T, H, nope + vd}).transpose(1, 2);
     const auto kvParts = kv.split({nope, vd}, -1);
-    const at::Tensor keys = at::cat({kvParts[0], keyRope.expand({B, H, T, rope})}, -1);
+    at::Tensor keys = at::cat({kvParts[0], keyRope.expand({B, H, T, rope})}, -1);
+    at::Tensor values = kvParts[1];
+    if (cache) std::tie(keys, values) = cache->append(keys, values);
     const at::Tensor queries =
         at::cat({qParts[0], blocks::applyInterleavedRotary(qParts[1], cos, sin)}, -1);
     const at::Tensor out =
-        blocks::attentionSoftcapped(queries, keys, kvParts[1], allowed, spec.attentionScale, 0.0);
+        blocks::attentionSoftcapped(queries, keys, values, allowed, spec.attentionScale, 0.0);
     return blocks::linear(out.transpose(1, 2).reshape({B, T, H * vd}), l.oW, l.oB, false);
 }
 

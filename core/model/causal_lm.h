@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/arch_spec.h"
 #include "util/error.h"
@@ -12,6 +14,21 @@
 namespace llmap {
 
 struct ModelSource;
+
+// One layer's keys and values of the tokens decoded so far, [B, kvHeads, T, headDim] (latent
+// attention: [B, heads, T, ...] with the keys already expanded per head).
+struct LayerCache {
+    at::Tensor keys, values;
+    // Appends k and v [B, h, t, d] along the tokens and returns the whole cache.
+    std::pair<at::Tensor, at::Tensor> append(const at::Tensor& k, const at::Tensor& v);
+};
+
+// What incremental decoding keeps between steps (CausalLM::decodeStep). Start from a fresh one.
+struct DecodeState {
+    std::vector<LayerCache> layers;  // empty when the model recomputes the prefix
+    at::Tensor ids;                  // [B, T] on the host: every id so far
+    int64_t length = 0;              // T
+};
 
 struct LoadOptions {
     std::string device = "cpu";     // "cpu", "cuda", "cuda:N"
@@ -49,6 +66,16 @@ public:
 
     // fp32 [B, T-1]: log p(ids[b,t+1] | ids[b, 0..t]), 0 where ids[b,t+1] is padding.
     at::Tensor nextTokenLogProbs(const at::Tensor& ids, const at::Tensor& attentionMask) const;
+
+    // Incremental decoding: ids [B, t] (no padding) that follow the state's earlier ids (none in
+    // a fresh state), at positions [T, T + t). Returns the fp32 logits [B, V] on the host after
+    // the last of them, equal to forward()'s at that position. Keeps each layer's keys and values
+    // in the state; see decodesWithCache.
+    at::Tensor decodeStep(DecodeState& state, const at::Tensor& ids) const;
+    // Whether decodeStep reaches `length` tokens from the cache; false where it recomputes the
+    // whole prefix each step instead (LongRoPE past its short context: the rotary tables of every
+    // position change with the length of the text).
+    bool decodesWithCache(int64_t length) const;
 
 private:
     struct Impl;
