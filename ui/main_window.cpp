@@ -12,16 +12,19 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressDialog>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedLayout>
 #include <QStatusBar>
 #include <QToolBar>
+#include <cmath>
 #include <sstream>
 
 #include "about_dialog.h"
@@ -31,6 +34,7 @@
 #include "colouring.h"
 #include "data_dir.h"
 #include "figure_size_dialog.h"
+#include "kl_check.h"
 #include "map_view.h"
 #include "model/interpolate.h"
 #include "model_library.h"
@@ -107,6 +111,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     libraryDock->hide();
     setAcceptDrops(true);
 
+    klCheck_ = new KlCheck(this);
     textsPanel_ = new TextsPanel(this);
     auto* textsDock = new QDockWidget(tr("Texts"), this);
     textsDock->setObjectName(QStringLiteral("textsDock"));
@@ -155,6 +160,7 @@ void MainWindow::connectSession() {
                 if (data) session_->update(*data);
             });
     connect(modelPanel_, &ModelPanel::interpolateRequested, this, &MainWindow::interpolateDialog);
+    connect(modelPanel_, &ModelPanel::checkKlRequested, this, &MainWindow::checkKlDialog);
     connect(session_, &ProjectSession::interpolated, this, [this](const QStringList& folders) {
         statusBar()->showMessage(
             tr("%n interpolated model(s) written; scoring them…", nullptr, int(folders.size())),
@@ -172,6 +178,97 @@ void MainWindow::connectSession() {
         toScore_.clear();
         if (!rows.isEmpty()) scoring_->scoreRows(rows);
     });
+}
+
+void MainWindow::checkKlDialog(int a, int b) {
+    const ProjectData* data = session_->data();
+    if (!data) return;
+    bool ok = false;
+    const int samples = QInputDialog::getInt(
+        this, tr("Check KL by Sampling"),
+        tr("KL(%1 ‖ %2) from texts drawn from %1\n(temperature 1, up to 256 tokens each, seed "
+           "42).\nSamples:")
+            .arg(data->ids[a], data->ids[b]),
+        256, 2, 100000, 1, &ok);
+    if (ok) checkKl(a, b, samples);
+}
+
+bool MainWindow::checkKl(int a, int b, int samples, int maxTokens) {
+    const ProjectData* data = session_->data();
+    if (!data || klCheck_->isRunning()) return false;
+    auto folderOf = [data](int i) {
+        const nlohmann::json& meta = data->metadata[static_cast<size_t>(i)];
+        return meta.contains("path") && meta["path"].is_string() ? meta["path"].get<std::string>()
+                                                                 : std::string();
+    };
+    SampleKlOptions options;
+    options.modelA = folderOf(a);
+    options.modelB = folderOf(b);
+    if (options.modelA.empty() || options.modelB.empty()) {
+        const QString message =
+            tr("The project does not record the folder of %1: check models scored by LLMap from "
+               "their folders.")
+                .arg(options.modelA.empty() ? data->ids[a] : data->ids[b]);
+        showError(tr("Check KL by Sampling"), message);
+        Q_EMIT klChecked(false, message);
+        return false;
+    }
+    options.samples = samples;
+    options.maxTokens = maxTokens;
+    // The map's estimate for the pair, in the same unit (bits per byte of text).
+    const double n = static_cast<double>(data->centred.cols());
+    const double mapKl = data->matrix == QLatin1String("loglik")
+                             ? (data->centred.row(a) - data->centred.row(b)).squaredNorm() /
+                                   (2 * n) / (data->texts.meanBytes() * std::log(2.0))
+                             : std::nan("");
+    const QString nameA = data->ids[a], nameB = data->ids[b];
+    auto* dialog = new QProgressDialog(tr("Drawing texts from %1…").arg(nameA), tr("Cancel"), 0,
+                                       samples, this);
+    dialog->setWindowTitle(tr("Check KL by Sampling"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setMinimumDuration(0);
+    connect(dialog, &QProgressDialog::canceled, klCheck_, &KlCheck::cancel);
+    connect(klCheck_, &KlCheck::progress, dialog, [dialog](int done, int total) {
+        dialog->setMaximum(total);
+        dialog->setValue(done);
+        if (done >= total) dialog->setLabelText(tr("Scoring the texts under both models…"));
+    });
+    auto finish = [this, dialog](bool ok, const QString& report) {
+        disconnect(klCheck_, nullptr, dialog, nullptr);
+        disconnect(klCheck_, &KlCheck::finished, this, nullptr);
+        disconnect(klCheck_, &KlCheck::failed, this, nullptr);
+        dialog->close();
+        statusBar()->showMessage(report, 30000);
+        if (ok && QGuiApplication::platformName() != QLatin1String("offscreen"))
+            QMessageBox::information(this, tr("Check KL by Sampling"), report);
+        if (!ok) showError(tr("Check KL by Sampling"), report);
+        Q_EMIT klChecked(ok, report);
+    };
+    connect(klCheck_, &KlCheck::finished, this,
+            [finish, nameA, nameB, mapKl](const SampleKlResult& r) {
+                if (r.cancelled) {
+                    finish(false, tr("The KL check was cancelled."));
+                    return;
+                }
+                QString report = tr("KL(%1 ‖ %2) from %3 samples: %4 ± %5 nats per sequence, "
+                                    "%6 ± %7 bits per byte.")
+                                     .arg(nameA, nameB)
+                                     .arg(r.kl.samples)
+                                     .arg(r.kl.natsPerSequence, 0, 'g', 4)
+                                     .arg(r.kl.natsStdErr, 0, 'g', 2)
+                                     .arg(r.kl.bitsPerByte, 0, 'g', 4)
+                                     .arg(r.kl.bitsPerByteStdErr, 0, 'g', 2);
+                if (std::isfinite(mapKl))
+                    report += tr(" The map's estimate: %1 bits per byte.").arg(mapKl, 0, 'g', 4);
+                for (const std::string& note : r.notes)
+                    report += QLatin1Char(' ') + QString::fromStdString(note) + QLatin1Char('.');
+                finish(true, report);
+            });
+    connect(klCheck_, &KlCheck::failed, this,
+            [finish](const QString& message) { finish(false, message); });
+    klCheck_->start(options);
+    dialog->show();
+    return true;
 }
 
 void MainWindow::interpolateDialog(int a, int b) {

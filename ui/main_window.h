@@ -20,6 +20,7 @@ class MapView;
 class ClustersPanel;
 class ModelLibrary;
 class ScoringPanel;
+class KlCheck;
 class ModelPanel;
 class TextsPanel;
 class WelcomePage;
@@ -66,6 +67,12 @@ public Q_SLOTS:
     void interpolateDialog(int a, int b);
     // The same without asking (what the dialog runs).
     void interpolate(int a, int b, const std::vector<double>& alphas, const QString& outDir);
+    // Check KL by Sampling… for models `a` and `b`: asks for the number of samples, then runs
+    // checkKl with a progress dialog that can cancel.
+    void checkKlDialog(int a, int b);
+    // KL(a || b) from `samples` sequences of at most `maxTokens` tokens drawn from `a` (seed 42)
+    // in the background; klChecked reports it with the map's estimate.
+    bool checkKl(int a, int b, int samples, int maxTokens = 256);
     void searchModel(const QString& text);
     void labelSelection();
 
@@ -73,6 +80,8 @@ Q_SIGNALS:
     void projectOpened(bool ok, const QString& message);
     void layoutChanged(const QString& method);
     void interpolationFailed(const QString& message);
+    // The report of a KL check (also "cancelled" or the failure), as the window shows it.
+    void klChecked(bool ok, const QString& report);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -117,7 +126,9 @@ private:
     QMenu* recentMenu_ = nullptr;
     QAction* keepAspect_ = nullptr;
     int chosenText_ = -1;
-    QStringList toScore_;  // interpolated folders to score once the Model Library has read them
+    QStringList toScore_;
+    KlCheck* klCheck_ =
+        nullptr;  // interpolated folders to score once the Model Library has read them
 };
 
 }  // namespace llmap::ui

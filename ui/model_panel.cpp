@@ -6,6 +6,7 @@
 #include <qwt_plot_grid.h>
 #include <qwt_scale_draw.h>
 #include <qwt_text.h>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -49,9 +50,21 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
         tr("Write models between the two selected ones, (1 - α)·A + α·B, score them and draw "
            "their path on the map (two checkpoints of one architecture)"));
     interpolate_->hide();
-    layout->addWidget(interpolate_, 0, Qt::AlignLeft);
+    checkKl_ = new QPushButton(tr("Check KL by Sampling…"), this);
+    checkKl_->setToolTip(
+        tr("Draw texts from the first model and score them under both: the Monte-Carlo KL "
+           "divergence, next to the map's estimate"));
+    checkKl_->hide();
+    auto* pairButtons = new QHBoxLayout;
+    pairButtons->addWidget(interpolate_);
+    pairButtons->addWidget(checkKl_);
+    pairButtons->addStretch(1);
+    layout->addLayout(pairButtons);
     connect(interpolate_, &QPushButton::clicked, this, [this] {
         if (selection_.size() == 2) Q_EMIT interpolateRequested(selection_[0], selection_[1]);
+    });
+    connect(checkKl_, &QPushButton::clicked, this, [this] {
+        if (selection_.size() == 2) Q_EMIT checkKlRequested(selection_[0], selection_[1]);
     });
     fields_ = makeTable({tr("Field"), tr("Value")}, this);
     layout->addWidget(fields_, 3);
@@ -103,6 +116,7 @@ void ModelPanel::addField(const QString& name, const QString& value, const QStri
 void ModelPanel::showSelection(const QList<int>& models) {
     selection_ = models;
     interpolate_->setVisible(data_ && models.size() == 2);
+    checkKl_->setVisible(data_ && models.size() == 2);
     fields_->setRowCount(0);
     neighbours_->setRowCount(0);
     sourceBars_->setSamples(QVector<double>());

@@ -25,11 +25,14 @@ public:
     QTableWidget* neighboursTable() const { return neighbours_; }
     QwtPlot* sourcePlot() const { return sourcePlot_; }
     QPushButton* interpolateButton() const { return interpolate_; }
+    QPushButton* checkKlButton() const { return checkKl_; }
 
 Q_SIGNALS:
     void modelActivated(int index);
     // "Interpolate…" with two models selected: from `a` towards `b`.
     void interpolateRequested(int a, int b);
+    // "Check KL by sampling" with two models selected: KL(a || b) from samples of `a`.
+    void checkKlRequested(int a, int b);
 
 private:
     void showOne(int model);
@@ -38,6 +41,7 @@ private:
     const ProjectData* data_ = nullptr;
     QLabel* title_ = nullptr;
     QPushButton* interpolate_ = nullptr;
+    QPushButton* checkKl_ = nullptr;
     QList<int> selection_;
     QTableWidget* fields_ = nullptr;
     QTableWidget* neighbours_ = nullptr;

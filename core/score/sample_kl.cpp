@@ -136,8 +136,17 @@ SampleKlResult runSampleKl(const SampleKlOptions& o) {
     s.maxTokens = result.maxTokens;
     s.seed = o.seed;
     s.batch = o.batch;
+    s.cancel = o.cancel;
+    if (o.progress) {
+        const size_t total = static_cast<size_t>(o.samples);
+        s.onBatch = [&o, total](size_t drawn) { o.progress(drawn, total); };
+    }
     auto start = std::chrono::steady_clock::now();
     const std::vector<SampledSequence> samples = sampleSequences(*lmA, {a.start}, a.eos, s);
+    if (o.cancel && o.cancel->cancelled()) {
+        result.cancelled = true;
+        return result;
+    }
     result.sampleSeconds = secondsSince(start);
     result.cachedDecoding = lmA->decodesWithCache(result.maxTokens + 1);
 

@@ -9,10 +9,12 @@
 // its EOS when A's sample ended with EOS): the estimate is then between text distributions, with
 // A's log-probability of its own token sequence (not summed over other tokenisations of the text).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "analysis/sampled_kl.h"
+#include "score/progress.h"
 
 namespace llmap {
 
@@ -24,6 +26,9 @@ struct SampleKlOptions {
     std::string device = "auto";  // as llmap-cli score: auto, cpu, cuda, cuda:N
     std::string dtype = "auto";   // auto (fp32 on the CPU, bf16 on a GPU), fp32, bf16, fp16
     int64_t batch = 16;           // sequences decoded and scored together
+    // Called on the working thread after each batch of samples drawn (done of `samples`).
+    std::function<void(size_t done, size_t total)> progress;
+    const CancelToken* cancel = nullptr;  // looked at between decoding steps
 };
 
 struct SampleKlResult {
@@ -37,6 +42,7 @@ struct SampleKlResult {
     double sampleSeconds = 0, scoreSeconds = 0;
     std::string device, dtype;
     std::vector<std::string> notes;  // what the user should know (lowered limits, no EOS, ...)
+    bool cancelled = false;          // stopped by the cancel token: nothing else is set
 };
 
 // InputError: a model that cannot be read or has no token to start from (BOS, <|endoftext|> or

@@ -16,13 +16,13 @@ struct ScoreOptions {
     std::string dtype = "auto";   // "auto" (fp32 on the CPU, bf16 on a GPU), "fp32", "bf16", "fp16"
     std::string convention = "full";  // "full", "paper" or "response"; must be the project's
     bool pmi = false;  // prompt-response sets: also score each response alone (marginal matrix)
-    int64_t batchTokens = 0;          // padded tokens per forward pass; 0 = automatic budget
-    int64_t maxBatchTexts = 0;        // texts per forward pass at most; 0 = no limit
-    double maxPadding = 0.1;          // share of a batch that may be padding (1 = any)
-    int threads = 0;                  // CPU threads; 0 = libtorch's choice (every core)
-    double flushSeconds = 5;          // scores are written to the project at least this often
-    bool tokenLogProbs = false;       // also keep every token's log-probability (Project docs)
-    std::string modelId;              // the row's id; "" = the folder's name
+    int64_t batchTokens = 0;     // padded tokens per forward pass; 0 = automatic budget
+    int64_t maxBatchTexts = 0;   // texts per forward pass at most; 0 = no limit
+    double maxPadding = 0.1;     // share of a batch that may be padding (1 = any)
+    int threads = 0;             // CPU threads; 0 = libtorch's choice (every core)
+    double flushSeconds = 5;     // scores are written to the project at least this often
+    bool tokenLogProbs = false;  // also keep every token's log-probability (Project docs)
+    std::string modelId;         // the row's id; "" = the folder's name
 };
 
 struct ScoreResult {
@@ -52,8 +52,9 @@ void validateScoreOptions(const ScoreOptions& options);
 // tokenLogProbs, texts scored earlier without per-token values are scored again. On out-of-memory
 // the batch is halved and the run goes on. Throws InputError for a broken folder, a project of
 // another convention, a prompt that leaves no room for its response in the model's context, PMI
-// asked of a project without prompts, or weights larger than the GPU's free memory; DiskFullError (what is written
-// stays) when the disk is full; Error when libtorch fails even with one text per batch.
+// asked of a project without prompts, or weights larger than the GPU's free memory; DiskFullError
+// (what is written stays) when the disk is full; Error when libtorch fails even with one text per
+// batch.
 //
 // Test seam: LLMAP_SCORE_OOM_ABOVE_TOKENS=N makes every forward pass of more than N padded tokens
 // fail as out of memory.

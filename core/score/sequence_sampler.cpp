@@ -47,6 +47,10 @@ std::vector<SampledSequence> sampleSequences(const CausalLM& lm, const std::vect
         DecodeState state;
         std::vector<bool> done(B, options.maxTokens <= 0);
         for (int64_t step = 0; step < options.maxTokens; ++step) {
+            if (options.cancel && options.cancel->cancelled()) {
+                out.resize(start);
+                return out;
+            }
             const at::Tensor logits = lm.decodeStep(state, next).contiguous();
             const int64_t V = logits.size(1);
             next = at::empty({static_cast<int64_t>(B), 1}, at::kLong);
@@ -69,6 +73,7 @@ std::vector<SampledSequence> sampleSequences(const CausalLM& lm, const std::vect
             }
             if (!any) break;
         }
+        if (options.onBatch) options.onBatch(start + B);
     }
     return out;
 }

@@ -3,7 +3,10 @@
 // vocabulary) and scoring sequences under a model: the two halves of the sampled KL check
 // (sample_kl.h). No torch in this header.
 #include <cstdint>
+#include <functional>
 #include <vector>
+
+#include "score/progress.h"
 
 namespace llmap {
 
@@ -14,6 +17,10 @@ struct SamplingOptions {
     int64_t maxTokens = 256;  // new tokens per sequence at most (the prefix not counted)
     uint64_t seed = 42;
     int64_t batch = 16;  // sequences decoded together
+    // Called after each batch with the sequences drawn so far; looked at before every step: once
+    // cancelled, the sequences of the finished batches are returned.
+    std::function<void(size_t drawn)> onBatch;
+    const CancelToken* cancel = nullptr;
 };
 
 struct SampledSequence {

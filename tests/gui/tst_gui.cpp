@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QProgressDialog>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -775,6 +776,58 @@ private Q_SLOTS:
                 QDir(dir.filePath(QStringLiteral("other")))
                     .entryList(QDir::NoDotAndDotDot | QDir::AllEntries)
                     .isEmpty());
+    }
+
+    void checkKlBySampling() {
+        // Two fixtures of one tokenizer on three texts; the check draws from the first, reports
+        // the sampled KL with the map's estimate, and can be cancelled.
+        QTemporaryDir dir;
+        llmap::TextSet texts;
+        texts.ids = {"a", "b", "c"};
+        texts.texts = {"The quick brown fox jumps over the lazy dog.", "Grüße aus München!",
+                       "def add(a, b):\n    return a + b\n"};
+        texts.sources = {"", "", ""};
+        const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        MainWindow w;
+        w.show();
+        QSignalSpy opened(&w, &MainWindow::projectOpened);
+        QVERIFY(w.createProject(dir.filePath(QStringLiteral("p.h5")), textsPath,
+                                QStringLiteral("full")));
+        QVERIFY(opened.wait(20000));
+        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+        w.modelLibrary()->addFolders({QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied"),
+                                      QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied_b")});
+        QVERIFY(read.wait(20000));
+        QSignalSpy finished(w.scoringPanel()->queue(), &llmap::ui::ScoringQueue::queueFinished);
+        QCOMPARE(w.scoringPanel()->scoreRows(), 2);
+        QVERIFY(finished.wait(120000 * kSlowdown));
+        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 2, 60000);
+        const int ia = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied"));
+        const int ib = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied_b"));
+        w.modelPanel()->showSelection({ia, ib});
+        QVERIFY(w.modelPanel()->checkKlButton()->isVisibleTo(w.modelPanel()));
+
+        QSignalSpy checked(&w, &MainWindow::klChecked);
+        QVERIFY(w.checkKl(ia, ib, 8, 16));
+        QVERIFY(!w.checkKl(ia, ib, 8, 16));  // one check at a time
+        QVERIFY(checked.wait(120000 * kSlowdown));
+        QVERIFY2(checked.first().first().toBool(), qPrintable(checked.first()[1].toString()));
+        const QString report = checked.first()[1].toString();
+        QVERIFY2(report.contains("from 8 samples") && report.contains("bits per byte") &&
+                     report.contains("The map's estimate"),
+                 qPrintable(report));
+
+        // Cancelled from the progress dialog: reported as such.
+        checked.clear();
+        QVERIFY(w.checkKl(ia, ib, 4000, 256));
+        QProgressDialog* progress = w.findChild<QProgressDialog*>();
+        QVERIFY(progress);
+        progress->cancel();
+        QVERIFY(checked.wait(120000 * kSlowdown));
+        QCOMPARE(checked.first().first().toBool(), false);
+        QVERIFY2(checked.first()[1].toString().contains("cancelled"),
+                 qPrintable(checked.first()[1].toString()));
     }
 
     void scoringPausesResumesAndCancels() {

@@ -9,9 +9,12 @@ pairs. The zoo models have different tokenizers, so B scores the decoded samples
 (a KL between text distributions; see 'llmap-cli sample-kl --help'). The map's KL is symmetric;
 the sampled one is not.
 
+With --models FOLDER... and --project P (a project that holds them, e.g. the demo project and the
+interpolation path of resources/demo/add_interpolations.sh) it studies those models instead.
+
 Run from the repository root after building llmap-cli:
   python3 tests/oracle/score/sample_kl_study.py [--cli build/release/app/llmap-cli]
-      [--samples 64] [--max-tokens 256] [--project P.h5]
+      [--samples 64] [--max-tokens 256] [--project P.h5] [--models DIR...] [--plot F.png]
 """
 import argparse
 import glob
@@ -37,8 +40,12 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--project")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--models", nargs="*")
+    ap.add_argument("--plot", help="also draw the pairs (matplotlib) into this PNG")
     o = ap.parse_args()
-    models = sorted(glob.glob("resources/models/*-tiny"))
+    if o.models and not o.project:
+        raise SystemExit("--models needs --project (a project that holds them)")
+    models = o.models or sorted(glob.glob("resources/models/*-tiny"))
     tmp = tempfile.mkdtemp()
     project = o.project or os.path.join(tmp, "zoo.h5")
     if not o.project:
@@ -63,6 +70,26 @@ def main():
         sxx = sum((x - mx) ** 2 for x in xs)
         syy = sum((y - my) ** 2 for y in ys)
         print(f"Pearson r over {len(xs)} ordered pairs: {sxy / math.sqrt(sxx * syy):.3f}")
+        lx, ly = [math.log(x) for x in xs if x > 0], [math.log(y) for x, y in zip(xs, ys) if x > 0]
+        if len(lx) > 2:
+            mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+            sxy = sum((x - mx) * (y - my) for x, y in zip(lx, ly))
+            sxx = sum((x - mx) ** 2 for x in lx)
+            syy = sum((y - my) ** 2 for y in ly)
+            print(f"Pearson r of the logarithms: {sxy / math.sqrt(sxx * syy):.3f}")
+    if o.plot and xs:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(5, 4), dpi=120)
+        ax.errorbar(xs, ys, xerr=[r[3] for r in rows if not math.isnan(r[4])], fmt="o", ms=4)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("sampled KL(A||B), bits per byte")
+        ax.set_ylabel("map estimate, bits per byte")
+        ax.set_title(f"{len(xs)} ordered pairs")
+        fig.tight_layout()
+        fig.savefig(o.plot)
 
 
 if __name__ == "__main__":
