@@ -821,9 +821,15 @@ private Q_SLOTS:
         // Cancelled from the progress dialog: reported as such.
         checked.clear();
         QVERIFY(w.checkKl(ia, ib, 4000, 256));
-        QProgressDialog* progress = w.findChild<QProgressDialog*>();
+        QProgressDialog* progress = nullptr;
+        for (QProgressDialog* d : w.findChildren<QProgressDialog*>())
+            if (d->isVisible()) progress = d;
         QVERIFY(progress);
-        progress->cancel();
+        QPushButton* cancel = nullptr;
+        for (QPushButton* b : progress->findChildren<QPushButton*>())
+            if (b->text() == QStringLiteral("Cancel")) cancel = b;
+        QVERIFY(cancel);
+        cancel->click();
         QVERIFY(checked.wait(120000 * kSlowdown));
         QCOMPARE(checked.first().first().toBool(), false);
         QVERIFY2(checked.first()[1].toString().contains("cancelled"),
