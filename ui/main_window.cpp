@@ -775,7 +775,9 @@ void MainWindow::exportCsvDialog(const QString& what) {
             content = squareMatrixCsv(ids, klNatsPerText(data->centred), "kl_nats_per_text");
         } else {
             std::ostringstream csv;
-            writeScoreCsv(csv, Project::open(data->path.toStdString()));
+            Project project = Project::open(data->path.toStdString());
+            project.selectMatrix(data->matrix.toStdString());  // the matrix the map shows
+            writeScoreCsv(csv, project);
             content = csv.str();
         }
         writeFileAtomically(path.toStdString(), content);
