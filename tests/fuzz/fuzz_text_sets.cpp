@@ -18,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         llmap::TextLoadOptions options;
         options.format = f.format;
         const auto set = llmap::loadTextSet(path, options);
-        if (set.texts.empty() || set.ids.size() != set.size() || set.sources.size() != set.size()) {
-            std::abort();  // loaders refuse empty sets and keep the three columns aligned
+        if (set.texts.empty() || set.ids.size() != set.size() || set.sources.size() != set.size() ||
+            (set.hasPrompts() && set.prompts.size() != set.size())) {
+            std::abort();  // loaders refuse empty sets and keep the columns aligned
         }
         (void)set.contentHash();
     });
