@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "model/half_float.h"
+
 namespace llmap::kernels {
 
 namespace {
@@ -51,19 +53,9 @@ struct Bf16 {
         std::memcpy(&v, &bits, sizeof v);
         return v;
     }
-    static float load(uint16_t v) {
-        const uint32_t u = uint32_t(v) << 16;
-        float f;
-        std::memcpy(&f, &u, sizeof f);
-        return f;
-    }
+    static float load(uint16_t v) { return bf16ToFloat(v); }
     // Round to nearest even, NaN to the quiet NaN, as c10::BFloat16 does.
-    static uint16_t store(float f) {
-        uint32_t u;
-        std::memcpy(&u, &f, sizeof u);
-        const uint16_t rounded = static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
-        return f != f ? uint16_t(0x7FC0) : rounded;
-    }
+    static uint16_t store(float f) { return floatToBf16(f); }
     static float round(float f) { return load(store(f)); }
 };
 

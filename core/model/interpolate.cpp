@@ -212,6 +212,21 @@ void compareBytes(const WeightFiles& a, const WeightFiles& b, const fs::path& fr
 
 constexpr size_t kChunk = 1 << 16;  // elements per step: 256 kB of float32
 
+// out[i] = wa * a[i] + wb * b[i] for n values of T stored in bytes, each product rounded to T
+// before the sum (as torch's two multiplications and one addition).
+template <typename T>
+void mixValues(const unsigned char* a, const unsigned char* b, size_t n, T wa, T wb,
+               unsigned char* out) {
+    for (size_t i = 0; i < n; ++i) {
+        T x, y;
+        std::memcpy(&x, a + sizeof(T) * i, sizeof(T));
+        std::memcpy(&y, b + sizeof(T) * i, sizeof(T));
+        const T pa = wa * x, pb = wb * y;
+        const T r = pa + pb;
+        std::memcpy(out + sizeof(T) * i, &r, sizeof(T));
+    }
+}
+
 // (1 - alpha) * a + alpha * b over `n` elements of dtype `dtype` (unaligned bytes), as torch
 // computes ((1 - alpha) * A.float() + alpha * B.float()).to(dtype): each product and the sum
 // rounded to float32 (float64 for F64), then once to the stored dtype.
@@ -220,27 +235,11 @@ void mix(StDtype dtype, const unsigned char* a, const unsigned char* b, size_t n
     const float wa = static_cast<float>(1.0 - alpha), wb = static_cast<float>(alpha);
     switch (dtype) {
         case StDtype::F32:
-            for (size_t i = 0; i < n; ++i) {
-                float x, y;
-                std::memcpy(&x, a + 4 * i, 4);
-                std::memcpy(&y, b + 4 * i, 4);
-                const float pa = wa * x, pb = wb * y;
-                const float r = pa + pb;
-                std::memcpy(out + 4 * i, &r, 4);
-            }
+            mixValues<float>(a, b, n, wa, wb, out);
             break;
-        case StDtype::F64: {
-            const double da = 1.0 - alpha;
-            for (size_t i = 0; i < n; ++i) {
-                double x, y;
-                std::memcpy(&x, a + 8 * i, 8);
-                std::memcpy(&y, b + 8 * i, 8);
-                const double pa = da * x, pb = alpha * y;
-                const double r = pa + pb;
-                std::memcpy(out + 8 * i, &r, 8);
-            }
+        case StDtype::F64:
+            mixValues<double>(a, b, n, 1.0 - alpha, alpha, out);
             break;
-        }
         case StDtype::BF16:
         case StDtype::F16: {
             const bool bf = dtype == StDtype::BF16;
