@@ -17,7 +17,7 @@ const char* kHelp =
     R"(Usage: llmap-cli cluster --project P.h5 --method kmeans|ward|average|complete|dbscan|hdbscan
                           --out F.csv [--k 8] [--seed 42] [--n-init 10] [--eps 0.05]
                           [--min-samples 5] [--min-cluster-size 5] [--dendrogram D.csv]
-                          [--name NAME] [--no-store]
+                          [--name NAME] [--no-store] [--matrix loglik|pmi]
 
 Clusters the fully scored models and writes "model,cluster" (cluster -1 = noise for dbscan).
   kmeans                    k-means++ (seeded, best of --n-init starts) on the rows of the centred

@@ -12,6 +12,7 @@ namespace llmap::cli {
 namespace {
 const char* kHelp = R"(Usage: llmap-cli kl --project P.h5 --out F.csv [--unit nats|bits]
                      [--model ID [--neighbours 10]] [--no-store]
+                     [--matrix loglik|pmi]
 
 The KL divergence between fully scored models, KL(p_i||p_j) ~ ||q_i - q_j||^2 / 2N: in nats per
 text (default) or bits per byte. Without --model: the K x K matrix (header "model", then the model

@@ -19,6 +19,7 @@ const char* kHelp = R"(Usage: llmap-cli map --project P.h5 [--method pca|mds|tsn
                       [--tsne-method auto|exact|barnes_hut] [--early-exaggeration 12]
                       [--learning-rate auto] [--angle 0.5] [--pca-solver auto|exact|randomized]
                       [--name NAME] [--align] [--summary S.csv] [--reclip] [--no-store]
+                      [--matrix loglik|pmi]
 
 Writes 2-D map coordinates of the fully scored models: a header "model,x,y", then one row per
 model. Scores are clipped at the project's stored threshold (the global 2nd percentile, fixed the

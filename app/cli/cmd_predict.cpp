@@ -13,7 +13,7 @@ namespace llmap::cli {
 namespace {
 const char* kHelp = R"(Usage: llmap-cli predict --project P.h5 --benchmarks B.csv --out F.csv
                       [--group-by FIELD] [--seeds 5] [--seed 0] [--folds 5] [--inner-folds 5]
-                      [--no-store]
+                      [--no-store] [--matrix loglik|pmi]
 
 Predicts benchmark scores from the models' log-likelihood vectors (P1 §5): ridge regression from
 q_i, the penalty chosen by an inner CV over 10^1..10^9, out-of-fold predictions from an outer CV,

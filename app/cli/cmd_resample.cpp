@@ -12,6 +12,7 @@ namespace llmap::cli {
 namespace {
 const char* kHelp = R"(Usage: llmap-cli resample --project P.h5 --n 500 --out T.csv [--seed 42]
                        [--importance variance|kl|uniform] [--repeats 1] [--no-store]
+                       [--matrix loglik|pmi]
 
 Chooses fewer texts (P2): draws --n texts with replacement with probability p_s (variance:
 p_s ~ sum_i q_is^2, the likelihood variance of the text across the scored models; kl: the
