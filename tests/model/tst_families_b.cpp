@@ -27,6 +27,11 @@ nlohmann::json oracleB() {
     return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_b.json")));
 }
 
+nlohmann::json oracleYarn() {
+    return nlohmann::json::parse(
+        fixtures::readBytes(fixtures::modelDir("oracle_families_yarn.json")));
+}
+
 // tests/oracle/model/generate_families_gemma3.py: Gemma3ForCausalLM and the multimodal wrapper.
 nlohmann::json oracleGemma3() {
     return nlohmann::json::parse(
@@ -108,6 +113,34 @@ private Q_SLOTS:
         const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
         QCOMPARE(lm->spec().family, model["model_type"].get<std::string>());
         engine_checks::compareWithOracle(*lm, model);
+    }
+
+    // YaRN in the Llama-style families (tests/oracle/model/generate_families_yarn.py): texts
+    // past original_max_position_embeddings, in fp32 and bf16.
+    void yarnFp32_data() {
+        QTest::addColumn<int>("index");
+        const auto o = oracleYarn();
+        for (size_t i = 0; i < o["models"].size(); ++i) {
+            QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
+        }
+    }
+
+    void yarnFp32() {
+        QFETCH(int, index);
+        const auto model = oracleYarn()["models"][static_cast<size_t>(index)];
+        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+        QCOMPARE(lm->spec().family, model["model_type"].get<std::string>());
+        QVERIFY(!lm->spec().ropeShortFactor.empty());
+        engine_checks::compareWithOracle(*lm, model);
+        llmap::LoadOptions options;
+        options.dtype = "bfloat16";
+        const auto lm16 = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
+        const auto full = sums(*lm16, idsOf(model, "ids_full"));
+        for (size_t i = 0; i < full.size(); ++i) {
+            const double ref16 = model["texts"][i]["ll_full_bf16"];
+            QVERIFY2(std::abs(full[i] - ref16) / std::abs(ref16) < 0.02,
+                     qPrintable(QString("text %1: %2 vs %3").arg(i).arg(full[i]).arg(ref16)));
+        }
     }
 
     void bfloat16Agreement() {

@@ -98,8 +98,9 @@ RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& w
                              where, "fix rope_scaling in config.json");
         }
     } else {
-        throw InputError("rope type \"" + type + "\" is not supported", where,
-                         "supported rope types: default, linear, llama3");
+        throw InputError(
+            "rope type \"" + type + "\" is not supported", where,
+            "supported rope types: default, linear, llama3, yarn (Llama-style families)");
     }
     if (r.factor <= 0.0) {
         throw InputError("absurd config: rope scaling factor " + std::to_string(r.factor), where,
@@ -146,7 +147,23 @@ ArchSpec readLlamaStyle(const nlohmann::json& c, const std::string& where,
     ArchSpec s = readDecoderSizes(c, where, false);
     s.family = family;
     s.normEps = jsonNumber(c, "rms_norm_eps", where).value_or(1e-6);
-    s.rope = readRope(c, s.headDim, where);
+    // YaRN: the plain rotary, then its per-frequency divisors and cos/sin factor.
+    nlohmann::json yarn;
+    nlohmann::json plain = c;
+    for (const char* key : {"rope_parameters", "rope_scaling"}) {
+        if (!c.contains(key) || !c[key].is_object()) continue;
+        const nlohmann::json& p = c[key];
+        const std::string type = jsonString(p, "rope_type", where)
+                                     .value_or(jsonString(p, "type", where).value_or("default"));
+        if (type == "yarn") {
+            yarn = p;
+            plain[key].erase("type");
+            plain[key]["rope_type"] = "default";
+        }
+        break;
+    }
+    s.rope = readRope(plain, s.headDim, where);
+    if (!yarn.is_null()) readYarn(c, yarn, s, where);
     s.activation = readActivation(jsonString(c, "hidden_act", where).value_or("silu"), where);
     s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);
     s.names = llamaStyleNames();

@@ -13,8 +13,16 @@ namespace llmap {
 ArchSpec readDecoderSizes(const nlohmann::json& config, const std::string& where, bool defaultTied);
 
 // Rotary settings from "rope_parameters" (transformers 5) or "rope_theta"/"rope_scaling"
-// (transformers 4), including partial rotary and linear/llama3 scaling.
+// (transformers 4), including partial rotary and linear/llama3 scaling (YaRN: readLlamaStyle).
 RopeSpec readRope(const nlohmann::json& config, int64_t headDim, const std::string& where);
+
+// YaRN (rope type "yarn" in `params`, the config's rope_parameters or rope_scaling) on top of the
+// plain rotary already in `s.rope`: per-frequency divisors of the inverse frequencies
+// (s.ropeShortFactor = s.ropeLongFactor, for every length) and the cos/sin factor
+// (s.ropeAttentionFactor). Returns DeepSeek's softmax-scale multiplier, mscale_all_dim's square
+// (1 without it). InputError without a positive factor and original_max_position_embeddings.
+double readYarn(const nlohmann::json& config, const nlohmann::json& params, ArchSpec& s,
+                const std::string& where);
 
 // Per-layer sliding windows from "layer_types": "sliding_window" on the "sliding_attention"
 // layers, 0 (no window) elsewhere and everywhere when the config has no layer_types.
