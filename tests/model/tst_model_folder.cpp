@@ -242,7 +242,13 @@ private Q_SLOTS:
         editConfig(d, [](auto& c) {
             c["rope_parameters"] = {{"rope_type", "yarn"}, {"rope_theta", 1e4}};
         });
-        expectInputError(info(d), "rope type \"yarn\" is not supported");
+        expectInputError(info(d),
+                         "yarn rope needs a positive factor and original_max_position_embeddings");
+        d = fresh();
+        editConfig(d, [](auto& c) {
+            c["rope_parameters"] = {{"rope_type", "dynamic"}, {"rope_theta", 1e4}};
+        });
+        expectInputError(info(d), "rope type \"dynamic\" is not supported");
         d = fresh();
         editConfig(d, [](auto& c) {
             c["model_type"] = "bert";
