@@ -196,14 +196,9 @@ void MainWindow::checkKlDialog(int a, int b) {
 bool MainWindow::checkKl(int a, int b, int samples, int maxTokens) {
     const ProjectData* data = session_->data();
     if (!data || klCheck_->isRunning()) return false;
-    auto folderOf = [data](int i) {
-        const nlohmann::json& meta = data->metadata[static_cast<size_t>(i)];
-        return meta.contains("path") && meta["path"].is_string() ? meta["path"].get<std::string>()
-                                                                 : std::string();
-    };
     SampleKlOptions options;
-    options.modelA = folderOf(a);
-    options.modelB = folderOf(b);
+    options.modelA = data->folder(a).toStdString();
+    options.modelB = data->folder(b).toStdString();
     if (options.modelA.empty() || options.modelB.empty()) {
         const QString message =
             tr("The project does not record the folder of %1: check models scored by LLMap from "
@@ -216,11 +211,10 @@ bool MainWindow::checkKl(int a, int b, int samples, int maxTokens) {
     options.samples = samples;
     options.maxTokens = maxTokens;
     // The map's estimate for the pair, in the same unit (bits per byte of text).
-    const double n = static_cast<double>(data->centred.cols());
-    const double mapKl = data->matrix == QLatin1String("loglik")
-                             ? (data->centred.row(a) - data->centred.row(b)).squaredNorm() /
-                                   (2 * n) / (data->texts.meanBytes() * std::log(2.0))
-                             : std::nan("");
+    const double mapKl =
+        data->matrix == QLatin1String("loglik")
+            ? natsPerTextToBitsPerByte(klNatsPerText(data->centred, a, b), data->texts.meanBytes())
+            : std::nan("");
     const QString nameA = data->ids[a], nameB = data->ids[b];
     auto* dialog = new QProgressDialog(tr("Drawing texts from %1…").arg(nameA), tr("Cancel"), 0,
                                        samples, this);
@@ -304,13 +298,7 @@ void MainWindow::interpolate(int a, int b, const std::vector<double>& alphas,
                              const QString& outDir) {
     const ProjectData* data = session_->data();
     if (!data) return;
-    auto folderOf = [data](int i) {
-        const nlohmann::json& meta = data->metadata[static_cast<size_t>(i)];
-        return meta.contains("path") && meta["path"].is_string()
-                   ? QString::fromStdString(meta["path"].get<std::string>())
-                   : QString();
-    };
-    const QString from = folderOf(a), to = folderOf(b);
+    const QString from = data->folder(a), to = data->folder(b);
     if (from.isEmpty() || to.isEmpty()) {
         showError(tr("Interpolate"),
                   tr("The project does not record the folder of %1: interpolate models scored "

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "analysis/kl.h"
 #include "analysis/model_profile.h"
 #include "category_scale_draw.h"
 #include "model_fields.h"
@@ -132,12 +133,11 @@ void ModelPanel::showSelection(const QList<int>& models) {
         return;
     }
     title_->setText(tr("%1 models selected").arg(models.size()));
-    const double n = static_cast<double>(data_->centred.cols());
     for (int m : models) {
         QString text = data_->ids[m];
         if (models.size() == 2) {
             int other = models.first() == m ? models.last() : models.first();
-            double kl = (data_->centred.row(m) - data_->centred.row(other)).squaredNorm() / (2 * n);
+            const double kl = klNatsPerText(data_->centred, m, other);
             text = tr("%1 (KL to the other: %2 nats/text)").arg(text).arg(kl, 0, 'g', 4);
         }
         addField(tr("model"), text);

@@ -158,6 +158,10 @@ Eigen::MatrixXd computeLayout(const ProjectData& data, const QString& method,
     return map.xy;
 }
 
+QString ProjectData::folder(int i) const {
+    return QString::fromStdString(stringField(metadata.at(static_cast<size_t>(i)), "path"));
+}
+
 QString ProjectData::clusterName(int label) {
     return label < 0 ? QStringLiteral("noise") : QStringLiteral("cluster %1").arg(label + 1);
 }

@@ -49,6 +49,8 @@ struct ProjectData {
     // the model has none.
     QVariant value(int i, const QString& field) const;
     bool isNumeric(const QString& field) const;
+    // Model i's folder (or GGUF file) as scoring recorded it; empty when the project has none.
+    QString folder(int i) const;
 
     static constexpr const char* kMeanLogLikelihood = "mean log-likelihood";
     static constexpr const char* kPrimarySource = "primary text source";

@@ -96,8 +96,8 @@ void printMapEstimate(const std::string& path, const std::string& idA, const std
         return;
     }
     const auto ra = static_cast<Eigen::Index>(rowA), rb = static_cast<Eigen::Index>(rowB);
-    const double nats = klNatsPerText(g.geometry.centred)(ra, rb);
-    const double bits = klBitsPerByte(g.geometry.centred, project.texts().meanBytes())(ra, rb);
+    const double nats = klNatsPerText(g.geometry.centred, ra, rb);
+    const double bits = natsPerTextToBitsPerByte(nats, project.texts().meanBytes());
     std::printf(
         "map estimate KL(A||B) from %s: %.6f bits per byte (%.4f nats per text of the "
         "project, %zu models)\n",

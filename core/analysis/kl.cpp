@@ -36,4 +36,12 @@ Eigen::MatrixXd klBitsPerByte(const Eigen::MatrixXd& q, double meanBytes) {
     return klNatsPerText(q) / (meanBytes * std::log(2.0));
 }
 
+double klNatsPerText(const Eigen::MatrixXd& q, Eigen::Index i, Eigen::Index j) {
+    return (q.row(i) - q.row(j)).squaredNorm() / (2.0 * static_cast<double>(q.cols()));
+}
+
+double natsPerTextToBitsPerByte(double nats, double meanBytes) {
+    return nats / (meanBytes * std::log(2.0));
+}
+
 }  // namespace llmap

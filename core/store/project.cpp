@@ -46,6 +46,18 @@ h5::Handle createMatrix(hid_t loc, const std::string& name, hid_t type, size_t c
                       "cannot create dataset " + name, where),
             H5Dclose};
 }
+// Writes `count` values of row `row` of a 2-D dataset from column `firstText` on.
+void writeRowSpan(hid_t ds, hid_t memType, size_t row, size_t firstText, size_t count,
+                  const void* data, const std::string& where) {
+    hsize_t start[2] = {row, firstText};
+    hsize_t counts[2] = {1, count};
+    h5::Handle memSpace(H5Screate_simple(2, counts, nullptr), H5Sclose);
+    h5::Handle space(H5Dget_space(ds), H5Sclose);
+    h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, counts, nullptr),
+              "cannot select scores", where);
+    h5::check(H5Dwrite(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, data),
+              "cannot write scores (is the disk full?)", where);
+}
 }  // namespace
 
 struct Project::State {
@@ -345,15 +357,8 @@ void Project::writeScores(size_t row, size_t firstText, const std::vector<double
     }
     if (loglik.empty()) return;
     s_->reserve(13 * loglik.size());
-    hsize_t start[2] = {row, firstText};
-    hsize_t count[2] = {1, loglik.size()};
-    h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
     auto write = [&](hid_t ds, hid_t memType, const void* data) {
-        h5::Handle space(H5Dget_space(ds), H5Sclose);
-        h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-                  "cannot select scores", s_->path);
-        h5::check(H5Dwrite(ds, memType, memSpace.get(), space.get(), H5P_DEFAULT, data),
-                  "cannot write scores (is the disk full?)", s_->path);
+        writeRowSpan(ds, memType, row, firstText, loglik.size(), data, s_->path);
     };
     if (!tokens.empty()) write(s_->tokens.get(), H5T_NATIVE_INT32, tokens.data());
     if (!truncated.empty()) write(s_->truncated.get(), H5T_NATIVE_INT8, truncated.data());
@@ -549,15 +554,8 @@ void Project::writeMarginal(size_t row, size_t firstText, const std::vector<doub
     }
     if (values.empty()) return;
     s_->reserve(8 * values.size());
-    hsize_t start[2] = {row, firstText};
-    hsize_t count[2] = {1, values.size()};
-    h5::Handle memSpace(H5Screate_simple(2, count, nullptr), H5Sclose);
-    h5::Handle space(H5Dget_space(s_->marginal.get()), H5Sclose);
-    h5::check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-              "cannot select marginal scores", s_->path);
-    h5::check(H5Dwrite(s_->marginal.get(), H5T_NATIVE_DOUBLE, memSpace.get(), space.get(),
-                       H5P_DEFAULT, values.data()),
-              "cannot write marginal scores (is the disk full?)", s_->path);
+    writeRowSpan(s_->marginal.get(), H5T_NATIVE_DOUBLE, row, firstText, values.size(),
+                 values.data(), s_->path);
 }
 
 std::vector<double> Project::marginalRow(size_t row) const {

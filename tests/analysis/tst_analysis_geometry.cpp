@@ -73,6 +73,17 @@ private Q_SLOTS:
         Geometry g = computeGeometry(fixtures::matrix("loglik.csv"));
         QVERIFY(maxRel(klNatsPerText(g.centred), fixtures::matrix("kl_nats.csv")) < 1e-10);
         QVERIFY(maxRel(klBitsPerByte(g.centred, 700.0), fixtures::matrix("kl_bits.csv")) < 1e-10);
+        // One pair at a time gives numpy's entries too.
+        const Eigen::MatrixXd nats = fixtures::matrix("kl_nats.csv");
+        const Eigen::MatrixXd bits = fixtures::matrix("kl_bits.csv");
+        for (Eigen::Index i = 0; i < nats.rows(); ++i) {
+            for (Eigen::Index j = 0; j < nats.cols(); ++j) {
+                const double n = klNatsPerText(g.centred, i, j);
+                QVERIFY(std::fabs(n - nats(i, j)) <= 1e-10 * std::max(1.0, nats(i, j)));
+                QVERIFY(std::fabs(natsPerTextToBitsPerByte(n, 700.0) - bits(i, j)) <=
+                        1e-10 * std::max(1.0, bits(i, j)));
+            }
+        }
     }
 
     void klHandComputed3x4() {
