@@ -22,9 +22,6 @@ from transformers import AutoModelForCausalLM
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from generate import OUT, TEXTS, randomise, score, train_tokenizer  # noqa: E402
 
-FOLDER = os.path.join(OUT, "families_b")
-
-
 def longrope(rotary_dim, original):
     """Phi-3 LongRoPE factors: one divisor per rotary frequency, short set and long set."""
     n = rotary_dim // 2
@@ -95,27 +92,31 @@ CONFIGS = {
 }
 
 
-def main():
+def generate(configs, folder_name, oracle_name, generator, seeds=(5000, 6000)):
+    """Saves each config's tiny random model under OUT/folder_name/ and writes OUT/oracle_name:
+    both conventions, fp32 and bf16, per-token log-probs of the first two texts. `seeds`: the
+    bases of the initialisation and randomisation seeds (plus the config's index)."""
+    folder = os.path.join(OUT, folder_name)
     torch.manual_seed(0)
-    if os.path.isdir(FOLDER):
-        shutil.rmtree(FOLDER)
-    os.makedirs(FOLDER)
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
     tokenizers = {style: train_tokenizer(style) for style in ("llama", "gpt")}
     records = []
-    for index, (name, (model_type, style, kwargs)) in enumerate(CONFIGS.items()):
+    for index, (name, (model_type, style, kwargs)) in enumerate(configs.items()):
         tok = tokenizers[style]
         config_class = transformers.AutoConfig.for_model(model_type).__class__
         special = dict(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=None)
         config = config_class(vocab_size=len(tok), **special, **kwargs)
-        torch.manual_seed(5000 + index)
+        torch.manual_seed(seeds[0] + index)
         model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-        randomise(model, 6000 + index)
+        randomise(model, seeds[1] + index)
         model.eval()
-        folder = os.path.join(FOLDER, name)
-        model.save_pretrained(folder)
-        tok.save_pretrained(folder)
-        os.remove(os.path.join(folder, "generation_config.json"))  # not read by anything here
-        model_bf16 = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16).eval()
+        model_folder = os.path.join(folder, name)
+        model.save_pretrained(model_folder)
+        tok.save_pretrained(model_folder)
+        os.remove(os.path.join(model_folder, "generation_config.json"))  # not read by anything here
+        model_bf16 = AutoModelForCausalLM.from_pretrained(model_folder, dtype=torch.bfloat16).eval()
         prefix = config.bos_token_id if config.bos_token_id is not None else config.eos_token_id
         texts = []
         for ti, text in enumerate(TEXTS):
@@ -130,16 +131,21 @@ def main():
             if ti < 2:
                 entry["per_token_full"] = per_full
             texts.append(entry)
-        records.append(dict(name="families_b/" + name, model_type=model_type, adds_bos=style == "llama",
+        records.append(dict(name=folder_name + "/" + name, model_type=model_type,
+                            adds_bos=style == "llama",
                             parameters=sum(p.numel() for p in model.parameters()),
                             vocab_size=len(tok), texts=texts))
         print(f"{name}: {records[-1]['parameters']} parameters, ll_full[0] = {texts[0]['ll_full']:.4f}",
               file=sys.stderr)
-    oracle = dict(generator="tests/oracle/model/generate_families_b.py",
-                  transformers=transformers.__version__, torch=torch.__version__, texts=TEXTS,
-                  models=records)
-    with open(os.path.join(OUT, "oracle_families_b.json"), "w") as f:
+    oracle = dict(generator=generator, transformers=transformers.__version__, torch=torch.__version__,
+                  texts=TEXTS, models=records)
+    with open(os.path.join(OUT, oracle_name), "w") as f:
         json.dump(oracle, f, ensure_ascii=False, separators=(",", ":"))
+
+
+def main():
+    generate(CONFIGS, "families_b", "oracle_families_b.json",
+             "tests/oracle/model/generate_families_b.py")
 
 
 if __name__ == "__main__":
