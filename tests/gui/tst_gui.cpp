@@ -7,6 +7,7 @@
 #include <qwt_text.h>
 #include <QComboBox>
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -144,6 +145,30 @@ QList<QPair<QString, QString>> panelRows(MainWindow& w) {
     for (int r = 0; r < t->rowCount(); ++r)
         rows.append({t->item(r, 0)->text(), t->item(r, 1)->text()});
     return rows;
+}
+
+// A new project in `dir` on `texts`, with `folders` added to the Model Library and scored from the
+// window; true once the map shows every one of them.
+bool scoreIntoNewProject(MainWindow& w, const QTemporaryDir& dir, const llmap::TextSet& texts,
+                         const QStringList& folders) {
+    const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
+    llmap::writeTextsJsonl(texts, textsPath.toStdString());
+    QSignalSpy opened(&w, &MainWindow::projectOpened);
+    if (!w.createProject(dir.filePath(QStringLiteral("p.h5")), textsPath, QStringLiteral("full")) ||
+        !opened.wait(20000)) {
+        return false;
+    }
+    QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
+    w.modelLibrary()->addFolders(folders);
+    if (!read.wait(20000)) return false;
+    QSignalSpy finished(w.scoringPanel()->queue(), &llmap::ui::ScoringQueue::queueFinished);
+    if (w.scoringPanel()->scoreRows() != folders.size() || !finished.wait(120000 * kSlowdown))
+        return false;
+    QElapsedTimer waited;
+    waited.start();
+    while (w.mapView()->points().size() != folders.size() && waited.elapsed() < 60000)
+        QTest::qWait(50);
+    return w.mapView()->points().size() == folders.size();
 }
 
 const QString kExample = QStringLiteral(LLMAP_EXAMPLE_PROJECT);
@@ -722,24 +747,12 @@ private Q_SLOTS:
             texts.texts.push_back(quick.texts[i * 200].substr(0, 200));
             texts.sources.push_back(quick.sources[i * 200]);
         }
-        const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
-        llmap::writeTextsJsonl(texts, textsPath.toStdString());
         MainWindow w;
         w.show();
-        QSignalSpy opened(&w, &MainWindow::projectOpened);
-        QVERIFY(w.createProject(dir.filePath(QStringLiteral("p.h5")), textsPath,
-                                QStringLiteral("full")));
-        QVERIFY(opened.wait(20000));
-        const QString a = QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied");
-        const QString b = QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied_b");
-        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
-        w.modelLibrary()->addFolders({a, b});
-        QVERIFY(read.wait(20000));
-        llmap::ui::ScoringQueue* queue = w.scoringPanel()->queue();
-        QSignalSpy finished(queue, &llmap::ui::ScoringQueue::queueFinished);
-        QCOMPARE(w.scoringPanel()->scoreRows(), 2);
-        QVERIFY(finished.wait(120000 * kSlowdown));
-        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 2, 60000);
+        QVERIFY(scoreIntoNewProject(w, dir, texts,
+                                    {QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied"),
+                                     QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied_b")}));
+        QSignalSpy finished(w.scoringPanel()->queue(), &llmap::ui::ScoringQueue::queueFinished);
         QCOMPARE(w.mapView()->pathCount(), 0);
 
         const int ia = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied"));
@@ -787,22 +800,11 @@ private Q_SLOTS:
         texts.texts = {"The quick brown fox jumps over the lazy dog.", "Grüße aus München!",
                        "def add(a, b):\n    return a + b\n"};
         texts.sources = {"", "", ""};
-        const QString textsPath = dir.filePath(QStringLiteral("texts.jsonl"));
-        llmap::writeTextsJsonl(texts, textsPath.toStdString());
         MainWindow w;
         w.show();
-        QSignalSpy opened(&w, &MainWindow::projectOpened);
-        QVERIFY(w.createProject(dir.filePath(QStringLiteral("p.h5")), textsPath,
-                                QStringLiteral("full")));
-        QVERIFY(opened.wait(20000));
-        QSignalSpy read(w.modelLibrary(), &llmap::ui::ModelLibrary::foldersRead);
-        w.modelLibrary()->addFolders({QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied"),
-                                      QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied_b")});
-        QVERIFY(read.wait(20000));
-        QSignalSpy finished(w.scoringPanel()->queue(), &llmap::ui::ScoringQueue::queueFinished);
-        QCOMPARE(w.scoringPanel()->scoreRows(), 2);
-        QVERIFY(finished.wait(120000 * kSlowdown));
-        QTRY_COMPARE_WITH_TIMEOUT(w.mapView()->points().size(), 2, 60000);
+        QVERIFY(scoreIntoNewProject(w, dir, texts,
+                                    {QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied"),
+                                     QStringLiteral(LLMAP_TEST_DATA "/model/llama_mha_untied_b")}));
         const int ia = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied"));
         const int ib = static_cast<int>(w.projectData()->ids.indexOf("llama_mha_untied_b"));
         w.modelPanel()->showSelection({ia, ib});

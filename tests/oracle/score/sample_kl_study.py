@@ -33,6 +33,14 @@ def run(args):
     return r.stdout
 
 
+def pearson(xs, ys):
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    return sxy / math.sqrt(sxx * syy)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", default="build/release/app/llmap-cli")
@@ -65,18 +73,10 @@ def main():
     xs = [r[2] for r in rows if not math.isnan(r[4])]
     ys = [r[4] for r in rows if not math.isnan(r[4])]
     if len(xs) > 2:
-        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-        sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
-        sxx = sum((x - mx) ** 2 for x in xs)
-        syy = sum((y - my) ** 2 for y in ys)
-        print(f"Pearson r over {len(xs)} ordered pairs: {sxy / math.sqrt(sxx * syy):.3f}")
-        lx, ly = [math.log(x) for x in xs if x > 0], [math.log(y) for x, y in zip(xs, ys) if x > 0]
-        if len(lx) > 2:
-            mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
-            sxy = sum((x - mx) * (y - my) for x, y in zip(lx, ly))
-            sxx = sum((x - mx) ** 2 for x in lx)
-            syy = sum((y - my) ** 2 for y in ly)
-            print(f"Pearson r of the logarithms: {sxy / math.sqrt(sxx * syy):.3f}")
+        print(f"Pearson r over {len(xs)} ordered pairs: {pearson(xs, ys):.3f}")
+        logs = [(math.log(x), math.log(y)) for x, y in zip(xs, ys) if x > 0]
+        if len(logs) > 2:
+            print(f"Pearson r of the logarithms: {pearson(*zip(*logs)):.3f}")
     if o.plot and xs:
         import matplotlib
         matplotlib.use("Agg")
