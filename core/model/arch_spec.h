@@ -127,6 +127,9 @@ struct ArchSpec {
     // the others with `rope`. Empty: every layer rotates with `rope`.
     std::vector<bool> localRopeLayers;
     RopeSpec localRope;
+    // Layers marked true here use no positional rotation at all (NoPE: SmolLM3, Cohere-2, Llama-4).
+    // Empty: every layer rotates.
+    std::vector<bool> noRopeLayers;
 };
 
 }  // namespace llmap

@@ -36,6 +36,7 @@ struct Layer {
     int64_t window = 0;
     bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
     bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
+    bool noRope = false;       // no rotary at all (NoPE layers)
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
@@ -335,6 +336,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         Layer l;
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
+        l.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
             if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
@@ -577,8 +579,9 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             }
             allowed = it->second;
         }
-        const at::Tensor& layerCos = l.localRope ? localCos : cos;
-        const at::Tensor& layerSin = l.localRope ? localSin : sin;
+        const at::Tensor none;
+        const at::Tensor& layerCos = l.noRope ? none : l.localRope ? localCos : cos;
+        const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
         LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
         const auto attend = [&](const at::Tensor& in) {
             return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
