@@ -46,6 +46,11 @@ const std::map<std::string, Family>& families() {
         {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
         {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
+        {"granite", {graniteSpec, {"GraniteForCausalLM"}}},
+        {"cohere", {cohereSpec, {"CohereForCausalLM"}}},
+        {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
+        {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
+        {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
     };
     return registry;
 }

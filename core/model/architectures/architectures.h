@@ -32,5 +32,10 @@ ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec graniteSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
