@@ -121,6 +121,11 @@ struct ArchSpec {
     bool normTopk = true, routerInFp32 = false;
     double routedScale = 1.0;
     std::string moeShared;
+    // GraniteMoE: the router's k largest logits softmaxed (rather than the k largest
+    // probabilities), and the experts stored as "<moeExperts>input_linear.weight"
+    // [experts, 2 I, hidden] ([gate; up]) and "<moeExperts>output_linear.weight" [experts, hidden,
+    // I].
+    bool softmaxAfterTopk = false, moeFusedExperts = false;
     // DeepSeek-V2 multi-head latent attention (kvLoraRank > 0): q = q_b(RMSNorm(q_a(x))) (or
     // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
     // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.

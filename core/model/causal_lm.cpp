@@ -248,6 +248,18 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
     }
     l.routerW = w.layer(i, s.moeRouter + ".weight", {s.experts, D});
+    if (s.moeFusedExperts) {
+        const at::Tensor gateUp =
+            w.layer(i, s.moeExperts + "input_linear.weight", {s.experts, 2 * I, D});
+        const at::Tensor down =
+            w.layer(i, s.moeExperts + "output_linear.weight", {s.experts, D, I});
+        for (int64_t e = 0; e < s.experts; ++e) {
+            l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
+            l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
+            l.expertDownW.push_back(down[e]);
+        }
+        return;
+    }
     for (int64_t e = 0; e < s.experts; ++e) {
         const std::string prefix = s.moeExperts + std::to_string(e) + ".";
         l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
@@ -886,6 +898,10 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
             groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(), 0.0);
     }
     auto [weights, chosen] = probs.topk(spec.expertsPerToken, -1);
+    if (spec.softmaxAfterTopk) {
+        std::tie(weights, chosen) = routerLogits.topk(spec.expertsPerToken, -1);
+        weights = at::softmax(weights, -1).to(x.scalar_type()).to(at::kFloat);
+    }
     if (spec.normTopk) weights = weights / weights.sum(-1, true);
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     at::Tensor out = at::zeros_like(flat);

@@ -47,6 +47,7 @@ const std::map<std::string, Family>& families() {
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
         {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
         {"granite", {graniteSpec, {"GraniteForCausalLM"}}},
+        {"granitemoe", {granitemoeSpec, {"GraniteMoeForCausalLM"}}},
         {"cohere", {cohereSpec, {"CohereForCausalLM"}}},
         {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},

@@ -1,7 +1,7 @@
-// What is specific to the Granite, Cohere, Cohere-2, GLM-4 and Apertus engines beyond the oracle
-// comparison every fixture gets (tests/oracle/model/generate_families_cohere.py): config forms
-// the fixtures do not use (Cohere-2's sliding_window_pattern, GLM-4's and Apertus's defaults) and
-// the config values the engine refuses.
+// What is specific to the Granite, GraniteMoE, Cohere, Cohere-2, GLM-4 and Apertus engines beyond
+// the oracle comparison every fixture gets (tests/oracle/model/generate_families_cohere.py): config
+// forms the fixtures do not use (Cohere-2's sliding_window_pattern, GLM-4's and Apertus's defaults)
+// and the config values the engine refuses.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <algorithm>
@@ -66,7 +66,7 @@ class FamiliesCohereTest : public QObject {
 private Q_SLOTS:
     void supported() {
         const auto types = llmap::supportedModelTypes();
-        for (const char* t : {"apertus", "cohere", "cohere2", "glm4", "granite"})
+        for (const char* t : {"apertus", "cohere", "cohere2", "glm4", "granite", "granitemoe"})
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
     }
 
@@ -172,6 +172,9 @@ private Q_SLOTS:
             c["sliding_window_pattern"] = 0;
         });
         expectOneLine(load(d), "config.json", "sliding_window_pattern must be positive");
+        d = fresh("granitemoe_3experts_top1_bias_tied");
+        editConfig(d, [](auto& c) { c["num_experts_per_tok"] = 4; });
+        expectOneLine(load(d), "config.json", "4 of 3 experts per token");
         d = fresh("apertus_gqa_default_llama3");
         editConfig(d, [](auto& c) { c["hidden_act"] = "xielu2"; });
         expectOneLine(load(d), "config.json", "activation \"xielu2\" is not supported");

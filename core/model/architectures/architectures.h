@@ -33,6 +33,7 @@ ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec graniteSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec granitemoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reference log-likelihoods for the Granite, Cohere, Cohere-2, GLM-4 and Apertus families.
+"""Reference log-likelihoods for the Granite, GraniteMoE, Cohere, Cohere-2, GLM-4 and Apertus
+families.
 
 The companion of generate_families_b.py (whose fixture writer it runs, with its own seeds): tiny
 random models (fixed seeds) in several configurations per family, saved with save_pretrained under
@@ -50,6 +51,14 @@ CONFIGS = {
         rope_parameters={"rope_type": "llama3", "rope_theta": 10000.0, "factor": 4.0,
                          "original_max_position_embeddings": 16, "low_freq_factor": 1.0,
                          "high_freq_factor": 4.0})),
+    "granitemoe_4experts_top2_multipliers": ("granitemoe", "llama", dict(
+        SMALL, num_key_value_heads=2, intermediate_size=16, num_local_experts=4,
+        num_experts_per_tok=2, embedding_multiplier=1.8, residual_multiplier=0.7,
+        attention_multiplier=0.25, logits_scaling=1.4, tie_word_embeddings=False)),
+    "granitemoe_3experts_top1_bias_tied": ("granitemoe", "gpt", dict(
+        SMALL, num_key_value_heads=4, intermediate_size=24, num_local_experts=3,
+        num_experts_per_tok=1, attention_bias=True, attention_multiplier=0.3,
+        tie_word_embeddings=True)),
 }
 
 
