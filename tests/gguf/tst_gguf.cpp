@@ -96,16 +96,22 @@ bool close(double got, double want) {
 class GgufTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // dequant.gguf (generate.py) and dequant_iq.gguf (generate_iq_dequant.py).
     void dequantisationMatchesGgufPackage_data() {
+        QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("type");
         for (const char* t : {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K",
                               "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
-            QTest::newRow(t) << QString(t);
+            QTest::newRow(t) << QString("dequant.gguf") << QString(t);
+        for (const char* t : {"IQ4_NL", "IQ4_XS", "IQ3_S", "IQ3_XXS", "IQ2_XXS", "IQ2_XS", "IQ2_S",
+                              "IQ1_S", "IQ1_M", "TQ1_0", "TQ2_0", "MXFP4"})
+            QTest::newRow(t) << QString("dequant_iq.gguf") << QString(t);
     }
 
     void dequantisationMatchesGgufPackage() {
+        QFETCH(QString, file);
         QFETCH(QString, type);
-        const std::string path = dataPath("dequant.gguf");
+        const std::string path = dataPath(file.toStdString());
         const std::string bytes = readBytes(path);
         const auto f = llmap::GgufFile::read(path);
         const auto got = tensorValues(f, bytes, type.toStdString());
