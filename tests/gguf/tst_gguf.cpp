@@ -248,7 +248,17 @@ private Q_SLOTS:
             << "unknown_type.gguf"
             << QStringList{"blk.0.attn_v.weight", "unknown quantisation type 99", "Q4_K"};
         QTest::newRow("quantisation type not read")
-            << "unsupported_type.gguf" << QStringList{"IQ4_NL", "re-quantise"};
+            << "unsupported_type.gguf" << QStringList{"F64", "re-quantise"};
+        QTest::newRow("declared type smaller than the data")
+            << "type_smaller_than_data.gguf"
+            << QStringList{
+                   "\"blk.0.attn_v.weight\" is declared IQ4_NL with 32 x 32 values (576 bytes)",
+                   "holds 2048 bytes", "blk.0.attn_output.weight"};
+        QTest::newRow("declared type larger than the data")
+            << "type_larger_than_data.gguf"
+            << QStringList{
+                   "\"blk.0.attn_q.weight\" is declared F32 with 32 x 32 values (4096 bytes)",
+                   "holds 2048 bytes", "blk.0.attn_k.weight"};
         QTest::newRow("tensor offset past the end")
             << "offset_past_end.gguf" << QStringList{"blk.0.ffn_down.weight", "past the end"};
         QTest::newRow("Falcon with grouped key/value heads")
@@ -271,6 +281,28 @@ private Q_SLOTS:
         const auto r = llmap::test::runCli({"info", "--model", QString::fromStdString(path)});
         QCOMPARE(r.code, 2);
         QCOMPARE(r.err.trimmed().count('\n'), 0);
+    }
+
+    // Scoring a file whose declared tensor type disagrees with its data: the model is refused
+    // with the file and tensor named, and no score row is written for it.
+    void scoreRefusesSizeMismatchBeforeWriting() {
+        QTemporaryDir dir;
+        llmap::TextSet texts;
+        texts.ids = {"t0"};
+        texts.texts = {"hello world"};
+        texts.sources = {"test"};
+        const QString textsPath = dir.filePath("texts.jsonl");
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        const QString project = dir.filePath("p.h5");
+        const std::string file = dataPath("bad/type_smaller_than_data.gguf");
+        const auto r =
+            llmap::test::runCli({"score", "--project", project, "--texts", textsPath, "--model",
+                                 QString::fromStdString(file), "--device", "cpu"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QString::fromStdString(file)), qPrintable(r.err));
+        QVERIFY2(r.err.contains("\"blk.0.attn_v.weight\" is declared IQ4_NL"), qPrintable(r.err));
+        if (QFileInfo::exists(project))
+            QCOMPARE(llmap::Project::open(project.toStdString()).modelCount(), size_t(0));
     }
 
     void refusesTruncatedFiles() {

@@ -319,7 +319,7 @@ def write_bad_files(vocab_json, rng):
     patch_tensor_info(path, "blk.0.attn_v.weight", qtype=99)
     path = os.path.join(bad, "unsupported_type.gguf")
     tiny(path)
-    patch_tensor_info(path, "blk.0.attn_v.weight", qtype=Q.IQ4_NL)
+    patch_tensor_info(path, "blk.0.attn_v.weight", qtype=Q.F64)
     path = os.path.join(bad, "offset_past_end.gguf")
     tiny(path)
     patch_tensor_info(path, "blk.0.ffn_down.weight", offset=1 << 30)
@@ -334,6 +334,19 @@ def write_unsupported_layouts(vocab_json):
                extra=lambda w: w.add_head_count_kv(2))
     tiny_model(os.path.join(bad, "phi3_longrope.gguf"), vocab_json, rng, arch="phi3",
                extra=lambda w: w.add_tensor("rope_factors_long.weight", np.ones(8, np.float32)))
+
+
+def write_size_mismatches(vocab_json):
+    """Files whose tensor directory declares a type that disagrees with the data laid out
+    (tests/data/gguf/bad): an f16 tensor relabelled IQ4_NL (576 bytes where 2048 lie) and one
+    relabelled F32 (4096 bytes, running into the next tensor)."""
+    bad = os.path.join(OUT, "bad")
+    rng = np.random.default_rng(13)
+    for name, tensor, qtype in (("type_smaller_than_data.gguf", "blk.0.attn_v.weight", Q.IQ4_NL),
+                                ("type_larger_than_data.gguf", "blk.0.attn_q.weight", Q.F32)):
+        path = os.path.join(bad, name)
+        tiny_model(path, vocab_json, rng)
+        patch_tensor_info(path, tensor, qtype=qtype)
 
 
 def score(model, ids):
@@ -384,6 +397,7 @@ def main():
         print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
               f"ll of text 0 = {texts[0]['ll_full']:.4f}")
     write_unsupported_layouts(vocab_json)
+    write_size_mismatches(vocab_json)
     with open(os.path.join(OUT, "oracle.json"), "w") as f:
         json.dump(dict(generator="tests/oracle/gguf/generate.py", transformers=transformers.__version__,
                        torch=torch.__version__, gguf=importlib.metadata.version("gguf"), models=records),
