@@ -172,7 +172,57 @@ private Q_SLOTS:
             QCOMPARE(failures, 0);
             ++families;
         }
-        QCOMPARE(families, 18);
+        QCOMPARE(families, 30);
+    }
+
+    // The other tokenizer.ggml.pre names of llama.cpp's llama-vocab.cpp: each shares the regexes
+    // of a family checked above, with llama.cpp's ignore_merges and add_bos flags for the name.
+    void ggufPreTokenizerNamesShareFamilies() {
+        struct Name {
+            const char* name;
+            const char* family;
+            bool ignoreMerges;
+            bool addBos;
+        };
+        const Name names[] = {
+            {"modern-bert", "gpt-2", false, false},
+            {"exaone4", "gpt-2", false, false},
+            {"llama-bpe", "llama-bpe", true, true},
+            {"jina-v5-nano", "llama-bpe", true, true},
+            {"lfm2", "llama-bpe", true, true},
+            {"dbrx", "llama-bpe", false, false},
+            {"f2llmv2", "qwen2", false, false},
+            {"solar-open", "qwen2", false, false},
+            {"grok-2", "qwen2", false, false},
+            {"mellum2", "starcoder", false, false},
+            {"joyai-llm", "deepseek-v3", false, false},
+            {"hy_v4", "deepseek-v3", false, false},
+            {"chatglm-bpe", "chatglm-bpe", false, false},
+            {"glm4", "chatglm-bpe", true, false},
+            {"glm5", "chatglm-bpe", true, false},
+            {"kanana2", "gpt-4o", false, false},
+            {"talkie", "gpt-4o", false, false},
+            {"minimax-m2", "gpt-4o", false, false},
+            {"cohere2moe", "tiny_aya", false, false},
+            {"tekken", "tekken", true, true},
+            {"chameleon", "chameleon", false, true},
+            {"youtu", "youtu", true, false},
+            {"minicpm5", "minicpm5", true, false},
+            {"granite-embed-multi-97m", "granite-embed-multi-97m", true, false},
+            {"qwen35", "qwen35", false, false},
+            {"kimi-k2", "kimi-k2", false, false},
+        };
+        for (const Name& n : names) {
+            const auto pre = llmap::ggufPreTokenizer(n.name);
+            const auto family = llmap::ggufPreTokenizer(n.family);
+            QVERIFY2(pre && family, n.name);
+            QVERIFY2(pre->patterns == family->patterns, n.name);
+            QVERIFY2(pre->ignoreMerges == n.ignoreMerges, n.name);
+            QVERIFY2(pre->addBos == n.addBos, n.name);
+        }
+        // What llama.cpp reads with another tokenizer pipeline (raw UTF-8 BPE) is refused.
+        for (const char* n : {"gemma4", "sarvam-moe", "whitespace", "granite-embed-multi-311m"})
+            QVERIFY2(!llmap::ggufPreTokenizer(n), n);
     }
 
     // Vocabulary queries against transformers (len(tokenizer), bos/eos_token_id,
