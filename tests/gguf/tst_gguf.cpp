@@ -44,11 +44,14 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 
 // oracle.json's models, then those of oracle_gemma3_llama31.json
 // (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight,
-// scored by transformers on the models they were written from).
+// scored by transformers on the models they were written from) and of oracle_iq.json
+// (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
-    const auto more = nlohmann::json::parse(readBytes(dataPath("oracle_gemma3_llama31.json")));
-    for (const auto& m : more["models"]) o["models"].push_back(m);
+    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_iq.json"}) {
+        const auto more = nlohmann::json::parse(readBytes(dataPath(file)));
+        for (const auto& m : more["models"]) o["models"].push_back(m);
+    }
     return o;
 }
 
@@ -96,7 +99,7 @@ bool close(double got, double want) {
 class GgufTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    // dequant.gguf (generate.py) and dequant_iq.gguf (generate_iq_dequant.py).
+    // dequant.gguf (generate.py) and dequant_iq.gguf (generate_iq_quants.py).
     void dequantisationMatchesGgufPackage_data() {
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("type");

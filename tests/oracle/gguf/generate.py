@@ -357,6 +357,39 @@ def score(model, ids):
     return sum(logp[t - 1, ids[t]].item() for t in range(1, len(ids)))
 
 
+def oracle_record(name, model_type, source, config, check_round_trip):
+    """transformers' token ids and log-likelihoods of OUT/<name>.gguf and its metadata; an
+    unquantised file (check_round_trip) must score as the model it was written from."""
+    file = name + ".gguf"
+    tok = AutoTokenizer.from_pretrained(OUT, gguf_file=file)
+    model = AutoModelForCausalLM.from_pretrained(OUT, gguf_file=file, dtype=torch.float32).eval()
+    prefix = config.bos_token_id
+    texts = []
+    worst_source = 0.0
+    for text in TEXTS:
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        ids_full = [prefix] + ids
+        ll = score(model, ids_full)
+        if check_round_trip:
+            worst_source = max(worst_source, abs(ll - score(source, ids_full)))
+        texts.append(dict(text=text, ids=ids, ids_full=ids_full, ll_full=ll))
+    assert worst_source < 1e-3, f"{name}: GGUF round trip changed the model by {worst_source}"
+    reader = gguf.GGUFReader(os.path.join(OUT, file))
+    elements = {}
+    for t in reader.tensors:
+        if len(t.shape) >= 2:
+            elements[t.tensor_type.name] = elements.get(t.tensor_type.name, 0) + int(t.n_elements)
+    print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
+          f"ll of text 0 = {texts[0]['ll_full']:.4f}")
+    return dict(name=name, file=file, model_type=model_type,
+                parameters=int(sum(int(t.n_elements) for t in reader.tensors)),
+                bits_per_weight=8 * sum(int(t.n_bytes) for t in reader.tensors) /
+                sum(int(t.n_elements) for t in reader.tensors),
+                quantisation=max(elements, key=elements.get),
+                vocab_size=config.vocab_size, layers=config.num_hidden_layers,
+                hidden_size=config.hidden_size, texts=texts)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(11)
@@ -367,35 +400,8 @@ def main():
     records = []
     for index, (name, (model_type, kwargs, types, default)) in enumerate(MODELS.items()):
         source, config = write_model(name, model_type, kwargs, types, default, vocab_json, index, rng)
-        file = name + ".gguf"
-        tok = AutoTokenizer.from_pretrained(OUT, gguf_file=file)
-        model = AutoModelForCausalLM.from_pretrained(OUT, gguf_file=file, dtype=torch.float32).eval()
-        prefix = config.bos_token_id
-        texts = []
-        worst_source = 0.0
-        for text in TEXTS:
-            ids = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [prefix] + ids
-            ll = score(model, ids_full)
-            if default == Q.F32 and not types:  # unquantised: the GGUF must give the source model back
-                worst_source = max(worst_source, abs(ll - score(source, ids_full)))
-            texts.append(dict(text=text, ids=ids, ids_full=ids_full, ll_full=ll))
-        if default == Q.F32 and not types:
-            assert worst_source < 1e-3, f"{name}: GGUF round trip changed the model by {worst_source}"
-        reader = gguf.GGUFReader(os.path.join(OUT, file))
-        elements = {}
-        for t in reader.tensors:
-            if len(t.shape) >= 2:
-                elements[t.tensor_type.name] = elements.get(t.tensor_type.name, 0) + int(t.n_elements)
-        records.append(dict(name=name, file=file, model_type=model_type,
-                            parameters=int(sum(int(t.n_elements) for t in reader.tensors)),
-                            bits_per_weight=8 * sum(int(t.n_bytes) for t in reader.tensors) /
-                            sum(int(t.n_elements) for t in reader.tensors),
-                            quantisation=max(elements, key=elements.get),
-                            vocab_size=config.vocab_size, layers=config.num_hidden_layers,
-                            hidden_size=config.hidden_size, texts=texts))
-        print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
-              f"ll of text 0 = {texts[0]['ll_full']:.4f}")
+        records.append(oracle_record(name, model_type, source, config,
+                                     check_round_trip=default == Q.F32 and not types))
     write_unsupported_layouts(vocab_json)
     write_size_mismatches(vocab_json)
     with open(os.path.join(OUT, "oracle.json"), "w") as f:
