@@ -59,9 +59,9 @@ QString show(const std::vector<int32_t>& ids) {
     return s.join(' ');
 }
 
-void checkVectors(const llmap::Tokenizer& tok, const std::string& stem) {
+void checkVectors(const llmap::Tokenizer& tok, const std::string& stem, size_t strings = 46) {
     const Vectors v = readVectors(stem);
-    QCOMPARE(v.texts.size(), size_t(46));
+    QCOMPARE(v.texts.size(), strings);
     QCOMPARE(v.ids.size(), v.texts.size());
     int failures = 0;
     for (size_t i = 0; i < v.texts.size(); ++i) {
@@ -122,6 +122,23 @@ private Q_SLOTS:
     void ggufQwen2() {
         auto tok = llmap::loadTokenizer(kData + "/gguf/ggml-vocab-qwen2.gguf.gz");
         checkVectors(*tok, "ggml-vocab-qwen2");
+    }
+    // llama.cpp's Qwen3.5 vocabulary is its Qwen2 one with tokenizer.ggml.pre "qwen35", byte for
+    // byte: the committed Qwen2 file so patched, on llama.cpp's qwen35 vectors (combining marks).
+    void ggufQwen35() {
+        std::string bytes = llmap::readInputFile(kData + "/gguf/ggml-vocab-qwen2.gguf.gz");
+        const std::string key = "tokenizer.ggml.pre";
+        const size_t at = bytes.find(key) + key.size() + 4;  // the string value's length
+        QCOMPARE(bytes.substr(at + 8, 5), std::string("qwen2"));
+        std::string length(8, '\0');
+        length[0] = 6;
+        bytes.replace(at, 8 + 5, length + "qwen35");
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("ggml-vocab-qwen35.gguf").toStdString();
+        std::ofstream(path, std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        auto tok = llmap::loadTokenizer(path);
+        checkVectors(*tok, "ggml-vocab-qwen35", 50);
     }
     void ggufLlamaSpm() {
         auto tok = llmap::loadTokenizer(kData + "/gguf/ggml-vocab-llama-spm.gguf.gz");
