@@ -32,5 +32,12 @@ ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
+// Multimodal wrappers scored on their language model (multimodal.cpp).
+ArchSpec mistral3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec llavaSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llavaNextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec internvlSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec smolvlmSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec idefics3Spec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
