@@ -1,8 +1,8 @@
 // GGUF model files against the gguf Python package and transformers
-// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py): dequantisation of every supported
-// type, log-likelihoods and token ids of GGUF models of several quantisation types, the metadata,
-// llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz
-// of the header and metadata reader.
+// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py, generate_olmo2.py): dequantisation of
+// every supported type, log-likelihoods and token ids of GGUF models of several quantisation types,
+// the metadata, llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded
+// random-mutation fuzz of the header and metadata reader.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -43,12 +43,15 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 }
 
 // oracle.json's models, then those of oracle_gemma3_llama31.json
-// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight,
-// scored by transformers on the models they were written from).
+// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight)
+// and oracle_olmo2.json (tests/oracle/gguf/generate_olmo2.py: olmo2 files of an OLMo-2 fixture),
+// scored by transformers on the models they were written from.
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
-    const auto more = nlohmann::json::parse(readBytes(dataPath("oracle_gemma3_llama31.json")));
-    for (const auto& m : more["models"]) o["models"].push_back(m);
+    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json"}) {
+        const auto more = nlohmann::json::parse(readBytes(dataPath(file)));
+        for (const auto& m : more["models"]) o["models"].push_back(m);
+    }
     return o;
 }
 
@@ -252,6 +255,9 @@ private Q_SLOTS:
         QTest::newRow("rotary frequency factors outside llama")
             << "qwen2_rope_freqs.gguf"
             << QStringList{"rope_freqs.weight", "llama architecture only, not for qwen2"};
+        QTest::newRow("OLMo-3 converted to olmo2")
+            << "olmo2_sliding_window.gguf"
+            << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};
     }
 
     void refusesDamagedFiles() {
