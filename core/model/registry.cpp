@@ -53,6 +53,12 @@ const std::map<std::string, Family>& families() {
         {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
         {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
+        {"smollm3", {smollm3Spec, {"SmolLM3ForCausalLM"}}},
+        {"olmo3", {olmo3Spec, {"Olmo3ForCausalLM"}}},
+        {"exaone4", {exaone4Spec, {"Exaone4ForCausalLM"}}},
+        {"seed_oss", {seedOssSpec, {"SeedOssForCausalLM"}}},
+        {"ernie4_5", {ernie45Spec, {"Ernie4_5ForCausalLM"}}},
+        {"hunyuan_v1_dense", {hunyuanV1DenseSpec, {"HunYuanDenseV1ForCausalLM"}}},
     };
     return registry;
 }

@@ -1,8 +1,8 @@
 // GGUF model files against the gguf Python package and transformers
-// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py): dequantisation of every supported
-// type, log-likelihoods and token ids of GGUF models of several quantisation types, the metadata,
-// llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz
-// of the header and metadata reader.
+// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py, generate_olmo2.py): dequantisation of
+// every supported type, log-likelihoods and token ids of GGUF models of several quantisation types,
+// the metadata, llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded
+// random-mutation fuzz of the header and metadata reader.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -43,12 +43,13 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 }
 
 // oracle.json's models, then those of oracle_gemma3_llama31.json
-// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight,
-// scored by transformers on the models they were written from) and of oracle_iq.json
+// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight),
+// of oracle_olmo2.json (tests/oracle/gguf/generate_olmo2.py: olmo2 files of an OLMo-2 fixture),
+// scored by transformers on the models they were written from, and of oracle_iq.json
 // (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
-    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_iq.json"}) {
+    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json"}) {
         const auto more = nlohmann::json::parse(readBytes(dataPath(file)));
         for (const auto& m : more["models"]) o["models"].push_back(m);
     }
@@ -271,6 +272,9 @@ private Q_SLOTS:
         QTest::newRow("rotary frequency factors outside llama")
             << "qwen2_rope_freqs.gguf"
             << QStringList{"rope_freqs.weight", "llama architecture only, not for qwen2"};
+        QTest::newRow("OLMo-3 converted to olmo2")
+            << "olmo2_sliding_window.gguf"
+            << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};
     }
 
     void refusesDamagedFiles() {

@@ -122,6 +122,10 @@ private Q_SLOTS:
               "phi3",        "qwen2",       "qwen3",    "stablelm", "starcoder2"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
+        for (const char* t :
+             {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss", "smollm3"}) {
+            QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
+        }
     }
 
     void brokenFolders() {
@@ -261,7 +265,7 @@ private Q_SLOTS:
         const std::pair<const char*, const char*> near[] = {
             {"qwen3_moe", "\"qwen3_moe\" is not supported; the closest supported: qwen3"},
             {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
-            {"olmo3", "the closest supported: olmo, olmo2"},
+            {"olmo4", "the closest supported: olmo, olmo2, olmo3"},
             {"llava_onevision", "the closest supported: llava"},
         };
         for (const auto& [type, said] : near) {

@@ -32,6 +32,12 @@ ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec smollm3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec olmo3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec exaone4Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec seedOssSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec ernie45Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec hunyuanV1DenseSpec(const nlohmann::json& config, const std::string& where);
 // Multimodal wrappers scored on their language model (multimodal.cpp).
 ArchSpec mistral3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec llavaSpec(const nlohmann::json& config, const std::string& where);
