@@ -46,6 +46,9 @@ const std::map<std::string, Family>& families() {
         {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
         {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
+        {"qwen2_moe", {qwen2MoeSpec, {"Qwen2MoeForCausalLM"}}},
+        {"qwen3_moe", {qwen3MoeSpec, {"Qwen3MoeForCausalLM"}}},
+        {"olmoe", {olmoeSpec, {"OlmoeForCausalLM"}}},
     };
     return registry;
 }
