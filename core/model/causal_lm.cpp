@@ -304,9 +304,9 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
     const ArchSpec& s = impl->spec;
     const WeightNames& n = s.names;
 
-    const TensorStore store = source.gguf
-                                  ? TensorStore(source.gguf, impl->dtype, impl->device)
-                                  : TensorStore(source.weights, folder, impl->dtype, impl->device);
+    const TensorStore store = source.gguf ? TensorStore(source.gguf, impl->dtype, impl->device)
+                                          : TensorStore(source.weights, source.weightFormat, folder,
+                                                        impl->dtype, impl->device);
     if (impl->device.is_cpu()) {
         // The weights in the wanted dtype, and room for the activations of a first small batch.
         const int64_t weights =

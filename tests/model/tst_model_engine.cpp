@@ -1,6 +1,6 @@
-// The libtorch engine against Hugging Face transformers: every fixture model's per-text
-// log-likelihoods under both conventions (batched, right-padded), per-token log-probs, bf16
-// agreement (measured), and the load-time refusals (wrong or missing tensors, bad options).
+// The libtorch engine beyond the per-family scores of tst_families: fp32 weights used in place,
+// fp16 agreement (measured), full logits against the chunked log-probs, and the load-time
+// refusals (wrong or missing tensors, bad options).
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -18,7 +18,6 @@ using fixtures::oracle;
 namespace {
 
 using engine_checks::batch;
-using engine_checks::close;
 using engine_checks::idsOf;
 using engine_checks::sums;
 
@@ -27,45 +26,13 @@ using engine_checks::sums;
 class ModelEngineTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void oracleFp32_data() {
-        QTest::addColumn<int>("index");
-        const auto o = oracle();
-        for (size_t i = 0; i < o["models"].size(); ++i) {
-            QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
+    void fp32WeightsWrappedInPlace() {
+        // fp32 on the CPU: every weight of a float32 checkpoint is used where it was mapped.
+        // (tst_families compares these models' scores with transformers.)
+        for (const auto& model : oracle()["models"]) {
+            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
+            QVERIFY2(lm->copiedBytes() == 0, model["name"].get<std::string>().c_str());
         }
-    }
-
-    void oracleFp32() {
-        QFETCH(int, index);
-        const auto model = oracle()["models"][static_cast<size_t>(index)];
-        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
-        QCOMPARE(lm->copiedBytes(), int64_t(0));  // fp32 on CPU: every weight wrapped in place
-        engine_checks::compareWithOracle(*lm, model);
-    }
-
-    void bfloat16Agreement() {
-        // Measured, not a precision claim: bf16 has 8 significant bits. The bound only guards
-        // against a broken bf16 path (tens of nats off), and the numbers are printed.
-        const auto o = oracle();
-        double worstVsHfBf16 = 0, worstVsFp32 = 0;
-        for (const auto& model : o["models"]) {
-            llmap::LoadOptions options;
-            options.dtype = "bfloat16";
-            const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]), options);
-            QCOMPARE(lm->dtype(), at::kBFloat16);
-            const auto full = sums(*lm, idsOf(model, "ids_full"));
-            for (size_t i = 0; i < full.size(); ++i) {
-                const double ref16 = model["texts"][i]["ll_full_bf16"],
-                             ref32 = model["texts"][i]["ll_full"];
-                worstVsHfBf16 =
-                    std::max(worstVsHfBf16, std::abs(full[i] - ref16) / std::abs(ref16));
-                worstVsFp32 = std::max(worstVsFp32, std::abs(full[i] - ref32) / std::abs(ref32));
-            }
-        }
-        qInfo("bf16: max relative difference %.3g vs transformers bf16, %.3g vs transformers fp32",
-              worstVsHfBf16, worstVsFp32);
-        QVERIFY(worstVsHfBf16 < 0.02);
-        QVERIFY(worstVsFp32 < 0.02);
     }
 
     void float16Agreement() {
@@ -100,21 +67,6 @@ private Q_SLOTS:
         }
         qInfo("fp16: max relative difference %.3g vs transformers fp32", worst);
         QVERIFY(worst < 0.01);
-    }
-
-    void batchDoesNotChangeScores() {
-        // One text alone and the same text right-padded next to a much longer one.
-        const auto model = oracle()["models"][0];
-        const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
-        const auto seqs = idsOf(model, "ids_full");
-        const auto alone = sums(*lm, {seqs[0]});
-        const auto padded = sums(*lm, {seqs[0], seqs[1]});
-        QVERIFY(std::abs(alone[0] - padded[0]) < 1e-4);
-        // Padding ids outside the vocabulary never reach the embedding.
-        auto [ids, mask] = batch({seqs[0], seqs[1]});
-        ids.masked_fill_(mask.logical_not(), 1 << 30);
-        QVERIFY(std::abs(lm->nextTokenLogProbs(ids, mask)[0].sum().item<double>() - alone[0]) <
-                1e-4);
     }
 
     void logitsMatchLogProbs() {
@@ -171,6 +123,32 @@ private Q_SLOTS:
             t["dtype"] = "I32";
         });
         expectInputError(load(d), "not a floating-point type");
+
+        // Quantised checkpoints: block-scaled FP8 is read (tst_families), the rest refused.
+        auto editConfig = [](const fs::path& dir,
+                             const std::function<void(nlohmann::json&)>& edit) {
+            auto c = nlohmann::json::parse(fixtures::readBytes(dir / "config.json"));
+            edit(c);
+            fixtures::writeBytes(dir / "config.json", c.dump(1));
+        };
+        d = fresh("llama_mha_untied");
+        editConfig(d, [](auto& c) { c["quantization_config"] = {{"quant_method", "awq"}}; });
+        expectInputError(load(d), "quant_method \"awq\" is not supported");
+        d = fresh("families_fp8/llama_fp8_block16_f32_scales");
+        editConfig(d, [](auto& c) { c["quantization_config"].erase("weight_block_size"); });
+        expectInputError(load(d), "FP8 without a weight_block_size");
+        d = fresh("families_fp8/llama_fp8_block16_f32_scales");
+        editHeader(d / "model.safetensors", [](auto& h) {
+            h["model.layers.1.self_attn.k_proj.weight_scale"] =
+                h["model.layers.1.self_attn.k_proj.weight_scale_inv"];
+            h.erase("model.layers.1.self_attn.k_proj.weight_scale_inv");
+        });
+        expectInputError(load(d),
+                         "FP8 weight \"model.layers.1.self_attn.k_proj.weight\" has no "
+                         "block scales");
+        d = fresh("families_fp8/llama_fp8_block16_f32_scales");
+        editConfig(d, [](auto& c) { c["quantization_config"]["weight_block_size"] = {8, 16}; });
+        expectInputError(load(d), "_scale_inv\" has shape [3, 3] but config.json implies [6, 3]");
 
         d = fresh("gpt_neox_parallel_rot25");
         fs::rename(d / "model.safetensors", d / "pytorch_model.bin");
