@@ -120,6 +120,17 @@ struct ArchSpec {
     bool normTopk = true, routerInFp32 = false;
     double routedScale = 1.0;
     std::string moeShared;
+    // Qwen-MoE and OLMoE: the layers marked true in denseMlpLayers keep a plain MLP of
+    // `intermediate` channels (Qwen's mlp_only_layers and decoder_sparse_step); the routed
+    // weights are rounded to the model's dtype before they scale the experts' outputs
+    // (routedInModelDtype); the shared MLP's output is scaled by sigmoid(<moeSharedGate>(x)) when
+    // moeSharedGate is set. Experts are found under their per-expert names, or stored as 3-D
+    // tensors: "<moeExperts>gate_up_proj" [experts, 2 I, hidden] with "<moeExperts>down_proj"
+    // [experts, hidden, I] (transformers 5), or "<moeExperts><moeGate|moeUp|moeDown>.weight"
+    // (GGUF's stacked experts).
+    std::vector<bool> denseMlpLayers;
+    bool routedInModelDtype = false;
+    std::string moeSharedGate;
     // DeepSeek-V2 multi-head latent attention (kvLoraRank > 0): q = q_b(RMSNorm(q_a(x))) (or
     // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
     // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.

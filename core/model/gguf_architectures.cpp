@@ -71,6 +71,27 @@ A qwen3() {
     return a;
 }
 
+// llama.cpp runs every Qwen3-MoE layer sparse and always renormalises the top-k weights.
+void completeQwen3Moe(nlohmann::json& c) {
+    c["norm_topk_prob"] = true;
+}
+
+A qwen3moe() {
+    A a = qwen3();
+    a.gguf = "qwen3moe";
+    a.modelType = "qwen3_moe";
+    a.keys.push_back({"expert_count", "num_experts", V::Int});
+    a.keys.push_back({"expert_used_count", "num_experts_per_tok", V::Int});
+    a.keys.push_back({"expert_feed_forward_length", "moe_intermediate_size", V::Int});
+    a.layer.push_back({"ffn_gate_inp", "mlp.gate"});
+    a.layer.push_back({"ffn_gate_exps", "mlp.experts.gate_proj"});
+    a.layer.push_back({"ffn_up_exps", "mlp.experts.up_proj"});
+    a.layer.push_back({"ffn_down_exps", "mlp.experts.down_proj"});
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
+    a.complete = completeQwen3Moe;
+    return a;
+}
+
 A gpt2() {
     A a;
     a.gguf = "gpt2";
@@ -256,9 +277,9 @@ A gemma3() {
 }  // namespace
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
-    static const std::vector<GgufArchitecture> table = {gpt2(),   llama(),      qwen2(),  qwen3(),
-                                                        phi3(),   starcoder2(), falcon(), gemma2(),
-                                                        gemma3(), olmo2()};
+    static const std::vector<GgufArchitecture> table = {
+        gpt2(),       llama(),  qwen2(),  qwen3(),  qwen3moe(), phi3(),
+        starcoder2(), falcon(), gemma2(), gemma3(), olmo2()};
     return table;
 }
 

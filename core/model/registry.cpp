@@ -59,6 +59,9 @@ const std::map<std::string, Family>& families() {
         {"seed_oss", {seedOssSpec, {"SeedOssForCausalLM"}}},
         {"ernie4_5", {ernie45Spec, {"Ernie4_5ForCausalLM"}}},
         {"hunyuan_v1_dense", {hunyuanV1DenseSpec, {"HunYuanDenseV1ForCausalLM"}}},
+        {"qwen2_moe", {qwen2MoeSpec, {"Qwen2MoeForCausalLM"}}},
+        {"qwen3_moe", {qwen3MoeSpec, {"Qwen3MoeForCausalLM"}}},
+        {"olmoe", {olmoeSpec, {"OlmoeForCausalLM"}}},
     };
     return registry;
 }

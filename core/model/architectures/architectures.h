@@ -38,6 +38,9 @@ ArchSpec exaone4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec seedOssSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec ernie45Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec hunyuanV1DenseSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen2MoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3MoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec olmoeSpec(const nlohmann::json& config, const std::string& where);
 // Multimodal wrappers scored on their language model (multimodal.cpp).
 ArchSpec mistral3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec llavaSpec(const nlohmann::json& config, const std::string& where);
