@@ -99,7 +99,8 @@ struct ArchSpec {
     // in fp32 with the heads' weights in one [heads, headDim] tensor (Cohere).
     enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead, LayerPerHeadFp32 };
     QkNormKind qkNormKind = QkNormKind::RmsPerHead;
-    bool fusedGateUp = false;  // one projection "up" holding [gate; up] (Phi-3)
+    bool qkNormAfterRotary = false;  // q and k normalised after the rotary, not before (HunYuan)
+    bool fusedGateUp = false;        // one projection "up" holding [gate; up] (Phi-3)
     // Phi-3 LongRoPE: the rotary frequencies divided by ropeShortFactor for a text of up to
     // longRopeContext tokens and by ropeLongFactor beyond; cos and sin scaled by
     // ropeAttentionFactor. Empty factors: plain rotary as described by `rope`.
@@ -121,10 +122,20 @@ struct ArchSpec {
     bool normTopk = true, routerInFp32 = false;
     double routedScale = 1.0;
     std::string moeShared;
+    // Qwen-MoE and OLMoE: the layers marked true in denseMlpLayers keep a plain MLP of
+    // `intermediate` channels (Qwen's mlp_only_layers and decoder_sparse_step); the routed
+    // weights are rounded to the model's dtype before they scale the experts' outputs
+    // (routedInModelDtype); the shared MLP's output is scaled by sigmoid(<moeSharedGate>(x)) when
+    // moeSharedGate is set. Experts are found under their per-expert names, or stored as 3-D
+    // tensors: "<moeExperts>gate_up_proj" [experts, 2 I, hidden] with "<moeExperts>down_proj"
+    // [experts, hidden, I] (transformers 5), or "<moeExperts><moeGate|moeUp|moeDown>.weight"
+    // (GGUF's stacked experts).
+    std::vector<bool> denseMlpLayers;
+    bool routedInModelDtype = false;
+    std::string moeSharedGate;
     // GraniteMoE: the router's k largest logits softmaxed (rather than the k largest
-    // probabilities), and the experts stored as "<moeExperts>input_linear.weight"
-    // [experts, 2 I, hidden] ([gate; up]) and "<moeExperts>output_linear.weight" [experts, hidden,
-    // I].
+    // probabilities); the experts' 3-D tensors named "<moeExperts>input_linear.weight" and
+    // "<moeExperts>output_linear.weight" (moeFusedExperts) instead of gate_up_proj and down_proj.
     bool softmaxAfterTopk = false, moeFusedExperts = false;
     // DeepSeek-V2 multi-head latent attention (kvLoraRank > 0): q = q_b(RMSNorm(q_a(x))) (or
     // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];

@@ -40,7 +40,7 @@ struct Layer {
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
-    at::Tensor sharedGateW, sharedUpW, sharedDownW;
+    at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
 };
@@ -163,6 +163,9 @@ public:
                      const std::vector<int64_t>& shape) const {
         return base(names_.layerPrefix + std::to_string(i) + "." + relative, shape);
     }
+    bool hasLayer(int64_t i, const std::string& relative) const {
+        return store_.has(resolve(names_.layerPrefix + std::to_string(i) + "." + relative));
+    }
 
 private:
     std::string resolveUnder(const std::string& wrapper, const std::string& relative) const {
@@ -242,20 +245,39 @@ void loadXielu(const WeightBinder& w, const TensorStore& store, const ArchSpec& 
 
 void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
-    if (!s.moeShared.empty()) {
+    // Qwen2-MoE saves a shared expert of 0 channels as empty tensors: it adds nothing.
+    if (!s.moeShared.empty() && S > 0) {
         l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
         l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
         l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
+        if (!s.moeSharedGate.empty())
+            l.sharedScaleW = w.layer(i, s.moeSharedGate + ".weight", {1, D});
     }
     l.routerW = w.layer(i, s.moeRouter + ".weight", {s.experts, D});
-    if (s.moeFusedExperts) {
-        const at::Tensor gateUp =
-            w.layer(i, s.moeExperts + "input_linear.weight", {s.experts, 2 * I, D});
-        const at::Tensor down =
-            w.layer(i, s.moeExperts + "output_linear.weight", {s.experts, D, I});
+    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
+    // layout; views of one expert each.
+    const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
+    const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
+    if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
+        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
+        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
         for (int64_t e = 0; e < s.experts; ++e) {
             l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
             l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
+            l.expertDownW.push_back(down[e]);
+        }
+        return;
+    }
+    if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
+        // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps, ffn_down_exps).
+        const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
+            return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
+        };
+        const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
+                         down = stacked(s.moeDown, D, I);
+        for (int64_t e = 0; e < s.experts; ++e) {
+            l.expertGateW.push_back(gate[e]);
+            l.expertUpW.push_back(up[e]);
             l.expertDownW.push_back(down[e]);
         }
         return;
@@ -307,9 +329,9 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
     const ArchSpec& s = impl->spec;
     const WeightNames& n = s.names;
 
-    const TensorStore store = source.gguf
-                                  ? TensorStore(source.gguf, impl->dtype, impl->device)
-                                  : TensorStore(source.weights, folder, impl->dtype, impl->device);
+    const TensorStore store = source.gguf ? TensorStore(source.gguf, impl->dtype, impl->device)
+                                          : TensorStore(source.weights, source.weightFormat, folder,
+                                                        impl->dtype, impl->device);
     if (impl->device.is_cpu()) {
         // The weights in the wanted dtype, and room for the activations of a first small batch.
         const int64_t weights =
@@ -405,7 +427,9 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         if (s.activation == Activation::XIELU)
             loadXielu(w, store, s, i, impl->dtype, impl->device, l);
         const int64_t I = s.intermediate;
-        if (s.experts > 0 && i >= s.denseLayers) {
+        const bool denseMlp =
+            !s.denseMlpLayers.empty() && s.denseMlpLayers.at(static_cast<size_t>(i));
+        if (s.experts > 0 && i >= s.denseLayers && !denseMlp) {
             loadExperts(w, s, i, l);
             impl->layers.push_back(std::move(l));
             continue;
@@ -482,14 +506,14 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         k = parts[1].view({B, T, spec.kvHeads, hd});
         v = parts[2].view({B, T, spec.kvHeads, hd});
     }
-    if (spec.clipQkv > 0) {
+    if (spec.qkNorm && !spec.qkNormAfterRotary) {
+        q = qkNormed(q, l.qNormW, l.qNormB);
+        k = qkNormed(k, l.kNormW, l.kNormB);
+    }
+    if (spec.clipQkv > 0) {  // after the q/k norms (OLMoE)
         q = q.clamp(-spec.clipQkv, spec.clipQkv);
         k = k.clamp(-spec.clipQkv, spec.clipQkv);
         v = v.clamp(-spec.clipQkv, spec.clipQkv);
-    }
-    if (spec.qkNorm) {
-        q = qkNormed(q, l.qNormW, l.qNormB);
-        k = qkNormed(k, l.kNormW, l.kNormB);
     }
     q = q.transpose(1, 2);
     k = k.transpose(1, 2);
@@ -509,6 +533,10 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     if (cos.defined() && spec.rotaryInFp32) {
         q = q.to(qkType);
         k = k.to(qkType);
+    }
+    if (spec.qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
+        q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
+        k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
     }
     if (cache) std::tie(k, v) = cache->append(k, v);
     const double scale =
@@ -879,17 +907,21 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
     return x;
 }
 
-// Top-k routing as transformers does it: softmax over all router logits in fp32, the k largest,
-// renormalised to sum 1; each expert's output weighted in fp32 and summed in the model's dtype.
+// Top-k routing as transformers does it: softmax over all router logits in fp32, the k largest
+// (renormalised to sum 1 with normTopk); each expert's output weighted in fp32 (or in the model's
+// dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
+// grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
+// expert runs on one contiguous slice of them.
 at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
     const at::Tensor flat = x.reshape({-1, x.size(-1)});
+    const int64_t N = flat.size(0), K = spec.expertsPerToken;
     const at::Tensor routerLogits = spec.routerInFp32
                                         ? at::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat))
                                         : at::linear(flat, l.routerW).to(at::kFloat);
     at::Tensor probs = at::softmax(routerLogits, -1);
     if (spec.expertGroups > 1) {
         // Only experts in the topkGroups groups holding the best single experts stay eligible.
-        const int64_t N = probs.size(0), G = spec.expertGroups, per = spec.experts / G;
+        const int64_t G = spec.expertGroups, per = spec.experts / G;
         const at::Tensor best =
             std::get<1>(probs.view({N, G, per}).amax(-1).topk(spec.topkGroups, -1));
         const at::Tensor groups =
@@ -897,29 +929,49 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         probs = probs.masked_fill(
             groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(), 0.0);
     }
-    auto [weights, chosen] = probs.topk(spec.expertsPerToken, -1);
+    auto [weights, chosen] = probs.topk(K, -1);
     if (spec.softmaxAfterTopk) {
-        std::tie(weights, chosen) = routerLogits.topk(spec.expertsPerToken, -1);
-        weights = at::softmax(weights, -1).to(x.scalar_type()).to(at::kFloat);
+        std::tie(weights, chosen) = routerLogits.topk(K, -1);
+        weights = at::softmax(weights, -1);
     }
     if (spec.normTopk) weights = weights / weights.sum(-1, true);
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
-    at::Tensor out = at::zeros_like(flat);
+    if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
+
+    // Pair p = token * K + choice, sorted by expert (stably: each expert sees its tokens in order).
+    const at::Tensor pairExperts = chosen.reshape({-1});
+    const at::Tensor order = std::get<1>(pairExperts.sort(/*stable=*/true, 0, false));
+    const at::Tensor counts = at::bincount(pairExperts, {}, spec.experts).cpu();
+    const int64_t* perExpert = counts.data_ptr<int64_t>();
+    const at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    std::vector<at::Tensor> outputs;
+    int64_t start = 0;
     for (int64_t e = 0; e < spec.experts; ++e) {
-        const at::Tensor hit = chosen.eq(e);
-        const at::Tensor rows = at::nonzero(hit.any(-1)).reshape({-1});
-        if (rows.numel() == 0) continue;
-        const at::Tensor xe = flat.index_select(0, rows);
+        const int64_t n = perExpert[e];
+        if (n == 0) continue;
+        const at::Tensor xe = routed.narrow(0, start, n);
         const size_t i = static_cast<size_t>(e);
         const at::Tensor h = blocks::activate(spec.activation, at::linear(xe, l.expertGateW[i])) *
                              at::linear(xe, l.expertUpW[i]);
-        const at::Tensor we = (weights * hit).sum(-1).index_select(0, rows).unsqueeze(1);
-        out.index_add_(0, rows, (at::linear(h, l.expertDownW[i]) * we).to(flat.scalar_type()));
+        outputs.push_back(at::linear(h, l.expertDownW[i]));
+        start += n;
     }
+    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
+    const at::Tensor weighted = at::cat(outputs) * pairWeights;
+    // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
+    at::Tensor out = at::empty_like(weighted)
+                         .index_copy_(0, order, weighted)
+                         .view({N, K, flat.size(1)})
+                         .sum(1)
+                         .to(flat.scalar_type());
     if (l.sharedGateW.defined()) {
-        out = out + at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
-                                   at::linear(flat, l.sharedUpW),
-                               l.sharedDownW);
+        at::Tensor shared =
+            at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
+                           at::linear(flat, l.sharedUpW),
+                       l.sharedDownW);
+        if (l.sharedScaleW.defined())
+            shared = at::sigmoid(at::linear(flat, l.sharedScaleW)) * shared;
+        out = out + shared;
     }
     return out.view(x.sizes());
 }

@@ -60,6 +60,10 @@ ModelInfo readModelInfo(const ModelSource& source) {
     }
     info.torchDtype = jsonString(config, "torch_dtype", where)
                           .value_or(jsonString(config, "dtype", where).value_or(""));
+    if (source.weightFormat.fp8Blocks) {
+        info.quantisation = "FP8 E4M3, " + std::to_string(source.weightFormat.blockRows) + "x" +
+                            std::to_string(source.weightFormat.blockCols) + " blocks";
+    }
     info.bosTokenId = tokenId(config, "bos_token_id");
     info.eosTokenId = tokenId(config, "eos_token_id");
     // A multimodal wrapper (Gemma-3) may name them in its language model's text_config only.
@@ -87,8 +91,15 @@ ModelInfo readModelInfo(const ModelSource& source) {
         hash.update(fs::path(weights.files[i]).filename().string());
         hash.update(h.headerJson);
         info.weightBytes += static_cast<int64_t>(h.dataSize);
-        for (const auto& [name, entry] : h.tensors)
-            if (!isBuffer(name)) info.parameters += entry.elements();
+        for (const auto& [name, entry] : h.tensors) {
+            const bool blockScales = source.weightFormat.fp8Blocks && name.size() > 10 &&
+                                     name.compare(name.size() - 10, 10, "_scale_inv") == 0;
+            if (!isBuffer(name) && !blockScales) info.parameters += entry.elements();
+        }
+    }
+    if (source.weightFormat.fp8Blocks && info.parameters > 0) {
+        info.bitsPerWeight =
+            8.0 * static_cast<double>(info.weightBytes) / static_cast<double>(info.parameters);
     }
     info.configHash = hash.hex();
 

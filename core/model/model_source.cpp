@@ -44,6 +44,7 @@ ModelSource openModelSource(const std::string& path) {
         throw InputError("config is not a JSON object", source.configPath, "fix config.json");
     }
     source.spec = archSpecFromConfig(source.config, source.configPath);
+    source.weightFormat = readWeightFormat(source.config, source.configPath);
     source.weights = openWeightFiles(path);
     const fs::path tokenizerJson = folder / "tokenizer.json";
     if (fs::exists(tokenizerJson)) source.tokenizerJson = readInputFile(tokenizerJson.string());

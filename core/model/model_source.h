@@ -11,6 +11,7 @@
 #include "model/arch_spec.h"
 #include "model/gguf_model.h"
 #include "model/weight_files.h"
+#include "model/weight_format.h"
 #include "tokenize/tokenizer.h"
 
 namespace llmap {
@@ -22,6 +23,7 @@ struct ModelSource {
     nlohmann::json config;   // config.json, or what the GGUF metadata says in its terms
     ArchSpec spec;
     WeightFiles weights;                    // folders: the safetensors headers
+    WeightFormat weightFormat;              // folders: FP8 blocks or plain
     std::shared_ptr<const GgufModel> gguf;  // GGUF files
     std::string tokenizerJson;              // folders: tokenizer.json's bytes, when there is one
 

@@ -1,5 +1,6 @@
 #include "model/tensor_store.h"
 
+#include <cstring>
 #include <sstream>
 
 #include "model/gguf_quants.h"
@@ -17,30 +18,46 @@ std::string shapeText(const std::vector<int64_t>& shape) {
     return s.str();
 }
 
-bool toScalarType(StDtype d, at::ScalarType& out) {
+bool isFloatingPoint(StDtype d) {
+    return d == StDtype::F64 || d == StDtype::F32 || d == StDtype::F16 || d == StDtype::BF16;
+}
+
+// The torch type holding a stored tensor's elements: its own for the floating-point ones, bytes
+// (or same-sized integers) for the rest, which are decoded elsewhere or refused.
+at::ScalarType storageType(StDtype d) {
     switch (d) {
         case StDtype::F64:
-            out = at::kDouble;
-            return true;
+            return at::kDouble;
         case StDtype::F32:
-            out = at::kFloat;
-            return true;
+            return at::kFloat;
         case StDtype::F16:
-            out = at::kHalf;
-            return true;
+            return at::kHalf;
         case StDtype::BF16:
-            out = at::kBFloat16;
-            return true;
+            return at::kBFloat16;
+        case StDtype::I64:
+            return at::kLong;
+        case StDtype::I32:
+            return at::kInt;
+        case StDtype::I16:
+            return at::kShort;
+        case StDtype::I8:
+            return at::kChar;
+        case StDtype::Bool:
+            return at::kBool;
         default:
-            return false;
+            return at::kByte;  // U8, F8E4M3, F8E5M2
     }
 }
 
 }  // namespace
 
-TensorStore::TensorStore(WeightFiles weights, const std::string& folder, at::ScalarType dtype,
-                         at::Device device)
-    : folder_(folder), dtype_(dtype), device_(device), weights_(std::move(weights)) {
+TensorStore::TensorStore(WeightFiles weights, WeightFormat format, const std::string& folder,
+                         at::ScalarType dtype, at::Device device)
+    : folder_(folder),
+      dtype_(dtype),
+      device_(device),
+      weights_(std::move(weights)),
+      format_(format) {
     for (const auto& f : weights_.files) mapped_.push_back(MappedFile::open(f));
 }
 
@@ -122,6 +139,26 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
 
 at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& shape) const {
     if (gguf_) return getGguf(name, shape);
+    at::Tensor tensor = stored(name, shape);
+    const StDtype storedAs = weights_.find(name)->dtype;
+    if (storedAs == StDtype::F8E4M3 && format_.fp8Blocks) {
+        tensor = dequantizeFp8(name, tensor);
+    } else if (!isFloatingPoint(storedAs)) {
+        const std::string& file = weights_.files[weights_.tensorToFile.at(name)];
+        throw InputError("weight \"" + name + "\" is stored as " + stDtypeName(storedAs) +
+                             ", not a floating-point type",
+                         file,
+                         "quantised checkpoints other than block-scaled FP8 are not supported: use "
+                         "an F32/F16/BF16 one");
+    }
+    if (tensor.scalar_type() != dtype_ || device_ != at::Device(at::kCPU)) {
+        tensor = tensor.to(device_, dtype_);
+        copied_ += tensor.numel() * static_cast<int64_t>(tensor.element_size());
+    }
+    return tensor;
+}
+
+at::Tensor TensorStore::stored(const std::string& name, const std::vector<int64_t>& shape) const {
     const TensorEntry* entry = weights_.find(name);
     if (!entry) {
         throw InputError("weight \"" + name + "\" is missing", folder_,
@@ -134,12 +171,6 @@ at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>&
                              " but config.json implies " + shapeText(shape),
                          file, "the checkpoint does not match its config.json");
     }
-    at::ScalarType stored;
-    if (!toScalarType(entry->dtype, stored)) {
-        throw InputError("weight \"" + name + "\" is stored as " + stDtypeName(entry->dtype) +
-                             ", not a floating-point type",
-                         file, "quantised checkpoints are not supported: use an F32/F16/BF16 one");
-    }
     const MappedFile& mapped = *mapped_[fileIndex];
     const SafetensorsHeader& header = weights_.headers[fileIndex];
     const uint64_t offset = header.dataOffset + entry->begin;
@@ -149,23 +180,57 @@ at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>&
     }
     unsigned char* bytes = mapped.data() + offset;
     const size_t elementSize = stDtypeSize(entry->dtype);
-    at::Tensor tensor;
+    const at::ScalarType as = storageType(entry->dtype);
     if (reinterpret_cast<uintptr_t>(bytes) % elementSize == 0) {
         std::shared_ptr<MappedFile> keepAlive = mapped_[fileIndex];
-        tensor = at::from_blob(
+        return at::from_blob(
             bytes, shape, [keepAlive](void*) mutable { keepAlive.reset(); },
-            at::TensorOptions().dtype(stored).device(at::kCPU));
-    } else {
-        // Unaligned data (legal in safetensors, rare): copy into aligned memory.
-        tensor = at::empty(shape, at::TensorOptions().dtype(stored));
-        std::memcpy(tensor.data_ptr(), bytes, entry->end - entry->begin);
-        copied_ += static_cast<int64_t>(entry->end - entry->begin);
+            at::TensorOptions().dtype(as).device(at::kCPU));
     }
-    if (stored != dtype_ || device_ != at::Device(at::kCPU)) {
-        tensor = tensor.to(device_, dtype_);
-        copied_ += tensor.numel() * static_cast<int64_t>(tensor.element_size());
-    }
+    // Unaligned data (legal in safetensors, rare): copy into aligned memory.
+    at::Tensor tensor = at::empty(shape, at::TensorOptions().dtype(as));
+    std::memcpy(tensor.data_ptr(), bytes, entry->end - entry->begin);
+    copied_ += static_cast<int64_t>(entry->end - entry->begin);
     return tensor;
+}
+
+// weight [rows, cols] of E4M3 bytes times its "<name>_scale_inv" [ceil(rows / blockRows),
+// ceil(cols / blockCols)], each scale covering one block (the last ones cut at the edges).
+at::Tensor TensorStore::dequantizeFp8(const std::string& name, const at::Tensor& bytes) const {
+    const std::string& file = weights_.files[weights_.tensorToFile.at(name)];
+    const std::string scaleName = name + "_scale_inv";
+    const TensorEntry* scaleEntry = weights_.find(scaleName);
+    if (bytes.dim() != 2 || !scaleEntry) {
+        throw InputError("FP8 weight \"" + name + "\" has no block scales \"" + scaleName + "\"",
+                         file,
+                         "the checkpoint is incomplete or not block-scaled FP8: download it again");
+    }
+    const int64_t rows = bytes.size(0), cols = bytes.size(1);
+    const int64_t br = format_.blockRows, bc = format_.blockCols;
+    const std::vector<int64_t> grid = {(rows + br - 1) / br, (cols + bc - 1) / bc};
+    if (!isFloatingPoint(scaleEntry->dtype)) {
+        throw InputError("block scales \"" + scaleName + "\" are stored as " +
+                             stDtypeName(scaleEntry->dtype) + ", not as floats",
+                         file, "the checkpoint is not block-scaled FP8 as transformers writes it");
+    }
+    const at::Tensor scale = stored(scaleName, grid).to(at::kFloat);
+    static const std::vector<float> table = [] {
+        std::vector<float> t(256);
+        for (int b = 0; b < 256; ++b)
+            t[static_cast<size_t>(b)] = fp8E4m3ToFloat(static_cast<uint8_t>(b));
+        return t;
+    }();
+    at::Tensor out = at::empty({rows, cols}, at::TensorOptions().dtype(at::kFloat));
+    const uint8_t* in = static_cast<const uint8_t*>(bytes.contiguous().data_ptr());
+    const auto s = scale.accessor<float, 2>();
+    float* o = out.data_ptr<float>();
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t c = 0; c < cols; ++c) {
+            o[r * cols + c] = table[in[r * cols + c]] * s[r / br][c / bc];
+        }
+    }
+    copied_ += out.numel() * 4;
+    return out;
 }
 
 }  // namespace llmap

@@ -1,7 +1,8 @@
 #pragma once
 // Weights of a model folder as tensors: memory-mapped safetensors, wrapped without copying when
-// the stored dtype is the wanted one on the CPU, converted (once) otherwise. Or the weights of a
-// memory-mapped GGUF file, dequantised to fp32 (then converted) as they are asked for.
+// the stored dtype is the wanted one on the CPU, converted (once) otherwise; FP8 blocks (see
+// weight_format.h) dequantised. Or the weights of a memory-mapped GGUF file, dequantised to fp32
+// (then converted) as they are asked for.
 #include <ATen/ATen.h>
 
 #include <memory>
@@ -11,14 +12,15 @@
 #include "model/gguf_model.h"
 #include "model/mapped_file.h"
 #include "model/weight_files.h"
+#include "model/weight_format.h"
 
 namespace llmap {
 
 class TensorStore {
 public:
     // The safetensors files of `folder`, whose headers `weights` has read (openWeightFiles).
-    TensorStore(WeightFiles weights, const std::string& folder, at::ScalarType dtype,
-                at::Device device);
+    TensorStore(WeightFiles weights, WeightFormat format, const std::string& folder,
+                at::ScalarType dtype, at::Device device);
     TensorStore(std::shared_ptr<const GgufModel> gguf, at::ScalarType dtype, at::Device device);
 
     bool has(const std::string& name) const {
@@ -36,12 +38,16 @@ public:
 
 private:
     at::Tensor getGguf(const std::string& name, const std::vector<int64_t>& shape) const;
+    // The tensor as stored (on the CPU, mapped in place where aligned), after checking its shape.
+    at::Tensor stored(const std::string& name, const std::vector<int64_t>& shape) const;
+    at::Tensor dequantizeFp8(const std::string& name, const at::Tensor& bytes) const;
 
     std::shared_ptr<const GgufModel> gguf_;
     std::string folder_;
     at::ScalarType dtype_;
     at::Device device_;
     WeightFiles weights_;
+    WeightFormat format_;
     std::vector<std::shared_ptr<MappedFile>> mapped_;
     mutable int64_t copied_ = 0;
 };

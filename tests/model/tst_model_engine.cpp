@@ -124,6 +124,32 @@ private Q_SLOTS:
         });
         expectInputError(load(d), "not a floating-point type");
 
+        // Quantised checkpoints: block-scaled FP8 is read (tst_families), the rest refused.
+        auto editConfig = [](const fs::path& dir,
+                             const std::function<void(nlohmann::json&)>& edit) {
+            auto c = nlohmann::json::parse(fixtures::readBytes(dir / "config.json"));
+            edit(c);
+            fixtures::writeBytes(dir / "config.json", c.dump(1));
+        };
+        d = fresh("llama_mha_untied");
+        editConfig(d, [](auto& c) { c["quantization_config"] = {{"quant_method", "awq"}}; });
+        expectInputError(load(d), "quant_method \"awq\" is not supported");
+        d = fresh("families_fp8/llama_fp8_block16_f32_scales");
+        editConfig(d, [](auto& c) { c["quantization_config"].erase("weight_block_size"); });
+        expectInputError(load(d), "FP8 without a weight_block_size");
+        d = fresh("families_fp8/llama_fp8_block16_f32_scales");
+        editHeader(d / "model.safetensors", [](auto& h) {
+            h["model.layers.1.self_attn.k_proj.weight_scale"] =
+                h["model.layers.1.self_attn.k_proj.weight_scale_inv"];
+            h.erase("model.layers.1.self_attn.k_proj.weight_scale_inv");
+        });
+        expectInputError(load(d),
+                         "FP8 weight \"model.layers.1.self_attn.k_proj.weight\" has no "
+                         "block scales");
+        d = fresh("families_fp8/llama_fp8_block16_f32_scales");
+        editConfig(d, [](auto& c) { c["quantization_config"]["weight_block_size"] = {8, 16}; });
+        expectInputError(load(d), "_scale_inv\" has shape [3, 3] but config.json implies [6, 3]");
+
         d = fresh("gpt_neox_parallel_rot25");
         fs::rename(d / "model.safetensors", d / "pytorch_model.bin");
         expectInputError(load(d), "pickle");

@@ -116,10 +116,15 @@ private Q_SLOTS:
         const auto types = llmap::supportedModelTypes();
         QVERIFY(std::is_sorted(types.begin(), types.end()));
         for (const char* t :
-             {"bloom",       "deepseek_v2", "falcon",   "gemma",    "gemma2",    "gpt2",
-              "gpt_bigcode", "gpt_neo",     "gpt_neox", "gptj",     "llama",     "mistral",
-              "mixtral",     "mpt",         "olmo",     "olmo2",    "opt",       "phi",
-              "phi3",        "qwen2",       "qwen3",    "stablelm", "starcoder2"}) {
+             {"bloom",       "deepseek_v2", "falcon",   "gemma",     "gemma2", "gpt2",
+              "gpt_bigcode", "gpt_neo",     "gpt_neox", "gptj",      "llama",  "mistral",
+              "mixtral",     "mpt",         "olmo",     "olmo2",     "olmoe",  "opt",
+              "phi",         "phi3",        "qwen2",    "qwen2_moe", "qwen3",  "qwen3_moe",
+              "stablelm",    "starcoder2"}) {
+            QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
+        }
+        for (const char* t :
+             {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss", "smollm3"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
     }
@@ -259,10 +264,10 @@ private Q_SLOTS:
         expectInputError(info(d), "supported model_types: " + list);
         // An unknown type names the supported ones closest to it.
         const std::pair<const char*, const char*> near[] = {
-            {"qwen3_moe", "\"qwen3_moe\" is not supported; the closest supported: qwen3"},
+            {"qwen3_next", "\"qwen3_next\" is not supported; the closest supported: qwen3"},
             {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
-            {"olmo3", "the closest supported: olmo, olmo2"},
-            {"mistral3", "the closest supported: mistral"},
+            {"olmo4", "the closest supported: olmo, olmo2, olmo3"},
+            {"llava_onevision", "the closest supported: llava"},
         };
         for (const auto& [type, said] : near) {
             d = fresh();

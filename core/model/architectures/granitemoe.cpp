@@ -26,7 +26,7 @@ ArchSpec granitemoeSpec(const nlohmann::json& c, const std::string& where) {
                          "config.json must give the experts' intermediate_size");
     }
     s.moeIntermediate = s.intermediate;
-    s.softmaxAfterTopk = true;
+    s.softmaxAfterTopk = s.routedInModelDtype = true;
     s.normTopk = false;
     s.moeFusedExperts = true;
     s.moeRouter = "block_sparse_moe.router.layer";
