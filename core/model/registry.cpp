@@ -46,6 +46,8 @@ const std::map<std::string, Family>& families() {
         {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
         {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
+        {"deepseek_v3", {deepseekV3Spec, {"DeepseekV3ForCausalLM"}}},
+        {"glm4_moe", {glm4MoeSpec, {"Glm4MoeForCausalLM"}}},
         {"qwen2_moe", {qwen2MoeSpec, {"Qwen2MoeForCausalLM"}}},
         {"qwen3_moe", {qwen3MoeSpec, {"Qwen3MoeForCausalLM"}}},
         {"olmoe", {olmoeSpec, {"OlmoeForCausalLM"}}},
