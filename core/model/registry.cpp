@@ -17,6 +17,7 @@ using Builder = ArchSpec (*)(const nlohmann::json&, const std::string&);
 struct Family {
     Builder build;
     std::vector<std::string> architectures;  // Hugging Face class names in "architectures"
+    bool wrapper = false;  // a multimodal wrapper around a language model (text_config)
 };
 
 const std::map<std::string, Family>& families() {
@@ -38,7 +39,13 @@ const std::map<std::string, Family>& families() {
         {"gemma", {gemmaSpec, {"GemmaForCausalLM"}}},
         {"gemma2", {gemma2Spec, {"Gemma2ForCausalLM"}}},
         {"gemma3_text", {gemma3TextSpec, {"Gemma3ForCausalLM"}}},
-        {"gemma3", {gemma3Spec, {"Gemma3ForConditionalGeneration"}}},
+        {"gemma3", {gemma3Spec, {"Gemma3ForConditionalGeneration"}, true}},
+        {"mistral3", {mistral3Spec, {"Mistral3ForConditionalGeneration"}, true}},
+        {"llava", {llavaSpec, {"LlavaForConditionalGeneration"}, true}},
+        {"llava_next", {llavaNextSpec, {"LlavaNextForConditionalGeneration"}, true}},
+        {"internvl", {internvlSpec, {"InternVLForConditionalGeneration"}, true}},
+        {"smolvlm", {smolvlmSpec, {"SmolVLMForConditionalGeneration"}, true}},
+        {"idefics3", {idefics3Spec, {"Idefics3ForConditionalGeneration"}, true}},
         {"phi", {phiSpec, {"PhiForCausalLM"}}},
         {"phi3", {phi3Spec, {"Phi3ForCausalLM"}}},
         {"stablelm", {stablelmSpec, {"StableLmForCausalLM"}}},
@@ -125,6 +132,11 @@ std::string resolveModelType(const nlohmann::json& config, const std::string& wh
     throw InputError("model_type \"" + (declared.empty() ? "(none)" : declared) +
                          "\" is not supported" + closest,
                      where, "supported model_types: " + supportedList());
+}
+
+bool wrapsLanguageModel(const std::string& modelType) {
+    const auto it = families().find(modelType);
+    return it != families().end() && it->second.wrapper;
 }
 
 ArchSpec archSpecFromConfig(const nlohmann::json& config, const std::string& where) {

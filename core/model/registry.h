@@ -15,6 +15,10 @@ std::vector<std::string> supportedModelTypes();
 // its "architectures" that is. InputError listing the supported ones otherwise.
 std::string resolveModelType(const nlohmann::json& config, const std::string& where);
 
+// Whether the registered model_type is a multimodal wrapper whose text_config holds the language
+// model (gemma3, mistral3, llava, ...).
+bool wrapsLanguageModel(const std::string& modelType);
+
 // The ArchSpec for the config (validated sizes). InputError for unknown types or absurd values.
 ArchSpec archSpecFromConfig(const nlohmann::json& config, const std::string& where);
 

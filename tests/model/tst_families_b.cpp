@@ -1,8 +1,9 @@
 // What is specific to the Gemma, Gemma-2, Phi, Phi-3, StableLM, OLMo, OLMo-2, Mixtral, DeepSeek-V2
 // and Gemma-3 engines (tests/oracle/model/generate_families_b.py, generate_families_gemma3.py,
-// generate_families_yarn.py): older config and weight-name forms of the Hub's checkpoints,
-// Gemma-3's layer kinds, YaRN read as such, and bad input (a missing config key, a wrong-shaped
-// weight). tst_families compares every fixture's scores with transformers.
+// generate_families_yarn.py) and of the multimodal wrappers (generate_families_wrappers.py): older
+// config and weight-name forms of the Hub's checkpoints, Gemma-3's layer kinds, YaRN read as such,
+// and bad input (a missing config key, a wrong-shaped weight, a wrapper without its language
+// model). tst_families compares every fixture's scores with transformers.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -307,6 +308,52 @@ private Q_SLOTS:
             h = renamed;
         });
         expectOracleScores(d.string(), modelNamed(o, "families_gemma3/gemma3_wrapper_untied"));
+    }
+
+    void multimodalWrappers() {
+        // Mistral-3, LLaVA, InternVL, SmolVLM, ... (generate_families_wrappers.py): the weights as
+        // transformers before 4.52 saved them ("language_model.model.*", the head
+        // "language_model.lm_head"), and a text_config without its model_type (the wrapper's
+        // default language model), give transformers' scores; bad wrappers are refused.
+        QTemporaryDir tmp;
+        const fs::path root = tmp.path().toStdString();
+        const auto o = nlohmann::json::parse(
+            fixtures::readBytes(fixtures::modelDir("oracle_families_wrappers.json")));
+
+        fs::path d = root / "language_model_model";
+        fixtures::copyModel("families_wrappers/mistral3_window_gqa_untied", d);
+        editHeader(d / "model.safetensors", [](nlohmann::json& h) {
+            nlohmann::json renamed;
+            const std::string now = "model.language_model.";
+            for (auto& [name, entry] : h.items()) {
+                std::string n = name;
+                if (n == "lm_head.weight") n = "language_model.lm_head.weight";
+                if (n.rfind(now, 0) == 0) n = "language_model.model." + n.substr(now.size());
+                renamed[n] = entry;
+            }
+            h = renamed;
+        });
+        expectOracleScores(d.string(),
+                           modelNamed(o, "families_wrappers/mistral3_window_gqa_untied"));
+
+        d = root / "text_type_implied";
+        fixtures::copyModel("families_wrappers/llava_llama_tied", d);
+        editConfig(d, [](nlohmann::json& c) { c["text_config"].erase("model_type"); });
+        expectOracleScores(d.string(), modelNamed(o, "families_wrappers/llava_llama_tied"));
+
+        const auto load = [](const fs::path& dir) {
+            return [dir] { llmap::CausalLM::load(dir.string()); };
+        };
+        d = root / "no_text_config";
+        fixtures::copyModel("families_wrappers/internvl_qwen2_untied", d);
+        editConfig(d, [](nlohmann::json& c) { c.erase("text_config"); });
+        expectOneLine(load(d), "config.json", "internvl config has no text_config object");
+        editConfig(d, [](nlohmann::json& c) { c["text_config"] = {{"model_type", "llava"}}; });
+        expectOneLine(load(d), "config.json", "\"llava\" is itself a wrapper");
+        editConfig(d, [](nlohmann::json& c) {
+            c["text_config"] = {{"model_type", "qwen3_vl_text"}};
+        });
+        expectOneLine(load(d), "config.json", "model_type \"qwen3_vl_text\" is not supported");
     }
 
     void gemma3BadInput() {

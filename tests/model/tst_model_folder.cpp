@@ -263,7 +263,7 @@ private Q_SLOTS:
             {"qwen3_next", "\"qwen3_next\" is not supported; the closest supported: qwen3"},
             {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
             {"olmo3", "the closest supported: olmo, olmo2, olmoe"},
-            {"mistral3", "the closest supported: mistral"},
+            {"llava_onevision", "the closest supported: llava"},
         };
         for (const auto& [type, said] : near) {
             d = fresh();

@@ -37,5 +37,12 @@ ArchSpec glm4MoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen2MoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3MoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmoeSpec(const nlohmann::json& config, const std::string& where);
+// Multimodal wrappers scored on their language model (multimodal.cpp).
+ArchSpec mistral3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec llavaSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llavaNextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec internvlSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec smolvlmSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec idefics3Spec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

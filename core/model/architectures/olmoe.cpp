@@ -11,7 +11,7 @@
 namespace llmap {
 
 ArchSpec olmoeSpec(const nlohmann::json& c, const std::string& where) {
-    nlohmann::json withDefaults = c;  // OlmoeConfig's defaults where transformers' differ
+    nlohmann::json withDefaults = c;  // OlmoeConfig's defaults where readLlamaStyle's differ
     if (!jsonNumber(c, "rms_norm_eps", where)) withDefaults["rms_norm_eps"] = 1e-5;
     if (!jsonInt(c, "intermediate_size", where)) withDefaults["intermediate_size"] = 2048;
     ArchSpec s = readLlamaStyle(withDefaults, where, "olmoe");

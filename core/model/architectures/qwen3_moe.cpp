@@ -12,7 +12,7 @@
 namespace llmap {
 
 ArchSpec qwen3MoeSpec(const nlohmann::json& c, const std::string& where) {
-    nlohmann::json withDefaults = c;  // Qwen3MoeConfig's defaults where transformers' differ
+    nlohmann::json withDefaults = c;  // Qwen3MoeConfig's defaults where readLlamaStyle's differ
     if (!jsonInt(c, "num_key_value_heads", where)) withDefaults["num_key_value_heads"] = 4;
     if (!jsonInt(c, "intermediate_size", where)) withDefaults["intermediate_size"] = 6144;
     ArchSpec s = readLlamaStyle(withDefaults, where, "qwen3_moe");

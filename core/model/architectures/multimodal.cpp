@@ -1,0 +1,66 @@
+// Vision-language checkpoints scored on text: a vision tower and a projector around a language
+// model whose settings are in text_config and whose weights lie under "model.language_model."
+// (transformers 4.52 and later), "language_model.model." (earlier) or "model.text_model."
+// (Idefics3, SmolVLM). The language model is read as its own family; the vision weights are never
+// read, and the texts are scored without images.
+#include "model/architectures/architectures.h"
+#include "model/registry.h"
+#include "util/error.h"
+#include "util/json_file.h"
+
+namespace llmap {
+
+namespace {
+
+ArchSpec wrappedTextSpec(const nlohmann::json& c, const std::string& where,
+                         const std::string& wrapperType, const std::string& defaultTextType) {
+    const auto text = c.find("text_config");
+    if (text == c.end() || !text->is_object()) {
+        throw InputError("the multimodal " + wrapperType +
+                             " config has no text_config object, so its language model is unknown",
+                         where,
+                         "the language model's settings belong in text_config: download "
+                         "config.json again");
+    }
+    nlohmann::json textConfig = *text;
+    if (!textConfig.contains("model_type")) textConfig["model_type"] = defaultTextType;
+    const std::string textType = resolveModelType(textConfig, where);
+    if (wrapsLanguageModel(textType)) {
+        throw InputError("text_config's model_type \"" + textType + "\" is itself a wrapper", where,
+                         "text_config must describe the language model: fix config.json");
+    }
+    ArchSpec s = archSpecFromConfig(textConfig, where);
+    s.family = wrapperType;
+    // transformers ties the head by the wrapper's own setting when it has one.
+    s.tiedEmbeddings = jsonBool(c, "tie_word_embeddings", where).value_or(s.tiedEmbeddings);
+    s.names.wrappers = {"model.language_model.", "language_model.", "model.text_model."};
+    return s;
+}
+
+}  // namespace
+
+ArchSpec mistral3Spec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "mistral3", "mistral");
+}
+
+ArchSpec llavaSpec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "llava", "llama");
+}
+
+ArchSpec llavaNextSpec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "llava_next", "llama");
+}
+
+ArchSpec internvlSpec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "internvl", "qwen2");
+}
+
+ArchSpec smolvlmSpec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "smolvlm", "llama");
+}
+
+ArchSpec idefics3Spec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "idefics3", "llama");
+}
+
+}  // namespace llmap
