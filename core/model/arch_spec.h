@@ -97,7 +97,8 @@ struct ArchSpec {
     // (StableLM, weights "<name>.norms.<h>.weight").
     enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead };
     QkNormKind qkNormKind = QkNormKind::RmsPerHead;
-    bool fusedGateUp = false;  // one projection "up" holding [gate; up] (Phi-3)
+    bool qkNormAfterRotary = false;  // q and k normalised after the rotary, not before (HunYuan)
+    bool fusedGateUp = false;        // one projection "up" holding [gate; up] (Phi-3)
     // Phi-3 LongRoPE: the rotary frequencies divided by ropeShortFactor for a text of up to
     // longRopeContext tokens and by ropeLongFactor beyond; cos and sin scaled by
     // ropeAttentionFactor. Empty factors: plain rotary as described by `rope`.

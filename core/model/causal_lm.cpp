@@ -487,7 +487,7 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         k = parts[1].view({B, T, spec.kvHeads, hd});
         v = parts[2].view({B, T, spec.kvHeads, hd});
     }
-    if (spec.qkNorm) {
+    if (spec.qkNorm && !spec.qkNormAfterRotary) {
         q = qkNormed(q, l.qNormW, l.qNormB);
         k = qkNormed(k, l.kNormW, l.kNormB);
     }
@@ -505,6 +505,10 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     } else if (cos.defined()) {
         q = blocks::applyRotary(q, cos, sin);
         k = blocks::applyRotary(k, cos, sin);
+    }
+    if (spec.qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
+        q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
+        k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
     }
     if (cache) std::tie(k, v) = cache->append(k, v);
     const double scale =

@@ -208,6 +208,41 @@ A gemma2() {
     return a;
 }
 
+// llama.cpp converts OLMo-3 to the olmo2 architecture with a sliding window on three layers of
+// four and YaRN on the others; only OLMo-2 (no window) is read.
+const char* olmo2Refusal(const nlohmann::json& config) {
+    if (config.contains("sliding_window"))
+        return "an olmo2 file with attention.sliding_window (OLMo-3 converted by llama.cpp) is not "
+               "supported";
+    return nullptr;
+}
+
+// OLMo-2: RMSNorm after attention and MLP and over the whole q and k projections; q and k rows
+// are not permuted (llama.cpp rotates OLMo-2 in the NeoX layout).
+A olmo2() {
+    A a;
+    a.gguf = "olmo2";
+    a.modelType = "olmo2";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.global = llamaStyleGlobal();
+    a.layerPrefix = "model.layers.";
+    a.layer = {{"attn_q", "self_attn.q_proj"},
+               {"attn_k", "self_attn.k_proj"},
+               {"attn_v", "self_attn.v_proj"},
+               {"attn_output", "self_attn.o_proj"},
+               {"attn_q_norm", "self_attn.q_norm"},
+               {"attn_k_norm", "self_attn.k_norm"},
+               {"post_attention_norm", "post_attention_layernorm"},
+               {"post_ffw_norm", "post_feedforward_layernorm"},
+               {"ffn_gate", "mlp.gate_proj"},
+               {"ffn_up", "mlp.up_proj"},
+               {"ffn_down", "mlp.down_proj"}};
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
+    a.refuse = olmo2Refusal;
+    return a;
+}
+
 // What llama.cpp's Gemma-3 assumes: the scores scaled by 1/sqrt(key_length) (by
 // 1/sqrt(hidden / heads) for the 62-layer 27B); with a sliding window, every sixth layer global
 // and the others sliding with rotary base 10000 (the keys' base and scaling are the global ones);
@@ -242,9 +277,9 @@ A gemma3() {
 }  // namespace
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
-    static const std::vector<GgufArchitecture> table = {gpt2(),     llama(), qwen2(),      qwen3(),
-                                                        qwen3moe(), phi3(),  starcoder2(), falcon(),
-                                                        gemma2(),   gemma3()};
+    static const std::vector<GgufArchitecture> table = {
+        gpt2(),       llama(),  qwen2(),  qwen3(),  qwen3moe(), phi3(),
+        starcoder2(), falcon(), gemma2(), gemma3(), olmo2()};
     return table;
 }
 

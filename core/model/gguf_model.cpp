@@ -79,6 +79,42 @@ const GgmlType& checkTensor(const GgufFile& f, const GgufTensorInfo& t, int64_t 
     return *type;
 }
 
+std::string shapeText(const GgufTensorInfo& t) {
+    std::string s;
+    for (uint64_t d : t.dims) s += (s.empty() ? "" : " x ") + std::to_string(d);
+    return s;
+}
+
+// The writer lays tensors out one after the other, each padded to the alignment: in offset
+// order, a tensor's bytes (as its type and shape declare them) padded must reach the next
+// tensor's offset exactly, and the last must end in the file's final padding. A type or shape
+// that disagrees with the data shows here, before any weight is read.
+void checkDataSizes(const GgufFile& f) {
+    const auto& tensors = f.tensors();
+    std::vector<size_t> order(tensors.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return tensors[a].offset < tensors[b].offset; });
+    const uint64_t dataSize = f.fileSize() - f.dataOffset();
+    for (size_t k = 0; k < order.size(); ++k) {
+        const GgufTensorInfo& t = tensors[order[k]];
+        const GgmlType& type = *ggmlType(t.type);
+        const uint64_t bytes = ggmlBytes(type, static_cast<uint64_t>(elementsOf(f, t)));
+        const uint64_t padded = (bytes + f.alignment() - 1) / f.alignment() * f.alignment();
+        const bool last = k + 1 == order.size();
+        const uint64_t room = (last ? dataSize : tensors[order[k + 1]].offset) - t.offset;
+        if (last ? room >= bytes && room <= padded : room == padded) continue;
+        fail(f,
+             "tensor \"" + t.name + "\" is declared " + type.name + " with " + shapeText(t) +
+                 " values (" + std::to_string(bytes) + " bytes), but the file holds " +
+                 std::to_string(room) + " bytes for it (up to " +
+                 (last ? std::string("the end of the file")
+                       : "tensor \"" + tensors[order[k + 1]].name + "\"") +
+                 ")",
+             "the tensor directory disagrees with the data: convert or download the file again");
+    }
+}
+
 void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& config) {
     const std::string prefix = std::string(a.gguf) + ".";
     for (const char* required : {"block_count", "embedding_length", "attention.head_count"}) {
@@ -203,6 +239,7 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
         if (!hf.empty()) m.tensors[hf] = std::move(ref);
     }
     if (f.tensors().empty()) fail(f, "the file holds no tensors", kReconvert);
+    checkDataSizes(f);
     uint32_t top = 0;
     int64_t most = -1;
     for (const auto& [type, n] : matrixElements) {

@@ -7,6 +7,7 @@
 #include "model/model_info.h"
 #include "model/model_source.h"
 #include "model/registry.h"
+#include "tokenize/gguf_pre_tokenizers.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -56,10 +57,9 @@ ModelInfo readGgufModelInfo(const ModelSource& source) {
     const std::string tokenizer = f.getString("tokenizer.ggml.model").value_or("");
     info.tokenizerKind = tokenizer.empty() ? "" : "gguf/" + tokenizer;
     // The same default as the GGUF vocabulary loader: SentencePiece vocabularies add BOS, byte-
-    // level BPE ones only for the Llama 3 family pre-tokenizers; the key decides when present.
-    const std::string pre = f.getString("tokenizer.ggml.pre").value_or("");
-    bool addsBos = tokenizer == "llama" || pre == "llama3" || pre == "llama-v3" ||
-                   pre == "llama-bpe" || pre == "falcon3" || pre == "tekken" || pre == "chameleon";
+    // level BPE ones as llama.cpp does for their pre-tokenizer; the key decides when present.
+    const auto pre = ggufPreTokenizer(f.getString("tokenizer.ggml.pre").value_or("gpt-2"));
+    const bool addsBos = tokenizer == "llama" || (tokenizer == "gpt2" && pre && pre->addBos);
     info.addsBos = f.getBool("tokenizer.ggml.add_bos_token").value_or(addsBos);
     if (auto license = f.getString("general.license")) info.license = *license;
     return info;

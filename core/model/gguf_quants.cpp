@@ -2,27 +2,24 @@
 
 #include <cstring>
 
+#include "model/gguf_iq_quants.h"
+
 namespace llmap {
 
 namespace {
 
 constexpr GgmlType kTypes[] = {
-    {0, "F32", 1, 4, true},          {1, "F16", 1, 2, true},
-    {2, "Q4_0", 32, 18, true},       {3, "Q4_1", 32, 20, true},
-    {6, "Q5_0", 32, 22, true},       {7, "Q5_1", 32, 24, true},
-    {8, "Q8_0", 32, 34, true},       {9, "Q8_1", 32, 36, false},
-    {10, "Q2_K", 256, 84, true},     {11, "Q3_K", 256, 110, true},
-    {12, "Q4_K", 256, 144, true},    {13, "Q5_K", 256, 176, true},
-    {14, "Q6_K", 256, 210, true},    {15, "Q8_K", 256, 292, false},
-    {16, "IQ2_XXS", 256, 66, false}, {17, "IQ2_XS", 256, 74, false},
-    {18, "IQ3_XXS", 256, 98, false}, {19, "IQ1_S", 256, 50, false},
-    {20, "IQ4_NL", 32, 18, false},   {21, "IQ3_S", 256, 110, false},
-    {22, "IQ2_S", 256, 82, false},   {23, "IQ4_XS", 256, 136, false},
-    {24, "I8", 1, 1, false},         {25, "I16", 1, 2, false},
-    {26, "I32", 1, 4, false},        {27, "I64", 1, 8, false},
-    {28, "F64", 1, 8, false},        {29, "IQ1_M", 256, 56, false},
-    {30, "BF16", 1, 2, true},        {34, "TQ1_0", 256, 54, false},
-    {35, "TQ2_0", 256, 66, false},   {39, "MXFP4", 32, 17, false},
+    {0, "F32", 1, 4, true},         {1, "F16", 1, 2, true},         {2, "Q4_0", 32, 18, true},
+    {3, "Q4_1", 32, 20, true},      {6, "Q5_0", 32, 22, true},      {7, "Q5_1", 32, 24, true},
+    {8, "Q8_0", 32, 34, true},      {9, "Q8_1", 32, 36, false},     {10, "Q2_K", 256, 84, true},
+    {11, "Q3_K", 256, 110, true},   {12, "Q4_K", 256, 144, true},   {13, "Q5_K", 256, 176, true},
+    {14, "Q6_K", 256, 210, true},   {15, "Q8_K", 256, 292, false},  {16, "IQ2_XXS", 256, 66, true},
+    {17, "IQ2_XS", 256, 74, true},  {18, "IQ3_XXS", 256, 98, true}, {19, "IQ1_S", 256, 50, true},
+    {20, "IQ4_NL", 32, 18, true},   {21, "IQ3_S", 256, 110, true},  {22, "IQ2_S", 256, 82, true},
+    {23, "IQ4_XS", 256, 136, true}, {24, "I8", 1, 1, false},        {25, "I16", 1, 2, false},
+    {26, "I32", 1, 4, false},       {27, "I64", 1, 8, false},       {28, "F64", 1, 8, false},
+    {29, "IQ1_M", 256, 56, true},   {30, "BF16", 1, 2, true},       {34, "TQ1_0", 256, 54, true},
+    {35, "TQ2_0", 256, 66, true},   {39, "MXFP4", 32, 17, true},
 };
 
 uint16_t u16(const unsigned char* p) {
@@ -238,6 +235,30 @@ BlockDecoder decoderOf(uint32_t id) {
             return q5_k;
         case 14:
             return q6_k;
+        case 16:
+            return dequantizeIq2Xxs;
+        case 17:
+            return dequantizeIq2Xs;
+        case 18:
+            return dequantizeIq3Xxs;
+        case 19:
+            return dequantizeIq1S;
+        case 20:
+            return dequantizeIq4Nl;
+        case 21:
+            return dequantizeIq3S;
+        case 22:
+            return dequantizeIq2S;
+        case 23:
+            return dequantizeIq4Xs;
+        case 29:
+            return dequantizeIq1M;
+        case 34:
+            return dequantizeTq1_0;
+        case 35:
+            return dequantizeTq2_0;
+        case 39:
+            return dequantizeMxfp4;
         default:
             return nullptr;
     }

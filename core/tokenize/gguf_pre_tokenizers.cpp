@@ -38,73 +38,114 @@ const char* kTekken =
 const char* kBloom = R"( ?[^(\s|.,!?…。，、।۔،)]+)";
 const char* kDeepseek3Main =
     R"([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* kSpark25Main =
+    R"([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+|[\r\n]|\s+(?!\S)|\s+)";
+const char* kCjkJapanese = "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+";
+const char* kQwen35 =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* kJais2 =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s{512}(?!\S)|\s{256}(?!\S)|\s{128}(?!\S)|\s{64}(?!\S)|\s{32}(?!\S)|\s{16}(?!\S)|\s{8}(?!\S)|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1})";
+const char* kMiniCpm5Main =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}+| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* kYoutuAsian =
+    "[\uac00-\ud7a3\u3131-\u318e]+|[\uff01\u2026\u201c\u201d\u2018\u2019\u2014\uff1a\uff1b\uff0c"
+    "\u3001-\u303f\ufe30-\ufe4f]+|[\u3105-\u312f]+|[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+";
+const char* kYoutuMain =
+    R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* kKimiK2 =
+    R"([\p{Han}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]*[\p{Ll}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]+[\p{Ll}\p{Lm}\p{Lo}\p{M}&&[^\p{Han}]]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* kExaoneMoe =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?|\s*[\r\n]|\s+(?!\S)|\s+)";
+const char* kGraniteEmbMulti =
+    R"([^\r\n\p{L}\p{N}]?((?=[\p{L}\p{M}])([^a-z]))*((?=[\p{L}\p{M}])([^A-Z]))+(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|[^\r\n\p{L}\p{N}]?((?=[\p{L}\p{M}])([^a-z]))+((?=[\p{L}\p{M}])([^A-Z]))*(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* kUfakzeka =
+    R"([^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+// llama.cpp splits AFMoE digit runs in code: a leading group of (length mod 3) digits, then
+// groups of three. This pattern cuts the same pieces.
+const char* kAfmoeDigits = R"(\p{N}{1,3}(?=(?:\p{N}{3})*(?!\p{N})))";
+const char* kAfmoeAsian =
+    "[\u4e00-\u9fff\u3400-\u4dbf\u8c48-\ufaff\u3040-\u309f\u30a0-\u30ff\uff65-\uff9f\u2f00-\u2fdf"
+    "\u0e40-\u0e7f\u0e80-\u0eff\u1780-\u17ff\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff\uac00-\ud7af"
+    "\u1100-\u11ff]+";
 
 const std::map<std::string, GgufPreTokenizer>& table() {
     static const std::map<std::string, GgufPreTokenizer> t = [] {
         std::map<std::string, GgufPreTokenizer> m;
-        const GgufPreTokenizer gpt2{{kGpt2}, false};
-        const GgufPreTokenizer llama3{{kLlama3}, true};
-        const GgufPreTokenizer qwen2{{kQwen2}, false};
-        const GgufPreTokenizer starcoder{{R"(\p{N})", kStarcoderMain}, false};
+        const GgufPreTokenizer gpt2{{kGpt2}};
+        const GgufPreTokenizer llama3{{kLlama3}, true, true};
+        const GgufPreTokenizer qwen2{{kQwen2}};
+        const GgufPreTokenizer starcoder{{R"(\p{N})", kStarcoderMain}};
         const GgufPreTokenizer deepseekLlm{
             {"[\r\n]", kDeepseekLlmLetters,
              "\\s?[!-/:-~\uff01-\uff0f\uff1a-\uff5e\u2018-\u201f\u3000-\u3002]+", "\\s+$", kCjk,
-             R"(\p{N}+)"},
-            false};
+             R"(\p{N}+)"}};
         const GgufPreTokenizer deepseekCoder{
-            {"[\r\n]", R"(\s?\p{L}+)", R"(\s?\p{P}+)", kCjk, R"(\p{N})"}, false};
-        const GgufPreTokenizer deepseek3{
-            {R"(\p{N}{1,3})", "[\u4e00-\u9fa5\u3040-\u309f\u30a0-\u30ff]+", kDeepseek3Main}, false};
+            {"[\r\n]", R"(\s?\p{L}+)", R"(\s?\p{P}+)", kCjk, R"(\p{N})"}};
+        const GgufPreTokenizer deepseek3{{R"(\p{N}{1,3})", kCjkJapanese, kDeepseek3Main}};
         const GgufPreTokenizer falcon{
-            {R"([\p{P}\$\+<=>\^~\|`]+)", kStarcoderMain, "[0-9][0-9][0-9]"}, false};
-        const GgufPreTokenizer bloom{{kBloom}, false};
-        const GgufPreTokenizer chatglm4{{kLlama3}, false};
+            {R"([\p{P}\$\+<=>\^~\|`]+)", kStarcoderMain, "[0-9][0-9][0-9]"}};
+        const GgufPreTokenizer bloom{{kBloom}};
+        const GgufPreTokenizer chatglm4{{kLlama3}};
+        const GgufPreTokenizer gpt4o{{kGpt4o}};
         for (const char* n :
              {"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de",
-              "a.x-4.0", "mellum", "jina-v1-en", "jina-v2-code", "roberta-bpe", "mpt", "olmo",
-              "jais", "trillion", "granite-docling", "exaone4"}) {
+              "a.x-4.0", "mellum", "modern-bert", "jina-v1-en", "jina-v2-code", "roberta-bpe",
+              "mpt", "olmo", "jais", "trillion", "granite-docling", "exaone4"}) {
             m[n] = gpt2;
         }
         for (const char* n : {"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral",
-                              "midm-2.0", "lfm2", "dbrx", "smaug-bpe"}) {
+                              "midm-2.0", "lfm2", "jina-v5-nano"}) {
             m[n] = llama3;
         }
-        m["dbrx"].ignoreMerges = false;
-        m["smaug-bpe"].ignoreMerges = false;
-        for (const char* n :
-             {"qwen2", "deepseek-r1-qwen", "kormo", "stablelm2", "megrez", "hunyuan", "grok-2"}) {
+        m["dbrx"] = {{kLlama3}};
+        m["smaug-bpe"] = {{kLlama3}};
+        for (const char* n : {"qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "stablelm2",
+                              "megrez", "hunyuan", "grok-2", "solar-open"}) {
             m[n] = qwen2;
         }
-        for (const char* n :
-             {"starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b"}) {
+        m["qwen35"] = {{kQwen35}};
+        for (const char* n : {"starcoder", "refact", "command-r", "smollm", "codeshell", "exaone",
+                              "minerva-7b", "mellum2"}) {
             m[n] = starcoder;
         }
         m["deepseek-llm"] = deepseekLlm;
         m["deepseek-coder"] = deepseekCoder;
-        m["deepseek-v3"] = deepseek3;
-        m["hunyuan-dense"] = deepseek3;
+        for (const char* n : {"deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"})
+            m[n] = deepseek3;
+        m["spark2_5"] = {{R"(\p{N}{1,3})", kCjkJapanese, kSpark25Main, R"(\p{N})"}};
+        m["youtu"] = {{kYoutuAsian, kYoutuMain}, true};
         m["falcon"] = falcon;
-        m["default"] = {{R"([\p{P}\$\+<=>\^~\|]+)", kStarcoderMain, R"(\p{N}+)", "[0-9][0-9][0-9]"},
-                        false};
+        m["default"] = {
+            {R"([\p{P}\$\+<=>\^~\|]+)", kStarcoderMain, R"(\p{N}+)", "[0-9][0-9][0-9]"}};
+        m["minicpm5"] = {{R"(\p{N}{1,3})", kMiniCpm5Main}, true};
+        m["jais-2"] = {{kJais2}};
         for (const char* n : {"poro-chat", "bloom", "gpt3-finnish"}) m[n] = bloom;
-        m["viking"] = {{kBloom, R"(\p{N})"}, false};
+        m["viking"] = {{kBloom, R"(\p{N})"}};
         m["chatglm-bpe"] = chatglm4;
-        m["glm4"] = chatglm4;
-        m["tekken"] = {{kTekken}, true};
-        for (const char* n : {"gpt-4o", "llama4", "minimax-m2"}) m[n] = {{kGpt4o}, false};
-        m["superbpe"] = {{R"(\p{N}+)", R"((?=(\d{3})+(?!\d)))"}, false};
+        m["glm4"] = {{kLlama3}, true};
+        m["glm5"] = {{kLlama3}, true};
+        m["tekken"] = {{kTekken}, true, true};
+        for (const char* n : {"gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"}) m[n] = gpt4o;
+        m["granite-embed-multi-97m"] = {{kGraniteEmbMulti}, true};
+        for (const char* n : {"tiny_aya", "cohere2moe"})
+            m[n] = {{R"(\d{1,3}(?=(?:\d{3})*\b))", kGpt4o}};
+        m["kimi-k2"] = {{kKimiK2}};
+        m["superbpe"] = {{R"(\p{N}+)", R"((?=(\d{3})+(?!\d)))"}};
         for (const char* n : {"bailingmoe", "bailingmoe2", "llada-moe"}) {
             m[n] = {
-                {R"('(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+)"},
-                false};
+                {R"('(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+)"}};
         }
         m["seed-coder"] = {
-            {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+)"},
-            false};
+            {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+)"}};
+        m["ufakzeka"] = {{kUfakzeka}};
+        m["afmoe"] = {{kAfmoeDigits, kAfmoeAsian, kDeepseek3Main}};
+        m["laguna"] = {{R"([^\n]+|[\n]+)", kQwen2}};
+        m["exaone-moe"] = {{kExaoneMoe}};
         m["chameleon"] = {
             {"<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )",
              R"(\p{N})", R"([\p{P}!-/:-@\[-`{-~])", kStarcoderMain},
-            false};
+            false,
+            true};
         return m;
     }();
     return t;

@@ -94,8 +94,7 @@ std::unique_ptr<Tokenizer> loadGgufVocab(const GgufFile& f) {
         parts.preTokenizer = makeRegexByteLevel(preTok->patterns, path);
         parts.decoder = makeByteLevelDecoder();
         parts.kind = "gguf/gpt2";
-        addBos = pre == "llama3" || pre == "llama-v3" || pre == "llama-bpe" || pre == "falcon3" ||
-                 pre == "tekken" || pre == "chameleon";
+        addBos = preTok->addBos;
     } else if (model == "llama") {
         std::vector<float> scores;
         if (const GgufValue* s = f.find("tokenizer.ggml.scores")) {

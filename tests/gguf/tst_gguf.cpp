@@ -1,8 +1,8 @@
 // GGUF model files against the gguf Python package and transformers
-// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py): dequantisation of every supported
-// type, log-likelihoods and token ids of GGUF models of several quantisation types, the metadata,
-// llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz
-// of the header and metadata reader.
+// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py, generate_olmo2.py): dequantisation of
+// every supported type, log-likelihoods and token ids of GGUF models of several quantisation types,
+// the metadata, llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded
+// random-mutation fuzz of the header and metadata reader.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -43,12 +43,16 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 }
 
 // oracle.json's models, then those of oracle_gemma3_llama31.json
-// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight,
-// scored by transformers on the models they were written from).
+// (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight),
+// of oracle_olmo2.json (tests/oracle/gguf/generate_olmo2.py: olmo2 files of an OLMo-2 fixture),
+// scored by transformers on the models they were written from, and of oracle_iq.json
+// (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
-    const auto more = nlohmann::json::parse(readBytes(dataPath("oracle_gemma3_llama31.json")));
-    for (const auto& m : more["models"]) o["models"].push_back(m);
+    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json"}) {
+        const auto more = nlohmann::json::parse(readBytes(dataPath(file)));
+        for (const auto& m : more["models"]) o["models"].push_back(m);
+    }
     return o;
 }
 
@@ -96,16 +100,22 @@ bool close(double got, double want) {
 class GgufTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // dequant.gguf (generate.py) and dequant_iq.gguf (generate_iq_quants.py).
     void dequantisationMatchesGgufPackage_data() {
+        QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("type");
         for (const char* t : {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K",
                               "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
-            QTest::newRow(t) << QString(t);
+            QTest::newRow(t) << QString("dequant.gguf") << QString(t);
+        for (const char* t : {"IQ4_NL", "IQ4_XS", "IQ3_S", "IQ3_XXS", "IQ2_XXS", "IQ2_XS", "IQ2_S",
+                              "IQ1_S", "IQ1_M", "TQ1_0", "TQ2_0", "MXFP4"})
+            QTest::newRow(t) << QString("dequant_iq.gguf") << QString(t);
     }
 
     void dequantisationMatchesGgufPackage() {
+        QFETCH(QString, file);
         QFETCH(QString, type);
-        const std::string path = dataPath("dequant.gguf");
+        const std::string path = dataPath(file.toStdString());
         const std::string bytes = readBytes(path);
         const auto f = llmap::GgufFile::read(path);
         const auto got = tensorValues(f, bytes, type.toStdString());
@@ -242,7 +252,17 @@ private Q_SLOTS:
             << "unknown_type.gguf"
             << QStringList{"blk.0.attn_v.weight", "unknown quantisation type 99", "Q4_K"};
         QTest::newRow("quantisation type not read")
-            << "unsupported_type.gguf" << QStringList{"IQ4_NL", "re-quantise"};
+            << "unsupported_type.gguf" << QStringList{"F64", "re-quantise"};
+        QTest::newRow("declared type smaller than the data")
+            << "type_smaller_than_data.gguf"
+            << QStringList{
+                   "\"blk.0.attn_v.weight\" is declared IQ4_NL with 32 x 32 values (576 bytes)",
+                   "holds 2048 bytes", "blk.0.attn_output.weight"};
+        QTest::newRow("declared type larger than the data")
+            << "type_larger_than_data.gguf"
+            << QStringList{
+                   "\"blk.0.attn_q.weight\" is declared F32 with 32 x 32 values (4096 bytes)",
+                   "holds 2048 bytes", "blk.0.attn_k.weight"};
         QTest::newRow("tensor offset past the end")
             << "offset_past_end.gguf" << QStringList{"blk.0.ffn_down.weight", "past the end"};
         QTest::newRow("Falcon with grouped key/value heads")
@@ -252,6 +272,9 @@ private Q_SLOTS:
         QTest::newRow("rotary frequency factors outside llama")
             << "qwen2_rope_freqs.gguf"
             << QStringList{"rope_freqs.weight", "llama architecture only, not for qwen2"};
+        QTest::newRow("OLMo-3 converted to olmo2")
+            << "olmo2_sliding_window.gguf"
+            << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};
     }
 
     void refusesDamagedFiles() {
@@ -265,6 +288,28 @@ private Q_SLOTS:
         const auto r = llmap::test::runCli({"info", "--model", QString::fromStdString(path)});
         QCOMPARE(r.code, 2);
         QCOMPARE(r.err.trimmed().count('\n'), 0);
+    }
+
+    // Scoring a file whose declared tensor type disagrees with its data: the model is refused
+    // with the file and tensor named, and no score row is written for it.
+    void scoreRefusesSizeMismatchBeforeWriting() {
+        QTemporaryDir dir;
+        llmap::TextSet texts;
+        texts.ids = {"t0"};
+        texts.texts = {"hello world"};
+        texts.sources = {"test"};
+        const QString textsPath = dir.filePath("texts.jsonl");
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        const QString project = dir.filePath("p.h5");
+        const std::string file = dataPath("bad/type_smaller_than_data.gguf");
+        const auto r =
+            llmap::test::runCli({"score", "--project", project, "--texts", textsPath, "--model",
+                                 QString::fromStdString(file), "--device", "cpu"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QString::fromStdString(file)), qPrintable(r.err));
+        QVERIFY2(r.err.contains("\"blk.0.attn_v.weight\" is declared IQ4_NL"), qPrintable(r.err));
+        if (QFileInfo::exists(project))
+            QCOMPARE(llmap::Project::open(project.toStdString()).modelCount(), size_t(0));
     }
 
     void refusesTruncatedFiles() {

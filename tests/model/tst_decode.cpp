@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Every fixture model: the folders under tests/data/model (and its families_* folders) and the
-// model GGUF files under tests/data/gguf.
+// model GGUF files under tests/data/gguf (not the dequant*.gguf cases).
 std::vector<std::string> fixtureModels() {
     std::vector<std::string> out;
     const fs::path root = fs::path(LLMAP_TEST_DATA) / "model";
@@ -26,7 +26,8 @@ std::vector<std::string> fixtureModels() {
             out.push_back(entry.path().parent_path().string());
     }
     for (const auto& entry : fs::directory_iterator(fs::path(LLMAP_TEST_DATA) / "gguf")) {
-        if (entry.path().extension() == ".gguf" && entry.path().stem() != "dequant")
+        const bool dequantCases = entry.path().stem().string().rfind("dequant", 0) == 0;
+        if (entry.path().extension() == ".gguf" && !dequantCases)
             out.push_back(entry.path().string());
     }
     std::sort(out.begin(), out.end());

@@ -123,6 +123,10 @@ private Q_SLOTS:
               "qwen3",  "qwen3_moe",   "stablelm",    "starcoder2"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
+        for (const char* t :
+             {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss", "smollm3"}) {
+            QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
+        }
     }
 
     void brokenFolders() {
@@ -262,7 +266,7 @@ private Q_SLOTS:
         const std::pair<const char*, const char*> near[] = {
             {"qwen3_next", "\"qwen3_next\" is not supported; the closest supported: qwen3"},
             {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
-            {"olmo3", "the closest supported: olmo, olmo2, olmoe"},
+            {"olmo4", "the closest supported: olmo, olmo2, olmo3"},
             {"llava_onevision", "the closest supported: llava"},
         };
         for (const auto& [type, said] : near) {

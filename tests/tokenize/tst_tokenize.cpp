@@ -59,9 +59,9 @@ QString show(const std::vector<int32_t>& ids) {
     return s.join(' ');
 }
 
-void checkVectors(const llmap::Tokenizer& tok, const std::string& stem) {
+void checkVectors(const llmap::Tokenizer& tok, const std::string& stem, size_t strings = 46) {
     const Vectors v = readVectors(stem);
-    QCOMPARE(v.texts.size(), size_t(46));
+    QCOMPARE(v.texts.size(), strings);
     QCOMPARE(v.ids.size(), v.texts.size());
     int failures = 0;
     for (size_t i = 0; i < v.texts.size(); ++i) {
@@ -123,6 +123,23 @@ private Q_SLOTS:
         auto tok = llmap::loadTokenizer(kData + "/gguf/ggml-vocab-qwen2.gguf.gz");
         checkVectors(*tok, "ggml-vocab-qwen2");
     }
+    // llama.cpp's Qwen3.5 vocabulary is its Qwen2 one with tokenizer.ggml.pre "qwen35", byte for
+    // byte: the committed Qwen2 file so patched, on llama.cpp's qwen35 vectors (combining marks).
+    void ggufQwen35() {
+        std::string bytes = llmap::readInputFile(kData + "/gguf/ggml-vocab-qwen2.gguf.gz");
+        const std::string key = "tokenizer.ggml.pre";
+        const size_t at = bytes.find(key) + key.size() + 4;  // the string value's length
+        QCOMPARE(bytes.substr(at + 8, 5), std::string("qwen2"));
+        std::string length(8, '\0');
+        length[0] = 6;
+        bytes.replace(at, 8 + 5, length + "qwen35");
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("ggml-vocab-qwen35.gguf").toStdString();
+        std::ofstream(path, std::ios::binary)
+            .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        auto tok = llmap::loadTokenizer(path);
+        checkVectors(*tok, "ggml-vocab-qwen35", 50);
+    }
     void ggufLlamaSpm() {
         auto tok = llmap::loadTokenizer(kData + "/gguf/ggml-vocab-llama-spm.gguf.gz");
         QCOMPARE(QString::fromStdString(tok->kind()), QStringLiteral("gguf/llama"));
@@ -172,7 +189,57 @@ private Q_SLOTS:
             QCOMPARE(failures, 0);
             ++families;
         }
-        QCOMPARE(families, 18);
+        QCOMPARE(families, 30);
+    }
+
+    // The other tokenizer.ggml.pre names of llama.cpp's llama-vocab.cpp: each shares the regexes
+    // of a family checked above, with llama.cpp's ignore_merges and add_bos flags for the name.
+    void ggufPreTokenizerNamesShareFamilies() {
+        struct Name {
+            const char* name;
+            const char* family;
+            bool ignoreMerges;
+            bool addBos;
+        };
+        const Name names[] = {
+            {"modern-bert", "gpt-2", false, false},
+            {"exaone4", "gpt-2", false, false},
+            {"llama-bpe", "llama-bpe", true, true},
+            {"jina-v5-nano", "llama-bpe", true, true},
+            {"lfm2", "llama-bpe", true, true},
+            {"dbrx", "llama-bpe", false, false},
+            {"f2llmv2", "qwen2", false, false},
+            {"solar-open", "qwen2", false, false},
+            {"grok-2", "qwen2", false, false},
+            {"mellum2", "starcoder", false, false},
+            {"joyai-llm", "deepseek-v3", false, false},
+            {"hy_v4", "deepseek-v3", false, false},
+            {"chatglm-bpe", "chatglm-bpe", false, false},
+            {"glm4", "chatglm-bpe", true, false},
+            {"glm5", "chatglm-bpe", true, false},
+            {"kanana2", "gpt-4o", false, false},
+            {"talkie", "gpt-4o", false, false},
+            {"minimax-m2", "gpt-4o", false, false},
+            {"cohere2moe", "tiny_aya", false, false},
+            {"tekken", "tekken", true, true},
+            {"chameleon", "chameleon", false, true},
+            {"youtu", "youtu", true, false},
+            {"minicpm5", "minicpm5", true, false},
+            {"granite-embed-multi-97m", "granite-embed-multi-97m", true, false},
+            {"qwen35", "qwen35", false, false},
+            {"kimi-k2", "kimi-k2", false, false},
+        };
+        for (const Name& n : names) {
+            const auto pre = llmap::ggufPreTokenizer(n.name);
+            const auto family = llmap::ggufPreTokenizer(n.family);
+            QVERIFY2(pre && family, n.name);
+            QVERIFY2(pre->patterns == family->patterns, n.name);
+            QVERIFY2(pre->ignoreMerges == n.ignoreMerges, n.name);
+            QVERIFY2(pre->addBos == n.addBos, n.name);
+        }
+        // What llama.cpp reads with another tokenizer pipeline (raw UTF-8 BPE) is refused.
+        for (const char* n : {"gemma4", "sarvam-moe", "whitespace", "granite-embed-multi-311m"})
+            QVERIFY2(!llmap::ggufPreTokenizer(n), n);
     }
 
     // Vocabulary queries against transformers (len(tokenizer), bos/eos_token_id,

@@ -112,24 +112,94 @@ RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& w
 std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
                                         const std::string& where) {
     const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);
+    if (window < 0)
+        throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+    const std::vector<bool> sliding = readLayerTypes(c, layers, where);
     std::vector<int64_t> windows(static_cast<size_t>(layers), 0);
-    const auto types = c.find("layer_types");
-    if (types != c.end() && types->is_array()) {
-        if (static_cast<int64_t>(types->size()) != layers) {
-            throw InputError("layer_types has " + std::to_string(types->size()) + " entries for " +
-                                 std::to_string(layers) + " layers",
-                             where, "fix config.json");
-        }
-        for (size_t i = 0; i < windows.size(); ++i) {
-            const auto& t = (*types)[i];
-            if (t.is_string() && t.get<std::string>() == "sliding_attention") windows[i] = window;
-        }
-    }
-    for (int64_t w : windows) {
-        if (w < 0)
-            throw InputError("absurd config: negative sliding_window", where, "fix config.json");
+    for (size_t i = 0; i < sliding.size(); ++i) {
+        if (sliding[i]) windows[i] = window;
     }
     return windows;
+}
+
+std::vector<bool> readLayerTypes(const nlohmann::json& c, int64_t layers,
+                                 const std::string& where) {
+    const auto types = c.find("layer_types");
+    if (types == c.end() || types->is_null()) return {};
+    if (!types->is_array() || static_cast<int64_t>(types->size()) != layers) {
+        throw InputError(
+            "layer_types must list one entry for each of the " + std::to_string(layers) + " layers",
+            where, "fix config.json");
+    }
+    std::vector<bool> sliding(static_cast<size_t>(layers), false);
+    for (size_t i = 0; i < sliding.size(); ++i) {
+        const auto& t = (*types)[i];
+        const std::string name = t.is_string() ? t.get<std::string>() : "";
+        if (name != "sliding_attention" && name != "full_attention") {
+            throw InputError("layer_types entry " + std::to_string(i) + " is " + t.dump() +
+                                 ", not \"sliding_attention\" or \"full_attention\"",
+                             where, "fix config.json");
+        }
+        sliding[i] = name == "sliding_attention";
+    }
+    return sliding;
+}
+
+std::vector<int64_t> windowsOnSlidingLayers(const nlohmann::json& c,
+                                            const std::vector<bool>& sliding,
+                                            const std::string& where) {
+    std::vector<int64_t> windows(sliding.size(), 0);
+    for (size_t i = 0; i < sliding.size(); ++i) {
+        if (!sliding[i]) continue;
+        const auto window = jsonInt(c, "sliding_window", where);
+        if (!window || *window <= 0) {
+            throw InputError(
+                "sliding_window must be a positive number of tokens when layers use "
+                "sliding attention",
+                where, "fix config.json");
+        }
+        windows[i] = *window;
+    }
+    return windows;
+}
+
+namespace {
+nlohmann::json objectOr(const nlohmann::json& c, const char* key) {
+    const auto it = c.find(key);
+    return it != c.end() && it->is_object() ? *it : nlohmann::json::object();
+}
+}  // namespace
+
+std::pair<nlohmann::json, nlohmann::json> ropeParametersByLayerType(const nlohmann::json& c,
+                                                                    double fullTheta,
+                                                                    double slidingTheta) {
+    const nlohmann::json nested = objectOr(c, "rope_parameters");
+    nlohmann::json full, sliding;
+    if (nested.contains("full_attention") || nested.contains("sliding_attention")) {
+        full = objectOr(nested, "full_attention");
+        sliding = objectOr(nested, "sliding_attention");
+    } else {
+        full = nested.empty() ? objectOr(c, "rope_scaling") : nested;
+        sliding = nlohmann::json::object();
+    }
+    if (!full.contains("rope_theta")) full["rope_theta"] = fullTheta;
+    if (!sliding.contains("rope_theta")) sliding["rope_theta"] = slidingTheta;
+    return {full, sliding};
+}
+
+double readRopeParameters(const nlohmann::json& c, const nlohmann::json& params, ArchSpec& s,
+                          const std::string& where) {
+    const std::string type = jsonString(params, "rope_type", where)
+                                 .value_or(jsonString(params, "type", where).value_or("default"));
+    nlohmann::json plain = c;
+    plain.erase("rope_scaling");
+    plain["rope_parameters"] = params;
+    if (type == "yarn") {  // the plain rotary, then YaRN's divisors and cos/sin factor
+        plain["rope_parameters"].erase("type");
+        plain["rope_parameters"]["rope_type"] = "default";
+    }
+    s.rope = readRope(plain, s.headDim, where);
+    return type == "yarn" ? readYarn(c, params, s, where) : 1.0;
 }
 
 Activation readActivation(const std::string& name, const std::string& where) {
@@ -147,23 +217,13 @@ ArchSpec readLlamaStyle(const nlohmann::json& c, const std::string& where,
     ArchSpec s = readDecoderSizes(c, where, false);
     s.family = family;
     s.normEps = jsonNumber(c, "rms_norm_eps", where).value_or(1e-6);
-    // YaRN: the plain rotary, then its per-frequency divisors and cos/sin factor.
-    nlohmann::json yarn;
-    nlohmann::json plain = c;
+    nlohmann::json params = nlohmann::json::object();
     for (const char* key : {"rope_parameters", "rope_scaling"}) {
         if (!c.contains(key) || !c[key].is_object()) continue;
-        const nlohmann::json& p = c[key];
-        const std::string type = jsonString(p, "rope_type", where)
-                                     .value_or(jsonString(p, "type", where).value_or("default"));
-        if (type == "yarn") {
-            yarn = p;
-            plain[key].erase("type");
-            plain[key]["rope_type"] = "default";
-        }
+        params = c[key];
         break;
     }
-    s.rope = readRope(plain, s.headDim, where);
-    if (!yarn.is_null()) readYarn(c, yarn, s, where);
+    readRopeParameters(c, params, s, where);
     s.activation = readActivation(jsonString(c, "hidden_act", where).value_or("silu"), where);
     s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);
     s.names = llamaStyleNames();
@@ -177,6 +237,22 @@ std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& c, int64_t layers,
         throw InputError("absurd config: negative sliding_window", where, "fix config.json");
     }
     return std::vector<int64_t>(static_cast<size_t>(layers), window);
+}
+
+nlohmann::json withDefaultTheta(const nlohmann::json& c, double theta) {
+    nlohmann::json d = c;
+    for (const char* key : {"rope_parameters", "rope_scaling"}) {
+        const auto it = c.find(key);
+        if (it != c.end() && it->is_object() && it->contains("rope_theta")) return d;
+    }
+    if (!c.contains("rope_theta")) d["rope_theta"] = theta;
+    return d;
+}
+
+nlohmann::json withDefaultHeadDim(const nlohmann::json& c, int64_t headDim) {
+    nlohmann::json d = c;
+    if (!c.contains("head_dim")) d["head_dim"] = headDim;
+    return d;
 }
 
 WeightNames llamaStyleNames() {

@@ -3,6 +3,8 @@
 // turn absurd values into InputErrors instead of crashes later.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/arch_spec.h"
 
@@ -29,6 +31,29 @@ double readYarn(const nlohmann::json& config, const nlohmann::json& params, Arch
 std::vector<int64_t> readSlidingWindows(const nlohmann::json& config, int64_t layers,
                                         const std::string& where);
 
+// The layers "layer_types" marks "sliding_attention" (true) or "full_attention" (false); empty
+// when the config has none. InputError for a list of another length or another attention kind.
+std::vector<bool> readLayerTypes(const nlohmann::json& config, int64_t layers,
+                                 const std::string& where);
+
+// "sliding_window" on the layers marked true, 0 on the others; InputError unless it is a positive
+// number of tokens where some layer slides.
+std::vector<int64_t> windowsOnSlidingLayers(const nlohmann::json& config,
+                                            const std::vector<bool>& sliding,
+                                            const std::string& where);
+
+// The rotary parameters of the "full_attention" and "sliding_attention" layers: transformers 5
+// nests them in rope_parameters by layer type; a flat rope_parameters or rope_scaling applies to
+// the full-attention layers. A missing rope_theta becomes `fullTheta` or `slidingTheta`.
+std::pair<nlohmann::json, nlohmann::json> ropeParametersByLayerType(const nlohmann::json& config,
+                                                                    double fullTheta,
+                                                                    double slidingTheta);
+
+// s.rope (and, for rope type "yarn", the YaRN fields: readYarn) from one rope_parameters object.
+// Returns readYarn's softmax-scale multiplier (1 without YaRN).
+double readRopeParameters(const nlohmann::json& config, const nlohmann::json& params, ArchSpec& s,
+                          const std::string& where);
+
 Activation readActivation(const std::string& name, const std::string& where);
 
 // The Llama layout shared by llama, mistral, qwen2 and qwen3: sizes, RMSNorm eps, rotary, the MLP's
@@ -39,6 +64,14 @@ ArchSpec readLlamaStyle(const nlohmann::json& config, const std::string& where,
 // "sliding_window" (0 when absent) on every layer, as Mistral applies it.
 std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& config, int64_t layers,
                                         const std::string& where);
+
+// The config with rope_theta set to the family's default where neither it nor rope_parameters
+// gives one (transformers' default_theta).
+nlohmann::json withDefaultTheta(const nlohmann::json& config, double theta);
+
+// The config with head_dim set to `headDim` where it is absent (a null head_dim still means
+// hidden_size / num_attention_heads).
+nlohmann::json withDefaultHeadDim(const nlohmann::json& config, int64_t headDim);
 
 // Llama-style weight names ("model.layers.N.self_attn.q_proj", ...).
 WeightNames llamaStyleNames();

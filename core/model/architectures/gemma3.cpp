@@ -44,59 +44,16 @@ double capOf(const nlohmann::json& c, const char* key, const std::string& where)
 
 // Which layers slide: layer_types, or all but every sliding_window_pattern-th (default 6).
 std::vector<bool> slidingLayers(const nlohmann::json& c, int64_t layers, const std::string& where) {
-    std::vector<bool> sliding(static_cast<size_t>(layers), false);
-    const auto types = c.find("layer_types");
-    if (types != c.end() && !types->is_null()) {
-        if (!types->is_array() || static_cast<int64_t>(types->size()) != layers) {
-            throw InputError("layer_types must list one entry for each of the " +
-                                 std::to_string(layers) + " layers",
-                             where, "fix config.json");
-        }
-        for (size_t i = 0; i < sliding.size(); ++i) {
-            const auto& t = (*types)[i];
-            const std::string name = t.is_string() ? t.get<std::string>() : "";
-            if (name != "sliding_attention" && name != "full_attention") {
-                throw InputError("layer_types entry " + std::to_string(i) + " is " + t.dump() +
-                                     ", not \"sliding_attention\" or \"full_attention\"",
-                                 where, "fix config.json");
-            }
-            sliding[i] = name == "sliding_attention";
-        }
-        return sliding;
-    }
+    std::vector<bool> sliding = readLayerTypes(c, layers, where);
+    if (!sliding.empty()) return sliding;
     const int64_t pattern = jsonInt(c, "sliding_window_pattern", where).value_or(6);
     if (pattern <= 0) {
         throw InputError("absurd config: sliding_window_pattern " + std::to_string(pattern), where,
                          "fix config.json");
     }
+    sliding.assign(static_cast<size_t>(layers), false);
     for (int64_t i = 0; i < layers; ++i) sliding[static_cast<size_t>(i)] = (i + 1) % pattern != 0;
     return sliding;
-}
-
-nlohmann::json objectOr(const nlohmann::json& c, const char* key) {
-    const auto it = c.find(key);
-    return it != c.end() && it->is_object() ? *it : nlohmann::json::object();
-}
-
-// The rotary parameters of each layer kind: transformers 5 nests them in rope_parameters by
-// layer type; older configs give rope_theta and rope_scaling (global layers) and
-// rope_local_base_freq (sliding layers).
-std::pair<nlohmann::json, nlohmann::json> ropeParameters(const nlohmann::json& c,
-                                                         const std::string& where) {
-    const nlohmann::json nested = objectOr(c, "rope_parameters");
-    nlohmann::json global, local;
-    if (nested.contains("full_attention") || nested.contains("sliding_attention")) {
-        global = objectOr(nested, "full_attention");
-        local = objectOr(nested, "sliding_attention");
-    } else {
-        global = nested.empty() ? objectOr(c, "rope_scaling") : nested;
-        local = nlohmann::json::object();
-    }
-    if (!global.contains("rope_theta"))
-        global["rope_theta"] = jsonNumber(c, "rope_theta", where).value_or(1e6);
-    if (!local.contains("rope_theta"))
-        local["rope_theta"] = jsonNumber(c, "rope_local_base_freq", where).value_or(1e4);
-    return {global, local};
 }
 
 ArchSpec textSpec(const nlohmann::json& raw, const std::string& where, const std::string& family) {
@@ -127,7 +84,11 @@ ArchSpec textSpec(const nlohmann::json& raw, const std::string& where, const std
     s.attnSoftcap = 0.0;
     s.finalSoftcap = capOf(c, "final_logit_softcapping", where);
 
-    const auto [global, local] = ropeParameters(c, where);
+    // Older configs give rope_theta and rope_scaling (global layers) and rope_local_base_freq
+    // (sliding layers).
+    const auto [global, local] =
+        ropeParametersByLayerType(c, jsonNumber(c, "rope_theta", where).value_or(1e6),
+                                  jsonNumber(c, "rope_local_base_freq", where).value_or(1e4));
     const auto rotary = [&](const nlohmann::json& params) {
         nlohmann::json g = plain;
         g["rope_parameters"] = params;
@@ -137,19 +98,8 @@ ArchSpec textSpec(const nlohmann::json& raw, const std::string& where, const std
     s.localRope = rotary(local);
 
     const std::vector<bool> sliding = slidingLayers(c, s.layers, where);
-    const auto window = jsonInt(c, "sliding_window", where);
-    s.slidingWindow.assign(sliding.size(), 0);
+    s.slidingWindow = windowsOnSlidingLayers(c, sliding, where);
     s.localRopeLayers = sliding;
-    for (size_t i = 0; i < sliding.size(); ++i) {
-        if (!sliding[i]) continue;
-        if (!window || *window <= 0) {
-            throw InputError(
-                "sliding_window must be a positive number of tokens when layers use "
-                "sliding attention",
-                where, "fix config.json");
-        }
-        s.slidingWindow[i] = *window;
-    }
     s.qkNorm = true;
     s.names.qNorm = "self_attn.q_norm";
     s.names.kNorm = "self_attn.k_norm";

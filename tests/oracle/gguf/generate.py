@@ -319,7 +319,7 @@ def write_bad_files(vocab_json, rng):
     patch_tensor_info(path, "blk.0.attn_v.weight", qtype=99)
     path = os.path.join(bad, "unsupported_type.gguf")
     tiny(path)
-    patch_tensor_info(path, "blk.0.attn_v.weight", qtype=Q.IQ4_NL)
+    patch_tensor_info(path, "blk.0.attn_v.weight", qtype=Q.F64)
     path = os.path.join(bad, "offset_past_end.gguf")
     tiny(path)
     patch_tensor_info(path, "blk.0.ffn_down.weight", offset=1 << 30)
@@ -336,12 +336,58 @@ def write_unsupported_layouts(vocab_json):
                extra=lambda w: w.add_tensor("rope_factors_long.weight", np.ones(8, np.float32)))
 
 
+def write_size_mismatches(vocab_json):
+    """Files whose tensor directory declares a type that disagrees with the data laid out
+    (tests/data/gguf/bad): an f16 tensor relabelled IQ4_NL (576 bytes where 2048 lie) and one
+    relabelled F32 (4096 bytes, running into the next tensor)."""
+    bad = os.path.join(OUT, "bad")
+    rng = np.random.default_rng(13)
+    for name, tensor, qtype in (("type_smaller_than_data.gguf", "blk.0.attn_v.weight", Q.IQ4_NL),
+                                ("type_larger_than_data.gguf", "blk.0.attn_q.weight", Q.F32)):
+        path = os.path.join(bad, name)
+        tiny_model(path, vocab_json, rng)
+        patch_tensor_info(path, tensor, qtype=qtype)
+
+
 def score(model, ids):
     x = torch.tensor([ids])
     with torch.no_grad():
         logits = model(x).logits[0].float()
     logp = torch.log_softmax(logits, dim=-1)
     return sum(logp[t - 1, ids[t]].item() for t in range(1, len(ids)))
+
+
+def oracle_record(name, model_type, source, config, check_round_trip):
+    """transformers' token ids and log-likelihoods of OUT/<name>.gguf and its metadata; an
+    unquantised file (check_round_trip) must score as the model it was written from."""
+    file = name + ".gguf"
+    tok = AutoTokenizer.from_pretrained(OUT, gguf_file=file)
+    model = AutoModelForCausalLM.from_pretrained(OUT, gguf_file=file, dtype=torch.float32).eval()
+    prefix = config.bos_token_id
+    texts = []
+    worst_source = 0.0
+    for text in TEXTS:
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        ids_full = [prefix] + ids
+        ll = score(model, ids_full)
+        if check_round_trip:
+            worst_source = max(worst_source, abs(ll - score(source, ids_full)))
+        texts.append(dict(text=text, ids=ids, ids_full=ids_full, ll_full=ll))
+    assert worst_source < 1e-3, f"{name}: GGUF round trip changed the model by {worst_source}"
+    reader = gguf.GGUFReader(os.path.join(OUT, file))
+    elements = {}
+    for t in reader.tensors:
+        if len(t.shape) >= 2:
+            elements[t.tensor_type.name] = elements.get(t.tensor_type.name, 0) + int(t.n_elements)
+    print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
+          f"ll of text 0 = {texts[0]['ll_full']:.4f}")
+    return dict(name=name, file=file, model_type=model_type,
+                parameters=int(sum(int(t.n_elements) for t in reader.tensors)),
+                bits_per_weight=8 * sum(int(t.n_bytes) for t in reader.tensors) /
+                sum(int(t.n_elements) for t in reader.tensors),
+                quantisation=max(elements, key=elements.get),
+                vocab_size=config.vocab_size, layers=config.num_hidden_layers,
+                hidden_size=config.hidden_size, texts=texts)
 
 
 def main():
@@ -354,36 +400,10 @@ def main():
     records = []
     for index, (name, (model_type, kwargs, types, default)) in enumerate(MODELS.items()):
         source, config = write_model(name, model_type, kwargs, types, default, vocab_json, index, rng)
-        file = name + ".gguf"
-        tok = AutoTokenizer.from_pretrained(OUT, gguf_file=file)
-        model = AutoModelForCausalLM.from_pretrained(OUT, gguf_file=file, dtype=torch.float32).eval()
-        prefix = config.bos_token_id
-        texts = []
-        worst_source = 0.0
-        for text in TEXTS:
-            ids = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [prefix] + ids
-            ll = score(model, ids_full)
-            if default == Q.F32 and not types:  # unquantised: the GGUF must give the source model back
-                worst_source = max(worst_source, abs(ll - score(source, ids_full)))
-            texts.append(dict(text=text, ids=ids, ids_full=ids_full, ll_full=ll))
-        if default == Q.F32 and not types:
-            assert worst_source < 1e-3, f"{name}: GGUF round trip changed the model by {worst_source}"
-        reader = gguf.GGUFReader(os.path.join(OUT, file))
-        elements = {}
-        for t in reader.tensors:
-            if len(t.shape) >= 2:
-                elements[t.tensor_type.name] = elements.get(t.tensor_type.name, 0) + int(t.n_elements)
-        records.append(dict(name=name, file=file, model_type=model_type,
-                            parameters=int(sum(int(t.n_elements) for t in reader.tensors)),
-                            bits_per_weight=8 * sum(int(t.n_bytes) for t in reader.tensors) /
-                            sum(int(t.n_elements) for t in reader.tensors),
-                            quantisation=max(elements, key=elements.get),
-                            vocab_size=config.vocab_size, layers=config.num_hidden_layers,
-                            hidden_size=config.hidden_size, texts=texts))
-        print(f"{name}: {os.path.getsize(os.path.join(OUT, file))} bytes, "
-              f"ll of text 0 = {texts[0]['ll_full']:.4f}")
+        records.append(oracle_record(name, model_type, source, config,
+                                     check_round_trip=default == Q.F32 and not types))
     write_unsupported_layouts(vocab_json)
+    write_size_mismatches(vocab_json)
     with open(os.path.join(OUT, "oracle.json"), "w") as f:
         json.dump(dict(generator="tests/oracle/gguf/generate.py", transformers=transformers.__version__,
                        torch=torch.__version__, gguf=importlib.metadata.version("gguf"), models=records),

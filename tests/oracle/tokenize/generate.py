@@ -12,6 +12,7 @@
    tokens.
 
 Usage: python3 tests/oracle/tokenize/generate.py [--shared ../shared]   (takes about a minute)
+       python3 tests/oracle/tokenize/generate.py --gguf-pre-only   (only gguf-pre-splits.jsonl.gz)
 """
 import argparse
 import csv
@@ -464,6 +465,13 @@ def gguf_pre_patterns():
         "seed-coder": [r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"],
         "chameleon": ["<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )", r"\p{N}",
                       r"[\p{P}!-/:-@\[-`{-~]", c["kStarcoderMain"]],
+        "qwen35": [c["kQwen35"]], "jais-2": [c["kJais2"]], "minicpm5": [r"\p{N}{1,3}", c["kMiniCpm5Main"]],
+        "spark2_5": [r"\p{N}{1,3}", c["kCjkJapanese"], c["kSpark25Main"], r"\p{N}"],
+        "youtu": [c["kYoutuAsian"], c["kYoutuMain"]], "kimi-k2": [c["kKimiK2"]],
+        "exaone-moe": [c["kExaoneMoe"]], "granite-embed-multi-97m": [c["kGraniteEmbMulti"]],
+        "tiny_aya": [r"\d{1,3}(?=(?:\d{3})*\b)", c["kGpt4o"]], "ufakzeka": [c["kUfakzeka"]],
+        "afmoe": [c["kAfmoeDigits"], c["kAfmoeAsian"], c["kDeepseek3Main"]],
+        "laguna": [r"[^\n]+|[\n]+", c["kQwen2"]],
     }
 
 
@@ -483,7 +491,13 @@ def gguf_pre_splits(items):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
+    ap.add_argument("--gguf-pre-only", action="store_true",
+                    help="only rewrite gguf-pre-splits.jsonl.gz, from the committed battery")
     args = ap.parse_args()
+    if args.gguf_pre_only:
+        with gzip.open(os.path.join(ORACLE, "battery.jsonl.gz"), "rt", encoding="utf-8") as f:
+            gguf_pre_splits([(j["category"], j["text"]) for j in map(json.loads, f)])
+        return
     copy_corpora(args.shared)
     items = battery(args.shared)
     os.makedirs(ORACLE, exist_ok=True)
