@@ -9,7 +9,8 @@
 namespace llmap {
 
 enum class NormKind { RMS, Layer };
-enum class Activation { SiLU, Gelu, GeluTanh, ReLU };
+// XIELU: xIELU with per-layer learned parameters (Apertus), never through blocks::activate.
+enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU };
 // Separate q/k/v projections; one fused projection with [q; k; v] stacked (GPT-2); one fused
 // projection laid out per head as [head][q|k|v] (GPT-NeoX); one fused projection laid out per
 // key/value group as [group][q_0..q_{g-1}|k|v] (Falcon's new decoder architecture).
@@ -94,8 +95,9 @@ struct ArchSpec {
     std::string preMlpNorm, postMlpNorm;                // weight names of the extra norms
     // Which norm qkNorm means: RMS per head (Qwen3), RMS over the whole projection (OLMo-2),
     // one LayerNorm with bias shared by the heads (Phi), one bias-free LayerNorm per head
-    // (StableLM, weights "<name>.norms.<h>.weight").
-    enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead };
+    // (StableLM, weights "<name>.norms.<h>.weight"), one bias-free LayerNorm per head computed
+    // in fp32 with the heads' weights in one [heads, headDim] tensor (Cohere).
+    enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead, LayerPerHeadFp32 };
     QkNormKind qkNormKind = QkNormKind::RmsPerHead;
     bool qkNormAfterRotary = false;  // q and k normalised after the rotary, not before (HunYuan)
     bool fusedGateUp = false;        // one projection "up" holding [gate; up] (Phi-3)
@@ -142,6 +144,10 @@ struct ArchSpec {
     std::vector<bool> denseMlpLayers;
     bool routedInModelDtype = false;
     std::string moeSharedGate;
+    // GraniteMoE: the router's k largest logits softmaxed (rather than the k largest
+    // probabilities); the experts' 3-D tensors named "<moeExperts>input_linear.weight" and
+    // "<moeExperts>output_linear.weight" (moeFusedExperts) instead of gate_up_proj and down_proj.
+    bool softmaxAfterTopk = false, moeFusedExperts = false;
     // DeepSeek-V2 multi-head latent attention (kvLoraRank > 0): q = q_b(RMSNorm(q_a(x))) (or
     // q_proj when qLoraRank is 0); kv_a(x) = [latent | one rotary key shared by the heads];
     // kv_b(RMSNorm(latent)) = per head [k without position | v]. Rotary on interleaved pairs.
@@ -153,6 +159,15 @@ struct ArchSpec {
     // Layers marked true here use no positional rotation at all (NoPE: SmolLM3, Cohere-2, Llama-4).
     // Empty: every layer rotates.
     std::vector<bool> noRopeLayers;
+    // Granite's multipliers and the output scales. The token embeddings and each block's output
+    // (before its residual add) are multiplied by a scalar in the model's dtype; the logits are
+    // multiplied by logitScale (Cohere) and divided by logitsDivisor (Granite's logits_scaling).
+    double embedMultiplier = 1.0, residualMultiplier = 1.0;
+    double logitScale = 1.0, logitsDivisor = 1.0;
+    bool rotaryInFp32 = false;  // q and k rotated in fp32, then cast back (Cohere)
+    // Apertus's xIELU (activation XIELU): per layer "<xieluPrefix>.alpha_p", ".alpha_n", ".beta"
+    // and ".eps"; transformers' initial beta and eps where the checkpoint has none.
+    std::string xieluPrefix;
 };
 
 }  // namespace llmap

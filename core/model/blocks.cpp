@@ -47,8 +47,22 @@ at::Tensor activate(Activation a, const at::Tensor& x) {
             return at::gelu(x, "tanh");
         case Activation::ReLU:
             return at::relu(x);
+        case Activation::XIELU:
+            break;
     }
+    TORCH_CHECK(a != Activation::XIELU, "xIELU needs its parameters: use blocks::xielu");
     return x;
+}
+
+at::Tensor xielu(const at::Tensor& x, const at::Tensor& alphaP, const at::Tensor& alphaN,
+                 const at::Tensor& beta, const at::Tensor& eps) {
+    // As transformers' XIELUActivation, every step in x's dtype.
+    const at::Tensor p = at::softplus(alphaP.to(x.scalar_type()));
+    const at::Tensor b = beta.to(x.scalar_type());
+    const at::Tensor n = b + at::softplus(alphaN.to(x.scalar_type()));
+    const at::Tensor bx = b * x;
+    return at::where(x > 0, p * x * x + bx,
+                     (at::expm1(at::minimum(x, eps.to(x.scalar_type()))) - x) * n + bx);
 }
 
 at::Tensor rotaryInverseFrequencies(const RopeSpec& rope) {

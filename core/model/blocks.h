@@ -17,6 +17,12 @@ at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
 
 at::Tensor activate(Activation a, const at::Tensor& x);
 
+// xIELU (Apertus) with its learned parameters: alpha_p and alpha_n as stored (softplus applied
+// here), beta and eps; x^2 softplus(alpha_p) + beta x for x > 0, else
+// (expm1(min(x, eps)) - x) (beta + softplus(alpha_n)) + beta x.
+at::Tensor xielu(const at::Tensor& x, const at::Tensor& alphaP, const at::Tensor& alphaN,
+                 const at::Tensor& beta, const at::Tensor& eps);
+
 // Inverse frequencies of the rotary embedding, with linear or llama3 scaling (fp32).
 at::Tensor rotaryInverseFrequencies(const RopeSpec& rope);
 

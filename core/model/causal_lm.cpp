@@ -42,6 +42,7 @@ struct Layer {
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
     at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
+    at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -129,6 +130,7 @@ struct CausalLM::Impl {
                                LayerCache* cache) const;
     std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
+    void scaleLogits(at::Tensor& z) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
                         const at::Tensor& targets) const;
 };
@@ -223,7 +225,27 @@ void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
             l.kNormW = stacked(n.kNorm, s.kvHeads);
             break;
         }
+        case ArchSpec::QkNormKind::LayerPerHeadFp32:
+            l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads, hd});
+            l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads, hd});
+            break;
     }
+}
+
+// xIELU's parameters; beta and eps as transformers initialises them where the checkpoint has
+// none (in the model's dtype, as there).
+void loadXielu(const WeightBinder& w, const TensorStore& store, const ArchSpec& s, int64_t i,
+               at::ScalarType dtype, at::Device device, Layer& l) {
+    const std::string prefix = s.names.layerPrefix + std::to_string(i) + "." + s.xieluPrefix + ".";
+    l.xieluAlphaP = w.base(prefix + "alpha_p", {1});
+    l.xieluAlphaN = w.base(prefix + "alpha_n", {1});
+    const auto scalar = [&](const char* name, double initial) {
+        const std::string full = w.resolve(prefix + name);
+        if (store.has(full)) return store.get(full, {});
+        return at::scalar_tensor(initial, at::TensorOptions().dtype(dtype).device(device));
+    };
+    l.xieluBeta = scalar("beta", 0.5);
+    l.xieluEps = scalar("eps", -1e-6);
 }
 
 void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
@@ -240,10 +262,13 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
     if (!s.moeCorrectionBias.empty())
         l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
-    if (w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
-        // The experts as 3-D tensors (transformers 5's own layout): views of one expert each.
-        const at::Tensor gateUp = w.layer(i, s.moeExperts + "gate_up_proj", {s.experts, 2 * I, D});
-        const at::Tensor down = w.layer(i, s.moeExperts + "down_proj", {s.experts, D, I});
+    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
+    // layout; views of one expert each.
+    const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
+    const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
+    if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
+        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
+        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
         for (int64_t e = 0; e < s.experts; ++e) {
             l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
             l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
@@ -407,6 +432,8 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
         if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
         if (s.qkNorm) loadQkNorms(w, s, i, l);
+        if (s.activation == Activation::XIELU)
+            loadXielu(w, store, s, i, impl->dtype, impl->device, l);
         const int64_t I = s.intermediate;
         const bool denseMlp =
             !s.denseMlpLayers.empty() && s.denseMlpLayers.at(static_cast<size_t>(i));
@@ -499,12 +526,21 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     q = q.transpose(1, 2);
     k = k.transpose(1, 2);
     v = v.transpose(1, 2);
+    const at::ScalarType qkType = q.scalar_type();
+    if (cos.defined() && spec.rotaryInFp32) {
+        q = q.to(at::kFloat);
+        k = k.to(at::kFloat);
+    }
     if (cos.defined() && spec.rotaryInterleaved) {
         q = blocks::applyRotaryInterleaved(q, cos, sin);
         k = blocks::applyRotaryInterleaved(k, cos, sin);
     } else if (cos.defined()) {
         q = blocks::applyRotary(q, cos, sin);
         k = blocks::applyRotary(k, cos, sin);
+    }
+    if (cos.defined() && spec.rotaryInFp32) {
+        q = q.to(qkType);
+        k = k.to(qkType);
     }
     if (spec.qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
         q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
@@ -538,6 +574,9 @@ at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
     } else if (spec.gatedMlp) {
         h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
             blocks::linear(x, l.upW, l.upB, spec.conv1d);
+    } else if (spec.activation == Activation::XIELU) {
+        h = blocks::xielu(blocks::linear(x, l.upW, l.upB, spec.conv1d), l.xieluAlphaP,
+                          l.xieluAlphaN, l.xieluBeta, l.xieluEps);
     } else {
         h = blocks::activate(spec.activation, blocks::linear(x, l.upW, l.upB, spec.conv1d));
     }
@@ -584,6 +623,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     at::Tensor x = at::embedding(embed, ids);
     if (projectInW.defined()) x = blocks::linear(x, projectInW, {}, false);
     if (spec.embedScale > 0) x = x * at::scalar_tensor(spec.embedScale, x.options());
+    if (spec.embedMultiplier != 1.0) x = x * spec.embedMultiplier;
     if (spec.positions == Positions::Learned) {
         x = x + positions.narrow(0, spec.positionOffset + past, T).unsqueeze(0);
     }
@@ -631,32 +671,36 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const auto attend = [&](const at::Tensor& in) {
             return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
         };
+        // A block's output as it joins the residual stream (Granite's residual_multiplier).
+        const auto scaled = [&](const at::Tensor& out) {
+            return spec.residualMultiplier == 1.0 ? out : out * spec.residualMultiplier;
+        };
         if (spec.normAfterResidual) {
             x = normed(x + attend(x), l.inputNormW, l.inputNormB);
             x = normed(x + mlpBlock(l, x), l.postNormW, l.postNormB);
             continue;
         }
         if (spec.postNormsOnly) {
-            x = x + normed(attend(x), l.postNormW, l.postNormB);
-            x = x + normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor());
+            x = x + scaled(normed(attend(x), l.postNormW, l.postNormB));
+            x = x + scaled(normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor()));
             continue;
         }
         const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
         if (spec.sandwichNorms) {
-            x = x + normed(attend(a), l.postNormW, l.postNormB);
-            x = x + normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())), l.postMlpNormW,
-                           at::Tensor());
+            x = x + scaled(normed(attend(a), l.postNormW, l.postNormB));
+            x = x + scaled(normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())),
+                                  l.postMlpNormW, at::Tensor()));
         } else if (spec.parallelResidual) {
             const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
-            x = attend(a) + mlpBlock(l, m) + x;
+            x = scaled(attend(a) + mlpBlock(l, m)) + x;
         } else if (spec.residualFromNorm) {
             const at::Tensor h = a + attend(a);
             const at::Tensor m = normed(h, l.postNormW, l.postNormB);
             x = m + mlpBlock(l, m);
         } else {
             // In place: x is this pass's own residual stream.
-            x.add_(attend(a));
-            x.add_(mlpBlock(l, normed(x, l.postNormW, l.postNormB)));
+            x.add_(scaled(attend(a)));
+            x.add_(scaled(mlpBlock(l, normed(x, l.postNormW, l.postNormB))));
         }
     }
     if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
@@ -782,6 +826,7 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
     const int64_t chunk = std::max<int64_t>(1, logitChunkValues() / V);
     std::vector<at::Tensor> pieces;
     if (device.is_cpu() && spec.finalSoftcap == 0) {
+        const bool rescaled = spec.logitScale != 1.0 || spec.logitsDivisor != 1.0;
         // Each chunk's logits go into one buffer (mapped once, not once per chunk) and are read
         // once more, by the fused log-softmax.
         const int64_t rowsTotal = selected.size(0);
@@ -795,6 +840,7 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
             } else {
                 at::mm_out(z, x, lmHead.t());
             }
+            if (rescaled) scaleLogits(z);
             pieces.push_back(kernels::targetLogSoftmax(z, selectedTargets.narrow(0, start, len)));
         }
         out.index_copy_(0, rows, at::cat(pieces));
@@ -861,6 +907,10 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
             return at::layer_norm(x, {x.size(-1)}, w, b, spec.normEps);
         case ArchSpec::QkNormKind::LayerPerHead:
             return at::layer_norm(x, {x.size(-1)}, {}, {}, spec.normEps) * w;
+        case ArchSpec::QkNormKind::LayerPerHeadFp32:
+            return (at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps) *
+                    w.to(at::kFloat))
+                .to(x.scalar_type());
     }
     return x;
 }
@@ -895,6 +945,10 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
     }
     auto [weights, chosen] = choice.topk(K, -1);
     if (sigmoid || l.routerBias.defined()) weights = scores.gather(1, chosen);
+    if (spec.softmaxAfterTopk) {
+        std::tie(weights, chosen) = routerLogits.topk(K, -1);
+        weights = at::softmax(weights, -1);
+    }
     if (spec.normTopk) weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
@@ -983,9 +1037,16 @@ std::pair<at::Tensor, at::Tensor> CausalLM::Impl::rotary(const at::Tensor& mask,
     return {at::where(isLong, longCos, cos), at::where(isLong, longSin, sin)};
 }
 
+// In place, in the logits' dtype, as the families' references scale them.
+void CausalLM::Impl::scaleLogits(at::Tensor& z) const {
+    if (spec.logitScale != 1.0) z.mul_(spec.logitScale);
+    if (spec.logitsDivisor != 1.0) z.div_(spec.logitsDivisor);
+}
+
 at::Tensor CausalLM::Impl::logits(const at::Tensor& h) const {
     at::Tensor out = at::linear(
         h, lmHead, lmHeadB.defined() ? c10::optional<at::Tensor>(lmHeadB) : c10::nullopt);
+    scaleLogits(out);
     if (spec.finalSoftcap > 0) out = at::tanh(out / spec.finalSoftcap) * spec.finalSoftcap;
     return out;
 }

@@ -64,6 +64,12 @@ const std::map<std::string, Family>& families() {
         {"qwen2_moe", {qwen2MoeSpec, {"Qwen2MoeForCausalLM"}}},
         {"qwen3_moe", {qwen3MoeSpec, {"Qwen3MoeForCausalLM"}}},
         {"olmoe", {olmoeSpec, {"OlmoeForCausalLM"}}},
+        {"granite", {graniteSpec, {"GraniteForCausalLM"}}},
+        {"granitemoe", {granitemoeSpec, {"GraniteMoeForCausalLM"}}},
+        {"cohere", {cohereSpec, {"CohereForCausalLM"}}},
+        {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
+        {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
+        {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
     };
     return registry;
 }

@@ -50,5 +50,11 @@ ArchSpec llavaNextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec internvlSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec smolvlmSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec idefics3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec graniteSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec granitemoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

@@ -230,6 +230,15 @@ ArchSpec readLlamaStyle(const nlohmann::json& c, const std::string& where,
     return s;
 }
 
+void wholeHeadRotary(ArchSpec& s, const std::string& where) {
+    if (s.rope.dim == s.headDim) return;
+    if (s.rope.scaling != RopeScaling::None || !s.ropeShortFactor.empty()) {
+        throw InputError("partial_rotary_factor with rope scaling is not supported by " + s.family,
+                         where, "remove partial_rotary_factor from config.json");
+    }
+    s.rope.dim = s.headDim;
+}
+
 std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& c, int64_t layers,
                                         const std::string& where) {
     const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);

@@ -61,6 +61,11 @@ Activation readActivation(const std::string& name, const std::string& where);
 ArchSpec readLlamaStyle(const nlohmann::json& config, const std::string& where,
                         const std::string& family);
 
+// For the families whose rotary spans the whole head whatever partial_rotary_factor says: with
+// plain rotary transformers ignores the factor (so does this), with scaled rotary it fails (this
+// refuses the config).
+void wholeHeadRotary(ArchSpec& s, const std::string& where);
+
 // "sliding_window" (0 when absent) on every layer, as Mistral applies it.
 std::vector<int64_t> windowOnEveryLayer(const nlohmann::json& config, int64_t layers,
                                         const std::string& where);
