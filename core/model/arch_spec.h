@@ -122,6 +122,17 @@ struct ArchSpec {
     bool normTopk = true, routerInFp32 = false;
     double routedScale = 1.0;
     std::string moeShared;
+    // How the router scores the experts: a softmax over its logits, or a sigmoid of each
+    // (DeepSeek-V3, GLM-4-MoE). With moeCorrectionBias ("<moeRouter>.<moeCorrectionBias>", one
+    // fp32 value per expert) the scores plus that bias choose the experts and rank the groups,
+    // while the chosen experts are weighted by their unbiased scores. Groups are ranked by the sum
+    // of their groupRankTop best scores (DeepSeek-V2: the best one; V3: the best two). With
+    // routerInFp32, the router's weights are kept in fp32 whatever the model's dtype, as
+    // transformers keeps them.
+    enum class RouterScoring { Softmax, Sigmoid };
+    RouterScoring routerScoring = RouterScoring::Softmax;
+    std::string moeCorrectionBias;
+    int64_t groupRankTop = 1;
     // Qwen-MoE and OLMoE: the layers marked true in denseMlpLayers keep a plain MLP of
     // `intermediate` channels (Qwen's mlp_only_layers and decoder_sparse_step); the routed
     // weights are rounded to the model's dtype before they scale the experts' outputs

@@ -38,7 +38,7 @@ struct Layer {
     bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
     bool noRope = false;       // no rotary at all (NoPE layers)
     // Gemma, Phi, OLMo and mixture-of-experts variants
-    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW;
+    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW, routerBias;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
     at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
@@ -163,6 +163,11 @@ public:
                      const std::vector<int64_t>& shape) const {
         return base(names_.layerPrefix + std::to_string(i) + "." + relative, shape);
     }
+    at::Tensor layerFp32(int64_t i, const std::string& relative,
+                         const std::vector<int64_t>& shape) const {
+        return store_.get(resolve(names_.layerPrefix + std::to_string(i) + "." + relative), shape,
+                          at::kFloat);
+    }
     bool hasLayer(int64_t i, const std::string& relative) const {
         return store_.has(resolve(names_.layerPrefix + std::to_string(i) + "." + relative));
     }
@@ -253,7 +258,10 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         if (!s.moeSharedGate.empty())
             l.sharedScaleW = w.layer(i, s.moeSharedGate + ".weight", {1, D});
     }
-    l.routerW = w.layer(i, s.moeRouter + ".weight", {s.experts, D});
+    l.routerW = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".weight", {s.experts, D})
+                               : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
+    if (!s.moeCorrectionBias.empty())
+        l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
     // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
     // layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
@@ -907,8 +915,9 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
     return x;
 }
 
-// Top-k routing as transformers does it: softmax over all router logits in fp32, the k largest
-// (renormalised to sum 1 with normTopk); each expert's output weighted in fp32 (or in the model's
+// Top-k routing as transformers does it: softmax (or sigmoid) over all router logits in fp32, the k
+// largest, chosen with the correction bias where there is one (renormalised to sum 1 with
+// normTopk); each expert's output weighted in fp32 (or in the model's
 // dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
 // grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
 // expert runs on one contiguous slice of them.
@@ -918,23 +927,29 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
     const at::Tensor routerLogits = spec.routerInFp32
                                         ? at::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat))
                                         : at::linear(flat, l.routerW).to(at::kFloat);
-    at::Tensor probs = at::softmax(routerLogits, -1);
+    const bool sigmoid = spec.routerScoring == ArchSpec::RouterScoring::Sigmoid;
+    const at::Tensor scores = sigmoid ? at::sigmoid(routerLogits) : at::softmax(routerLogits, -1);
+    at::Tensor choice = l.routerBias.defined() ? scores + l.routerBias : scores;
     if (spec.expertGroups > 1) {
-        // Only experts in the topkGroups groups holding the best single experts stay eligible.
+        // Only experts in the topkGroups groups of the best scores stay eligible.
         const int64_t G = spec.expertGroups, per = spec.experts / G;
-        const at::Tensor best =
-            std::get<1>(probs.view({N, G, per}).amax(-1).topk(spec.topkGroups, -1));
+        const at::Tensor ranks =
+            std::get<0>(choice.view({N, G, per}).topk(spec.groupRankTop, -1)).sum(-1);
+        const at::Tensor best = std::get<1>(ranks.topk(spec.topkGroups, -1));
         const at::Tensor groups =
-            at::zeros({N, G}, probs.options().dtype(at::kBool)).scatter_(1, best, true);
-        probs = probs.masked_fill(
-            groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(), 0.0);
+            at::zeros({N, G}, choice.options().dtype(at::kBool)).scatter_(1, best, true);
+        // DeepSeek-V2 zeroes the other experts' probabilities; the sigmoid routers exclude them.
+        choice = choice.masked_fill(
+            groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(),
+            sigmoid ? -INFINITY : 0.0);
     }
-    auto [weights, chosen] = probs.topk(K, -1);
+    auto [weights, chosen] = choice.topk(K, -1);
+    if (sigmoid || l.routerBias.defined()) weights = scores.gather(1, chosen);
     if (spec.softmaxAfterTopk) {
         std::tie(weights, chosen) = routerLogits.topk(K, -1);
         weights = at::softmax(weights, -1);
     }
-    if (spec.normTopk) weights = weights / weights.sum(-1, true);
+    if (spec.normTopk) weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
 
@@ -989,16 +1004,18 @@ at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
             .transpose(1, 2);
     const auto qParts = q.split({nope, rope}, -1);
     const auto kvA = blocks::linear(x, l.kvaW, l.kvaB, false).split({spec.kvLoraRank, rope}, -1);
-    const at::Tensor keyRope =
-        blocks::applyInterleavedRotary(kvA[1].view({B, 1, T, rope}), cos, sin);
+    const auto rotate = [&](const at::Tensor& t) {
+        return spec.rotaryInterleaved ? blocks::applyInterleavedRotary(t, cos, sin)
+                                      : blocks::applyRotary(t, cos, sin);
+    };
+    const at::Tensor keyRope = rotate(kvA[1].view({B, 1, T, rope}));
     const at::Tensor kv =
         at::linear(rms(kvA[0], l.kvaNormW), l.kvbW).view({B, T, H, nope + vd}).transpose(1, 2);
     const auto kvParts = kv.split({nope, vd}, -1);
     at::Tensor keys = at::cat({kvParts[0], keyRope.expand({B, H, T, rope})}, -1);
     at::Tensor values = kvParts[1];
     if (cache) std::tie(keys, values) = cache->append(keys, values);
-    const at::Tensor queries =
-        at::cat({qParts[0], blocks::applyInterleavedRotary(qParts[1], cos, sin)}, -1);
+    const at::Tensor queries = at::cat({qParts[0], rotate(qParts[1])}, -1);
     const at::Tensor out =
         blocks::attentionSoftcapped(queries, keys, values, allowed, spec.attentionScale, 0.0);
     return blocks::linear(out.transpose(1, 2).reshape({B, T, H * vd}), l.oW, l.oB, false);

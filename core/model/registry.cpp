@@ -53,6 +53,8 @@ const std::map<std::string, Family>& families() {
         {"olmo2", {olmo2Spec, {"Olmo2ForCausalLM"}}},
         {"mixtral", {mixtralSpec, {"MixtralForCausalLM"}}},
         {"deepseek_v2", {deepseekV2Spec, {"DeepseekV2ForCausalLM"}}},
+        {"deepseek_v3", {deepseekV3Spec, {"DeepseekV3ForCausalLM"}}},
+        {"glm4_moe", {glm4MoeSpec, {"Glm4MoeForCausalLM"}}},
         {"smollm3", {smollm3Spec, {"SmolLM3ForCausalLM"}}},
         {"olmo3", {olmo3Spec, {"Olmo3ForCausalLM"}}},
         {"exaone4", {exaone4Spec, {"Exaone4ForCausalLM"}}},

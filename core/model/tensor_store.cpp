@@ -99,7 +99,8 @@ static at::Tensor unpermuteRotary(const at::Tensor& w, int64_t heads, const std:
     return w.reshape(split).transpose(1, 2).reshape(w.sizes());
 }
 
-at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64_t>& shape) const {
+at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64_t>& shape,
+                                at::ScalarType dtype) const {
     const auto it = gguf_->tensors.find(name);
     if (it == gguf_->tensors.end()) {
         throw InputError("weight \"" + name + "\" is missing", folder_,
@@ -133,12 +134,13 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
                          folder_, "the file's keys and tensors disagree: convert it again");
     }
     copied_ += t.numel() * 4;
-    if (dtype_ != at::kFloat || device_ != at::Device(at::kCPU)) t = t.to(device_, dtype_);
+    if (dtype != at::kFloat || device_ != at::Device(at::kCPU)) t = t.to(device_, dtype);
     return t;
 }
 
-at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& shape) const {
-    if (gguf_) return getGguf(name, shape);
+at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& shape,
+                            at::ScalarType dtype) const {
+    if (gguf_) return getGguf(name, shape, dtype);
     at::Tensor tensor = stored(name, shape);
     const StDtype storedAs = weights_.find(name)->dtype;
     if (storedAs == StDtype::F8E4M3 && format_.fp8Blocks) {
@@ -151,8 +153,8 @@ at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>&
                          "quantised checkpoints other than block-scaled FP8 are not supported: use "
                          "an F32/F16/BF16 one");
     }
-    if (tensor.scalar_type() != dtype_ || device_ != at::Device(at::kCPU)) {
-        tensor = tensor.to(device_, dtype_);
+    if (tensor.scalar_type() != dtype || device_ != at::Device(at::kCPU)) {
+        tensor = tensor.to(device_, dtype);
         copied_ += tensor.numel() * static_cast<int64_t>(tensor.element_size());
     }
     return tensor;

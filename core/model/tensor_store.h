@@ -28,7 +28,12 @@ public:
     }
 
     // The tensor in the wanted dtype and device; InputError when missing or of another shape.
-    at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) const;
+    at::Tensor get(const std::string& name, const std::vector<int64_t>& shape) const {
+        return get(name, shape, dtype_);
+    }
+    // The same in `dtype` (weights transformers keeps in fp32 in a 16-bit model).
+    at::Tensor get(const std::string& name, const std::vector<int64_t>& shape,
+                   at::ScalarType dtype) const;
 
     // Elements of every stored tensor (the model's parameters, with any buffers it stores).
     int64_t elementCount() const;
@@ -37,7 +42,8 @@ public:
     int64_t copiedBytes() const { return copied_; }
 
 private:
-    at::Tensor getGguf(const std::string& name, const std::vector<int64_t>& shape) const;
+    at::Tensor getGguf(const std::string& name, const std::vector<int64_t>& shape,
+                       at::ScalarType dtype) const;
     // The tensor as stored (on the CPU, mapped in place where aligned), after checking its shape.
     at::Tensor stored(const std::string& name, const std::vector<int64_t>& shape) const;
     at::Tensor dequantizeFp8(const std::string& name, const at::Tensor& bytes) const;

@@ -116,11 +116,11 @@ private Q_SLOTS:
         const auto types = llmap::supportedModelTypes();
         QVERIFY(std::is_sorted(types.begin(), types.end()));
         for (const char* t :
-             {"bloom",       "deepseek_v2", "falcon",   "gemma",     "gemma2", "gpt2",
-              "gpt_bigcode", "gpt_neo",     "gpt_neox", "gptj",      "llama",  "mistral",
-              "mixtral",     "mpt",         "olmo",     "olmo2",     "olmoe",  "opt",
-              "phi",         "phi3",        "qwen2",    "qwen2_moe", "qwen3",  "qwen3_moe",
-              "stablelm",    "starcoder2"}) {
+             {"bloom",  "deepseek_v2", "deepseek_v3", "glm4_moe",  "falcon",   "gemma",
+              "gemma2", "gpt2",        "gpt_bigcode", "gpt_neo",   "gpt_neox", "gptj",
+              "llama",  "mistral",     "mixtral",     "mpt",       "olmo",     "olmo2",
+              "olmoe",  "opt",         "phi",         "phi3",      "qwen2",    "qwen2_moe",
+              "qwen3",  "qwen3_moe",   "stablelm",    "starcoder2"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
         for (const char* t :

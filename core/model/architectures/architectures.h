@@ -32,6 +32,8 @@ ArchSpec olmoSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmo2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec mixtralSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec deepseekV2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec deepseekV3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec glm4MoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec smollm3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmo3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec exaone4Spec(const nlohmann::json& config, const std::string& where);

@@ -61,4 +61,66 @@ std::vector<bool> readQwenDenseLayers(const nlohmann::json& c, int64_t layers,
     return dense;
 }
 
+void readSigmoidRouter(const nlohmann::json& c, const std::string& where,
+                       const SigmoidRouterDefaults& d, ArchSpec& s) {
+    // Written by DeepSeek's own configs; transformers implements only these values.
+    const auto scoring = jsonString(c, "scoring_func", where);
+    if (scoring && *scoring != "sigmoid") {
+        throw InputError("scoring_func \"" + *scoring + "\" is not supported", where,
+                         "this family's router scores with a sigmoid: fix config.json");
+    }
+    const auto method = jsonString(c, "topk_method", where);
+    if (method && *method != "noaux_tc") {
+        throw InputError("topk_method \"" + *method + "\" is not supported", where,
+                         "this family's router chooses by noaux_tc: fix config.json");
+    }
+    const int64_t experts = jsonInt(c, "n_routed_experts", where).value_or(d.experts);
+    const int64_t perToken = jsonInt(c, "num_experts_per_tok", where).value_or(d.perToken);
+    const int64_t groups = jsonInt(c, "n_group", where).value_or(d.groups);
+    const int64_t topkGroups = jsonInt(c, "topk_group", where).value_or(d.topkGroups);
+    // Each group is ranked by its two best experts: it needs two.
+    if (experts < 2 || experts > 4096 || groups < 1 || experts % groups != 0 ||
+        experts / groups < 2 || topkGroups < 1 || topkGroups > groups || perToken < 1 ||
+        perToken > topkGroups * (experts / groups)) {
+        throw InputError("absurd config: " + std::to_string(perToken) + " of " +
+                             std::to_string(experts) + " experts per token from " +
+                             std::to_string(topkGroups) + " of " + std::to_string(groups) +
+                             " groups",
+                         where,
+                         "fix n_routed_experts, num_experts_per_tok, n_group, topk_group in "
+                         "config.json");
+    }
+    const int64_t intermediate =
+        jsonInt(c, "moe_intermediate_size", where).value_or(d.moeIntermediate);
+    const int64_t shared = jsonInt(c, "n_shared_experts", where).value_or(d.shared);
+    const int64_t dense = jsonInt(c, "first_k_dense_replace", where).value_or(d.denseLayers);
+    if (intermediate < 1 || intermediate > (1 << 20) || shared < 0 || shared > 64 || dense < 0) {
+        throw InputError("absurd config: experts of " + std::to_string(intermediate) +
+                             " channels, " + std::to_string(shared) + " shared, " +
+                             std::to_string(dense) + " dense layers first",
+                         where,
+                         "fix moe_intermediate_size, n_shared_experts, first_k_dense_replace in "
+                         "config.json");
+    }
+    s.experts = experts;
+    s.expertsPerToken = perToken;
+    s.expertGroups = groups;
+    s.topkGroups = topkGroups;
+    s.groupRankTop = 2;
+    s.moeIntermediate = intermediate;
+    s.sharedIntermediate = intermediate * shared;
+    s.denseLayers = dense;
+    s.normTopk = jsonBool(c, "norm_topk_prob", where).value_or(true);
+    s.routedScale = jsonNumber(c, "routed_scaling_factor", where).value_or(d.scale);
+    s.routerInFp32 = true;
+    s.routerScoring = ArchSpec::RouterScoring::Sigmoid;
+    s.moeCorrectionBias = "e_score_correction_bias";
+    s.moeRouter = "mlp.gate";
+    s.moeExperts = "mlp.experts.";
+    s.moeGate = "gate_proj";
+    s.moeUp = "up_proj";
+    s.moeDown = "down_proj";
+    if (s.sharedIntermediate > 0) s.moeShared = "mlp.shared_experts";
+}
+
 }  // namespace llmap
