@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -65,6 +66,33 @@ inline std::pair<std::string, std::string> splitSafetensors(const std::string& b
 }
 
 // Copies fixture folder `name` to `target` (created).
+// `f` must throw one InputError whose one-line message names `file`, contains `needle` and comes
+// with a fix.
+inline void expectOneLine(const std::function<void()>& f, const std::string& file,
+                          const std::string& needle) {
+    try {
+        f();
+    } catch (const llmap::InputError& e) {
+        const std::string m = e.message();
+        QVERIFY2(m.find(needle) != std::string::npos, m.c_str());
+        QVERIFY2(m.find(file) != std::string::npos, m.c_str());
+        QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
+        QVERIFY2(!e.fix().empty(), m.c_str());
+        return;
+    } catch (const std::exception& e) {
+        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
+    }
+    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
+}
+
+// Rewrites the config.json of the folder `dir` through `edit`.
+inline void editConfig(const std::filesystem::path& dir,
+                       const std::function<void(nlohmann::json&)>& edit) {
+    auto c = nlohmann::json::parse(readBytes(dir / "config.json"));
+    edit(c);
+    writeBytes(dir / "config.json", c.dump(1));
+}
+
 inline void copyModel(const std::string& name, const std::filesystem::path& target) {
     std::filesystem::create_directories(target);
     for (const auto& e : std::filesystem::directory_iterator(modelDir(name))) {

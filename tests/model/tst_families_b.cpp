@@ -22,6 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using fixtures::editConfig;
+using fixtures::expectOneLine;
+
 nlohmann::json oracleB() {
     return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_b.json")));
 }
@@ -66,30 +69,6 @@ void editHeader(const fs::path& file, const std::function<void(nlohmann::json&)>
     auto h = nlohmann::json::parse(header);
     edit(h);
     fixtures::writeBytes(file, fixtures::safetensorsBytes(h.dump(), data));
-}
-
-void editConfig(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
-    auto c = nlohmann::json::parse(fixtures::readBytes(dir / "config.json"));
-    edit(c);
-    fixtures::writeBytes(dir / "config.json", c.dump(1));
-}
-
-// `f` must throw one InputError whose one-line message names `file` and contains `needle`.
-void expectOneLine(const std::function<void()>& f, const std::string& file,
-                   const std::string& needle) {
-    try {
-        f();
-    } catch (const llmap::InputError& e) {
-        const std::string m = e.message();
-        QVERIFY2(m.find(needle) != std::string::npos, m.c_str());
-        QVERIFY2(m.find(file) != std::string::npos, m.c_str());
-        QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
-        QVERIFY2(!e.fix().empty(), m.c_str());
-        return;
-    } catch (const std::exception& e) {
-        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
-    }
-    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using fixtures::editConfig;
+using fixtures::expectOneLine;
+
 nlohmann::json oracle() {
     return nlohmann::json::parse(
         fixtures::readBytes(fixtures::modelDir("oracle_families_cohere.json")));
@@ -33,30 +36,6 @@ const nlohmann::json& modelNamed(const nlohmann::json& o, const std::string& nam
 nlohmann::json configOf(const std::string& name) {
     return nlohmann::json::parse(fixtures::readBytes(
         fs::path(fixtures::modelDir("families_cohere/" + name)) / "config.json"));
-}
-
-void editConfig(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
-    auto c = nlohmann::json::parse(fixtures::readBytes(dir / "config.json"));
-    edit(c);
-    fixtures::writeBytes(dir / "config.json", c.dump(1));
-}
-
-// `f` must throw one InputError whose one-line message names `file` and contains `needle`.
-void expectOneLine(const std::function<void()>& f, const std::string& file,
-                   const std::string& needle) {
-    try {
-        f();
-    } catch (const llmap::InputError& e) {
-        const std::string m = e.message();
-        QVERIFY2(m.find(needle) != std::string::npos, m.c_str());
-        QVERIFY2(m.find(file) != std::string::npos, m.c_str());
-        QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
-        QVERIFY2(!e.fix().empty(), m.c_str());
-        return;
-    } catch (const std::exception& e) {
-        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
-    }
-    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
 }
 
 }  // namespace

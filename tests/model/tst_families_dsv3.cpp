@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using fixtures::editConfig;
+
 nlohmann::json oracleDsv3() {
     return nlohmann::json::parse(
         fixtures::readBytes(fixtures::modelDir("oracle_families_dsv3.json")));
@@ -37,12 +39,6 @@ nlohmann::json configOf(const std::string& name) {
 
 llmap::ArchSpec specOf(const std::string& name) {
     return llmap::archSpecFromConfig(configOf(name), name + "/config.json");
-}
-
-void editConfig(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
-    auto c = nlohmann::json::parse(fixtures::readBytes(dir / "config.json"));
-    edit(c);
-    fixtures::writeBytes(dir / "config.json", c.dump(1));
 }
 
 // Sets every "*.e_score_correction_bias" of a safetensors file to zero; returns how many.
@@ -65,19 +61,7 @@ int zeroCorrectionBiases(const fs::path& file) {
 
 // `f` must throw one InputError whose one-line message names config.json and contains `needle`.
 void expectRefusal(const std::function<void()>& f, const std::string& needle) {
-    try {
-        f();
-    } catch (const llmap::InputError& e) {
-        const std::string m = e.message();
-        QVERIFY2(m.find(needle) != std::string::npos, m.c_str());
-        QVERIFY2(m.find("config.json") != std::string::npos, m.c_str());
-        QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
-        QVERIFY2(!e.fix().empty(), m.c_str());
-        return;
-    } catch (const std::exception& e) {
-        QFAIL((std::string("not an InputError: ") + e.what()).c_str());
-    }
-    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
+    fixtures::expectOneLine(f, "config.json", needle);
 }
 
 }  // namespace
