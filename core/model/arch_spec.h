@@ -25,6 +25,16 @@ enum class Mixer { Attention, GatedDeltaNet, ShortConv, Mamba2 };
 // (alibi_bias_max 8).
 enum class AlibiStyle { Bloom, Falcon, Mpt };
 
+// The gated DeltaNet mixer (Qwen3-Next, Qwen3.5; model/mixers/gated_deltanet.h): keyHeads query
+// and key heads of keyDim channels, valueHeads value heads of valueDim (a multiple of keyHeads),
+// a depthwise causal convolution of convKernel taps over [q | k | v]. perKeyHeadLayout:
+// Qwen3-Next's fused in_proj_qkvz and in_proj_ba, laid out per key head; otherwise Qwen3.5's
+// in_proj_qkv, in_proj_z, in_proj_b and in_proj_a.
+struct DeltaNetSpec {
+    int64_t keyHeads = 0, valueHeads = 0, keyDim = 0, valueDim = 0, convKernel = 0;
+    bool perKeyHeadLayout = false;
+};
+
 struct RopeSpec {
     int64_t dim = 0;  // rotated channels per head (< headDim for partial rotary)
     double theta = 10000.0;
@@ -173,6 +183,10 @@ struct ArchSpec {
     std::string xieluPrefix;
     // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
     std::vector<Mixer> layerMixers;
+    DeltaNetSpec deltaNet;
+    // q_proj yields per head [q | gate]; attention's output is multiplied by sigmoid(gate)
+    // before o_proj (Qwen3-Next's gated attention).
+    bool attnOutputGate = false;
 };
 
 }  // namespace llmap

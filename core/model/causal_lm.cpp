@@ -320,7 +320,8 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
 
 void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const WeightNames& n = s.names;
-    const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
+    const int64_t D = s.hidden, hd = s.headDim, kvOut = s.kvHeads * hd;
+    const int64_t qOut = s.heads * hd * (s.attnOutputGate ? 2 : 1);
     if (s.kvLoraRank > 0) {
         loadLatentAttention(w, s, i, l);
     } else if (s.qkvLayout == QkvLayout::Separate) {
@@ -337,7 +338,7 @@ void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l
         l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
         if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
     }
-    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : s.heads * hd;
     l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
     if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
     if (s.qkNorm) loadQkNorms(w, s, i, l);
@@ -518,6 +519,7 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
+    at::Tensor outputGate;
     // Separate projections were stacked at load.
     const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
     if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
@@ -531,6 +533,14 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         q = parts[0];
         k = parts[1];
         v = parts[2];
+    } else if (spec.attnOutputGate) {  // q per head: [q | gate]
+        const auto parts =
+            qkv.split({spec.heads * hd * 2, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
+        const auto qGate = parts[0].view({B, T, spec.heads, 2 * hd}).chunk(2, -1);
+        q = qGate[0];
+        outputGate = qGate[1].reshape({B, T, spec.heads * hd});
+        k = parts[1].view({B, T, spec.kvHeads, hd});
+        v = parts[2].view({B, T, spec.kvHeads, hd});
     } else {
         const auto parts = qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
         q = parts[0].view({B, T, spec.heads, hd});
@@ -580,8 +590,9 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     } else {
         out = blocks::attention(q, k, v, allowed);
     }
-    return blocks::linear(out.transpose(1, 2).reshape({B, T, spec.heads * hd}), l.oW, l.oB,
-                          spec.conv1d);
+    at::Tensor merged = out.transpose(1, 2).reshape({B, T, spec.heads * hd});
+    if (outputGate.defined()) merged = merged * at::sigmoid(outputGate);
+    return blocks::linear(merged, l.oW, l.oB, spec.conv1d);
 }
 
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {

@@ -42,9 +42,14 @@ ArchSpec ernie45Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec hunyuanV1DenseSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen2MoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3MoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3NextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3_5TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3_5MoeTextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmoeSpec(const nlohmann::json& config, const std::string& where);
 // Multimodal wrappers scored on their language model (multimodal.cpp).
 ArchSpec mistral3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3_5Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec qwen3_5MoeSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec llavaSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec llavaNextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec internvlSpec(const nlohmann::json& config, const std::string& where);

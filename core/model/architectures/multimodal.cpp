@@ -59,6 +59,14 @@ ArchSpec smolvlmSpec(const nlohmann::json& c, const std::string& where) {
     return wrappedTextSpec(c, where, "smolvlm", "llama");
 }
 
+ArchSpec qwen3_5Spec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "qwen3_5", "qwen3_5_text");
+}
+
+ArchSpec qwen3_5MoeSpec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "qwen3_5_moe", "qwen3_5_moe_text");
+}
+
 ArchSpec idefics3Spec(const nlohmann::json& c, const std::string& where) {
     return wrappedTextSpec(c, where, "idefics3", "llama");
 }
