@@ -117,6 +117,11 @@ public:
         const at::Tensor input = state ? x : x * mask.unsqueeze(-1).to(x.scalar_type());
         const auto parts = at::linear(input, inW_).split({convChannels_, nv * dv, nv, nv}, -1);
         const at::Tensor mixed = parts[0].transpose(1, 2);  // [B, C, T]
+        const auto depthwise = [&](const at::Tensor& in, int64_t padding) {
+            const int64_t one = 1;
+            return at::conv1d(in, convW_, c10::nullopt, at::IntArrayRef(one),
+                              at::IntArrayRef(padding), at::IntArrayRef(one), convChannels_);
+        };
         at::Tensor conv;
         if (state) {
             const at::Tensor past = state->conv.defined()
@@ -124,9 +129,9 @@ public:
                                         : at::zeros({B, convChannels_, K - 1}, mixed.options());
             const at::Tensor window = at::cat({past, mixed}, 2);
             state->conv = window.narrow(2, window.size(2) - (K - 1), K - 1).contiguous();
-            conv = at::conv1d(window, convW_, {}, 1, 0, 1, convChannels_);
+            conv = depthwise(window, 0);
         } else {
-            conv = at::conv1d(mixed, convW_, {}, 1, K - 1, 1, convChannels_).narrow(2, 0, T);
+            conv = depthwise(mixed, K - 1).narrow(2, 0, T);
         }
         const auto qkv = blocks::activate(activation_, conv)
                              .transpose(1, 2)
