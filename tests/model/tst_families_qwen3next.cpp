@@ -16,8 +16,7 @@
 namespace {
 
 nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("families_qwen3next/" + name + "/config.json")));
+    return fixtures::fixtureConfig("families_qwen3next/" + name);
 }
 
 llmap::ArchSpec specOf(const nlohmann::json& c) {
