@@ -125,7 +125,8 @@ private Q_SLOTS:
         }
         const double scale = full.abs().max().item<double>();
         qInfo("max |decode - forward| %.3g (logits up to %.3g)", worst, scale);
-        QVERIFY2(worst <= 1e-5 * std::max(1.0, scale), qPrintable(QString::number(worst)));
+        // The chunked and the step-by-step forms of the recurrence round differently in fp32.
+        QVERIFY2(worst <= 5e-5 * std::max(1.0, scale), qPrintable(QString::number(worst)));
     }
 
     void badInput() {
