@@ -17,6 +17,9 @@ enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU };
 enum class QkvLayout { Separate, FusedStacked, FusedPerHead, FusedGrouped };
 enum class Positions { Rotary, Learned, Alibi };
 enum class RopeScaling { None, Linear, Llama3 };
+// What mixes a layer's positions: attention, or the recurrent or convolutional mixer of a hybrid
+// model (model/sequence_mixer.h).
+enum class Mixer { Attention, GatedDeltaNet, ShortConv, Mamba2 };
 
 // ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
 // (alibi_bias_max 8).
@@ -168,6 +171,8 @@ struct ArchSpec {
     // Apertus's xIELU (activation XIELU): per layer "<xieluPrefix>.alpha_p", ".alpha_n", ".beta"
     // and ".eps"; transformers' initial beta and eps where the checkpoint has none.
     std::string xieluPrefix;
+    // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
+    std::vector<Mixer> layerMixers;
 };
 
 }  // namespace llmap
