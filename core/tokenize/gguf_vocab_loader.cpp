@@ -103,15 +103,18 @@ std::unique_ptr<Tokenizer> loadGgufVocab(const GgufFile& f) {
             parts.decoder = makeByteLevelDecoder();
         } else {
             parts.preTokenizer = makeIsolatedSplits(preTok->patterns, path);
-            nlohmann::json decoders = {{{"type", "ByteFallback"}}, {{"type", "Fuse"}}};
+            const nlohmann::json byteFallback = {{"type", "ByteFallback"}};
+            const nlohmann::json fuse = {{"type", "Fuse"}};
+            nlohmann::json decoders = nlohmann::json::array({byteFallback, fuse});
             if (preTok->escapeSpaces) {
-                parts.normalizer = makeNormalizer({{"type", "Replace"},
-                                                   {"pattern", {{"String", " "}}},
-                                                   {"content", "\xE2\x96\x81"}},
-                                                  path);
-                decoders.insert(decoders.begin(), {{"type", "Replace"},
-                                                   {"pattern", {{"String", "\xE2\x96\x81"}}},
-                                                   {"content", " "}});
+                const nlohmann::json escape = {{"type", "Replace"},
+                                               {"pattern", {{"String", " "}}},
+                                               {"content", "\xE2\x96\x81"}};
+                const nlohmann::json unescape = {{"type", "Replace"},
+                                                 {"pattern", {{"String", "\xE2\x96\x81"}}},
+                                                 {"content", " "}};
+                parts.normalizer = makeNormalizer(escape, path);
+                decoders.insert(decoders.begin(), unescape);
             }
             parts.decoder = makeDecoder({{"type", "Sequence"}, {"decoders", decoders}}, path);
         }
