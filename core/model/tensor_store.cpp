@@ -99,6 +99,25 @@ static at::Tensor unpermuteRotary(const at::Tensor& w, int64_t heads, const std:
     return w.reshape(split).transpose(1, 2).reshape(w.sizes());
 }
 
+// Tensor `index` of the file, dequantised, in torch order.
+static at::Tensor dequantized(const GgufModel& m, size_t index, const unsigned char* file) {
+    const GgufTensorInfo& info = m.file.tensors()[index];
+    const GgmlType& type = *ggmlType(info.type);  // checked when the file was opened
+    std::vector<int64_t> shape;
+    for (auto d = info.dims.rbegin(); d != info.dims.rend(); ++d)
+        shape.push_back(static_cast<int64_t>(*d));
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(at::kFloat));
+    dequantize(type, file + m.file.dataOffset() + info.offset, t.data_ptr<float>(), t.numel());
+    return t;
+}
+
+// kv_b_proj from llama.cpp's attn_k_b [heads, rank, nope] and attn_v_b [heads, v, rank]: per
+// head, the nope rows of k then the v rows.
+static at::Tensor joinKvB(const GgufModel& m, const GgufTensorRef& ref, const unsigned char* file) {
+    const at::Tensor k = dequantized(m, ref.index, file), v = dequantized(m, ref.second, file);
+    return at::cat({k.transpose(1, 2), v}, 1).reshape(ref.shape).contiguous();
+}
+
 at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64_t>& shape,
                                 at::ScalarType dtype) const {
     const auto it = gguf_->tensors.find(name);
@@ -108,10 +127,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
     }
     const GgufTensorRef& ref = it->second;
     const GgufTensorInfo& info = gguf_->file.tensors()[ref.index];
-    const GgmlType& type = *ggmlType(info.type);  // checked when the file was opened
-    at::Tensor t = at::empty(ref.shape, at::TensorOptions().dtype(at::kFloat));
-    const unsigned char* bytes = mapped_[0]->data() + gguf_->file.dataOffset() + info.offset;
-    dequantize(type, bytes, t.data_ptr<float>(), t.numel());
+    at::Tensor t = ref.transform == GgufTransform::JoinKvB
+                       ? at::Tensor()
+                       : dequantized(*gguf_, ref.index, mapped_[0]->data());
     switch (ref.transform) {
         case GgufTransform::UnpermuteQ:
             t = unpermuteRotary(t, gguf_->heads, folder_);
@@ -124,6 +142,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
             break;
         case GgufTransform::MinusOne:
             t -= 1.0f;
+            break;
+        case GgufTransform::JoinKvB:
+            t = joinKvB(*gguf_, ref, mapped_[0]->data());
             break;
         case GgufTransform::None:
             break;
