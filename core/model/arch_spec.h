@@ -19,6 +19,9 @@ enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU, ClampedSwiGLU };
 enum class QkvLayout { Separate, FusedStacked, FusedPerHead, FusedGrouped };
 enum class Positions { Rotary, Learned, Alibi };
 enum class RopeScaling { None, Linear, Llama3 };
+// What mixes a layer's positions: attention, or the recurrent or convolutional mixer of a hybrid
+// model (model/sequence_mixer.h).
+enum class Mixer { Attention, GatedDeltaNet, ShortConv, Mamba2 };
 
 // ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
 // (alibi_bias_max 8).
@@ -180,6 +183,8 @@ struct ArchSpec {
     std::string attnSinks;
     double swigluAlpha = 1.702, swigluLimit = 7.0;
     bool moeRouterBias = false, moeExpertBias = false, moeInterleavedGateUp = false;
+    // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
+    std::vector<Mixer> layerMixers;
 };
 
 }  // namespace llmap

@@ -47,6 +47,7 @@ struct Layer {
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
     at::Tensor sinks, routerB;  // gpt-oss: attention sinks, the router's bias
     std::vector<at::Tensor> expertGateB, expertUpB, expertDownB;  // empty: experts without biases
+    std::shared_ptr<const SequenceMixer> mixer;  // in place of attention (hybrid models)
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -363,6 +364,47 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
                      {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
 }
 
+void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const WeightNames& n = s.names;
+    const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
+    if (s.kvLoraRank > 0) {
+        loadLatentAttention(w, s, i, l);
+    } else if (s.qkvLayout == QkvLayout::Separate) {
+        // One product instead of three: [q; k; v] stacked at load, split after.
+        l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
+                          w.layer(i, n.k + ".weight", {kvOut, D}),
+                          w.layer(i, n.v + ".weight", {kvOut, D})});
+        if (s.qkvBias) {
+            l.qkvB = at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
+                              w.layer(i, n.v + ".bias", {kvOut})});
+        }
+    } else {
+        const int64_t fused = qOut + 2 * kvOut;
+        l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
+        if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
+    }
+    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+    l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
+    if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
+    if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
+        const bool plain = w.hasLayer(i, s.attnSinks);
+        l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
+    }
+    if (s.qkNorm) loadQkNorms(w, s, i, l);
+}
+
+LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
+    LayerWeights weights;
+    weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+        return w.layer(i, name, shape);
+    };
+    weights.getFp32 = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+        return w.layerFp32(i, name, shape);
+    };
+    weights.has = [&w, i](const std::string& name) { return w.hasLayer(i, name); };
+    return weights;
+}
+
 }  // namespace
 
 std::unique_ptr<CausalLM> CausalLM::load(const std::string& path, const LoadOptions& options) {
@@ -396,7 +438,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
                       folder);
     }
     WeightBinder w(store, n);
-    const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
+    const int64_t D = s.hidden;
     const bool layerNorm = s.norm == NormKind::Layer && s.normBias;
     const int64_t E = s.embedDim > 0 ? s.embedDim : D;
 
@@ -457,31 +499,12 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         }
         if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
         if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
-        if (s.kvLoraRank > 0) {
-            loadLatentAttention(w, s, i, l);
-        } else if (s.qkvLayout == QkvLayout::Separate) {
-            // One product instead of three: [q; k; v] stacked at load, split after.
-            l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
-                              w.layer(i, n.k + ".weight", {kvOut, D}),
-                              w.layer(i, n.v + ".weight", {kvOut, D})});
-            if (s.qkvBias) {
-                l.qkvB =
-                    at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
-                             w.layer(i, n.v + ".bias", {kvOut})});
-            }
+        if (!s.layerMixers.empty() &&
+            s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention) {
+            l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
         } else {
-            const int64_t fused = qOut + 2 * kvOut;
-            l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
-            if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
+            loadAttention(w, s, i, l);
         }
-        const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
-        l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
-        if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-        if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
-            const bool plain = w.hasLayer(i, s.attnSinks);
-            l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
-        }
-        if (s.qkNorm) loadQkNorms(w, s, i, l);
         if (s.activation == Activation::XIELU)
             loadXielu(w, store, s, i, impl->dtype, impl->device, l);
         const int64_t I = s.intermediate;
@@ -722,6 +745,8 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
         LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
         const auto attend = [&](const at::Tensor& in) {
+            if (l.mixer)
+                return l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
             return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
         };
         // A block's output as it joins the residual stream (Granite's residual_multiplier).
