@@ -10,7 +10,9 @@ namespace llmap {
 
 enum class NormKind { RMS, Layer };
 // XIELU: xIELU with per-layer learned parameters (Apertus), never through blocks::activate.
-enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU };
+// ClampedSwiGLU: a gated MLP's (clamp(up) + 1) * swish of the clamped gate (gpt-oss), through
+// blocks::gatedActivation only.
+enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU, ClampedSwiGLU };
 // Separate q/k/v projections; one fused projection with [q; k; v] stacked (GPT-2); one fused
 // projection laid out per head as [head][q|k|v] (GPT-NeoX); one fused projection laid out per
 // key/value group as [group][q_0..q_{g-1}|k|v] (Falcon's new decoder architecture).
@@ -171,6 +173,16 @@ struct ArchSpec {
     // Apertus's xIELU (activation XIELU): per layer "<xieluPrefix>.alpha_p", ".alpha_n", ".beta"
     // and ".eps"; transformers' initial beta and eps where the checkpoint has none.
     std::string xieluPrefix;
+    // gpt-oss. attnSinks: each layer's "<attnSinks>" [heads], one logit per head that joins each
+    // query's softmax (blocks/attention_sinks.h); "" = none. The clamped SwiGLU's alpha and limit.
+    // The router "<moeRouter>.bias" (moeRouterBias); each expert projection's bias (moeExpertBias):
+    // "<name>_bias" beside the 3-D tensors, "<moeExperts><moeGate|moeUp|moeDown>.bias" beside
+    // GGUF's stacked ones. moeInterleavedGateUp: "<moeExperts>gate_up_proj" is stored
+    // [experts, hidden, 2 I] (x W) with gate and up in alternate columns, and "down_proj"
+    // [experts, I, hidden].
+    std::string attnSinks;
+    double swigluAlpha = 1.702, swigluLimit = 7.0;
+    bool moeRouterBias = false, moeExpertBias = false, moeInterleavedGateUp = false;
     // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
     std::vector<Mixer> layerMixers;
 };

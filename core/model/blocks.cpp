@@ -48,9 +48,12 @@ at::Tensor activate(Activation a, const at::Tensor& x) {
         case Activation::ReLU:
             return at::relu(x);
         case Activation::XIELU:
+        case Activation::ClampedSwiGLU:
             break;
     }
     TORCH_CHECK(a != Activation::XIELU, "xIELU needs its parameters: use blocks::xielu");
+    TORCH_CHECK(a != Activation::ClampedSwiGLU,
+                "the clamped SwiGLU needs the up projection: use blocks::gatedActivation");
     return x;
 }
 

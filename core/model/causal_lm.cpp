@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "model/blocks.h"
+#include "model/blocks/attention_sinks.h"
+#include "model/blocks/clamped_swiglu.h"
 #include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
@@ -43,6 +45,8 @@ struct Layer {
     at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
+    at::Tensor sinks, routerB;  // gpt-oss: attention sinks, the router's bias
+    std::vector<at::Tensor> expertGateB, expertUpB, expertDownB;  // empty: experts without biases
     std::shared_ptr<const SequenceMixer> mixer;  // in place of attention (hybrid models)
 };
 
@@ -249,6 +253,30 @@ void loadXielu(const WeightBinder& w, const TensorStore& store, const ArchSpec& 
     l.xieluEps = scalar("eps", -1e-6);
 }
 
+// gpt-oss's experts: "gate_up_proj" [experts, hidden, 2 I] (x W) with gate and up in alternate
+// columns and "down_proj" [experts, I, hidden], each with "<name>_bias"; kept per expert as
+// contiguous [I, hidden] gate and up and [hidden, I] down.
+void loadInterleavedExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, I = s.moeIntermediate, E = s.experts;
+    const std::string& p = s.moeExperts;
+    const at::Tensor gateUp = w.layer(i, p + "gate_up_proj", {E, D, 2 * I}).transpose(1, 2);
+    const at::Tensor down = w.layer(i, p + "down_proj", {E, I, D}).transpose(1, 2);
+    at::Tensor gateUpB, downB;
+    if (s.moeExpertBias) {
+        gateUpB = w.layer(i, p + "gate_up_proj_bias", {E, 2 * I});
+        downB = w.layer(i, p + "down_proj_bias", {E, D});
+    }
+    for (int64_t e = 0; e < E; ++e) {
+        l.expertGateW.push_back(gateUp[e].slice(0, 0, 2 * I, 2).contiguous());
+        l.expertUpW.push_back(gateUp[e].slice(0, 1, 2 * I, 2).contiguous());
+        l.expertDownW.push_back(down[e].contiguous());
+        if (!s.moeExpertBias) continue;
+        l.expertGateB.push_back(gateUpB[e].slice(0, 0, 2 * I, 2).contiguous());
+        l.expertUpB.push_back(gateUpB[e].slice(0, 1, 2 * I, 2).contiguous());
+        l.expertDownB.push_back(downB[e]);
+    }
+}
+
 void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
     // Qwen2-MoE saves a shared expert of 0 channels as empty tensors: it adds nothing.
@@ -263,6 +291,14 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
     if (!s.moeCorrectionBias.empty())
         l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
+    if (s.moeRouterBias) {
+        l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
+                                   : w.layer(i, s.moeRouter + ".bias", {s.experts});
+    }
+    if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
+        loadInterleavedExperts(w, s, i, l);
+        return;
+    }
     // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
     // layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
@@ -284,10 +320,20 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         };
         const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
                          down = stacked(s.moeDown, D, I);
+        at::Tensor gateB, upB, downB;
+        if (s.moeExpertBias) {
+            gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
+            upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
+            downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
+        }
         for (int64_t e = 0; e < s.experts; ++e) {
             l.expertGateW.push_back(gate[e]);
             l.expertUpW.push_back(up[e]);
             l.expertDownW.push_back(down[e]);
+            if (!s.moeExpertBias) continue;
+            l.expertGateB.push_back(gateB[e]);
+            l.expertUpB.push_back(upB[e]);
+            l.expertDownB.push_back(downB[e]);
         }
         return;
     }
@@ -340,6 +386,10 @@ void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l
     const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
     l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
     if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
+    if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
+        const bool plain = w.hasLayer(i, s.attnSinks);
+        l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
+    }
     if (s.qkNorm) loadQkNorms(w, s, i, l);
 }
 
@@ -573,7 +623,9 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor out;  // [B, heads, T, hd]
-    if (spec.attnSoftcap > 0) {
+    if (l.sinks.defined()) {
+        out = blocks::attentionWithSinks(q, k, v, allowed, scale, l.sinks);
+    } else if (spec.attnSoftcap > 0) {
         out = blocks::attentionSoftcapped(q, k, v, allowed, scale, spec.attnSoftcap);
     } else if (alibi.defined() || spec.attentionScale > 0) {
         out = blocks::attentionWithBias(q, k, v, allowed, scale, alibi);
@@ -592,11 +644,11 @@ at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
         if (spec.activation == Activation::SiLU) h = kernels::siluGate(gateUp);
         if (!h.defined()) {
             const auto parts = gateUp.chunk(2, -1);
-            h = blocks::activate(spec.activation, parts[0]).mul_(parts[1]);
+            h = blocks::gatedActivation(spec, parts[0], parts[1]);
         }
     } else if (spec.gatedMlp) {
-        h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
-            blocks::linear(x, l.upW, l.upB, spec.conv1d);
+        h = blocks::gatedActivation(spec, blocks::linear(x, l.gateW, l.gateB, spec.conv1d),
+                                    blocks::linear(x, l.upW, l.upB, spec.conv1d));
     } else if (spec.activation == Activation::XIELU) {
         h = blocks::xielu(blocks::linear(x, l.upW, l.upB, spec.conv1d), l.xieluAlphaP,
                           l.xieluAlphaN, l.xieluBeta, l.xieluEps);
@@ -673,7 +725,8 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     const bool rightPadded =
         T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
     const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
-                                spec.kvLoraRank == 0 && spec.positions != Positions::Alibi;
+                                spec.kvLoraRank == 0 && spec.positions != Positions::Alibi &&
+                                spec.attnSinks.empty();
     std::map<int64_t, at::Tensor> allowedByWindow;
     for (size_t i = 0; i < layers.size(); ++i) {
         const Layer& l = layers[i];
@@ -949,9 +1002,11 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
 at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
     const at::Tensor flat = x.reshape({-1, x.size(-1)});
     const int64_t N = flat.size(0), K = spec.expertsPerToken;
-    const at::Tensor routerLogits = spec.routerInFp32
-                                        ? at::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat))
-                                        : at::linear(flat, l.routerW).to(at::kFloat);
+    const at::Tensor routerLogits =
+        spec.routerInFp32
+            ? blocks::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat),
+                             l.routerB.defined() ? l.routerB.to(at::kFloat) : at::Tensor(), false)
+            : blocks::linear(flat, l.routerW, l.routerB, false).to(at::kFloat);
     const bool sigmoid = spec.routerScoring == ArchSpec::RouterScoring::Sigmoid;
     const at::Tensor scores = sigmoid ? at::sigmoid(routerLogits) : at::softmax(routerLogits, -1);
     at::Tensor choice = l.routerBias.defined() ? scores + l.routerBias : scores;
@@ -991,9 +1046,13 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         if (n == 0) continue;
         const at::Tensor xe = routed.narrow(0, start, n);
         const size_t i = static_cast<size_t>(e);
-        const at::Tensor h = blocks::activate(spec.activation, at::linear(xe, l.expertGateW[i])) *
-                             at::linear(xe, l.expertUpW[i]);
-        outputs.push_back(at::linear(h, l.expertDownW[i]));
+        const auto bias = [&](const std::vector<at::Tensor>& b) {
+            return b.empty() ? at::Tensor() : b[i];
+        };
+        const at::Tensor h = blocks::gatedActivation(
+            spec, blocks::linear(xe, l.expertGateW[i], bias(l.expertGateB), false),
+            blocks::linear(xe, l.expertUpW[i], bias(l.expertUpB), false));
+        outputs.push_back(blocks::linear(h, l.expertDownW[i], bias(l.expertDownB), false));
         start += n;
     }
     const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);

@@ -474,6 +474,44 @@ A gemma3() {
     return a;
 }
 
+// gpt-oss as llama.cpp runs it: every other layer sliding, the first one included (none without a
+// window); YaRN as gpt-oss defines it, its correction range not rounded (llama.cpp rounds it).
+void completeGptOss(nlohmann::json& c) {
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    const int64_t window = c.value("sliding_window", int64_t(0));
+    nlohmann::json types = nlohmann::json::array();
+    for (int64_t i = 0; i < layers; ++i)
+        types.push_back(window > 0 && i % 2 == 0 ? "sliding_attention" : "full_attention");
+    c["layer_types"] = types;
+    if (c.contains("rope_scaling") && c["rope_scaling"].value("rope_type", "") == "yarn")
+        c["rope_scaling"]["truncate"] = false;
+}
+
+// gpt-oss: attention with biases and sinks (attn_sinks), the router with a bias (ffn_gate_inp),
+// the experts stacked per projection with biases (ffn_gate_exps, ffn_up_exps, ffn_down_exps).
+A gptOss() {
+    A a;
+    a.gguf = "gpt-oss";
+    a.modelType = "gpt_oss";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"expert_count", "num_local_experts", V::Int});
+    a.keys.push_back({"expert_used_count", "num_experts_per_tok", V::Int});
+    a.keys.push_back({"expert_feed_forward_length", "intermediate_size", V::Int});
+    a.tensors = {{R::TokenEmbd},    {R::OutputNorm},
+                 {R::Output},       {R::AttnNorm},
+                 {R::AttnPostNorm}, {R::AttnQ},
+                 {R::AttnK},        {R::AttnV},
+                 {R::AttnOutput},   {R::AttnSinks},
+                 {R::FfnGateExps},  {R::FfnUpExps},
+                 {R::FfnDownExps},  {R::FfnGateInp, "mlp.router"}};
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
+    a.yarn = true;
+    a.complete = completeGptOss;
+    return a;
+}
+
 }  // namespace
 
 bool GgufArchitecture::has(GgufRole role) const {
@@ -493,9 +531,9 @@ std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
     static const std::vector<GgufArchitecture> table = {
-        gpt2(),    llama(),      qwen2(),   qwen3(),  qwen3moe(), qwen2moe(),
-        phi3(),    starcoder2(), falcon(),  gemma2(), gemma3(),   olmo2(),
-        granite(), commandR(),   cohere2(), glm4(),   deepseek2()};
+        gpt2(),    llama(),      qwen2(),   qwen3(),  qwen3moe(),  qwen2moe(),
+        phi3(),    starcoder2(), falcon(),  gemma2(), gemma3(),    olmo2(),
+        granite(), commandR(),   cohere2(), glm4(),   deepseek2(), gptOss()};
     return table;
 }
 

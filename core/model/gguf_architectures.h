@@ -36,6 +36,9 @@ struct GgufArchitecture {
     bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
     bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
     bool normsPlusOne = false;     // "*norm" weights stored as (1 + weight) (Gemma)
+    // rope.scaling.type "yarn" read (factor, original_context_length, yarn_beta_fast/slow) into
+    // rope_scaling; other architectures refuse it.
+    bool yarn = false;
     // Names a file of this architecture that the table cannot map faithfully: the problem and
     // its fix, or nullptr when the file is fine. Sees the config built from the keys.
     const char* (*refuse)(const nlohmann::json& config) = nullptr;

@@ -115,6 +115,25 @@ void checkDataSizes(const GgufFile& f) {
     }
 }
 
+// rope.scaling.* of a YaRN file as transformers' rope_scaling; llama.cpp's own attention and
+// extrapolation factors have no counterpart there and are refused.
+nlohmann::json yarnScaling(const GgufFile& f, const std::string& prefix) {
+    for (const char* key : {"rope.scaling.attn_factor", "rope.scaling.yarn_attn_factor",
+                            "rope.scaling.yarn_ext_factor", "rope.scaling.yarn_log_multiplier"}) {
+        if (f.find(prefix + key)) {
+            fail(f, "YaRN with " + prefix + key + " is not supported",
+                 "use the model's Hugging Face checkpoint");
+        }
+    }
+    nlohmann::json p = {{"rope_type", "yarn"}};
+    if (auto factor = f.getReal(prefix + "rope.scaling.factor")) p["factor"] = *factor;
+    if (auto original = f.getInteger(prefix + "rope.scaling.original_context_length"))
+        p["original_max_position_embeddings"] = *original;
+    if (auto fast = f.getReal(prefix + "rope.scaling.yarn_beta_fast")) p["beta_fast"] = *fast;
+    if (auto slow = f.getReal(prefix + "rope.scaling.yarn_beta_slow")) p["beta_slow"] = *slow;
+    return p;
+}
+
 void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& config) {
     const std::string prefix = std::string(a.gguf) + ".";
     for (const char* required : {"block_count", "embedding_length", "attention.head_count"}) {
@@ -136,6 +155,8 @@ void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& conf
         if (*type == "linear") {
             const double factor = f.getReal(prefix + "rope.scaling.factor").value_or(1.0);
             config["rope_scaling"] = {{"rope_type", "linear"}, {"factor", factor}};
+        } else if (*type == "yarn" && a.yarn) {
+            config["rope_scaling"] = yarnScaling(f, prefix);
         } else if (*type != "none") {
             fail(f, "rotary scaling \"" + *type + "\" is not supported",
                  "use a model without rope scaling or with linear scaling");

@@ -33,6 +33,7 @@ const std::vector<GgufRoleName>& roleNames() {
         {R::AttnKB, "blk.%d.attn_k_b", "self_attn.kv_b_proj"},
         {R::AttnVB, "blk.%d.attn_v_b", "self_attn.kv_b_proj"},
         {R::AttnPostNorm, "blk.%d.post_attention_norm", "post_attention_layernorm"},
+        {R::AttnSinks, "blk.%d.attn_sinks", "self_attn.sinks"},
         {R::FfnNorm, "blk.%d.ffn_norm", "post_attention_layernorm"},
         {R::FfnPostNorm, "blk.%d.post_ffw_norm", "post_feedforward_layernorm"},
         {R::FfnGate, "blk.%d.ffn_gate", "mlp.gate_proj"},

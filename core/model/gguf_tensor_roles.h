@@ -29,6 +29,7 @@ enum class GgufRole {
     AttnKB,  // llama.cpp's split of kv_b_proj (joined back with AttnVB)
     AttnVB,
     AttnPostNorm,
+    AttnSinks,
     FfnNorm,
     FfnPostNorm,
     FfnGate,

@@ -70,6 +70,7 @@ const std::map<std::string, Family>& families() {
         {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
         {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
+        {"gpt_oss", {gptOssSpec, {"GptOssForCausalLM"}}},
     };
     return registry;
 }

@@ -56,5 +56,6 @@ ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gptOssSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
