@@ -263,6 +263,7 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
     if (!s.moeCorrectionBias.empty())
         l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
+    if (!s.moeExpertBias.empty()) l.routerBias = w.layerFp32(i, s.moeExpertBias, {s.experts});
     // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
     // layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
@@ -974,7 +975,8 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         std::tie(weights, chosen) = routerLogits.topk(K, -1);
         weights = at::softmax(weights, -1);
     }
-    if (spec.normTopk) weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
+    if (spec.normTopk)
+        weights = weights / (weights.sum(-1, true) + (sigmoid ? spec.sigmoidNormEps : 0.0));
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
 

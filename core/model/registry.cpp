@@ -70,6 +70,8 @@ const std::map<std::string, Family>& families() {
         {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
         {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
+        {"lfm2", {lfm2Spec, {"Lfm2ForCausalLM"}}},
+        {"lfm2_moe", {lfm2MoeSpec, {"Lfm2MoeForCausalLM"}}},
     };
     return registry;
 }

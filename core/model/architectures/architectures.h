@@ -56,5 +56,7 @@ ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec lfm2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec lfm2MoeSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
