@@ -165,7 +165,11 @@ private Q_SLOTS:
             ids[b].narrow(0, T - n, n).copy_(right[b].narrow(0, 0, n));
             mask[b].narrow(0, T - n, n).fill_(1);
         }
-        const at::Tensor together = lm->nextTokenLogProbs(ids, mask).to(at::kDouble).sum(1);
+        // Only predictions made from real tokens count (the last padded position predicts the
+        // first real token, which a text alone does not score).
+        const at::Tensor together = (lm->nextTokenLogProbs(ids, mask).to(at::kDouble) *
+                                     mask.narrow(1, 0, T - 1).to(at::kDouble))
+                                        .sum(1);
         double worst = 0;
         for (int64_t b = 0; b < B; ++b) {
             const double alone = engine_checks::sums(*lm, {seqs[static_cast<size_t>(b)]})[0];

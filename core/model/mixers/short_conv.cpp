@@ -35,7 +35,8 @@ public:
             state && state->conv.defined() ? state->conv : at::zeros({B, D, past}, x.options());
         const at::Tensor input = at::cat({window, bx}, 2);  // [B, D, past + T]
         if (state) state->conv = input.narrow(2, T, past).contiguous();
-        const at::Tensor conv = at::conv1d(input, convW_, convB_, 1, 0, 1, D);
+        const at::Tensor conv = at::conv1d(input, convW_, convB_, at::IntArrayRef{1},
+                                           at::IntArrayRef{0}, at::IntArrayRef{1}, D);
         return linear((parts[1] * conv).transpose(1, 2), outW_, outB_);
     }
 
