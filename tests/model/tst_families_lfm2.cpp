@@ -23,20 +23,15 @@ using fixtures::editConfig;
 using llmap::Mixer;
 
 nlohmann::json oracleLfm2() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_lfm2.json")));
+    return fixtures::oracleOf("families_lfm2");
 }
 
 const nlohmann::json& modelNamed(const nlohmann::json& oracle, const std::string& name) {
-    for (const auto& m : oracle["models"]) {
-        if (m["name"] == "families_lfm2/" + name) return m;
-    }
-    throw std::runtime_error("no oracle model " + name);
+    return fixtures::oracleModel(oracle, "families_lfm2/" + name);
 }
 
 nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("families_lfm2/" + name + "/config.json")));
+    return fixtures::fixtureConfig("families_lfm2/" + name);
 }
 
 llmap::ArchSpec specOf(const nlohmann::json& c) {
