@@ -52,8 +52,8 @@ CONFIGS = {
         layer_types=["conv", "full_attention", "conv"], conv_bias=False, conv_L_cache=3,
         tie_word_embeddings=True)),
     "lfm2_moe_nodense_6experts_top3_nobias_raw_convbias": ("lfm2_moe", "gpt", dict(
-        hidden_size=48, num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=4,
-        intermediate_size=96, moe_intermediate_size=24, num_dense_layers=0, num_experts=6,
+        hidden_size=32, num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=4,
+        intermediate_size=64, moe_intermediate_size=16, num_dense_layers=0, num_experts=6,
         num_experts_per_tok=3, use_expert_bias=False, norm_topk_prob=False,
         routed_scaling_factor=1.0, layer_types=["full_attention", "conv", "full_attention"],
         conv_bias=True, conv_L_cache=3, tie_word_embeddings=False)),
