@@ -23,6 +23,14 @@ enum class RopeScaling { None, Linear, Llama3 };
 // model (model/sequence_mixer.h).
 enum class Mixer { Attention, GatedDeltaNet, ShortConv, Mamba2 };
 
+// LFM2's short convolution (Mixer::ShortConv): "<prefix>in_proj", "<prefix>conv" (a depthwise
+// convolution of `kernel` taps) and "<prefix>out_proj", all three with biases when `bias`.
+struct ShortConvSpec {
+    int64_t kernel = 0;
+    bool bias = false;
+    std::string prefix;
+};
+
 // ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
 // (alibi_bias_max 8).
 enum class AlibiStyle { Bloom, Falcon, Mpt };
@@ -185,6 +193,12 @@ struct ArchSpec {
     bool moeRouterBias = false, moeExpertBias = false, moeInterleavedGateUp = false;
     // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
     std::vector<Mixer> layerMixers;
+    ShortConvSpec shortConv;
+    // LFM2-MoE: the sigmoid router's correction bias by its name relative to the layer (fp32, one
+    // value per expert; see moeCorrectionBias), and the epsilon added to the sum that
+    // renormalises a sigmoid router's weights.
+    std::string moeLayerCorrectionBias;
+    double sigmoidNormEps = 1e-20;
 };
 
 }  // namespace llmap

@@ -291,6 +291,8 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
     if (!s.moeCorrectionBias.empty())
         l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
+    if (!s.moeLayerCorrectionBias.empty())
+        l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
     if (s.moeRouterBias) {
         l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
                                    : w.layer(i, s.moeRouter + ".bias", {s.experts});
@@ -1029,7 +1031,8 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         std::tie(weights, chosen) = routerLogits.topk(K, -1);
         weights = at::softmax(weights, -1);
     }
-    if (spec.normTopk) weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
+    if (spec.normTopk)
+        weights = weights / (weights.sum(-1, true) + (sigmoid ? spec.sigmoidNormEps : 0.0));
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
 

@@ -71,6 +71,8 @@ const std::map<std::string, Family>& families() {
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
         {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
         {"gpt_oss", {gptOssSpec, {"GptOssForCausalLM"}}},
+        {"lfm2", {lfm2Spec, {"Lfm2ForCausalLM"}}},
+        {"lfm2_moe", {lfm2MoeSpec, {"Lfm2MoeForCausalLM"}}},
     };
     return registry;
 }

@@ -1,5 +1,6 @@
 #include "model/sequence_mixer.h"
 
+#include "model/mixers/short_conv.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -22,9 +23,10 @@ const char* mixerName(Mixer kind) {
 
 std::unique_ptr<SequenceMixer> loadSequenceMixer(const ArchSpec& spec, int64_t layer,
                                                  const LayerWeights& weights) {
-    (void)weights;
     const Mixer kind = spec.layerMixers.at(static_cast<size_t>(layer));
     switch (kind) {
+        case Mixer::ShortConv:
+            return loadShortConv(spec, weights);
         default:
             throw InputError("layer " + std::to_string(layer) + " mixes its sequence with " +
                                  mixerName(kind) + ", which LLMap cannot run",

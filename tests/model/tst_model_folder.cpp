@@ -123,8 +123,8 @@ private Q_SLOTS:
               "qwen3",  "qwen3_moe",   "stablelm",    "starcoder2"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
-        for (const char* t :
-             {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss", "smollm3"}) {
+        for (const char* t : {"ernie4_5", "exaone4", "hunyuan_v1_dense", "lfm2", "lfm2_moe",
+                              "olmo3", "seed_oss", "smollm3"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
     }

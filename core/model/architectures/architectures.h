@@ -57,5 +57,7 @@ ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gptOssSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec lfm2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec lfm2MoeSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
