@@ -1,5 +1,7 @@
 #include "model/sequence_mixer.h"
 
+#include "model/mixers/mamba2.h"
+
 #include "util/error.h"
 
 namespace llmap {
@@ -22,9 +24,10 @@ const char* mixerName(Mixer kind) {
 
 std::unique_ptr<SequenceMixer> loadSequenceMixer(const ArchSpec& spec, int64_t layer,
                                                  const LayerWeights& weights) {
-    (void)weights;
     const Mixer kind = spec.layerMixers.at(static_cast<size_t>(layer));
     switch (kind) {
+        case Mixer::Mamba2:
+            return loadMamba2(spec, weights);
         default:
             throw InputError("layer " + std::to_string(layer) + " mixes its sequence with " +
                                  mixerName(kind) + ", which LLMap cannot run",
