@@ -7,6 +7,7 @@
 #include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "util/error.h"
@@ -41,6 +42,24 @@ inline std::string readBytes(const std::filesystem::path& path) {
 // tests/data/model/oracle.json: what transformers computed for every fixture model.
 inline nlohmann::json oracle() {
     return nlohmann::json::parse(readBytes(modelDir("oracle.json")));
+}
+
+// tests/data/model/oracle_<folder>.json: what transformers computed for one generator's fixtures.
+inline nlohmann::json oracleOf(const std::string& folder) {
+    return nlohmann::json::parse(readBytes(modelDir("oracle_" + folder + ".json")));
+}
+
+// The entry of `oracle` for the model named `name` ("families_dense/smollm3_...").
+inline const nlohmann::json& oracleModel(const nlohmann::json& oracle, const std::string& name) {
+    for (const auto& m : oracle["models"]) {
+        if (m["name"] == name) return m;
+    }
+    throw std::runtime_error("no oracle model " + name);
+}
+
+// The config.json of the fixture folder `name` ("families_dense/smollm3_...").
+inline nlohmann::json fixtureConfig(const std::string& name) {
+    return nlohmann::json::parse(readBytes(modelDir(name) + "/config.json"));
 }
 
 inline void writeBytes(const std::filesystem::path& path, const std::string& bytes) {

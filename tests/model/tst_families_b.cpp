@@ -25,28 +25,6 @@ namespace {
 using fixtures::editConfig;
 using fixtures::expectOneLine;
 
-nlohmann::json oracleB() {
-    return nlohmann::json::parse(fixtures::readBytes(fixtures::modelDir("oracle_families_b.json")));
-}
-
-nlohmann::json oracleYarn() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_yarn.json")));
-}
-
-// tests/oracle/model/generate_families_gemma3.py: Gemma3ForCausalLM and the multimodal wrapper.
-nlohmann::json oracleGemma3() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_gemma3.json")));
-}
-
-const nlohmann::json& modelNamed(const nlohmann::json& oracle, const std::string& name) {
-    for (const auto& m : oracle["models"]) {
-        if (m["name"] == name) return m;
-    }
-    throw std::runtime_error("no oracle model " + name);
-}
-
 // Every text's "full" log-likelihood of the model in `dir` equals transformers' for `model`.
 void expectOracleScores(const std::string& dir, const nlohmann::json& model) {
     const auto lm = llmap::CausalLM::load(dir);
@@ -79,7 +57,7 @@ private Q_SLOTS:
     void yarnIsRead() {
         // The YaRN configs are read as YaRN (tst_families compares their scores, texts past
         // original_max_position_embeddings, with transformers).
-        for (const auto& model : oracleYarn()["models"]) {
+        for (const auto& model : fixtures::oracleOf("families_yarn")["models"]) {
             const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
             QCOMPARE(lm->spec().family, model["model_type"].get<std::string>());
             QVERIFY(!lm->spec().ropeShortFactor.empty());
@@ -108,7 +86,7 @@ private Q_SLOTS:
             {"gemma2_window5_softcap", [](nlohmann::json& c) { c.erase("layer_types"); }},
         };
         QTemporaryDir tmp;
-        const auto o = oracleB();
+        const auto o = fixtures::oracleOf("families_b");
         for (const auto& [name, edit] : cases) {
             const fs::path d = fs::path(tmp.path().toStdString()) / name;
             fixtures::copyModel("families_b/" + name, d);
@@ -208,7 +186,7 @@ private Q_SLOTS:
 
     void gemma3LayerKinds_data() {
         QTest::addColumn<int>("index");
-        const auto o = oracleGemma3();
+        const auto o = fixtures::oracleOf("families_gemma3");
         QCOMPARE(o["models"].size(), size_t(5));
         for (size_t i = 0; i < o["models"].size(); ++i) {
             QTest::newRow(o["models"][i]["name"].get<std::string>().c_str()) << static_cast<int>(i);
@@ -217,7 +195,8 @@ private Q_SLOTS:
 
     void gemma3LayerKinds() {
         QFETCH(int, index);
-        const auto model = oracleGemma3()["models"][static_cast<size_t>(index)];
+        const auto model =
+            fixtures::oracleOf("families_gemma3")["models"][static_cast<size_t>(index)];
         const auto lm = llmap::CausalLM::load(fixtures::modelDir(model["name"]));
         const llmap::ArchSpec& s = lm->spec();
         QCOMPARE(s.family, model["model_type"].get<std::string>());
@@ -242,7 +221,7 @@ private Q_SLOTS:
         // head "lm_head.weight" (transformers 4.52 to 4.57).
         QTemporaryDir tmp;
         const fs::path root = tmp.path().toStdString();
-        const auto o = oracleGemma3();
+        const auto o = fixtures::oracleOf("families_gemma3");
 
         fs::path d = root / "old_rope";
         fixtures::copyModel("families_gemma3/gemma3_text_alternating_linear", d);
@@ -254,8 +233,8 @@ private Q_SLOTS:
             c["rope_scaling"] = {{"type", "linear"}, {"factor", 2.0}};
             c["sliding_window_pattern"] = 2;
         });
-        expectOracleScores(d.string(),
-                           modelNamed(o, "families_gemma3/gemma3_text_alternating_linear"));
+        expectOracleScores(
+            d.string(), fixtures::oracleModel(o, "families_gemma3/gemma3_text_alternating_linear"));
 
         d = root / "sparse_text_config";
         fixtures::copyModel("families_gemma3/gemma3_wrapper_tied_defaults", d);
@@ -268,8 +247,8 @@ private Q_SLOTS:
             c["text_config"] = kept;
             c.erase("tie_word_embeddings");
         });
-        expectOracleScores(d.string(),
-                           modelNamed(o, "families_gemma3/gemma3_wrapper_tied_defaults"));
+        expectOracleScores(
+            d.string(), fixtures::oracleModel(o, "families_gemma3/gemma3_wrapper_tied_defaults"));
 
         d = root / "model_language_model";
         fixtures::copyModel("families_gemma3/gemma3_wrapper_untied", d);
@@ -286,7 +265,8 @@ private Q_SLOTS:
             }
             h = renamed;
         });
-        expectOracleScores(d.string(), modelNamed(o, "families_gemma3/gemma3_wrapper_untied"));
+        expectOracleScores(d.string(),
+                           fixtures::oracleModel(o, "families_gemma3/gemma3_wrapper_untied"));
     }
 
     void multimodalWrappers() {
@@ -312,13 +292,14 @@ private Q_SLOTS:
             }
             h = renamed;
         });
-        expectOracleScores(d.string(),
-                           modelNamed(o, "families_wrappers/mistral3_window_gqa_untied"));
+        expectOracleScores(
+            d.string(), fixtures::oracleModel(o, "families_wrappers/mistral3_window_gqa_untied"));
 
         d = root / "text_type_implied";
         fixtures::copyModel("families_wrappers/llava_llama_tied", d);
         editConfig(d, [](nlohmann::json& c) { c["text_config"].erase("model_type"); });
-        expectOracleScores(d.string(), modelNamed(o, "families_wrappers/llava_llama_tied"));
+        expectOracleScores(d.string(),
+                           fixtures::oracleModel(o, "families_wrappers/llava_llama_tied"));
 
         const auto load = [](const fs::path& dir) {
             return [dir] { llmap::CausalLM::load(dir.string()); };

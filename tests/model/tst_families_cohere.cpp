@@ -21,23 +21,6 @@ namespace {
 using fixtures::editConfig;
 using fixtures::expectOneLine;
 
-nlohmann::json oracle() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_cohere.json")));
-}
-
-const nlohmann::json& modelNamed(const nlohmann::json& o, const std::string& name) {
-    for (const auto& m : o["models"]) {
-        if (m["name"] == name) return m;
-    }
-    throw std::runtime_error("no oracle model " + name);
-}
-
-nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(fixtures::readBytes(
-        fs::path(fixtures::modelDir("families_cohere/" + name)) / "config.json"));
-}
-
 }  // namespace
 
 class FamiliesCohereTest : public QObject {
@@ -63,13 +46,13 @@ private Q_SLOTS:
         const auto& s = lm->spec();
         QCOMPARE(s.slidingWindow, (std::vector<int64_t>{5, 0, 5, 0}));
         QCOMPARE(s.noRopeLayers, (std::vector<bool>{false, true, false, true}));
-        const auto o = oracle();
-        const auto& model = modelNamed(o, "families_cohere/cohere2_pattern_window5");
+        const auto o = fixtures::oracleOf("families_cohere");
+        const auto& model = fixtures::oracleModel(o, "families_cohere/cohere2_pattern_window5");
         const auto full = engine_checks::sums(*lm, engine_checks::idsOf(model, "ids_full"));
         for (size_t i = 0; i < full.size(); ++i)
             QVERIFY(engine_checks::close(full[i], model["texts"][i]["ll_full"]));
         // transformers' default pattern (4) and window (4096).
-        auto c = configOf("cohere2_pattern_window5");
+        auto c = fixtures::fixtureConfig("families_cohere/cohere2_pattern_window5");
         c.erase("layer_types");
         c.erase("sliding_window");
         const auto spec = llmap::archSpecFromConfig(c, "config.json");
@@ -79,7 +62,7 @@ private Q_SLOTS:
 
     void configDefaults() {
         // Glm4Config: 2 key/value heads, head_dim 128, half the head rotated, q/k/v biases.
-        auto glm = configOf("glm4_gqa_rot50");
+        auto glm = fixtures::fixtureConfig("families_cohere/glm4_gqa_rot50");
         for (const char* key : {"num_key_value_heads", "head_dim", "rope_parameters",
                                 "attention_bias", "rms_norm_eps"})
             glm.erase(key);
@@ -90,7 +73,7 @@ private Q_SLOTS:
         QVERIFY(s.qkvBias && !s.oBias && s.rotaryInterleaved && s.sandwichNorms);
         QCOMPARE(s.normEps, 1.5625e-7);
         // ApertusConfig: llama3 rotary (theta 1.2e7, factor 8 over 8192 positions) and xIELU.
-        auto apertus = configOf("apertus_gqa_default_llama3");
+        auto apertus = fixtures::fixtureConfig("families_cohere/apertus_gqa_default_llama3");
         apertus.erase("rope_parameters");
         apertus.erase("hidden_act");
         s = llmap::archSpecFromConfig(apertus, "config.json");
@@ -100,12 +83,12 @@ private Q_SLOTS:
         QCOMPARE(s.rope.originalContext, int64_t(8192));
         QVERIFY(s.activation == llmap::Activation::XIELU && !s.gatedMlp);
         // Granite's rotary spans the head whatever partial_rotary_factor says (as transformers').
-        auto granite = configOf("granite_gqa_multipliers");
+        auto granite = fixtures::fixtureConfig("families_cohere/granite_gqa_multipliers");
         granite["rope_parameters"]["partial_rotary_factor"] = 0.5;
         s = llmap::archSpecFromConfig(granite, "config.json");
         QCOMPARE(s.rope.dim, s.headDim);
         // Cohere ties its embeddings unless told otherwise and scales logits by 1/16.
-        auto cohere = configOf("cohere_mha_untied_bias");
+        auto cohere = fixtures::fixtureConfig("families_cohere/cohere_mha_untied_bias");
         cohere.erase("tie_word_embeddings");
         cohere.erase("logit_scale");
         s = llmap::archSpecFromConfig(cohere, "config.json");

@@ -17,11 +17,6 @@ namespace {
 
 const std::string kWhere = "families_dense/config.json";
 
-nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("families_dense/" + name) + "/config.json"));
-}
-
 llmap::ArchSpec specOf(const nlohmann::json& c) {
     return llmap::archSpecFromConfig(c, kWhere);
 }
@@ -53,7 +48,7 @@ class FamiliesDenseTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void smollm3NopeAndWindows() {
-        auto c = configOf("smollm3_nope_every2_gqa_tied");
+        auto c = fixtures::fixtureConfig("families_dense/smollm3_nope_every2_gqa_tied");
         // no_rope_layers: 1 rotates, 0 does not; without it every no_rope_layer_interval-th
         // layer has no rotary.
         QCOMPARE(specOf(c).noRopeLayers, flags({0, 1, 0, 1}));
@@ -64,7 +59,7 @@ private Q_SLOTS:
         QCOMPARE(specOf(c).slidingWindow, std::vector<int64_t>(4, 0));
         QVERIFY(specOf(c).tiedEmbeddings);
 
-        c = configOf("smollm3_nope_list_window5_bias_untied");
+        c = fixtures::fixtureConfig("families_dense/smollm3_nope_list_window5_bias_untied");
         QCOMPARE(specOf(c).noRopeLayers, flags({1, 0, 0, 1}));
         QCOMPARE(specOf(c).slidingWindow, (std::vector<int64_t>{5, 0, 0, 5}));
         // Without layer_types the layers without rotary slide, given use_sliding_window.
@@ -76,23 +71,23 @@ private Q_SLOTS:
         expectRefused(c, "no_rope_layers entry 2 is 2, not 0 or 1");
         c["no_rope_layers"] = {1, 0, 1};
         expectRefused(c, "no_rope_layers must give a 0 or 1 for each of the 4 layers");
-        c = configOf("smollm3_layer_types_window4_headdim12");
+        c = fixtures::fixtureConfig("families_dense/smollm3_layer_types_window4_headdim12");
         c["sliding_window"] = nullptr;
         expectRefused(c, "sliding_window must be a positive number of tokens");
-        c = configOf("smollm3_layer_types_window4_headdim12");
+        c = fixtures::fixtureConfig("families_dense/smollm3_layer_types_window4_headdim12");
         c["layer_types"][1] = "chunked_attention";
         expectRefused(c, "layer_types entry 1 is \"chunked_attention\"");
     }
 
     void olmo3LayerTypesAndRotary() {
-        auto c = configOf("olmo3_default_layers_window5_gqa");
+        auto c = fixtures::fixtureConfig("families_dense/olmo3_default_layers_window5_gqa");
         c.erase("layer_types");  // by default all but every fourth layer slide
         llmap::ArchSpec s = specOf(c);
         QCOMPARE(s.slidingWindow, (std::vector<int64_t>{5, 5, 5, 0}));
         QCOMPARE(s.localRopeLayers, flags({1, 1, 1, 0}));
         QVERIFY(s.noRopeLayers.empty());
 
-        c = configOf("olmo3_yarn_full_bias_tied");
+        c = fixtures::fixtureConfig("families_dense/olmo3_yarn_full_bias_tied");
         s = specOf(c);
         QCOMPARE(s.rope.theta, 10000.0);
         QCOMPARE(s.localRope.theta, 500.0);
@@ -106,13 +101,13 @@ private Q_SLOTS:
         QCOMPARE(s.rope.factor, 2.0);
         QCOMPARE(s.localRope.theta, 2000.0);
         QCOMPARE(s.localRope.factor, 1.0);
-        c = configOf("olmo3_yarn_full_bias_tied");
+        c = fixtures::fixtureConfig("families_dense/olmo3_yarn_full_bias_tied");
         c["rope_parameters"]["sliding_attention"] = c["rope_parameters"]["full_attention"];
         expectRefused(c, "YaRN on the sliding-attention layers is not supported");
     }
 
     void exaone4NopeOnGlobalLayers() {
-        auto c = configOf("exaone4_window5_pattern2_nope_gqa");
+        auto c = fixtures::fixtureConfig("families_dense/exaone4_window5_pattern2_nope_gqa");
         llmap::ArchSpec s = specOf(c);
         QCOMPARE(s.slidingWindow, (std::vector<int64_t>{5, 0, 5, 0}));
         QCOMPARE(s.noRopeLayers, flags({0, 1, 0, 1}));
@@ -124,16 +119,16 @@ private Q_SLOTS:
         c["sliding_window_pattern"] = "LLLG";
         expectRefused(c, "sliding_window_pattern \"LLLG\" without layer_types");
         // Without a sliding window every layer is global and rotates.
-        s = specOf(configOf("exaone4_nowindow_llama3_tied"));
+        s = specOf(fixtures::fixtureConfig("families_dense/exaone4_nowindow_llama3_tied"));
         QCOMPARE(s.slidingWindow, std::vector<int64_t>(3, 0));
         QVERIFY(s.noRopeLayers.empty());
-        c = configOf("exaone4_layer_types_window3_mha");
+        c = fixtures::fixtureConfig("families_dense/exaone4_layer_types_window3_mha");
         c["sliding_window"] = nullptr;
         expectRefused(c, "sliding_window must be a positive number of tokens");
     }
 
     void seedOssAndErnieDefaults() {
-        auto c = configOf("seed_oss_qkv_bias_gqa");
+        auto c = fixtures::fixtureConfig("families_dense/seed_oss_qkv_bias_gqa");
         c.erase("head_dim");  // SeedOssConfig's default, not hidden_size / heads
         c.erase("attention_bias");
         llmap::ArchSpec s = specOf(c);
@@ -142,7 +137,7 @@ private Q_SLOTS:
         c["head_dim"] = nullptr;
         QCOMPARE(specOf(c).headDim, int64_t(8));
 
-        c = configOf("ernie4_5_tied_gqa");
+        c = fixtures::fixtureConfig("families_dense/ernie4_5_tied_gqa");
         c.erase("rope_parameters");
         c.erase("tie_word_embeddings");
         s = specOf(c);
@@ -151,7 +146,7 @@ private Q_SLOTS:
     }
 
     void hunyuanNtkAlpha() {
-        auto c = configOf("hunyuan_v1_dense_ntk_alpha_bias_tied");
+        auto c = fixtures::fixtureConfig("families_dense/hunyuan_v1_dense_ntk_alpha_bias_tied");
         llmap::ArchSpec s = specOf(c);
         QVERIFY(s.qkNorm && s.qkNormAfterRotary);
         QCOMPARE(s.rope.theta, 10000.0 * std::pow(50.0, 8.0 / 6.0));

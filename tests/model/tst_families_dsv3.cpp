@@ -20,25 +20,11 @@ namespace {
 
 using fixtures::editConfig;
 
-nlohmann::json oracleDsv3() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_dsv3.json")));
-}
-
-const nlohmann::json& modelNamed(const nlohmann::json& oracle, const std::string& name) {
-    for (const auto& m : oracle["models"]) {
-        if (m["name"] == "families_dsv3/" + name) return m;
-    }
-    throw std::runtime_error("no oracle model " + name);
-}
-
-nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("families_dsv3/" + name + "/config.json")));
-}
+const std::string kFolder = "families_dsv3/";
 
 llmap::ArchSpec specOf(const std::string& name) {
-    return llmap::archSpecFromConfig(configOf(name), name + "/config.json");
+    return llmap::archSpecFromConfig(fixtures::fixtureConfig(kFolder + name),
+                                     name + "/config.json");
 }
 
 // Sets every "*.e_score_correction_bias" of a safetensors file to zero; returns how many.
@@ -124,8 +110,8 @@ private Q_SLOTS:
         fixtures::copyModel("families_dsv3/" + name.toStdString(), d);
         QVERIFY(zeroCorrectionBiases(d / "model.safetensors") > 0);
         const auto lm = llmap::CausalLM::load(d.string());
-        const auto oracle = oracleDsv3();
-        const auto& model = modelNamed(oracle, name.toStdString());
+        const auto oracle = fixtures::oracleOf("families_dsv3");
+        const auto& model = fixtures::oracleModel(oracle, kFolder + name.toStdString());
         const auto got = engine_checks::sums(*lm, engine_checks::idsOf(model, "ids_full"));
         double worst = 0;
         for (size_t i = 0; i < got.size(); ++i) {
@@ -145,7 +131,8 @@ private Q_SLOTS:
         editConfig(d, [](nlohmann::json& c) { c["model_type"] = "kimi_k2"; });
         const auto lm = llmap::CausalLM::load(d.string());
         QCOMPARE(lm->spec().family, std::string("deepseek_v3"));
-        engine_checks::compareWithOracle(*lm, modelNamed(oracleDsv3(), name));
+        engine_checks::compareWithOracle(
+            *lm, fixtures::oracleModel(fixtures::oracleOf("families_dsv3"), kFolder + name));
     }
 
     void olderConfigForms() {
@@ -180,10 +167,12 @@ private Q_SLOTS:
             fixtures::copyModel("families_dsv3/" + name, d);
             editConfig(d, edit);
             const auto lm = llmap::CausalLM::load(d.string());
-            engine_checks::compareWithOracle(*lm, modelNamed(oracleDsv3(), name));
+            engine_checks::compareWithOracle(
+                *lm, fixtures::oracleModel(fixtures::oracleOf("families_dsv3"), kFolder + name));
         }
         // q_lora_rank absent: DeepseekV3Config's 1536; null: a plain q_proj.
-        auto c = configOf("deepseek_v3_noqlora_6experts_nogroups_raw_halfrope_bias_tied");
+        auto c = fixtures::fixtureConfig(
+            kFolder + "deepseek_v3_noqlora_6experts_nogroups_raw_halfrope_bias_tied");
         c.erase("q_lora_rank");
         QCOMPARE(llmap::archSpecFromConfig(c, "config.json").qLoraRank, int64_t(1536));
     }
@@ -192,7 +181,7 @@ private Q_SLOTS:
         const auto refused = [](const std::string& name,
                                 const std::function<void(nlohmann::json&)>& edit,
                                 const std::string& needle) {
-            nlohmann::json c = configOf(name);
+            nlohmann::json c = fixtures::fixtureConfig(kFolder + name);
             edit(c);
             expectRefusal([&] { llmap::archSpecFromConfig(c, name + "/config.json"); }, needle);
         };

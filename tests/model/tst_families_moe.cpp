@@ -23,22 +23,7 @@ namespace {
 
 using fixtures::editConfig;
 
-nlohmann::json oracleMoe() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_moe.json")));
-}
-
-const nlohmann::json& modelNamed(const nlohmann::json& oracle, const std::string& name) {
-    for (const auto& m : oracle["models"]) {
-        if (m["name"] == "families_moe/" + name) return m;
-    }
-    throw std::runtime_error("no oracle model " + name);
-}
-
-nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("families_moe/" + name + "/config.json")));
-}
+const std::string kFolder = "families_moe/";
 
 // Rewrites the per-expert weights "<p>mlp.experts.<e>.gate_proj|up_proj|down_proj.weight" of a
 // float32 safetensors file as transformers 5 holds them: "<p>mlp.experts.gate_up_proj"
@@ -103,7 +88,7 @@ class FamiliesMoeTest : public QObject {
 private Q_SLOTS:
     void fusedExperts_data() {
         QTest::addColumn<QString>("name");
-        const auto oracle = oracleMoe();
+        const auto oracle = fixtures::oracleOf("families_moe");
         for (const auto& m : oracle["models"]) {
             const std::string name = m["name"];
             QTest::newRow(name.c_str()) << QString::fromStdString(name.substr(name.find('/') + 1));
@@ -115,13 +100,16 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const fs::path d = fs::path(tmp.path().toStdString()) / name.toStdString();
         fixtures::copyModel("families_moe/" + name.toStdString(), d);
-        const auto spec = llmap::archSpecFromConfig(configOf(name.toStdString()), "config.json");
+        const auto spec = llmap::archSpecFromConfig(
+            fixtures::fixtureConfig(kFolder + name.toStdString()), "config.json");
         int sparse = 0;
         for (int64_t i = 0; i < spec.layers; ++i)
             sparse += spec.denseMlpLayers.empty() || !spec.denseMlpLayers[size_t(i)];
         QCOMPARE(fuseExperts(d / "model.safetensors"), sparse);
         const auto lm = llmap::CausalLM::load(d.string());
-        engine_checks::compareWithOracle(*lm, modelNamed(oracleMoe(), name.toStdString()));
+        engine_checks::compareWithOracle(*lm,
+                                         fixtures::oracleModel(fixtures::oracleOf("families_moe"),
+                                                               kFolder + name.toStdString()));
     }
 
     void ggufQwen3Moe() {
@@ -133,12 +121,14 @@ private Q_SLOTS:
         QCOMPARE(lm->spec().experts, int64_t(4));
         QVERIFY(lm->spec().normTopk && lm->spec().tiedEmbeddings);
         engine_checks::compareWithOracle(
-            *lm, modelNamed(oracleMoe(), "qwen3_moe_4experts_top2_norm_gqa_tied"));
+            *lm, fixtures::oracleModel(fixtures::oracleOf("families_moe"),
+                                       kFolder + "qwen3_moe_4experts_top2_norm_gqa_tied"));
     }
 
     void layersAsConfigured() {
         const auto spec = [](const std::string& name) {
-            return llmap::archSpecFromConfig(configOf(name), name + "/config.json");
+            return llmap::archSpecFromConfig(fixtures::fixtureConfig(kFolder + name),
+                                             name + "/config.json");
         };
         // decoder_sparse_step 2: experts on layers 1 and 3; a window of 5 on every layer.
         auto s = spec("qwen3_moe_8experts_step2_window5");
@@ -181,7 +171,8 @@ private Q_SLOTS:
             fixtures::copyModel("families_moe/" + name, d);
             editConfig(d, edit);
             const auto lm = llmap::CausalLM::load(d.string());
-            engine_checks::compareWithOracle(*lm, modelNamed(oracleMoe(), name));
+            engine_checks::compareWithOracle(
+                *lm, fixtures::oracleModel(fixtures::oracleOf("families_moe"), kFolder + name));
         }
     }
 
@@ -189,7 +180,7 @@ private Q_SLOTS:
         const auto refused = [](const std::string& name,
                                 const std::function<void(nlohmann::json&)>& edit,
                                 const std::string& needle) {
-            nlohmann::json c = configOf(name);
+            nlohmann::json c = fixtures::fixtureConfig(kFolder + name);
             edit(c);
             expectRefusal([&] { llmap::archSpecFromConfig(c, name + "/config.json"); }, needle);
         };

@@ -153,6 +153,25 @@ def score(model, ids, first_scored):
     return sum(per), per
 
 
+def score_texts(tok, model, model_bf16, prefix):
+    """Each text's ids in both conventions with their log-likelihoods in fp32 and bf16, and the
+    per-token values of the first two texts: one oracle record's "texts"."""
+    texts = []
+    for ti, text in enumerate(TEXTS):
+        ids_paper = tok(text)["input_ids"]
+        ids_plain = tok(text, add_special_tokens=False)["input_ids"]
+        ids_full = [prefix] + ids_plain
+        ll_paper, _ = score(model, ids_paper, 1)
+        ll_full, per_full = score(model, ids_full, 1)
+        ll_full_bf16, _ = score(model_bf16, ids_full, 1)
+        entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
+                     ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
+        if ti < 2:
+            entry["per_token_full"] = per_full
+        texts.append(entry)
+    return texts
+
+
 def main():
     torch.manual_seed(0)
     if os.path.isdir(OUT):
@@ -188,19 +207,7 @@ def main():
             tok.save_pretrained(sharded)
         model_bf16 = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16).eval()
         prefix = config.bos_token_id if config.bos_token_id is not None else config.eos_token_id
-        texts = []
-        for ti, text in enumerate(TEXTS):
-            ids_paper = tok(text)["input_ids"]
-            ids_plain = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [prefix] + ids_plain
-            ll_paper, _ = score(model, ids_paper, 1)
-            ll_full, per_full = score(model, ids_full, 1)
-            ll_full_bf16, _ = score(model_bf16, ids_full, 1)
-            entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
-                         ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
-            if ti < 2:
-                entry["per_token_full"] = per_full
-            texts.append(entry)
+        texts = score_texts(tok, model, model_bf16, prefix)
         if index == 0:
             records.append(dict(name=name + "_sharded", model_type=model_type, adds_bos=True,
                                 parameters=sum(p.numel() for p in model.parameters()),

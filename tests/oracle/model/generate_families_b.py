@@ -20,7 +20,7 @@ import transformers
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import OUT, TEXTS, randomise, score, train_tokenizer  # noqa: E402
+from generate import OUT, TEXTS, randomise, score_texts, train_tokenizer  # noqa: E402
 
 def longrope(rotary_dim, original):
     """Phi-3 LongRoPE factors: one divisor per rotary frequency, short set and long set."""
@@ -118,19 +118,7 @@ def generate(configs, folder_name, oracle_name, generator, seeds=(5000, 6000)):
         os.remove(os.path.join(model_folder, "generation_config.json"))  # not read by anything here
         model_bf16 = AutoModelForCausalLM.from_pretrained(model_folder, dtype=torch.bfloat16).eval()
         prefix = config.bos_token_id if config.bos_token_id is not None else config.eos_token_id
-        texts = []
-        for ti, text in enumerate(TEXTS):
-            ids_paper = tok(text)["input_ids"]
-            ids_plain = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [prefix] + ids_plain
-            ll_paper, _ = score(model, ids_paper, 1)
-            ll_full, per_full = score(model, ids_full, 1)
-            ll_full_bf16, _ = score(model_bf16, ids_full, 1)
-            entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
-                         ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
-            if ti < 2:
-                entry["per_token_full"] = per_full
-            texts.append(entry)
+        texts = score_texts(tok, model, model_bf16, prefix)
         records.append(dict(name=folder_name + "/" + name, model_type=model_type,
                             adds_bos=style == "llama",
                             parameters=sum(p.numel() for p in model.parameters()),

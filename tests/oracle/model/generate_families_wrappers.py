@@ -21,7 +21,7 @@ import torch
 import transformers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import OUT, TEXTS, randomise, score, train_tokenizer  # noqa: E402
+from generate import OUT, TEXTS, randomise, score_texts, train_tokenizer  # noqa: E402
 
 TEXT = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=48)
 VISION = dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
@@ -78,19 +78,7 @@ def main():
         # Scored as reloaded, so that the folder (not the object in memory) is what is checked.
         model = model_class.from_pretrained(target, dtype=torch.float32).eval()
         model_bf16 = model_class.from_pretrained(target, dtype=torch.bfloat16).eval()
-        texts = []
-        for ti, text in enumerate(TEXTS):
-            ids_paper = tok(text)["input_ids"]
-            ids_plain = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [tok.bos_token_id] + ids_plain
-            ll_paper, _ = score(model, ids_paper, 1)
-            ll_full, per_full = score(model, ids_full, 1)
-            ll_full_bf16, _ = score(model_bf16, ids_full, 1)
-            entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
-                         ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
-            if ti < 2:
-                entry["per_token_full"] = per_full
-            texts.append(entry)
+        texts = score_texts(tok, model, model_bf16, tok.bos_token_id)
         language = model.get_decoder() if hasattr(model, "get_decoder") else model.model.language_model
         records.append(dict(name="families_wrappers/" + name, model_type=wrapper_type, adds_bos=True,
                             parameters=sum(p.numel() for p in language.parameters()),
