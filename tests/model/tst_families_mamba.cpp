@@ -20,8 +20,7 @@ using fixtures::editConfig;
 using fixtures::expectOneLine;
 
 nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(fixtures::readBytes(
-        fs::path(fixtures::modelDir("families_mamba/" + name)) / "config.json"));
+    return fixtures::fixtureConfig("families_mamba/" + name);
 }
 
 }  // namespace
