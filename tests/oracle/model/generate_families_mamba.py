@@ -48,7 +48,7 @@ CONFIGS = {
         embedding_multiplier=0.8, ssm_out_multiplier=1.1, attention_out_multiplier=0.9)),
     "granitemoehybrid_moe_mamba_attention_mamba_rope": ("granitemoehybrid", "llama", dict(
         BASE, num_hidden_layers=3, num_key_value_heads=2, intermediate_size=16,
-        layer_types=["mamba", "attention", "mamba"], num_local_experts=4, num_experts_per_tok=2,
+        layer_types=["mamba", "attention", "mamba"], num_local_experts=4, num_experts_per_tok=4,
         shared_intermediate_size=24, position_embedding_type="rope", mamba_n_heads=8,
         mamba_n_groups=1, mamba_chunk_size=4, mamba_conv_bias=True, embedding_multiplier=1.5,
         residual_multiplier=0.7, attention_multiplier=0.3, logits_scaling=1.6)),
