@@ -3,6 +3,7 @@
 // Each architecture (architectures/*.cpp) turns a config.json into one of these; the torch side
 // (causal_lm.cpp) runs any ArchSpec. No torch here.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,23 @@ struct ShortConvSpec {
 // ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
 // (alibi_bias_max 8).
 enum class AlibiStyle { Bloom, Falcon, Mpt };
+
+// A Mamba-2 mixer (Mixer::Mamba2, model/mixers/mamba2.h): in_proj -> [z | x B C | dt], a causal
+// depthwise convolution with SiLU over x B C, the selective scan over `heads` heads of headDim
+// channels with `groups` groups of B and C of stateSize each, a D skip, the gate z (through a
+// grouped RMSNorm when gatedNorm) and out_proj. Weights "<prefix>in_proj", "conv1d", "dt_bias",
+// "A_log", "D", "norm", "out_proj". Falcon-H1's muP multipliers: the input times inMultiplier,
+// in_proj's five parts [z | x | B | C | dt] times projMultipliers (empty: none), the output times
+// outMultiplier.
+struct Mamba2Spec {
+    int64_t heads = 0, headDim = 0, groups = 1, stateSize = 0, convKernel = 4, chunk = 256;
+    bool convBias = true, inBias = false, outBias = false;
+    bool gatedNorm = true, normBeforeGate = false;
+    double timeStepMin = 0.0, timeStepMax = std::numeric_limits<double>::infinity();  // dt's range
+    double normEps = 1e-6, inMultiplier = 1.0, outMultiplier = 1.0;
+    std::vector<double> projMultipliers;
+    std::string prefix = "mamba.";
+};
 
 struct RopeSpec {
     int64_t dim = 0;  // rotated channels per head (< headDim for partial rotary)
@@ -199,6 +217,15 @@ struct ArchSpec {
     // renormalises a sigmoid router's weights.
     std::string moeLayerCorrectionBias;
     double sigmoidNormEps = 1e-20;
+    Mamba2Spec mamba2;
+    // Falcon-H1: a layer with a sequence mixer attends as well, on the same normalised input; the
+    // mixer's output plus attentionOutMultiplier * attention(attentionInMultiplier * input) joins
+    // the residual stream. Its other muP multipliers: keys times keyMultiplier (before the
+    // rotary), the MLP's gate times mlpGateMultiplier (before the activation), the MLP's output
+    // times mlpDownMultiplier.
+    bool mixerWithAttention = false;
+    double attentionInMultiplier = 1.0, attentionOutMultiplier = 1.0, keyMultiplier = 1.0;
+    double mlpGateMultiplier = 1.0, mlpDownMultiplier = 1.0;
 };
 
 }  // namespace llmap

@@ -280,7 +280,13 @@ void loadInterleavedExperts(const WeightBinder& w, const ArchSpec& s, int64_t i,
 void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
     // Qwen2-MoE saves a shared expert of 0 channels as empty tensors: it adds nothing.
-    if (!s.moeShared.empty() && S > 0) {
+    if (!s.moeShared.empty() && S > 0 && w.hasLayer(i, s.moeShared + ".input_linear.weight")) {
+        // GraniteMoeShared's layout: input_linear = [gate; up], output_linear = down.
+        const at::Tensor gateUp = w.layer(i, s.moeShared + ".input_linear.weight", {2 * S, D});
+        l.sharedGateW = gateUp.narrow(0, 0, S);
+        l.sharedUpW = gateUp.narrow(0, S, S);
+        l.sharedDownW = w.layer(i, s.moeShared + ".output_linear.weight", {D, S});
+    } else if (!s.moeShared.empty() && S > 0) {
         l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
         l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
         l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
@@ -501,12 +507,10 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         }
         if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
         if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
-        if (!s.layerMixers.empty() &&
-            s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention) {
-            l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
-        } else {
-            loadAttention(w, s, i, l);
-        }
+        const bool mixes =
+            !s.layerMixers.empty() && s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention;
+        if (mixes) l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
+        if (!mixes || s.mixerWithAttention) loadAttention(w, s, i, l);
         if (s.activation == Activation::XIELU)
             loadXielu(w, store, s, i, impl->dtype, impl->device, l);
         const int64_t I = s.intermediate;
@@ -589,6 +593,7 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         k = parts[1].view({B, T, spec.kvHeads, hd});
         v = parts[2].view({B, T, spec.kvHeads, hd});
     }
+    if (spec.keyMultiplier != 1.0) k = k * spec.keyMultiplier;
     if (spec.qkNorm && !spec.qkNormAfterRotary) {
         q = qkNormed(q, l.qNormW, l.qNormB);
         k = qkNormed(k, l.kNormW, l.kNormB);
@@ -643,21 +648,25 @@ at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
     at::Tensor h;
     if (l.gateUpFused) {
         const at::Tensor gateUp = blocks::linear(x, l.upW, l.upB, spec.conv1d);
-        if (spec.activation == Activation::SiLU) h = kernels::siluGate(gateUp);
+        const double g = spec.mlpGateMultiplier;
+        if (spec.activation == Activation::SiLU && g == 1.0) h = kernels::siluGate(gateUp);
         if (!h.defined()) {
             const auto parts = gateUp.chunk(2, -1);
-            h = blocks::gatedActivation(spec, parts[0], parts[1]);
+            h = blocks::gatedActivation(spec, g == 1.0 ? parts[0] : parts[0] * g, parts[1]);
         }
     } else if (spec.gatedMlp) {
-        h = blocks::gatedActivation(spec, blocks::linear(x, l.gateW, l.gateB, spec.conv1d),
-                                    blocks::linear(x, l.upW, l.upB, spec.conv1d));
+        const at::Tensor gate = blocks::linear(x, l.gateW, l.gateB, spec.conv1d);
+        h = blocks::gatedActivation(
+            spec, spec.mlpGateMultiplier == 1.0 ? gate : gate * spec.mlpGateMultiplier,
+            blocks::linear(x, l.upW, l.upB, spec.conv1d));
     } else if (spec.activation == Activation::XIELU) {
         h = blocks::xielu(blocks::linear(x, l.upW, l.upB, spec.conv1d), l.xieluAlphaP,
                           l.xieluAlphaN, l.xieluBeta, l.xieluEps);
     } else {
         h = blocks::activate(spec.activation, blocks::linear(x, l.upW, l.upB, spec.conv1d));
     }
-    return blocks::linear(h, l.downW, l.downB, spec.conv1d);
+    const at::Tensor out = blocks::linear(h, l.downW, l.downB, spec.conv1d);
+    return spec.mlpDownMultiplier == 1.0 ? out : out * spec.mlpDownMultiplier;
 }
 
 at::Tensor CausalLM::Impl::toDevice(const at::Tensor& host) const {
@@ -747,9 +756,18 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
         LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
         const auto attend = [&](const at::Tensor& in) {
-            if (l.mixer)
-                return l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
-            return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
+            if (!l.mixer)
+                return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
+            at::Tensor mixed =
+                l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
+            if (!spec.mixerWithAttention) return mixed;
+            const at::Tensor attnIn =
+                spec.attentionInMultiplier == 1.0 ? in : in * spec.attentionInMultiplier;
+            const at::Tensor attended =
+                attentionBlock(l, attnIn, allowed, layerCos, layerSin, alibi, layerCache);
+            return mixed + (spec.attentionOutMultiplier == 1.0
+                                ? attended
+                                : attended * spec.attentionOutMultiplier);
         };
         // A block's output as it joins the residual stream (Granite's residual_multiplier).
         const auto scaled = [&](const at::Tensor& out) {

@@ -66,6 +66,8 @@ const std::map<std::string, Family>& families() {
         {"olmoe", {olmoeSpec, {"OlmoeForCausalLM"}}},
         {"granite", {graniteSpec, {"GraniteForCausalLM"}}},
         {"granitemoe", {granitemoeSpec, {"GraniteMoeForCausalLM"}}},
+        {"granitemoehybrid", {granitemoehybridSpec, {"GraniteMoeHybridForCausalLM"}}},
+        {"falcon_h1", {falconH1Spec, {"FalconH1ForCausalLM"}}},
         {"cohere", {cohereSpec, {"CohereForCausalLM"}}},
         {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},

@@ -1,5 +1,6 @@
 #include "model/sequence_mixer.h"
 
+#include "model/mixers/mamba2.h"
 #include "model/mixers/short_conv.h"
 #include "util/error.h"
 
@@ -27,6 +28,8 @@ std::unique_ptr<SequenceMixer> loadSequenceMixer(const ArchSpec& spec, int64_t l
     switch (kind) {
         case Mixer::ShortConv:
             return loadShortConv(spec, weights);
+        case Mixer::Mamba2:
+            return loadMamba2(spec, weights);
         default:
             throw InputError("layer " + std::to_string(layer) + " mixes its sequence with " +
                                  mixerName(kind) + ", which LLMap cannot run",

@@ -52,6 +52,8 @@ ArchSpec smolvlmSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec idefics3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec graniteSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec granitemoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec granitemoehybridSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec falconH1Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
