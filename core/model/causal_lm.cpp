@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "model/blocks.h"
+#include "model/blocks/chunked_attention.h"
+#include "model/blocks/query_temperature.h"
 #include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
@@ -37,10 +39,12 @@ struct Layer {
     bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
     bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
     bool noRope = false;       // no rotary at all (NoPE layers)
+    bool chunked = false;      // attends within its chunk of positions (chunked attention)
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW, routerBias;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
     at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
+    at::Tensor sharedGateB, sharedUpB, sharedDownB;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
 };
@@ -119,7 +123,8 @@ struct CausalLM::Impl {
     at::Tensor toDevice(const at::Tensor& host) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin,
-                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr) const;
+                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr,
+                              const at::Tensor& queryScale = {}) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
@@ -229,6 +234,8 @@ void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
             l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads, hd});
             l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads, hd});
             break;
+        case ArchSpec::QkNormKind::RmsNoWeight:
+            break;
     }
 }
 
@@ -255,17 +262,35 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
         l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
         l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
+        if (s.moeSharedBias) {
+            l.sharedGateB = w.layer(i, s.moeShared + ".gate_proj.bias", {S});
+            l.sharedUpB = w.layer(i, s.moeShared + ".up_proj.bias", {S});
+            l.sharedDownB = w.layer(i, s.moeShared + ".down_proj.bias", {D});
+        }
         if (!s.moeSharedGate.empty())
             l.sharedScaleW = w.layer(i, s.moeSharedGate + ".weight", {1, D});
     }
     l.routerW = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".weight", {s.experts, D})
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
-    if (!s.moeCorrectionBias.empty())
-        l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
+    if (!s.moeCorrectionBias.empty()) {
+        const std::string bias = s.moeRouter + "." + s.moeCorrectionBias;
+        l.routerBias = s.moeCorrectionBiasRow ? w.layerFp32(i, bias, {1, s.experts}).view({-1})
+                                              : w.layerFp32(i, bias, {s.experts});
+    }
     // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
     // layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
     const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
+    if (s.moeExpertsInputMajor) {
+        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
+        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
+        for (int64_t e = 0; e < s.experts; ++e) {
+            l.expertGateW.push_back(gateUp[e].narrow(1, 0, I).t());
+            l.expertUpW.push_back(gateUp[e].narrow(1, I, I).t());
+            l.expertDownW.push_back(down[e].t());
+        }
+        return;
+    }
     if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
         const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
         const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
@@ -401,6 +426,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
         l.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
+        l.chunked = s.attentionChunk > 0 && s.chunkedLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
             if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
@@ -491,7 +517,7 @@ int64_t CausalLM::copiedBytes() const {
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
                                           const at::Tensor& sin, const at::Tensor& alibi,
-                                          LayerCache* cache) const {
+                                          LayerCache* cache, const at::Tensor& queryScale) const {
     if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
@@ -514,7 +540,8 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         k = parts[1].view({B, T, spec.kvHeads, hd});
         v = parts[2].view({B, T, spec.kvHeads, hd});
     }
-    if (spec.qkNorm && !spec.qkNormAfterRotary) {
+    const bool qkNorm = spec.qkNorm && !(spec.qkNormRopeLayersOnly && l.noRope);
+    if (qkNorm && !spec.qkNormAfterRotary) {
         q = qkNormed(q, l.qNormW, l.qNormB);
         k = qkNormed(k, l.kNormW, l.kNormB);
     }
@@ -542,10 +569,11 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         q = q.to(qkType);
         k = k.to(qkType);
     }
-    if (spec.qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
+    if (qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
         q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
         k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
     }
+    if (queryScale.defined()) q = blocks::scaleQueries(q, queryScale, spec.queryTemperatureInFp32);
     if (cache) std::tie(k, v) = cache->append(k, v);
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
@@ -651,25 +679,37 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
     const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
                                 spec.kvLoraRank == 0 && spec.positions != Positions::Alibi;
-    std::map<int64_t, at::Tensor> allowedByWindow;
+    // Queries scaled by position (attention temperature), for the layers it applies to.
+    const at::Tensor queryScale =
+        spec.queryTemperatureBeta != 0.0
+            ? blocks::queryTemperature(past, T, spec.queryTemperatureBeta,
+                                       spec.queryTemperatureFloor, spec.queryTemperatureOffset,
+                                       device)
+            : at::Tensor();
+    std::map<std::pair<int64_t, bool>, at::Tensor> allowedByWindow;
     for (size_t i = 0; i < layers.size(); ++i) {
         const Layer& l = layers[i];
         at::Tensor allowed;  // undefined: plain causal
-        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T)) {
-            auto it = allowedByWindow.find(l.window);
+        const bool chunked = l.chunked && spec.attentionChunk < total;
+        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T) || chunked) {
+            auto it = allowedByWindow.find({l.window, chunked});
             if (it == allowedByWindow.end()) {
-                const at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
-                                           : blocks::attentionAllowed(mask, l.window);
-                it = allowedByWindow.emplace(l.window, a).first;
+                at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
+                                     : blocks::attentionAllowed(mask, l.window);
+                if (chunked) a = blocks::withinChunks(a, past, spec.attentionChunk);
+                it = allowedByWindow.emplace(std::make_pair(l.window, chunked), a).first;
             }
             allowed = it->second;
         }
+        const bool tempered =
+            queryScale.defined() && (!spec.queryTemperatureNoRopeOnly || l.noRope);
         const at::Tensor none;
         const at::Tensor& layerCos = l.noRope ? none : l.localRope ? localCos : cos;
         const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
         LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
         const auto attend = [&](const at::Tensor& in) {
-            return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
+            return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache,
+                                  tempered ? queryScale : at::Tensor());
         };
         // A block's output as it joins the residual stream (Granite's residual_multiplier).
         const auto scaled = [&](const at::Tensor& out) {
@@ -911,6 +951,8 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
             return (at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps) *
                     w.to(at::kFloat))
                 .to(x.scalar_type());
+        case ArchSpec::QkNormKind::RmsNoWeight:
+            return blocks::rmsNormNoWeight(x, spec.normEps);
     }
     return x;
 }
@@ -949,7 +991,11 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         std::tie(weights, chosen) = routerLogits.topk(K, -1);
         weights = at::softmax(weights, -1);
     }
-    if (spec.normTopk) weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
+    if (spec.normTopk && spec.normTopkMin > 0) {
+        weights = weights / weights.sum(-1, true).clamp_min(spec.normTopkMin);
+    } else if (spec.normTopk) {
+        weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
+    }
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
 
@@ -958,7 +1004,10 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
     const at::Tensor order = std::get<1>(pairExperts.sort(/*stable=*/true, 0, false));
     const at::Tensor counts = at::bincount(pairExperts, {}, spec.experts).cpu();
     const int64_t* perExpert = counts.data_ptr<int64_t>();
-    const at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
+    // Llama-4 scales each expert's input by its weight (rounded to the model's dtype).
+    if (spec.moeScaleInput) routed = routed * pairWeights.to(routed.scalar_type());
     std::vector<at::Tensor> outputs;
     int64_t start = 0;
     for (int64_t e = 0; e < spec.experts; ++e) {
@@ -971,8 +1020,8 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         outputs.push_back(at::linear(h, l.expertDownW[i]));
         start += n;
     }
-    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
-    const at::Tensor weighted = at::cat(outputs) * pairWeights;
+    const at::Tensor weighted =
+        spec.moeScaleInput ? at::cat(outputs) : at::cat(outputs) * pairWeights;
     // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
     at::Tensor out = at::empty_like(weighted)
                          .index_copy_(0, order, weighted)
@@ -980,10 +1029,11 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
                          .sum(1)
                          .to(flat.scalar_type());
     if (l.sharedGateW.defined()) {
-        at::Tensor shared =
-            at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
-                           at::linear(flat, l.sharedUpW),
-                       l.sharedDownW);
+        at::Tensor shared = blocks::linear(
+            blocks::activate(spec.activation,
+                             blocks::linear(flat, l.sharedGateW, l.sharedGateB, false)) *
+                blocks::linear(flat, l.sharedUpW, l.sharedUpB, false),
+            l.sharedDownW, l.sharedDownB, false);
         if (l.sharedScaleW.defined())
             shared = at::sigmoid(at::linear(flat, l.sharedScaleW)) * shared;
         out = out + shared;

@@ -70,6 +70,10 @@ const std::map<std::string, Family>& families() {
         {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
         {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
+        {"llama4_text", {llama4TextSpec, {"Llama4ForCausalLM"}}},
+        {"llama4", {llama4Spec, {"Llama4ForConditionalGeneration"}, true}},
+        {"ministral3", {ministral3Spec, {"Ministral3ForCausalLM"}}},
+        {"ernie4_5_moe", {ernie45MoeSpec, {"Ernie4_5_MoeForCausalLM"}}},
     };
     return registry;
 }

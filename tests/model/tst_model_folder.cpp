@@ -123,8 +123,8 @@ private Q_SLOTS:
               "qwen3",  "qwen3_moe",   "stablelm",    "starcoder2"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
-        for (const char* t :
-             {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss", "smollm3"}) {
+        for (const char* t : {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss",
+                              "smollm3", "llama4_text", "llama4", "ministral3", "ernie4_5_moe"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
     }

@@ -56,5 +56,9 @@ ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llama4TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llama4Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec ministral3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec ernie45MoeSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap
