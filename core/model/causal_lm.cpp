@@ -273,7 +273,11 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
     l.routerW = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".weight", {s.experts, D})
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
     if (!s.moeCorrectionBias.empty()) {
-        const std::string bias = s.moeRouter + "." + s.moeCorrectionBias;
+        std::string bias = s.moeRouter + "." + s.moeCorrectionBias;
+        // ERNIE's checkpoints keep moe_statics beside the router, transformers' layout inside.
+        if (s.moeCorrectionBiasRow && !w.hasLayer(i, bias)) {
+            bias = s.moeRouter.substr(0, s.moeRouter.rfind('.') + 1) + s.moeCorrectionBias;
+        }
         l.routerBias = s.moeCorrectionBiasRow ? w.layerFp32(i, bias, {1, s.experts}).view({-1})
                                               : w.layerFp32(i, bias, {s.experts});
     }
