@@ -90,34 +90,28 @@ private Q_SLOTS:
 
     void mechanismsMatter_data() {
         QTest::addColumn<QString>("name");
-        QTest::addColumn<QString>("key");
-        QTest::addColumn<QString>("value");  // JSON
-        QTest::newRow("chunks") << QString::fromStdString(kChunked) << "attention_chunk_size"
-                                << "null";
-        QTest::newRow("qk norm") << QString::fromStdString(kChunked) << "use_qk_norm"
-                                 << "false";
-        QTest::newRow("temperature")
-            << QString::fromStdString(kChunked) << "attn_temperature_tuning"
-            << "false";
-        QTest::newRow("layer_types") << QString::fromStdString(kLayerTypes) << "layer_types"
-                                     << "null";
+        QTest::addColumn<QString>("edit");  // JSON object merged into config.json
+        const QString chunked = QString::fromStdString(kChunked);
+        QTest::newRow("chunks") << chunked
+                                << R"({"attention_chunk_size": null, "layer_types": null})";
+        QTest::newRow("qk norm") << chunked << R"({"use_qk_norm": false})";
+        QTest::newRow("temperature") << chunked << R"({"attn_temperature_tuning": false})";
+        QTest::newRow("layer_types")
+            << QString::fromStdString(kLayerTypes) << R"({"layer_types": null})";
         QTest::newRow("shared experts")
-            << QString::fromStdString(kErnie) << "moe_num_shared_experts"
-            << "0";
+            << QString::fromStdString(kErnie) << R"({"moe_num_shared_experts": 0})";
     }
 
     void mechanismsMatter() {
         // With the mechanism switched off in config.json the scores move away from
         // transformers' (which had it on): the fixture tests the mechanism.
         QFETCH(QString, name);
-        QFETCH(QString, key);
-        QFETCH(QString, value);
+        QFETCH(QString, edit);
         QTemporaryDir tmp;
         const fs::path d = fs::path(tmp.path().toStdString()) / name.toStdString();
         fixtures::copyModel("families_llama4/" + name.toStdString(), d);
-        editConfig(d, [&](nlohmann::json& c) {
-            c[key.toStdString()] = nlohmann::json::parse(value.toStdString());
-        });
+        const nlohmann::json patch = nlohmann::json::parse(edit.toStdString());
+        editConfig(d, [&](nlohmann::json& c) { c.merge_patch(patch); });
         const auto lm = llmap::CausalLM::load(d.string());
         const auto oracle = oracleLlama4();
         const auto& model = modelNamed(oracle, name.toStdString());
