@@ -125,24 +125,6 @@ private Q_SLOTS:
         QVERIFY2(worst > 1e-3, "switching it off changes nothing");
     }
 
-    void ministral3ScalingBeta() {
-        // llama_4_scaling_beta 0 leaves the queries unscaled: other scores.
-        QTemporaryDir tmp;
-        const fs::path d = fs::path(tmp.path().toStdString()) / kMinistral;
-        fixtures::copyModel("families_llama4/" + kMinistral, d);
-        editConfig(d,
-                   [](nlohmann::json& c) { c["rope_parameters"]["llama_4_scaling_beta"] = 0.0; });
-        const auto lm = llmap::CausalLM::load(d.string());
-        const auto& model = modelNamed(oracleLlama4(), kMinistral);
-        const auto got = engine_checks::sums(*lm, engine_checks::idsOf(model, "ids_full"));
-        double worst = 0;
-        for (size_t i = 0; i < got.size(); ++i) {
-            const double want = model["texts"][i]["ll_full"];
-            worst = std::max(worst, std::abs(got[i] - want) / std::abs(want));
-        }
-        QVERIFY2(worst > 1e-3, "llama_4_scaling_beta changes nothing");
-    }
-
     void badInput() {
         const auto refused = [](const std::string& name,
                                 const std::function<void(nlohmann::json&)>& edit,
@@ -181,10 +163,6 @@ private Q_SLOTS:
         refused(
             kLayerTypes, [](nlohmann::json& c) { c["attention_chunk_size"] = nullptr; },
             "attention_chunk_size");
-        refused(
-            kMinistral,
-            [](nlohmann::json& c) { c["rope_parameters"].erase("llama_4_scaling_beta"); },
-            "llama_4_scaling_beta");
         refused(
             kErnie, [](nlohmann::json& c) { c["moe_layer_interval"] = 0; }, "moe_layer_interval");
         refused(
