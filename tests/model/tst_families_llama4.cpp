@@ -146,7 +146,11 @@ private Q_SLOTS:
             },
             "moe_layers");
         refused(
-            kChunked, [](nlohmann::json& c) { c["interleave_moe_layer_step"] = 0; },
+            kChunked,
+            [](nlohmann::json& c) {
+                c["interleave_moe_layer_step"] = 0;
+                c.erase("moe_layers");
+            },
             "interleave_moe_layer_step");
         refused(
             kChunked,
