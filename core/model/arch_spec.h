@@ -128,7 +128,15 @@ struct ArchSpec {
     // one LayerNorm with bias shared by the heads (Phi), one bias-free LayerNorm per head
     // (StableLM, weights "<name>.norms.<h>.weight"), one bias-free LayerNorm per head computed
     // in fp32 with the heads' weights in one [heads, headDim] tensor (Cohere).
-    enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead, LayerPerHeadFp32 };
+    // RmsNoWeight: RMS per head without a weight (Llama-4's L2 norm).
+    enum class QkNormKind {
+        RmsPerHead,
+        RmsFull,
+        LayerShared,
+        LayerPerHead,
+        LayerPerHeadFp32,
+        RmsNoWeight
+    };
     QkNormKind qkNormKind = QkNormKind::RmsPerHead;
     bool qkNormAfterRotary = false;  // q and k normalised after the rotary, not before (HunYuan)
     bool fusedGateUp = false;        // one projection "up" holding [gate; up] (Phi-3)
@@ -226,6 +234,27 @@ struct ArchSpec {
     bool mixerWithAttention = false;
     double attentionInMultiplier = 1.0, attentionOutMultiplier = 1.0, keyMultiplier = 1.0;
     double mlpGateMultiplier = 1.0, mlpDownMultiplier = 1.0;
+    // Llama-4 and Ministral-3 (blocks/chunked_attention.h, blocks/query_temperature.h): the
+    // layers marked in chunkedLayers attend only to keys of their own chunk of attentionChunk
+    // positions (0 = none); qkNormRopeLayersOnly: the q/k norm skips the NoPE layers.
+    int64_t attentionChunk = 0;
+    std::vector<bool> chunkedLayers;
+    bool qkNormRopeLayersOnly = false;
+    // Queries scaled by position: 1 + queryTemperatureBeta * log(1 + floor((position +
+    // queryTemperatureOffset) / queryTemperatureFloor)), 0 = off; on the NoPE layers only with
+    // queryTemperatureNoRopeOnly; the product in fp32, then cast back (Llama-4), or the scale cast
+    // to the model's dtype first (Ministral-3).
+    double queryTemperatureBeta = 0.0;
+    int64_t queryTemperatureFloor = 1, queryTemperatureOffset = 0;
+    bool queryTemperatureNoRopeOnly = false, queryTemperatureInFp32 = false;
+    // Llama-4's experts: each expert's input (not its output) scaled by its routed weight
+    // (moeScaleInput); 3-D experts stored input-major, gate_up_proj [experts, hidden, 2 I] and
+    // down_proj [experts, I, hidden] (moeExpertsInputMajor). ERNIE-4.5's: biases on the shared
+    // experts' projections (moeSharedBias), the correction bias stored as [1, experts]
+    // (moeCorrectionBiasRow), the renormalising sum clamped to at least normTopkMin.
+    bool moeScaleInput = false, moeExpertsInputMajor = false, moeSharedBias = false;
+    bool moeCorrectionBiasRow = false;
+    double normTopkMin = 0.0;
 };
 
 }  // namespace llmap

@@ -31,6 +31,11 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     return weight * (xf * at::rsqrt(variance + eps)).to(x.scalar_type());
 }
 
+at::Tensor rmsNormNoWeight(const at::Tensor& x, double eps) {
+    const at::Tensor xf = x.to(at::kFloat);
+    return (xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps)).to(x.scalar_type());
+}
+
 at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
                 const at::Tensor& bias, double eps) {
     if (kind == NormKind::RMS) return rmsNorm(x, weight, eps);

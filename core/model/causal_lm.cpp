@@ -14,7 +14,9 @@
 
 #include "model/blocks.h"
 #include "model/blocks/attention_sinks.h"
+#include "model/blocks/chunked_attention.h"
 #include "model/blocks/clamped_swiglu.h"
+#include "model/blocks/query_temperature.h"
 #include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
@@ -39,10 +41,12 @@ struct Layer {
     bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
     bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
     bool noRope = false;       // no rotary at all (NoPE layers)
+    bool chunked = false;      // attends within its chunk of positions (chunked attention)
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW, routerBias;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
     at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
+    at::Tensor sharedGateB, sharedUpB, sharedDownB;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
     at::Tensor sinks, routerB;  // gpt-oss: attention sinks, the router's bias
@@ -124,7 +128,8 @@ struct CausalLM::Impl {
     at::Tensor toDevice(const at::Tensor& host) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin,
-                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr) const;
+                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr,
+                              const at::Tensor& queryScale = {}) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
@@ -234,6 +239,8 @@ void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
             l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads, hd});
             l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads, hd});
             break;
+        case ArchSpec::QkNormKind::RmsNoWeight:
+            break;
     }
 }
 
@@ -290,128 +297,151 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
         l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
         l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
+        if (s.moeSharedBias) {
+            l.sharedGateB = w.layer(i, s.moeShared + ".gate_proj.bias", {S});
+            l.sharedUpB = w.layer(i, s.moeShared + ".up_proj.bias", {S});
+            l.sharedDownB = w.layer(i, s.moeShared + ".down_proj.bias", {D});
+        }
         if (!s.moeSharedGate.empty())
             l.sharedScaleW = w.layer(i, s.moeSharedGate + ".weight", {1, D});
     }
     l.routerW = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".weight", {s.experts, D})
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
-    if (!s.moeCorrectionBias.empty())
-        l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
-    if (!s.moeLayerCorrectionBias.empty())
-        l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
-    if (s.moeRouterBias) {
-        l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
-                                   : w.layer(i, s.moeRouter + ".bias", {s.experts});
-    }
-    if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
-        loadInterleavedExperts(w, s, i, l);
-        return;
-    }
-    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
-    // layout; views of one expert each.
-    const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
-    const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
-    if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
-        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
-        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
-        for (int64_t e = 0; e < s.experts; ++e) {
-            l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
-            l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
-            l.expertDownW.push_back(down[e]);
+    if (!s.moeCorrectionBias.empty()) {
+        std::string bias = s.moeRouter + "." + s.moeCorrectionBias;
+        // ERNIE's checkpoints keep moe_statics beside the router, transformers' layout inside.
+        if (s.moeCorrectionBiasRow && !w.hasLayer(i, bias)) {
+            bias = s.moeRouter.substr(0, s.moeRouter.rfind('.') + 1) + s.moeCorrectionBias;
         }
-        return;
+        l.routerBias = s.moeCorrectionBiasRow ? w.layerFp32(i, bias, {1, s.experts}).view({-1})
+                                              : w.layerFp32(i, bias, {s.experts});
+        if (!s.moeLayerCorrectionBias.empty())
+            l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
+        if (s.moeRouterBias) {
+            l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
+                                       : w.layer(i, s.moeRouter + ".bias", {s.experts});
+        }
+        if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
+            loadInterleavedExperts(w, s, i, l);
+            return;
+        }
+        // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's
+        // own layout; views of one expert each.
+        const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
+        const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
+        if (s.moeExpertsInputMajor) {
+            const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
+            const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
+            for (int64_t e = 0; e < s.experts; ++e) {
+                l.expertGateW.push_back(gateUp[e].narrow(1, 0, I).t());
+                l.expertUpW.push_back(gateUp[e].narrow(1, I, I).t());
+                l.expertDownW.push_back(down[e].t());
+            }
+            return;
+        }
+        if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
+            const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
+            const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
+            for (int64_t e = 0; e < s.experts; ++e) {
+                l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
+                l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
+                l.expertDownW.push_back(down[e]);
+            }
+            return;
+        }
+        if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
+            // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps,
+            // ffn_down_exps).
+            const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
+                return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
+            };
+            const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
+                             down = stacked(s.moeDown, D, I);
+            at::Tensor gateB, upB, downB;
+            if (s.moeExpertBias) {
+                gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
+                upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
+                downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
+            }
+            for (int64_t e = 0; e < s.experts; ++e) {
+                l.expertGateW.push_back(gate[e]);
+                l.expertUpW.push_back(up[e]);
+                l.expertDownW.push_back(down[e]);
+                if (!s.moeExpertBias) continue;
+                l.expertGateB.push_back(gateB[e]);
+                l.expertUpB.push_back(upB[e]);
+                l.expertDownB.push_back(downB[e]);
+            }
+            return;
+        }
+        for (int64_t e = 0; e < s.experts; ++e) {
+            const std::string prefix = s.moeExperts + std::to_string(e) + ".";
+            l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
+            l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
+            l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
+        }
     }
-    if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
-        // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps, ffn_down_exps).
-        const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
-            return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
+
+    // DeepSeek-V2's multi-head latent attention projections.
+    void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+        const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
+        if (s.qLoraRank > 0) {
+            l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
+            if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
+            l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
+            l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
+        } else {
+            l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
+        }
+        const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
+        l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
+        if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
+        l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
+        l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
+                         {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
+    }
+
+    void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+        const WeightNames& n = s.names;
+        const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
+        if (s.kvLoraRank > 0) {
+            loadLatentAttention(w, s, i, l);
+        } else if (s.qkvLayout == QkvLayout::Separate) {
+            // One product instead of three: [q; k; v] stacked at load, split after.
+            l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
+                              w.layer(i, n.k + ".weight", {kvOut, D}),
+                              w.layer(i, n.v + ".weight", {kvOut, D})});
+            if (s.qkvBias) {
+                l.qkvB =
+                    at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
+                             w.layer(i, n.v + ".bias", {kvOut})});
+            }
+        } else {
+            const int64_t fused = qOut + 2 * kvOut;
+            l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
+            if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
+        }
+        const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+        l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
+        if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
+        if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
+            const bool plain = w.hasLayer(i, s.attnSinks);
+            l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
+        }
+        if (s.qkNorm) loadQkNorms(w, s, i, l);
+    }
+
+    LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
+        LayerWeights weights;
+        weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+            return w.layer(i, name, shape);
         };
-        const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
-                         down = stacked(s.moeDown, D, I);
-        at::Tensor gateB, upB, downB;
-        if (s.moeExpertBias) {
-            gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
-            upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
-            downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
-        }
-        for (int64_t e = 0; e < s.experts; ++e) {
-            l.expertGateW.push_back(gate[e]);
-            l.expertUpW.push_back(up[e]);
-            l.expertDownW.push_back(down[e]);
-            if (!s.moeExpertBias) continue;
-            l.expertGateB.push_back(gateB[e]);
-            l.expertUpB.push_back(upB[e]);
-            l.expertDownB.push_back(downB[e]);
-        }
-        return;
+        weights.getFp32 = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+            return w.layerFp32(i, name, shape);
+        };
+        weights.has = [&w, i](const std::string& name) { return w.hasLayer(i, name); };
+        return weights;
     }
-    for (int64_t e = 0; e < s.experts; ++e) {
-        const std::string prefix = s.moeExperts + std::to_string(e) + ".";
-        l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
-        l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
-        l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
-    }
-}
-
-// DeepSeek-V2's multi-head latent attention projections.
-void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
-    if (s.qLoraRank > 0) {
-        l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
-        if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
-        l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
-        l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
-    } else {
-        l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
-    }
-    const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
-    l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
-    if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
-    l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
-    l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
-                     {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
-}
-
-void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const WeightNames& n = s.names;
-    const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
-    if (s.kvLoraRank > 0) {
-        loadLatentAttention(w, s, i, l);
-    } else if (s.qkvLayout == QkvLayout::Separate) {
-        // One product instead of three: [q; k; v] stacked at load, split after.
-        l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
-                          w.layer(i, n.k + ".weight", {kvOut, D}),
-                          w.layer(i, n.v + ".weight", {kvOut, D})});
-        if (s.qkvBias) {
-            l.qkvB = at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
-                              w.layer(i, n.v + ".bias", {kvOut})});
-        }
-    } else {
-        const int64_t fused = qOut + 2 * kvOut;
-        l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
-        if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
-    }
-    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
-    l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
-    if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-    if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
-        const bool plain = w.hasLayer(i, s.attnSinks);
-        l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
-    }
-    if (s.qkNorm) loadQkNorms(w, s, i, l);
-}
-
-LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
-    LayerWeights weights;
-    weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
-        return w.layer(i, name, shape);
-    };
-    weights.getFp32 = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
-        return w.layerFp32(i, name, shape);
-    };
-    weights.has = [&w, i](const std::string& name) { return w.hasLayer(i, name); };
-    return weights;
-}
 
 }  // namespace
 
@@ -497,6 +527,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
         l.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
+        l.chunked = s.attentionChunk > 0 && s.chunkedLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
             if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
@@ -570,7 +601,7 @@ int64_t CausalLM::copiedBytes() const {
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
                                           const at::Tensor& sin, const at::Tensor& alibi,
-                                          LayerCache* cache) const {
+                                          LayerCache* cache, const at::Tensor& queryScale) const {
     if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
     const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
     at::Tensor q, k, v;  // [B, T, heads, hd]
@@ -594,7 +625,8 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         v = parts[2].view({B, T, spec.kvHeads, hd});
     }
     if (spec.keyMultiplier != 1.0) k = k * spec.keyMultiplier;
-    if (spec.qkNorm && !spec.qkNormAfterRotary) {
+    const bool qkNorm = spec.qkNorm && !(spec.qkNormRopeLayersOnly && l.noRope);
+    if (qkNorm && !spec.qkNormAfterRotary) {
         q = qkNormed(q, l.qNormW, l.qNormB);
         k = qkNormed(k, l.kNormW, l.kNormB);
     }
@@ -622,10 +654,11 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         q = q.to(qkType);
         k = k.to(qkType);
     }
-    if (spec.qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
+    if (qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
         q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
         k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
     }
+    if (queryScale.defined()) q = blocks::scaleQueries(q, queryScale, spec.queryTemperatureInFp32);
     if (cache) std::tie(k, v) = cache->append(k, v);
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
@@ -738,33 +771,46 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
                                 spec.kvLoraRank == 0 && spec.positions != Positions::Alibi &&
                                 spec.attnSinks.empty();
-    std::map<int64_t, at::Tensor> allowedByWindow;
+    // Queries scaled by position (attention temperature), for the layers it applies to.
+    const at::Tensor queryScale =
+        spec.queryTemperatureBeta != 0.0
+            ? blocks::queryTemperature(past, T, spec.queryTemperatureBeta,
+                                       spec.queryTemperatureFloor, spec.queryTemperatureOffset,
+                                       device)
+            : at::Tensor();
+    std::map<std::pair<int64_t, bool>, at::Tensor> allowedByWindow;
     for (size_t i = 0; i < layers.size(); ++i) {
         const Layer& l = layers[i];
         at::Tensor allowed;  // undefined: plain causal
-        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T)) {
-            auto it = allowedByWindow.find(l.window);
+        const bool chunked = l.chunked && spec.attentionChunk < total;
+        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T) || chunked) {
+            auto it = allowedByWindow.find({l.window, chunked});
             if (it == allowedByWindow.end()) {
-                const at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
-                                           : blocks::attentionAllowed(mask, l.window);
-                it = allowedByWindow.emplace(l.window, a).first;
+                at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
+                                     : blocks::attentionAllowed(mask, l.window);
+                if (chunked) a = blocks::withinChunks(a, past, spec.attentionChunk);
+                it = allowedByWindow.emplace(std::make_pair(l.window, chunked), a).first;
             }
             allowed = it->second;
         }
+        const bool tempered =
+            queryScale.defined() && (!spec.queryTemperatureNoRopeOnly || l.noRope);
         const at::Tensor none;
         const at::Tensor& layerCos = l.noRope ? none : l.localRope ? localCos : cos;
         const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
         LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
         const auto attend = [&](const at::Tensor& in) {
             if (!l.mixer)
-                return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
+                return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache,
+                                      tempered ? queryScale : at::Tensor());
             at::Tensor mixed =
                 l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
             if (!spec.mixerWithAttention) return mixed;
             const at::Tensor attnIn =
                 spec.attentionInMultiplier == 1.0 ? in : in * spec.attentionInMultiplier;
             const at::Tensor attended =
-                attentionBlock(l, attnIn, allowed, layerCos, layerSin, alibi, layerCache);
+                attentionBlock(l, attnIn, allowed, layerCos, layerSin, alibi, layerCache,
+                               tempered ? queryScale : at::Tensor());
             return mixed + (spec.attentionOutMultiplier == 1.0
                                 ? attended
                                 : attended * spec.attentionOutMultiplier);
@@ -1009,6 +1055,8 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
             return (at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps) *
                     w.to(at::kFloat))
                 .to(x.scalar_type());
+        case ArchSpec::QkNormKind::RmsNoWeight:
+            return blocks::rmsNormNoWeight(x, spec.normEps);
     }
     return x;
 }
@@ -1049,8 +1097,11 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         std::tie(weights, chosen) = routerLogits.topk(K, -1);
         weights = at::softmax(weights, -1);
     }
-    if (spec.normTopk)
+    if (spec.normTopk && spec.normTopkMin > 0) {
+        weights = weights / weights.sum(-1, true).clamp_min(spec.normTopkMin);
+    } else if (spec.normTopk) {
         weights = weights / (weights.sum(-1, true) + (sigmoid ? spec.sigmoidNormEps : 0.0));
+    }
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
 
@@ -1059,7 +1110,10 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
     const at::Tensor order = std::get<1>(pairExperts.sort(/*stable=*/true, 0, false));
     const at::Tensor counts = at::bincount(pairExperts, {}, spec.experts).cpu();
     const int64_t* perExpert = counts.data_ptr<int64_t>();
-    const at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
+    // Llama-4 scales each expert's input by its weight (rounded to the model's dtype).
+    if (spec.moeScaleInput) routed = routed * pairWeights.to(routed.scalar_type());
     std::vector<at::Tensor> outputs;
     int64_t start = 0;
     for (int64_t e = 0; e < spec.experts; ++e) {
@@ -1076,8 +1130,8 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         outputs.push_back(blocks::linear(h, l.expertDownW[i], bias(l.expertDownB), false));
         start += n;
     }
-    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
-    const at::Tensor weighted = at::cat(outputs) * pairWeights;
+    const at::Tensor weighted =
+        spec.moeScaleInput ? at::cat(outputs) : at::cat(outputs) * pairWeights;
     // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
     at::Tensor out = at::empty_like(weighted)
                          .index_copy_(0, order, weighted)
@@ -1085,10 +1139,11 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
                          .sum(1)
                          .to(flat.scalar_type());
     if (l.sharedGateW.defined()) {
-        at::Tensor shared =
-            at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
-                           at::linear(flat, l.sharedUpW),
-                       l.sharedDownW);
+        at::Tensor shared = blocks::linear(
+            blocks::activate(spec.activation,
+                             blocks::linear(flat, l.sharedGateW, l.sharedGateB, false)) *
+                blocks::linear(flat, l.sharedUpW, l.sharedUpB, false),
+            l.sharedDownW, l.sharedDownB, false);
         if (l.sharedScaleW.defined())
             shared = at::sigmoid(at::linear(flat, l.sharedScaleW)) * shared;
         out = out + shared;

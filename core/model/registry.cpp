@@ -75,6 +75,10 @@ const std::map<std::string, Family>& families() {
         {"gpt_oss", {gptOssSpec, {"GptOssForCausalLM"}}},
         {"lfm2", {lfm2Spec, {"Lfm2ForCausalLM"}}},
         {"lfm2_moe", {lfm2MoeSpec, {"Lfm2MoeForCausalLM"}}},
+        {"llama4_text", {llama4TextSpec, {"Llama4ForCausalLM"}}},
+        {"llama4", {llama4Spec, {"Llama4ForConditionalGeneration"}, true}},
+        {"ministral3", {ministral3Spec, {"Ministral3ForCausalLM"}}},
+        {"ernie4_5_moe", {ernie45MoeSpec, {"Ernie4_5_MoeForCausalLM"}}},
     };
     return registry;
 }

@@ -124,7 +124,8 @@ private Q_SLOTS:
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
         for (const char* t : {"ernie4_5", "exaone4", "hunyuan_v1_dense", "lfm2", "lfm2_moe",
-                              "olmo3", "seed_oss", "smollm3"}) {
+                              "olmo3", "seed_oss", "smollm3", "llama4_text", "llama4", "ministral3",
+                              "ernie4_5_moe", "falcon_h1", "granitemoehybrid", "gpt_oss"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
     }

@@ -61,5 +61,9 @@ ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gptOssSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec lfm2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec lfm2MoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llama4TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llama4Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec ministral3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec ernie45MoeSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

@@ -59,6 +59,11 @@ ArchSpec smolvlmSpec(const nlohmann::json& c, const std::string& where) {
     return wrappedTextSpec(c, where, "smolvlm", "llama");
 }
 
+// Llama 4: the language model under "language_model." (Llama4ForCausalLM's names).
+ArchSpec llama4Spec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "llama4", "llama4_text");
+}
+
 ArchSpec idefics3Spec(const nlohmann::json& c, const std::string& where) {
     return wrappedTextSpec(c, where, "idefics3", "llama");
 }
