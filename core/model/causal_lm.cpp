@@ -315,133 +315,133 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         }
         l.routerBias = s.moeCorrectionBiasRow ? w.layerFp32(i, bias, {1, s.experts}).view({-1})
                                               : w.layerFp32(i, bias, {s.experts});
-        if (!s.moeLayerCorrectionBias.empty())
-            l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
-        if (s.moeRouterBias) {
-            l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
-                                       : w.layer(i, s.moeRouter + ".bias", {s.experts});
+    }
+    if (!s.moeLayerCorrectionBias.empty())
+        l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
+    if (s.moeRouterBias) {
+        l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
+                                   : w.layer(i, s.moeRouter + ".bias", {s.experts});
+    }
+    if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
+        loadInterleavedExperts(w, s, i, l);
+        return;
+    }
+    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's
+    // own layout; views of one expert each.
+    const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
+    const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
+    if (s.moeExpertsInputMajor) {
+        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
+        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
+        for (int64_t e = 0; e < s.experts; ++e) {
+            l.expertGateW.push_back(gateUp[e].narrow(1, 0, I).t());
+            l.expertUpW.push_back(gateUp[e].narrow(1, I, I).t());
+            l.expertDownW.push_back(down[e].t());
         }
-        if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
-            loadInterleavedExperts(w, s, i, l);
-            return;
+        return;
+    }
+    if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
+        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
+        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
+        for (int64_t e = 0; e < s.experts; ++e) {
+            l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
+            l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
+            l.expertDownW.push_back(down[e]);
         }
-        // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's
-        // own layout; views of one expert each.
-        const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
-        const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
-        if (s.moeExpertsInputMajor) {
-            const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
-            const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
-            for (int64_t e = 0; e < s.experts; ++e) {
-                l.expertGateW.push_back(gateUp[e].narrow(1, 0, I).t());
-                l.expertUpW.push_back(gateUp[e].narrow(1, I, I).t());
-                l.expertDownW.push_back(down[e].t());
-            }
-            return;
-        }
-        if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
-            const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
-            const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
-            for (int64_t e = 0; e < s.experts; ++e) {
-                l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
-                l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
-                l.expertDownW.push_back(down[e]);
-            }
-            return;
-        }
-        if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
-            // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps,
-            // ffn_down_exps).
-            const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
-                return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
-            };
-            const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
-                             down = stacked(s.moeDown, D, I);
-            at::Tensor gateB, upB, downB;
-            if (s.moeExpertBias) {
-                gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
-                upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
-                downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
-            }
-            for (int64_t e = 0; e < s.experts; ++e) {
-                l.expertGateW.push_back(gate[e]);
-                l.expertUpW.push_back(up[e]);
-                l.expertDownW.push_back(down[e]);
-                if (!s.moeExpertBias) continue;
-                l.expertGateB.push_back(gateB[e]);
-                l.expertUpB.push_back(upB[e]);
-                l.expertDownB.push_back(downB[e]);
-            }
-            return;
+        return;
+    }
+    if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
+        // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps,
+        // ffn_down_exps).
+        const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
+            return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
+        };
+        const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
+                         down = stacked(s.moeDown, D, I);
+        at::Tensor gateB, upB, downB;
+        if (s.moeExpertBias) {
+            gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
+            upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
+            downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
         }
         for (int64_t e = 0; e < s.experts; ++e) {
-            const std::string prefix = s.moeExperts + std::to_string(e) + ".";
-            l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
-            l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
-            l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
+            l.expertGateW.push_back(gate[e]);
+            l.expertUpW.push_back(up[e]);
+            l.expertDownW.push_back(down[e]);
+            if (!s.moeExpertBias) continue;
+            l.expertGateB.push_back(gateB[e]);
+            l.expertUpB.push_back(upB[e]);
+            l.expertDownB.push_back(downB[e]);
         }
+        return;
     }
+    for (int64_t e = 0; e < s.experts; ++e) {
+        const std::string prefix = s.moeExperts + std::to_string(e) + ".";
+        l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
+        l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
+        l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
+    }
+}
 
-    // DeepSeek-V2's multi-head latent attention projections.
-    void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-        const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
-        if (s.qLoraRank > 0) {
-            l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
-            if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
-            l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
-            l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
-        } else {
-            l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
-        }
-        const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
-        l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
-        if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
-        l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
-        l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
-                         {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
+// DeepSeek-V2's multi-head latent attention projections.
+void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
+    if (s.qLoraRank > 0) {
+        l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
+        if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
+        l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
+        l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
+    } else {
+        l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
     }
+    const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
+    l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
+    if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
+    l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
+    l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
+                     {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
+}
 
-    void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-        const WeightNames& n = s.names;
-        const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
-        if (s.kvLoraRank > 0) {
-            loadLatentAttention(w, s, i, l);
-        } else if (s.qkvLayout == QkvLayout::Separate) {
-            // One product instead of three: [q; k; v] stacked at load, split after.
-            l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
-                              w.layer(i, n.k + ".weight", {kvOut, D}),
-                              w.layer(i, n.v + ".weight", {kvOut, D})});
-            if (s.qkvBias) {
-                l.qkvB =
-                    at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
-                             w.layer(i, n.v + ".bias", {kvOut})});
-            }
-        } else {
-            const int64_t fused = qOut + 2 * kvOut;
-            l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
-            if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
+void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const WeightNames& n = s.names;
+    const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
+    if (s.kvLoraRank > 0) {
+        loadLatentAttention(w, s, i, l);
+    } else if (s.qkvLayout == QkvLayout::Separate) {
+        // One product instead of three: [q; k; v] stacked at load, split after.
+        l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
+                          w.layer(i, n.k + ".weight", {kvOut, D}),
+                          w.layer(i, n.v + ".weight", {kvOut, D})});
+        if (s.qkvBias) {
+            l.qkvB = at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
+                              w.layer(i, n.v + ".bias", {kvOut})});
         }
-        const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
-        l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
-        if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-        if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
-            const bool plain = w.hasLayer(i, s.attnSinks);
-            l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
-        }
-        if (s.qkNorm) loadQkNorms(w, s, i, l);
+    } else {
+        const int64_t fused = qOut + 2 * kvOut;
+        l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
+        if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
     }
+    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+    l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
+    if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
+    if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
+        const bool plain = w.hasLayer(i, s.attnSinks);
+        l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
+    }
+    if (s.qkNorm) loadQkNorms(w, s, i, l);
+}
 
-    LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
-        LayerWeights weights;
-        weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
-            return w.layer(i, name, shape);
-        };
-        weights.getFp32 = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
-            return w.layerFp32(i, name, shape);
-        };
-        weights.has = [&w, i](const std::string& name) { return w.hasLayer(i, name); };
-        return weights;
-    }
+LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
+    LayerWeights weights;
+    weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+        return w.layer(i, name, shape);
+    };
+    weights.getFp32 = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+        return w.layerFp32(i, name, shape);
+    };
+    weights.has = [&w, i](const std::string& name) { return w.hasLayer(i, name); };
+    return weights;
+}
 
 }  // namespace
 
