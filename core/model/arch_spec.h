@@ -17,6 +17,9 @@ enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU };
 enum class QkvLayout { Separate, FusedStacked, FusedPerHead, FusedGrouped };
 enum class Positions { Rotary, Learned, Alibi };
 enum class RopeScaling { None, Linear, Llama3 };
+// What mixes a layer's positions: attention, or the recurrent or convolutional mixer of a hybrid
+// model (model/sequence_mixer.h).
+enum class Mixer { Attention, GatedDeltaNet, ShortConv, Mamba2 };
 
 // ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
 // (alibi_bias_max 8).
@@ -192,6 +195,8 @@ struct ArchSpec {
     // placeholder tokens of a text-only input as padding).
     std::vector<int64_t> placeholderIds;
     int64_t placeholderPad = 0;
+    // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
+    std::vector<Mixer> layerMixers;
 };
 
 }  // namespace llmap

@@ -53,6 +53,7 @@ struct Layer {
     bool sharesKv = false, kvRead = false, valueFromKey = false;
     at::Tensor scalar, pleGate, pleOut, pleNorm;
     blocks::ExpertsBesideMlp beside;
+    std::shared_ptr<const SequenceMixer> mixer;  // in place of attention (hybrid models)
 };
 
 at::ScalarType parseDtype(const std::string& name, const nlohmann::json& config,
@@ -349,6 +350,52 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
                      {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
 }
 
+// The layer's attention weights, in its own shape (l.headDim, l.kvHeads): no k and v where it
+// reads another layer's (l.sharesKv), no v where values are keys (l.valueFromKey).
+void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const WeightNames& n = s.names;
+    const int64_t D = s.hidden, hd = l.headDim, qOut = s.heads * hd, kvOut = l.kvHeads * hd;
+    if (s.kvLoraRank > 0) {
+        loadLatentAttention(w, s, i, l);
+    } else if (s.qkvLayout == QkvLayout::Separate) {
+        // One product instead of three: [q; k; v] stacked at load, split after.
+        std::vector<at::Tensor> weights, biases;
+        const int64_t kOut = l.sharesKv ? 0 : kvOut, vOut = l.valueFromKey ? 0 : kOut;
+        for (const auto& [name, out] :
+             {std::make_pair(n.q, qOut), std::make_pair(n.k, kOut), std::make_pair(n.v, vOut)}) {
+            if (out == 0) continue;
+            weights.push_back(w.layer(i, name + ".weight", {out, D}));
+            if (s.qkvBias) biases.push_back(w.layer(i, name + ".bias", {out}));
+        }
+        l.qkvW = at::cat(weights);
+        if (s.qkvBias) l.qkvB = at::cat(biases);
+    } else {
+        const int64_t fused = qOut + 2 * kvOut;
+        l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
+        if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
+    }
+    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
+    l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
+    if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
+    if (s.qkNorm && l.sharesKv) {
+        l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+    } else if (s.qkNorm) {
+        loadQkNorms(w, s, i, hd, l);
+    }
+}
+
+LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
+    LayerWeights weights;
+    weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+        return w.layer(i, name, shape);
+    };
+    weights.getFp32 = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
+        return w.layerFp32(i, name, shape);
+    };
+    weights.has = [&w, i](const std::string& name) { return w.hasLayer(i, name); };
+    return weights;
+}
+
 }  // namespace
 
 std::unique_ptr<CausalLM> CausalLM::load(const std::string& path, const LoadOptions& options) {
@@ -439,7 +486,6 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         l.kvSource = s.kvSourceLayers.empty() ? i : s.kvSourceLayers.at(ui);
         l.sharesKv = l.kvSource != i;
         l.valueFromKey = !s.valueFromKeyLayers.empty() && s.valueFromKeyLayers.at(ui);
-        const int64_t hd = l.headDim, qOut = s.heads * hd, kvOut = l.kvHeads * hd;
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
             if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
@@ -450,33 +496,11 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         }
         if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
         if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
-        if (s.kvLoraRank > 0) {
-            loadLatentAttention(w, s, i, l);
-        } else if (s.qkvLayout == QkvLayout::Separate) {
-            // One product instead of three: [q; k; v] stacked at load, split after (no k and v
-            // where the layer reads another's, no v where values are keys).
-            std::vector<at::Tensor> weights, biases;
-            const int64_t kOut = l.sharesKv ? 0 : kvOut, vOut = l.valueFromKey ? 0 : kOut;
-            for (const auto& [name, out] : {std::make_pair(n.q, qOut), std::make_pair(n.k, kOut),
-                                            std::make_pair(n.v, vOut)}) {
-                if (out == 0) continue;
-                weights.push_back(w.layer(i, name + ".weight", {out, D}));
-                if (s.qkvBias) biases.push_back(w.layer(i, name + ".bias", {out}));
-            }
-            l.qkvW = at::cat(weights);
-            if (s.qkvBias) l.qkvB = at::cat(biases);
+        if (!s.layerMixers.empty() &&
+            s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention) {
+            l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
         } else {
-            const int64_t fused = qOut + 2 * kvOut;
-            l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
-            if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
-        }
-        const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : qOut;
-        l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
-        if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-        if (s.qkNorm && l.sharesKv) {
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
-        } else if (s.qkNorm) {
-            loadQkNorms(w, s, i, hd, l);
+            loadAttention(w, s, i, l);
         }
         if (s.activation == Activation::XIELU)
             loadXielu(w, store, s, i, impl->dtype, impl->device, l);
@@ -752,6 +776,8 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
                                  : l.kvRead || l.sharesKv ? &shared.at(source)
                                                           : nullptr;
         const auto attend = [&](const at::Tensor& in) {
+            if (l.mixer)
+                return l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
             return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
         };
         // A block's output as it joins the residual stream (Granite's residual_multiplier).

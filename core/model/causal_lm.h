@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/arch_spec.h"
+#include "model/sequence_mixer.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -19,6 +20,7 @@ struct ModelSource;
 // attention: [B, heads, T, ...] with the keys already expanded per head).
 struct LayerCache {
     at::Tensor keys, values;
+    MixerState mixer;  // a layer whose sequence mixer is not attention
     // Appends k and v [B, h, t, d] along the tokens and returns the whole cache.
     std::pair<at::Tensor, at::Tensor> append(const at::Tensor& k, const at::Tensor& v);
 };
