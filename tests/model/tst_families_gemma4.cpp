@@ -102,7 +102,7 @@ private Q_SLOTS:
 
         // The wrapper reads its image, video and audio placeholders as the padding token.
         s = specOf(configOf("gemma4_wrapper_k_eq_v_untied"));
-        QCOMPARE(s.placeholderIds, (Ints{314, 315, 318}));
+        QCOMPARE(s.placeholderIds, (Ints{318, 314, 315}));  // audio, image, video
         QCOMPARE(s.placeholderPad, int64_t(1));
 
         // The default pattern: every sixth layer full, and the last.
