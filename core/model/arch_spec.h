@@ -61,6 +61,9 @@ struct RopeSpec {
     double lowFreqFactor = 1.0;
     double highFreqFactor = 4.0;
     int64_t originalContext = 8192;
+    // The last pairs of channels turn at frequency 0, i.e. not at all, while the others keep the
+    // frequencies of a rotary over `dim` (Gemma-4's "proportional" rotary).
+    int64_t unrotatedPairs = 0;
 };
 
 // Weight names, relative to `layerPrefix` + layer index + "." for the per-layer ones. A linear
@@ -217,6 +220,27 @@ struct ArchSpec {
     std::string attnSinks;
     double swigluAlpha = 1.702, swigluLimit = 7.0;
     bool moeRouterBias = false, moeExpertBias = false, moeInterleavedGateUp = false;
+    // Gemma-4. Per-layer attention and MLP shapes (empty: headDim, kvHeads and intermediate on
+    // every layer); each rotary table spans the head of the layers that use it.
+    std::vector<int64_t> layerHeadDims, layerKvHeads, layerIntermediates;
+    // KV sharing: the layer whose keys and values each layer attends to (its own index: its own).
+    // A layer reading another's has only q and o weights. Empty: each its own.
+    std::vector<int64_t> kvSourceLayers;
+    // The layers marked true use their raw key projection as values (no v weights); valueNorm:
+    // the values RMS-normalised per head without a weight.
+    std::vector<bool> valueFromKeyLayers;
+    bool valueNorm = false;
+    // Per layer, a [1] weight "<layerScalar>" multiplying the residual stream after the layer.
+    std::string layerScalar;
+    // Per-layer embeddings (PLE, perLayerInputDim > 0); see blocks/per_layer_inputs.h.
+    int64_t perLayerInputDim = 0, perLayerVocab = 0;
+    // Experts beside the dense MLP (expertsBesideMlp); see blocks/experts_beside_mlp.h. Uses
+    // experts, expertsPerToken, moeIntermediate, moeRouter and moeExperts.
+    bool expertsBesideMlp = false;
+    // Token ids read as placeholderPad (the multimodal Gemma-4 embeds the image, video and audio
+    // placeholder tokens of a text-only input as padding).
+    std::vector<int64_t> placeholderIds;
+    int64_t placeholderPad = 0;
     // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
     std::vector<Mixer> layerMixers;
     ShortConvSpec shortConv;

@@ -93,6 +93,8 @@ at::Tensor rotaryInverseFrequencies(const RopeSpec& rope) {
         const at::Tensor medium = (wavelen >= highWavelen).logical_and(wavelen <= lowWavelen);
         inv = at::where(medium, smoothed, scaled);
     }
+    if (rope.unrotatedPairs > 0)
+        inv.narrow(0, inv.size(0) - rope.unrotatedPairs, rope.unrotatedPairs).zero_();
     return inv;
 }
 

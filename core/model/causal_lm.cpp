@@ -16,7 +16,10 @@
 #include "model/blocks/attention_sinks.h"
 #include "model/blocks/chunked_attention.h"
 #include "model/blocks/clamped_swiglu.h"
+#include "model/blocks/experts_beside_mlp.h"
+#include "model/blocks/per_layer_inputs.h"
 #include "model/blocks/query_temperature.h"
+#include "model/blocks/unweighted_rms_norm.h"
 #include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
@@ -51,6 +54,13 @@ struct Layer {
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
     at::Tensor sinks, routerB;  // gpt-oss: attention sinks, the router's bias
     std::vector<at::Tensor> expertGateB, expertUpB, expertDownB;  // empty: experts without biases
+    // Gemma-4: this layer's attention shape; the layer whose keys and values it attends to (its
+    // own index unless sharesKv); whether later layers read its keys and values; values from the
+    // key projection; the stream's scalar; per-layer input weights; experts beside the MLP.
+    int64_t headDim = 0, kvHeads = 0, kvSource = 0;
+    bool sharesKv = false, kvRead = false, valueFromKey = false;
+    at::Tensor scalar, pleGate, pleOut, pleNorm;
+    blocks::ExpertsBesideMlp beside;
     std::shared_ptr<const SequenceMixer> mixer;  // in place of attention (hybrid models)
 };
 
@@ -119,6 +129,7 @@ struct CausalLM::Impl {
     std::vector<Layer> layers;
     at::Tensor lmHeadB, longInverseFrequencies;
     at::Tensor localInverseFrequencies;
+    blocks::PerLayerInputWeights perLayerInputs;
 
     // With `cache`: ids [B, T] without padding that follow the cache's `length` earlier tokens;
     // their keys and values are appended to the cache.
@@ -203,9 +214,8 @@ std::vector<int64_t> linearShape(int64_t out, int64_t in, bool conv1d) {
     return conv1d ? std::vector<int64_t>{in, out} : std::vector<int64_t>{out, in};
 }
 
-void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, int64_t hd, Layer& l) {
     const WeightNames& n = s.names;
-    const int64_t hd = s.headDim;
     switch (s.qkNormKind) {
         case ArchSpec::QkNormKind::RmsPerHead:
             l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
@@ -281,6 +291,28 @@ void loadInterleavedExperts(const WeightBinder& w, const ArchSpec& s, int64_t i,
         l.expertGateB.push_back(gateUpB[e].slice(0, 0, 2 * I, 2).contiguous());
         l.expertUpB.push_back(gateUpB[e].slice(0, 1, 2 * I, 2).contiguous());
         l.expertDownB.push_back(downB[e]);
+    }
+}
+
+// Gemma-4's layer scalar, per-layer input weights and experts beside the MLP, where the spec has
+// them.
+void loadGemma4Extras(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, P = s.perLayerInputDim, E = s.experts, I = s.moeIntermediate;
+    if (!s.layerScalar.empty()) l.scalar = w.layer(i, s.layerScalar, {1});
+    if (P > 0) {
+        l.pleGate = w.layer(i, blocks::kPerLayerGate, {P, D});
+        l.pleOut = w.layer(i, blocks::kPerLayerOut, {D, P});
+        l.pleNorm = w.layer(i, blocks::kPerLayerNorm, {D});
+    }
+    if (s.expertsBesideMlp) {
+        l.beside = {w.layer(i, blocks::kBesideRouter, {E, D}),
+                    w.layer(i, blocks::kBesideRouterScale, {D}),
+                    w.layer(i, blocks::kBesideExpertScale, {E}),
+                    w.layer(i, blocks::kBesideGateUp, {E, 2 * I, D}),
+                    w.layer(i, blocks::kBesideDown, {E, D, I}),
+                    w.layer(i, blocks::kBesideMlpPostNorm, {D}),
+                    w.layer(i, blocks::kBesidePreNorm, {D}),
+                    w.layer(i, blocks::kBesidePostNorm, {D})};
     }
 }
 
@@ -402,20 +434,25 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
                      {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
 }
 
+// The layer's attention weights, in its own shape (l.headDim, l.kvHeads): no k and v where it
+// reads another layer's (l.sharesKv), no v where values are keys (l.valueFromKey).
 void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const WeightNames& n = s.names;
-    const int64_t D = s.hidden, hd = s.headDim, qOut = s.heads * hd, kvOut = s.kvHeads * hd;
+    const int64_t D = s.hidden, hd = l.headDim, qOut = s.heads * hd, kvOut = l.kvHeads * hd;
     if (s.kvLoraRank > 0) {
         loadLatentAttention(w, s, i, l);
     } else if (s.qkvLayout == QkvLayout::Separate) {
         // One product instead of three: [q; k; v] stacked at load, split after.
-        l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
-                          w.layer(i, n.k + ".weight", {kvOut, D}),
-                          w.layer(i, n.v + ".weight", {kvOut, D})});
-        if (s.qkvBias) {
-            l.qkvB = at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
-                              w.layer(i, n.v + ".bias", {kvOut})});
+        std::vector<at::Tensor> weights, biases;
+        const int64_t kOut = l.sharesKv ? 0 : kvOut, vOut = l.valueFromKey ? 0 : kOut;
+        for (const auto& [name, out] :
+             {std::make_pair(n.q, qOut), std::make_pair(n.k, kOut), std::make_pair(n.v, vOut)}) {
+            if (out == 0) continue;
+            weights.push_back(w.layer(i, name + ".weight", {out, D}));
+            if (s.qkvBias) biases.push_back(w.layer(i, name + ".bias", {out}));
         }
+        l.qkvW = at::cat(weights);
+        if (s.qkvBias) l.qkvB = at::cat(biases);
     } else {
         const int64_t fused = qOut + 2 * kvOut;
         l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
@@ -428,7 +465,11 @@ void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l
         const bool plain = w.hasLayer(i, s.attnSinks);
         l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
     }
-    if (s.qkNorm) loadQkNorms(w, s, i, l);
+    if (s.qkNorm && l.sharesKv) {
+        l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+    } else if (s.qkNorm) {
+        loadQkNorms(w, s, i, hd, l);
+    }
 }
 
 LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
@@ -527,6 +568,12 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
         l.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
+        const auto ui = static_cast<size_t>(i);
+        l.headDim = s.layerHeadDims.empty() ? s.headDim : s.layerHeadDims.at(ui);
+        l.kvHeads = s.layerKvHeads.empty() ? s.kvHeads : s.layerKvHeads.at(ui);
+        l.kvSource = s.kvSourceLayers.empty() ? i : s.kvSourceLayers.at(ui);
+        l.sharesKv = l.kvSource != i;
+        l.valueFromKey = !s.valueFromKeyLayers.empty() && s.valueFromKeyLayers.at(ui);
         l.chunked = s.attentionChunk > 0 && s.chunkedLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
@@ -544,10 +591,12 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         if (!mixes || s.mixerWithAttention) loadAttention(w, s, i, l);
         if (s.activation == Activation::XIELU)
             loadXielu(w, store, s, i, impl->dtype, impl->device, l);
-        const int64_t I = s.intermediate;
+        loadGemma4Extras(w, s, i, l);
+        const int64_t I =
+            s.layerIntermediates.empty() ? s.intermediate : s.layerIntermediates.at(ui);
         const bool denseMlp =
             !s.denseMlpLayers.empty() && s.denseMlpLayers.at(static_cast<size_t>(i));
-        if (s.experts > 0 && i >= s.denseLayers && !denseMlp) {
+        if (s.experts > 0 && !s.expertsBesideMlp && i >= s.denseLayers && !denseMlp) {
             loadExperts(w, s, i, l);
             impl->layers.push_back(std::move(l));
             continue;
@@ -578,6 +627,15 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         }
         impl->layers.push_back(std::move(l));
     }
+    for (const Layer& l : impl->layers) {
+        if (l.sharesKv) impl->layers.at(static_cast<size_t>(l.kvSource)).kvRead = true;
+    }
+    if (s.perLayerInputDim > 0) {
+        const int64_t all = s.layers * s.perLayerInputDim;
+        impl->perLayerInputs = {w.base(blocks::kPerLayerTable, {s.perLayerVocab, all}),
+                                w.base(blocks::kPerLayerProjection, {all, D}),
+                                w.base(blocks::kPerLayerProjectionNorm, {s.perLayerInputDim})};
+    }
     impl->copied = store.copiedBytes();
     return std::unique_ptr<CausalLM>(new CausalLM(std::move(impl)));
 }
@@ -603,8 +661,8 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& sin, const at::Tensor& alibi,
                                           LayerCache* cache, const at::Tensor& queryScale) const {
     if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
-    const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
-    at::Tensor q, k, v;  // [B, T, heads, hd]
+    const int64_t B = x.size(0), T = x.size(1), hd = l.headDim;
+    at::Tensor q, k, v;  // [B, T, heads, hd]; k and v undefined where the layer reads another's
     // Separate projections were stacked at load.
     const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
     if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
@@ -619,47 +677,58 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         k = parts[1];
         v = parts[2];
     } else {
-        const auto parts = qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
+        const int64_t kOut = l.sharesKv ? 0 : l.kvHeads * hd, vOut = l.valueFromKey ? 0 : kOut;
+        const auto parts = qkv.split({spec.heads * hd, kOut, vOut}, -1);
         q = parts[0].view({B, T, spec.heads, hd});
-        k = parts[1].view({B, T, spec.kvHeads, hd});
-        v = parts[2].view({B, T, spec.kvHeads, hd});
+        if (!l.sharesKv) {
+            k = parts[1].view({B, T, l.kvHeads, hd});
+            v = l.valueFromKey ? k : parts[2].view({B, T, l.kvHeads, hd});
+        }
     }
     if (spec.keyMultiplier != 1.0) k = k * spec.keyMultiplier;
     const bool qkNorm = spec.qkNorm && !(spec.qkNormRopeLayersOnly && l.noRope);
     if (qkNorm && !spec.qkNormAfterRotary) {
         q = qkNormed(q, l.qNormW, l.qNormB);
-        k = qkNormed(k, l.kNormW, l.kNormB);
+        if (k.defined()) k = qkNormed(k, l.kNormW, l.kNormB);
     }
+    if (spec.valueNorm && v.defined()) v = blocks::unweightedRmsNorm(v, spec.normEps);
     if (spec.clipQkv > 0) {  // after the q/k norms (OLMoE)
         q = q.clamp(-spec.clipQkv, spec.clipQkv);
         k = k.clamp(-spec.clipQkv, spec.clipQkv);
         v = v.clamp(-spec.clipQkv, spec.clipQkv);
     }
     q = q.transpose(1, 2);
-    k = k.transpose(1, 2);
-    v = v.transpose(1, 2);
+    if (!l.sharesKv) {
+        k = k.transpose(1, 2);
+        v = v.transpose(1, 2);
+    }
     const at::ScalarType qkType = q.scalar_type();
-    if (cos.defined() && spec.rotaryInFp32) {
-        q = q.to(at::kFloat);
-        k = k.to(at::kFloat);
-    }
+    // Rotates q and, unless the layer reads another's keys, k.
+    const auto forQk = [&](const auto& f) {
+        q = f(q);
+        if (k.defined()) k = f(k);
+    };
+    if (cos.defined() && spec.rotaryInFp32)
+        forQk([](const at::Tensor& t) { return t.to(at::kFloat); });
     if (cos.defined() && spec.rotaryInterleaved) {
-        q = blocks::applyRotaryInterleaved(q, cos, sin);
-        k = blocks::applyRotaryInterleaved(k, cos, sin);
+        forQk([&](const at::Tensor& t) { return blocks::applyRotaryInterleaved(t, cos, sin); });
     } else if (cos.defined()) {
-        q = blocks::applyRotary(q, cos, sin);
-        k = blocks::applyRotary(k, cos, sin);
+        forQk([&](const at::Tensor& t) { return blocks::applyRotary(t, cos, sin); });
     }
-    if (cos.defined() && spec.rotaryInFp32) {
-        q = q.to(qkType);
-        k = k.to(qkType);
-    }
+    if (cos.defined() && spec.rotaryInFp32)
+        forQk([&](const at::Tensor& t) { return t.to(qkType); });
     if (qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
         q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
-        k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
+        if (k.defined()) k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
+    }
+    if (l.sharesKv) {
+        // The source layer ran first and left its keys and values in `cache` (hidden()).
+        k = cache->keys;
+        v = cache->values;
+    } else if (cache) {
+        std::tie(k, v) = cache->append(k, v);
     }
     if (queryScale.defined()) q = blocks::scaleQueries(q, queryScale, spec.queryTemperatureInFp32);
-    if (cache) std::tie(k, v) = cache->append(k, v);
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor out;  // [B, heads, T, hd]
@@ -728,14 +797,16 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     // Checked on the host before the copy: a check on a GPU would wait for it.
     const at::Tensor hostMask = maskIn.to(at::kLong).cpu();
     // Padding may hold any id; only real tokens must be inside the vocabulary.
-    const at::Tensor hostIds = at::where(hostMask.to(at::kBool), idsIn.to(at::kLong).cpu(),
-                                         at::zeros({}, hostMask.options()));
+    at::Tensor hostIds = at::where(hostMask.to(at::kBool), idsIn.to(at::kLong).cpu(),
+                                   at::zeros({}, hostMask.options()));
     const int64_t lo = hostIds.min().item<int64_t>(), hi = hostIds.max().item<int64_t>();
     if (lo < 0 || hi >= embed.size(0)) {
         throw InputError("token id " + std::to_string(lo < 0 ? lo : hi) +
                              " is outside the vocabulary of " + std::to_string(embed.size(0)),
                          "forward", "tokenize with this model's own tokenizer");
     }
+    for (const int64_t id : spec.placeholderIds)
+        hostIds.masked_fill_(hostIds == id, spec.placeholderPad);
     const at::Tensor mask = toDevice(hostMask);
     const at::Tensor ids = toDevice(hostIds);
 
@@ -747,6 +818,14 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         x = x + positions.narrow(0, spec.positionOffset + past, T).unsqueeze(0);
     }
     if (embedNormW.defined()) x = normed(x, embedNormW, embedNormB);
+    const blocks::WeightedNorm norm = [this](const at::Tensor& t, const at::Tensor& w) {
+        return rms(t, w);
+    };
+    at::Tensor perLayer;  // [B, T, layers, dim]
+    if (spec.perLayerInputDim > 0) {
+        perLayer = blocks::perLayerInputs(perLayerInputs, ids, x, spec.layers,
+                                          spec.perLayerInputDim, norm);
+    }
     at::Tensor cos, sin, alibi;
     // The rotary tables of positions past..total-1 (LongRoPE, whose tables depend on the whole
     // text, never decodes with a cache: see decodesWithCache).
@@ -765,6 +844,8 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         alibi = blocks::alibiBias(spec.alibi, spec.heads, total, dtype, scale, device);
     }
     if (cache && cache->layers.empty()) cache->layers.resize(layers.size());
+    // Without a decode cache, the keys and values that later layers read (KV sharing).
+    std::vector<LayerCache> shared(spec.kvSourceLayers.empty() || cache ? 0 : layers.size());
     // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
     const bool rightPadded =
         T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
@@ -798,7 +879,10 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const at::Tensor none;
         const at::Tensor& layerCos = l.noRope ? none : l.localRope ? localCos : cos;
         const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
-        LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
+        const auto source = static_cast<size_t>(l.kvSource);
+        LayerCache* layerCache = cache                    ? &cache->layers[source]
+                                 : l.kvRead || l.sharesKv ? &shared.at(source)
+                                                          : nullptr;
         const auto attend = [&](const at::Tensor& in) {
             if (!l.mixer)
                 return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache,
@@ -832,8 +916,12 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
         if (spec.sandwichNorms) {
             x = x + scaled(normed(attend(a), l.postNormW, l.postNormB));
-            x = x + scaled(normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())),
-                                  l.postMlpNormW, at::Tensor()));
+            at::Tensor m = mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor()));
+            if (l.beside.router.defined()) {
+                m = blocks::expertsBesideMlp(l.beside, x, m, spec.expertsPerToken, spec.normEps,
+                                             spec.activation, norm);
+            }
+            x = x + scaled(normed(m, l.postMlpNormW, at::Tensor()));
         } else if (spec.parallelResidual) {
             const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
             x = scaled(attend(a) + mlpBlock(l, m)) + x;
@@ -846,6 +934,11 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             x.add_(scaled(attend(a)));
             x.add_(scaled(mlpBlock(l, normed(x, l.postNormW, l.postNormB))));
         }
+        if (perLayer.defined()) {
+            x = blocks::addPerLayerInput(x, perLayer.select(2, static_cast<int64_t>(i)), l.pleGate,
+                                         l.pleOut, l.pleNorm, spec.activation, norm);
+        }
+        if (l.scalar.defined()) x = x * l.scalar;
     }
     if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
     if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);

@@ -40,6 +40,8 @@ const std::map<std::string, Family>& families() {
         {"gemma2", {gemma2Spec, {"Gemma2ForCausalLM"}}},
         {"gemma3_text", {gemma3TextSpec, {"Gemma3ForCausalLM"}}},
         {"gemma3", {gemma3Spec, {"Gemma3ForConditionalGeneration"}, true}},
+        {"gemma4_text", {gemma4TextSpec, {"Gemma4ForCausalLM"}}},
+        {"gemma4", {gemma4Spec, {"Gemma4ForConditionalGeneration"}, true}},
         {"mistral3", {mistral3Spec, {"Mistral3ForConditionalGeneration"}, true}},
         {"llava", {llavaSpec, {"LlavaForConditionalGeneration"}, true}},
         {"llava_next", {llavaNextSpec, {"LlavaNextForConditionalGeneration"}, true}},
@@ -106,7 +108,7 @@ size_t editDistance(const std::string& a, const std::string& b) {
 }
 
 // Up to three supported types close to `declared`: a type it starts with or that starts with it
-// ("qwen3_moe" -> qwen3), else a few edits away ("gemma4" -> gemma2, gemma3).
+// ("qwen3_moe" -> qwen3), else a few edits away ("gemma5" -> gemma2, gemma3).
 std::vector<std::string> closestTypes(const std::string& declared) {
     std::vector<std::pair<size_t, std::string>> scored;
     const size_t limit = std::max<size_t>(2, declared.size() / 3);

@@ -266,7 +266,7 @@ private Q_SLOTS:
         // An unknown type names the supported ones closest to it.
         const std::pair<const char*, const char*> near[] = {
             {"qwen3_next", "\"qwen3_next\" is not supported; the closest supported: qwen3"},
-            {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
+            {"gemma5", "the closest supported: gemma, gemma2, gemma3"},
             {"olmo4", "the closest supported: olmo, olmo2, olmo3"},
             {"llava_onevision", "the closest supported: llava"},
         };

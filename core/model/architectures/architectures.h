@@ -25,6 +25,8 @@ ArchSpec gemmaSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma3TextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma4TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec phiSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec phi3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec stablelmSpec(const nlohmann::json& config, const std::string& where);
