@@ -3,6 +3,7 @@
 // Each architecture (architectures/*.cpp) turns a config.json into one of these; the torch side
 // (causal_lm.cpp) runs any ArchSpec. No torch here.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,9 @@ namespace llmap {
 
 enum class NormKind { RMS, Layer };
 // XIELU: xIELU with per-layer learned parameters (Apertus), never through blocks::activate.
-enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU };
+// ClampedSwiGLU: a gated MLP's (clamp(up) + 1) * swish of the clamped gate (gpt-oss), through
+// blocks::gatedActivation only.
+enum class Activation { SiLU, Gelu, GeluTanh, ReLU, XIELU, ClampedSwiGLU };
 // Separate q/k/v projections; one fused projection with [q; k; v] stacked (GPT-2); one fused
 // projection laid out per head as [head][q|k|v] (GPT-NeoX); one fused projection laid out per
 // key/value group as [group][q_0..q_{g-1}|k|v] (Falcon's new decoder architecture).
@@ -20,6 +23,14 @@ enum class RopeScaling { None, Linear, Llama3 };
 // What mixes a layer's positions: attention, or the recurrent or convolutional mixer of a hybrid
 // model (model/sequence_mixer.h).
 enum class Mixer { Attention, GatedDeltaNet, ShortConv, Mamba2 };
+
+// LFM2's short convolution (Mixer::ShortConv): "<prefix>in_proj", "<prefix>conv" (a depthwise
+// convolution of `kernel` taps) and "<prefix>out_proj", all three with biases when `bias`.
+struct ShortConvSpec {
+    int64_t kernel = 0;
+    bool bias = false;
+    std::string prefix;
+};
 
 // ALiBi slopes: BLOOM's; Falcon's (BLOOM's rounded to bf16 and scaled with the scores); MPT's
 // (alibi_bias_max 8).
@@ -35,6 +46,23 @@ struct DeltaNetSpec {
     bool perKeyHeadLayout = false;
 };
 
+// A Mamba-2 mixer (Mixer::Mamba2, model/mixers/mamba2.h): in_proj -> [z | x B C | dt], a causal
+// depthwise convolution with SiLU over x B C, the selective scan over `heads` heads of headDim
+// channels with `groups` groups of B and C of stateSize each, a D skip, the gate z (through a
+// grouped RMSNorm when gatedNorm) and out_proj. Weights "<prefix>in_proj", "conv1d", "dt_bias",
+// "A_log", "D", "norm", "out_proj". Falcon-H1's muP multipliers: the input times inMultiplier,
+// in_proj's five parts [z | x | B | C | dt] times projMultipliers (empty: none), the output times
+// outMultiplier.
+struct Mamba2Spec {
+    int64_t heads = 0, headDim = 0, groups = 1, stateSize = 0, convKernel = 4, chunk = 256;
+    bool convBias = true, inBias = false, outBias = false;
+    bool gatedNorm = true, normBeforeGate = false;
+    double timeStepMin = 0.0, timeStepMax = std::numeric_limits<double>::infinity();  // dt's range
+    double normEps = 1e-6, inMultiplier = 1.0, outMultiplier = 1.0;
+    std::vector<double> projMultipliers;
+    std::string prefix = "mamba.";
+};
+
 struct RopeSpec {
     int64_t dim = 0;  // rotated channels per head (< headDim for partial rotary)
     double theta = 10000.0;
@@ -43,6 +71,9 @@ struct RopeSpec {
     double lowFreqFactor = 1.0;
     double highFreqFactor = 4.0;
     int64_t originalContext = 8192;
+    // The last pairs of channels turn at frequency 0, i.e. not at all, while the others keep the
+    // frequencies of a rotary over `dim` (Gemma-4's "proportional" rotary).
+    int64_t unrotatedPairs = 0;
 };
 
 // Weight names, relative to `layerPrefix` + layer index + "." for the per-layer ones. A linear
@@ -110,7 +141,15 @@ struct ArchSpec {
     // one LayerNorm with bias shared by the heads (Phi), one bias-free LayerNorm per head
     // (StableLM, weights "<name>.norms.<h>.weight"), one bias-free LayerNorm per head computed
     // in fp32 with the heads' weights in one [heads, headDim] tensor (Cohere).
-    enum class QkNormKind { RmsPerHead, RmsFull, LayerShared, LayerPerHead, LayerPerHeadFp32 };
+    // RmsNoWeight: RMS per head without a weight (Llama-4's L2 norm).
+    enum class QkNormKind {
+        RmsPerHead,
+        RmsFull,
+        LayerShared,
+        LayerPerHead,
+        LayerPerHeadFp32,
+        RmsNoWeight
+    };
     QkNormKind qkNormKind = QkNormKind::RmsPerHead;
     bool qkNormAfterRotary = false;  // q and k normalised after the rotary, not before (HunYuan)
     bool fusedGateUp = false;        // one projection "up" holding [gate; up] (Phi-3)
@@ -181,12 +220,79 @@ struct ArchSpec {
     // Apertus's xIELU (activation XIELU): per layer "<xieluPrefix>.alpha_p", ".alpha_n", ".beta"
     // and ".eps"; transformers' initial beta and eps where the checkpoint has none.
     std::string xieluPrefix;
+    // gpt-oss. attnSinks: each layer's "<attnSinks>" [heads], one logit per head that joins each
+    // query's softmax (blocks/attention_sinks.h); "" = none. The clamped SwiGLU's alpha and limit.
+    // The router "<moeRouter>.bias" (moeRouterBias); each expert projection's bias (moeExpertBias):
+    // "<name>_bias" beside the 3-D tensors, "<moeExperts><moeGate|moeUp|moeDown>.bias" beside
+    // GGUF's stacked ones. moeInterleavedGateUp: "<moeExperts>gate_up_proj" is stored
+    // [experts, hidden, 2 I] (x W) with gate and up in alternate columns, and "down_proj"
+    // [experts, I, hidden].
+    std::string attnSinks;
+    double swigluAlpha = 1.702, swigluLimit = 7.0;
+    bool moeRouterBias = false, moeExpertBias = false, moeInterleavedGateUp = false;
+    // Gemma-4. Per-layer attention and MLP shapes (empty: headDim, kvHeads and intermediate on
+    // every layer); each rotary table spans the head of the layers that use it.
+    std::vector<int64_t> layerHeadDims, layerKvHeads, layerIntermediates;
+    // KV sharing: the layer whose keys and values each layer attends to (its own index: its own).
+    // A layer reading another's has only q and o weights. Empty: each its own.
+    std::vector<int64_t> kvSourceLayers;
+    // The layers marked true use their raw key projection as values (no v weights); valueNorm:
+    // the values RMS-normalised per head without a weight.
+    std::vector<bool> valueFromKeyLayers;
+    bool valueNorm = false;
+    // Per layer, a [1] weight "<layerScalar>" multiplying the residual stream after the layer.
+    std::string layerScalar;
+    // Per-layer embeddings (PLE, perLayerInputDim > 0); see blocks/per_layer_inputs.h.
+    int64_t perLayerInputDim = 0, perLayerVocab = 0;
+    // Experts beside the dense MLP (expertsBesideMlp); see blocks/experts_beside_mlp.h. Uses
+    // experts, expertsPerToken, moeIntermediate, moeRouter and moeExperts.
+    bool expertsBesideMlp = false;
+    // Token ids read as placeholderPad (the multimodal Gemma-4 embeds the image, video and audio
+    // placeholder tokens of a text-only input as padding).
+    std::vector<int64_t> placeholderIds;
+    int64_t placeholderPad = 0;
     // Hybrid models: each layer's sequence mixer. Empty: every layer attends.
     std::vector<Mixer> layerMixers;
     DeltaNetSpec deltaNet;
     // q_proj yields per head [q | gate]; attention's output is multiplied by sigmoid(gate)
     // before o_proj (Qwen3-Next's gated attention).
     bool attnOutputGate = false;
+    ShortConvSpec shortConv;
+    // LFM2-MoE: the sigmoid router's correction bias by its name relative to the layer (fp32, one
+    // value per expert; see moeCorrectionBias), and the epsilon added to the sum that
+    // renormalises a sigmoid router's weights.
+    std::string moeLayerCorrectionBias;
+    double sigmoidNormEps = 1e-20;
+    Mamba2Spec mamba2;
+    // Falcon-H1: a layer with a sequence mixer attends as well, on the same normalised input; the
+    // mixer's output plus attentionOutMultiplier * attention(attentionInMultiplier * input) joins
+    // the residual stream. Its other muP multipliers: keys times keyMultiplier (before the
+    // rotary), the MLP's gate times mlpGateMultiplier (before the activation), the MLP's output
+    // times mlpDownMultiplier.
+    bool mixerWithAttention = false;
+    double attentionInMultiplier = 1.0, attentionOutMultiplier = 1.0, keyMultiplier = 1.0;
+    double mlpGateMultiplier = 1.0, mlpDownMultiplier = 1.0;
+    // Llama-4 and Ministral-3 (blocks/chunked_attention.h, blocks/query_temperature.h): the
+    // layers marked in chunkedLayers attend only to keys of their own chunk of attentionChunk
+    // positions (0 = none); qkNormRopeLayersOnly: the q/k norm skips the NoPE layers.
+    int64_t attentionChunk = 0;
+    std::vector<bool> chunkedLayers;
+    bool qkNormRopeLayersOnly = false;
+    // Queries scaled by position: 1 + queryTemperatureBeta * log(1 + floor((position +
+    // queryTemperatureOffset) / queryTemperatureFloor)), 0 = off; on the NoPE layers only with
+    // queryTemperatureNoRopeOnly; the product in fp32, then cast back (Llama-4), or the scale cast
+    // to the model's dtype first (Ministral-3).
+    double queryTemperatureBeta = 0.0;
+    int64_t queryTemperatureFloor = 1, queryTemperatureOffset = 0;
+    bool queryTemperatureNoRopeOnly = false, queryTemperatureInFp32 = false;
+    // Llama-4's experts: each expert's input (not its output) scaled by its routed weight
+    // (moeScaleInput); 3-D experts stored input-major, gate_up_proj [experts, hidden, 2 I] and
+    // down_proj [experts, I, hidden] (moeExpertsInputMajor). ERNIE-4.5's: biases on the shared
+    // experts' projections (moeSharedBias), the correction bias stored as [1, experts]
+    // (moeCorrectionBiasRow), the renormalising sum clamped to at least normTopkMin.
+    bool moeScaleInput = false, moeExpertsInputMajor = false, moeSharedBias = false;
+    bool moeCorrectionBiasRow = false;
+    double normTopkMin = 0.0;
 };
 
 }  // namespace llmap

@@ -31,6 +31,11 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
     return weight * (xf * at::rsqrt(variance + eps)).to(x.scalar_type());
 }
 
+at::Tensor rmsNormNoWeight(const at::Tensor& x, double eps) {
+    const at::Tensor xf = x.to(at::kFloat);
+    return (xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps)).to(x.scalar_type());
+}
+
 at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
                 const at::Tensor& bias, double eps) {
     if (kind == NormKind::RMS) return rmsNorm(x, weight, eps);
@@ -48,9 +53,12 @@ at::Tensor activate(Activation a, const at::Tensor& x) {
         case Activation::ReLU:
             return at::relu(x);
         case Activation::XIELU:
+        case Activation::ClampedSwiGLU:
             break;
     }
     TORCH_CHECK(a != Activation::XIELU, "xIELU needs its parameters: use blocks::xielu");
+    TORCH_CHECK(a != Activation::ClampedSwiGLU,
+                "the clamped SwiGLU needs the up projection: use blocks::gatedActivation");
     return x;
 }
 
@@ -85,6 +93,8 @@ at::Tensor rotaryInverseFrequencies(const RopeSpec& rope) {
         const at::Tensor medium = (wavelen >= highWavelen).logical_and(wavelen <= lowWavelen);
         inv = at::where(medium, smoothed, scaled);
     }
+    if (rope.unrotatedPairs > 0)
+        inv.narrow(0, inv.size(0) - rope.unrotatedPairs, rope.unrotatedPairs).zero_();
     return inv;
 }
 

@@ -12,6 +12,8 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 
 // RMSNorm computed in fp32 and cast back before the weight (as Hugging Face does).
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+// The same without a weight (Llama-4's q/k norm): x̂ in fp32, cast back.
+at::Tensor rmsNormNoWeight(const at::Tensor& x, double eps);
 at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
                 const at::Tensor& bias, double eps);
 

@@ -13,6 +13,13 @@
 #include <thread>
 
 #include "model/blocks.h"
+#include "model/blocks/attention_sinks.h"
+#include "model/blocks/chunked_attention.h"
+#include "model/blocks/clamped_swiglu.h"
+#include "model/blocks/experts_beside_mlp.h"
+#include "model/blocks/per_layer_inputs.h"
+#include "model/blocks/query_temperature.h"
+#include "model/blocks/unweighted_rms_norm.h"
 #include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
@@ -37,12 +44,23 @@ struct Layer {
     bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
     bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
     bool noRope = false;       // no rotary at all (NoPE layers)
+    bool chunked = false;      // attends within its chunk of positions (chunked attention)
     // Gemma, Phi, OLMo and mixture-of-experts variants
     at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW, routerBias;
     std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
     at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
+    at::Tensor sharedGateB, sharedUpB, sharedDownB;
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
     at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
+    at::Tensor sinks, routerB;  // gpt-oss: attention sinks, the router's bias
+    std::vector<at::Tensor> expertGateB, expertUpB, expertDownB;  // empty: experts without biases
+    // Gemma-4: this layer's attention shape; the layer whose keys and values it attends to (its
+    // own index unless sharesKv); whether later layers read its keys and values; values from the
+    // key projection; the stream's scalar; per-layer input weights; experts beside the MLP.
+    int64_t headDim = 0, kvHeads = 0, kvSource = 0;
+    bool sharesKv = false, kvRead = false, valueFromKey = false;
+    at::Tensor scalar, pleGate, pleOut, pleNorm;
+    blocks::ExpertsBesideMlp beside;
     std::shared_ptr<const SequenceMixer> mixer;  // in place of attention (hybrid models)
 };
 
@@ -111,6 +129,7 @@ struct CausalLM::Impl {
     std::vector<Layer> layers;
     at::Tensor lmHeadB, longInverseFrequencies;
     at::Tensor localInverseFrequencies;
+    blocks::PerLayerInputWeights perLayerInputs;
 
     // With `cache`: ids [B, T] without padding that follow the cache's `length` earlier tokens;
     // their keys and values are appended to the cache.
@@ -120,7 +139,8 @@ struct CausalLM::Impl {
     at::Tensor toDevice(const at::Tensor& host) const;
     at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                               const at::Tensor& cos, const at::Tensor& sin,
-                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr) const;
+                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr,
+                              const at::Tensor& queryScale = {}) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
@@ -194,9 +214,8 @@ std::vector<int64_t> linearShape(int64_t out, int64_t in, bool conv1d) {
     return conv1d ? std::vector<int64_t>{in, out} : std::vector<int64_t>{out, in};
 }
 
-void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, int64_t hd, Layer& l) {
     const WeightNames& n = s.names;
-    const int64_t hd = s.headDim;
     switch (s.qkNormKind) {
         case ArchSpec::QkNormKind::RmsPerHead:
             l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
@@ -230,6 +249,8 @@ void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
             l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads, hd});
             l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads, hd});
             break;
+        case ArchSpec::QkNormKind::RmsNoWeight:
+            break;
     }
 }
 
@@ -249,24 +270,108 @@ void loadXielu(const WeightBinder& w, const TensorStore& store, const ArchSpec& 
     l.xieluEps = scalar("eps", -1e-6);
 }
 
+// gpt-oss's experts: "gate_up_proj" [experts, hidden, 2 I] (x W) with gate and up in alternate
+// columns and "down_proj" [experts, I, hidden], each with "<name>_bias"; kept per expert as
+// contiguous [I, hidden] gate and up and [hidden, I] down.
+void loadInterleavedExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, I = s.moeIntermediate, E = s.experts;
+    const std::string& p = s.moeExperts;
+    const at::Tensor gateUp = w.layer(i, p + "gate_up_proj", {E, D, 2 * I}).transpose(1, 2);
+    const at::Tensor down = w.layer(i, p + "down_proj", {E, I, D}).transpose(1, 2);
+    at::Tensor gateUpB, downB;
+    if (s.moeExpertBias) {
+        gateUpB = w.layer(i, p + "gate_up_proj_bias", {E, 2 * I});
+        downB = w.layer(i, p + "down_proj_bias", {E, D});
+    }
+    for (int64_t e = 0; e < E; ++e) {
+        l.expertGateW.push_back(gateUp[e].slice(0, 0, 2 * I, 2).contiguous());
+        l.expertUpW.push_back(gateUp[e].slice(0, 1, 2 * I, 2).contiguous());
+        l.expertDownW.push_back(down[e].contiguous());
+        if (!s.moeExpertBias) continue;
+        l.expertGateB.push_back(gateUpB[e].slice(0, 0, 2 * I, 2).contiguous());
+        l.expertUpB.push_back(gateUpB[e].slice(0, 1, 2 * I, 2).contiguous());
+        l.expertDownB.push_back(downB[e]);
+    }
+}
+
+// Gemma-4's layer scalar, per-layer input weights and experts beside the MLP, where the spec has
+// them.
+void loadGemma4Extras(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
+    const int64_t D = s.hidden, P = s.perLayerInputDim, E = s.experts, I = s.moeIntermediate;
+    if (!s.layerScalar.empty()) l.scalar = w.layer(i, s.layerScalar, {1});
+    if (P > 0) {
+        l.pleGate = w.layer(i, blocks::kPerLayerGate, {P, D});
+        l.pleOut = w.layer(i, blocks::kPerLayerOut, {D, P});
+        l.pleNorm = w.layer(i, blocks::kPerLayerNorm, {D});
+    }
+    if (s.expertsBesideMlp) {
+        l.beside = {w.layer(i, blocks::kBesideRouter, {E, D}),
+                    w.layer(i, blocks::kBesideRouterScale, {D}),
+                    w.layer(i, blocks::kBesideExpertScale, {E}),
+                    w.layer(i, blocks::kBesideGateUp, {E, 2 * I, D}),
+                    w.layer(i, blocks::kBesideDown, {E, D, I}),
+                    w.layer(i, blocks::kBesideMlpPostNorm, {D}),
+                    w.layer(i, blocks::kBesidePreNorm, {D}),
+                    w.layer(i, blocks::kBesidePostNorm, {D})};
+    }
+}
+
 void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
     // Qwen2-MoE saves a shared expert of 0 channels as empty tensors: it adds nothing.
-    if (!s.moeShared.empty() && S > 0) {
+    if (!s.moeShared.empty() && S > 0 && w.hasLayer(i, s.moeShared + ".input_linear.weight")) {
+        // GraniteMoeShared's layout: input_linear = [gate; up], output_linear = down.
+        const at::Tensor gateUp = w.layer(i, s.moeShared + ".input_linear.weight", {2 * S, D});
+        l.sharedGateW = gateUp.narrow(0, 0, S);
+        l.sharedUpW = gateUp.narrow(0, S, S);
+        l.sharedDownW = w.layer(i, s.moeShared + ".output_linear.weight", {D, S});
+    } else if (!s.moeShared.empty() && S > 0) {
         l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
         l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
         l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
+        if (s.moeSharedBias) {
+            l.sharedGateB = w.layer(i, s.moeShared + ".gate_proj.bias", {S});
+            l.sharedUpB = w.layer(i, s.moeShared + ".up_proj.bias", {S});
+            l.sharedDownB = w.layer(i, s.moeShared + ".down_proj.bias", {D});
+        }
         if (!s.moeSharedGate.empty())
             l.sharedScaleW = w.layer(i, s.moeSharedGate + ".weight", {1, D});
     }
     l.routerW = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".weight", {s.experts, D})
                                : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
-    if (!s.moeCorrectionBias.empty())
-        l.routerBias = w.layerFp32(i, s.moeRouter + "." + s.moeCorrectionBias, {s.experts});
-    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's own
-    // layout; views of one expert each.
+    if (!s.moeCorrectionBias.empty()) {
+        std::string bias = s.moeRouter + "." + s.moeCorrectionBias;
+        // ERNIE's checkpoints keep moe_statics beside the router, transformers' layout inside.
+        if (s.moeCorrectionBiasRow && !w.hasLayer(i, bias)) {
+            bias = s.moeRouter.substr(0, s.moeRouter.rfind('.') + 1) + s.moeCorrectionBias;
+        }
+        l.routerBias = s.moeCorrectionBiasRow ? w.layerFp32(i, bias, {1, s.experts}).view({-1})
+                                              : w.layerFp32(i, bias, {s.experts});
+    }
+    if (!s.moeLayerCorrectionBias.empty())
+        l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
+    if (s.moeRouterBias) {
+        l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
+                                   : w.layer(i, s.moeRouter + ".bias", {s.experts});
+    }
+    if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
+        loadInterleavedExperts(w, s, i, l);
+        return;
+    }
+    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's
+    // own layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
     const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
+    if (s.moeExpertsInputMajor) {
+        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
+        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
+        for (int64_t e = 0; e < s.experts; ++e) {
+            l.expertGateW.push_back(gateUp[e].narrow(1, 0, I).t());
+            l.expertUpW.push_back(gateUp[e].narrow(1, I, I).t());
+            l.expertDownW.push_back(down[e].t());
+        }
+        return;
+    }
     if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
         const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
         const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
@@ -278,16 +383,27 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
         return;
     }
     if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
-        // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps, ffn_down_exps).
+        // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps,
+        // ffn_down_exps).
         const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
             return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
         };
         const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
                          down = stacked(s.moeDown, D, I);
+        at::Tensor gateB, upB, downB;
+        if (s.moeExpertBias) {
+            gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
+            upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
+            downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
+        }
         for (int64_t e = 0; e < s.experts; ++e) {
             l.expertGateW.push_back(gate[e]);
             l.expertUpW.push_back(up[e]);
             l.expertDownW.push_back(down[e]);
+            if (!s.moeExpertBias) continue;
+            l.expertGateB.push_back(gateB[e]);
+            l.expertUpB.push_back(upB[e]);
+            l.expertDownB.push_back(downB[e]);
         }
         return;
     }
@@ -318,21 +434,26 @@ void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, La
                      {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
 }
 
+// The layer's attention weights, in its own shape (l.headDim, l.kvHeads): no k and v where it
+// reads another layer's (l.sharesKv), no v where values are keys (l.valueFromKey).
 void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
     const WeightNames& n = s.names;
-    const int64_t D = s.hidden, hd = s.headDim, kvOut = s.kvHeads * hd;
+    const int64_t D = s.hidden, hd = l.headDim, kvOut = l.kvHeads * hd;
     const int64_t qOut = s.heads * hd * (s.attnOutputGate ? 2 : 1);
     if (s.kvLoraRank > 0) {
         loadLatentAttention(w, s, i, l);
     } else if (s.qkvLayout == QkvLayout::Separate) {
         // One product instead of three: [q; k; v] stacked at load, split after.
-        l.qkvW = at::cat({w.layer(i, n.q + ".weight", {qOut, D}),
-                          w.layer(i, n.k + ".weight", {kvOut, D}),
-                          w.layer(i, n.v + ".weight", {kvOut, D})});
-        if (s.qkvBias) {
-            l.qkvB = at::cat({w.layer(i, n.q + ".bias", {qOut}), w.layer(i, n.k + ".bias", {kvOut}),
-                              w.layer(i, n.v + ".bias", {kvOut})});
+        std::vector<at::Tensor> weights, biases;
+        const int64_t kOut = l.sharesKv ? 0 : kvOut, vOut = l.valueFromKey ? 0 : kOut;
+        for (const auto& [name, out] :
+             {std::make_pair(n.q, qOut), std::make_pair(n.k, kOut), std::make_pair(n.v, vOut)}) {
+            if (out == 0) continue;
+            weights.push_back(w.layer(i, name + ".weight", {out, D}));
+            if (s.qkvBias) biases.push_back(w.layer(i, name + ".bias", {out}));
         }
+        l.qkvW = at::cat(weights);
+        if (s.qkvBias) l.qkvB = at::cat(biases);
     } else {
         const int64_t fused = qOut + 2 * kvOut;
         l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
@@ -341,7 +462,15 @@ void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l
     const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : s.heads * hd;
     l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
     if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-    if (s.qkNorm) loadQkNorms(w, s, i, l);
+    if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
+        const bool plain = w.hasLayer(i, s.attnSinks);
+        l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
+    }
+    if (s.qkNorm && l.sharesKv) {
+        l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
+    } else if (s.qkNorm) {
+        loadQkNorms(w, s, i, hd, l);
+    }
 }
 
 LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
@@ -440,6 +569,13 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
         l.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
+        const auto ui = static_cast<size_t>(i);
+        l.headDim = s.layerHeadDims.empty() ? s.headDim : s.layerHeadDims.at(ui);
+        l.kvHeads = s.layerKvHeads.empty() ? s.kvHeads : s.layerKvHeads.at(ui);
+        l.kvSource = s.kvSourceLayers.empty() ? i : s.kvSourceLayers.at(ui);
+        l.sharesKv = l.kvSource != i;
+        l.valueFromKey = !s.valueFromKeyLayers.empty() && s.valueFromKeyLayers.at(ui);
+        l.chunked = s.attentionChunk > 0 && s.chunkedLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
             if (layerNorm) l.inputNormB = w.layer(i, n.inputNorm + ".bias", {D});
@@ -450,18 +586,18 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         }
         if (!s.preMlpNorm.empty()) l.preMlpNormW = w.layer(i, s.preMlpNorm + ".weight", {D});
         if (!s.postMlpNorm.empty()) l.postMlpNormW = w.layer(i, s.postMlpNorm + ".weight", {D});
-        if (!s.layerMixers.empty() &&
-            s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention) {
-            l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
-        } else {
-            loadAttention(w, s, i, l);
-        }
+        const bool mixes =
+            !s.layerMixers.empty() && s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention;
+        if (mixes) l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
+        if (!mixes || s.mixerWithAttention) loadAttention(w, s, i, l);
         if (s.activation == Activation::XIELU)
             loadXielu(w, store, s, i, impl->dtype, impl->device, l);
-        const int64_t I = s.intermediate;
+        loadGemma4Extras(w, s, i, l);
+        const int64_t I =
+            s.layerIntermediates.empty() ? s.intermediate : s.layerIntermediates.at(ui);
         const bool denseMlp =
             !s.denseMlpLayers.empty() && s.denseMlpLayers.at(static_cast<size_t>(i));
-        if (s.experts > 0 && i >= s.denseLayers && !denseMlp) {
+        if (s.experts > 0 && !s.expertsBesideMlp && i >= s.denseLayers && !denseMlp) {
             loadExperts(w, s, i, l);
             impl->layers.push_back(std::move(l));
             continue;
@@ -492,6 +628,15 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         }
         impl->layers.push_back(std::move(l));
     }
+    for (const Layer& l : impl->layers) {
+        if (l.sharesKv) impl->layers.at(static_cast<size_t>(l.kvSource)).kvRead = true;
+    }
+    if (s.perLayerInputDim > 0) {
+        const int64_t all = s.layers * s.perLayerInputDim;
+        impl->perLayerInputs = {w.base(blocks::kPerLayerTable, {s.perLayerVocab, all}),
+                                w.base(blocks::kPerLayerProjection, {all, D}),
+                                w.base(blocks::kPerLayerProjectionNorm, {s.perLayerInputDim})};
+    }
     impl->copied = store.copiedBytes();
     return std::unique_ptr<CausalLM>(new CausalLM(std::move(impl)));
 }
@@ -515,10 +660,10 @@ int64_t CausalLM::copiedBytes() const {
 at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
                                           const at::Tensor& allowed, const at::Tensor& cos,
                                           const at::Tensor& sin, const at::Tensor& alibi,
-                                          LayerCache* cache) const {
+                                          LayerCache* cache, const at::Tensor& queryScale) const {
     if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
-    const int64_t B = x.size(0), T = x.size(1), hd = spec.headDim;
-    at::Tensor q, k, v;  // [B, T, heads, hd]
+    const int64_t B = x.size(0), T = x.size(1), hd = l.headDim;
+    at::Tensor q, k, v;  // [B, T, heads, hd]; k and v undefined where the layer reads another's
     at::Tensor outputGate;
     // Separate projections were stacked at load.
     const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
@@ -534,56 +679,71 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
         k = parts[1];
         v = parts[2];
     } else if (spec.attnOutputGate) {  // q per head: [q | gate]
-        const auto parts =
-            qkv.split({spec.heads * hd * 2, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
+        const auto parts = qkv.split({spec.heads * hd * 2, l.kvHeads * hd, l.kvHeads * hd}, -1);
         const auto qGate = parts[0].view({B, T, spec.heads, 2 * hd}).chunk(2, -1);
         q = qGate[0];
         outputGate = qGate[1].reshape({B, T, spec.heads * hd});
-        k = parts[1].view({B, T, spec.kvHeads, hd});
-        v = parts[2].view({B, T, spec.kvHeads, hd});
+        k = parts[1].view({B, T, l.kvHeads, hd});
+        v = parts[2].view({B, T, l.kvHeads, hd});
     } else {
-        const auto parts = qkv.split({spec.heads * hd, spec.kvHeads * hd, spec.kvHeads * hd}, -1);
+        const int64_t kOut = l.sharesKv ? 0 : l.kvHeads * hd, vOut = l.valueFromKey ? 0 : kOut;
+        const auto parts = qkv.split({spec.heads * hd, kOut, vOut}, -1);
         q = parts[0].view({B, T, spec.heads, hd});
-        k = parts[1].view({B, T, spec.kvHeads, hd});
-        v = parts[2].view({B, T, spec.kvHeads, hd});
+        if (!l.sharesKv) {
+            k = parts[1].view({B, T, l.kvHeads, hd});
+            v = l.valueFromKey ? k : parts[2].view({B, T, l.kvHeads, hd});
+        }
     }
-    if (spec.qkNorm && !spec.qkNormAfterRotary) {
+    if (spec.keyMultiplier != 1.0) k = k * spec.keyMultiplier;
+    const bool qkNorm = spec.qkNorm && !(spec.qkNormRopeLayersOnly && l.noRope);
+    if (qkNorm && !spec.qkNormAfterRotary) {
         q = qkNormed(q, l.qNormW, l.qNormB);
-        k = qkNormed(k, l.kNormW, l.kNormB);
+        if (k.defined()) k = qkNormed(k, l.kNormW, l.kNormB);
     }
+    if (spec.valueNorm && v.defined()) v = blocks::unweightedRmsNorm(v, spec.normEps);
     if (spec.clipQkv > 0) {  // after the q/k norms (OLMoE)
         q = q.clamp(-spec.clipQkv, spec.clipQkv);
         k = k.clamp(-spec.clipQkv, spec.clipQkv);
         v = v.clamp(-spec.clipQkv, spec.clipQkv);
     }
     q = q.transpose(1, 2);
-    k = k.transpose(1, 2);
-    v = v.transpose(1, 2);
+    if (!l.sharesKv) {
+        k = k.transpose(1, 2);
+        v = v.transpose(1, 2);
+    }
     const at::ScalarType qkType = q.scalar_type();
-    if (cos.defined() && spec.rotaryInFp32) {
-        q = q.to(at::kFloat);
-        k = k.to(at::kFloat);
-    }
+    // Rotates q and, unless the layer reads another's keys, k.
+    const auto forQk = [&](const auto& f) {
+        q = f(q);
+        if (k.defined()) k = f(k);
+    };
+    if (cos.defined() && spec.rotaryInFp32)
+        forQk([](const at::Tensor& t) { return t.to(at::kFloat); });
     if (cos.defined() && spec.rotaryInterleaved) {
-        q = blocks::applyRotaryInterleaved(q, cos, sin);
-        k = blocks::applyRotaryInterleaved(k, cos, sin);
+        forQk([&](const at::Tensor& t) { return blocks::applyRotaryInterleaved(t, cos, sin); });
     } else if (cos.defined()) {
-        q = blocks::applyRotary(q, cos, sin);
-        k = blocks::applyRotary(k, cos, sin);
+        forQk([&](const at::Tensor& t) { return blocks::applyRotary(t, cos, sin); });
     }
-    if (cos.defined() && spec.rotaryInFp32) {
-        q = q.to(qkType);
-        k = k.to(qkType);
-    }
-    if (spec.qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
+    if (cos.defined() && spec.rotaryInFp32)
+        forQk([&](const at::Tensor& t) { return t.to(qkType); });
+    if (qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
         q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
-        k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
+        if (k.defined()) k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
     }
-    if (cache) std::tie(k, v) = cache->append(k, v);
+    if (l.sharesKv) {
+        // The source layer ran first and left its keys and values in `cache` (hidden()).
+        k = cache->keys;
+        v = cache->values;
+    } else if (cache) {
+        std::tie(k, v) = cache->append(k, v);
+    }
+    if (queryScale.defined()) q = blocks::scaleQueries(q, queryScale, spec.queryTemperatureInFp32);
     const double scale =
         spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
     at::Tensor out;  // [B, heads, T, hd]
-    if (spec.attnSoftcap > 0) {
+    if (l.sinks.defined()) {
+        out = blocks::attentionWithSinks(q, k, v, allowed, scale, l.sinks);
+    } else if (spec.attnSoftcap > 0) {
         out = blocks::attentionSoftcapped(q, k, v, allowed, scale, spec.attnSoftcap);
     } else if (alibi.defined() || spec.attentionScale > 0) {
         out = blocks::attentionWithBias(q, k, v, allowed, scale, alibi);
@@ -600,21 +760,25 @@ at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
     at::Tensor h;
     if (l.gateUpFused) {
         const at::Tensor gateUp = blocks::linear(x, l.upW, l.upB, spec.conv1d);
-        if (spec.activation == Activation::SiLU) h = kernels::siluGate(gateUp);
+        const double g = spec.mlpGateMultiplier;
+        if (spec.activation == Activation::SiLU && g == 1.0) h = kernels::siluGate(gateUp);
         if (!h.defined()) {
             const auto parts = gateUp.chunk(2, -1);
-            h = blocks::activate(spec.activation, parts[0]).mul_(parts[1]);
+            h = blocks::gatedActivation(spec, g == 1.0 ? parts[0] : parts[0] * g, parts[1]);
         }
     } else if (spec.gatedMlp) {
-        h = blocks::activate(spec.activation, blocks::linear(x, l.gateW, l.gateB, spec.conv1d)) *
-            blocks::linear(x, l.upW, l.upB, spec.conv1d);
+        const at::Tensor gate = blocks::linear(x, l.gateW, l.gateB, spec.conv1d);
+        h = blocks::gatedActivation(
+            spec, spec.mlpGateMultiplier == 1.0 ? gate : gate * spec.mlpGateMultiplier,
+            blocks::linear(x, l.upW, l.upB, spec.conv1d));
     } else if (spec.activation == Activation::XIELU) {
         h = blocks::xielu(blocks::linear(x, l.upW, l.upB, spec.conv1d), l.xieluAlphaP,
                           l.xieluAlphaN, l.xieluBeta, l.xieluEps);
     } else {
         h = blocks::activate(spec.activation, blocks::linear(x, l.upW, l.upB, spec.conv1d));
     }
-    return blocks::linear(h, l.downW, l.downB, spec.conv1d);
+    const at::Tensor out = blocks::linear(h, l.downW, l.downB, spec.conv1d);
+    return spec.mlpDownMultiplier == 1.0 ? out : out * spec.mlpDownMultiplier;
 }
 
 at::Tensor CausalLM::Impl::toDevice(const at::Tensor& host) const {
@@ -643,14 +807,16 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     // Checked on the host before the copy: a check on a GPU would wait for it.
     const at::Tensor hostMask = maskIn.to(at::kLong).cpu();
     // Padding may hold any id; only real tokens must be inside the vocabulary.
-    const at::Tensor hostIds = at::where(hostMask.to(at::kBool), idsIn.to(at::kLong).cpu(),
-                                         at::zeros({}, hostMask.options()));
+    at::Tensor hostIds = at::where(hostMask.to(at::kBool), idsIn.to(at::kLong).cpu(),
+                                   at::zeros({}, hostMask.options()));
     const int64_t lo = hostIds.min().item<int64_t>(), hi = hostIds.max().item<int64_t>();
     if (lo < 0 || hi >= embed.size(0)) {
         throw InputError("token id " + std::to_string(lo < 0 ? lo : hi) +
                              " is outside the vocabulary of " + std::to_string(embed.size(0)),
                          "forward", "tokenize with this model's own tokenizer");
     }
+    for (const int64_t id : spec.placeholderIds)
+        hostIds.masked_fill_(hostIds == id, spec.placeholderPad);
     const at::Tensor mask = toDevice(hostMask);
     const at::Tensor ids = toDevice(hostIds);
 
@@ -662,6 +828,14 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         x = x + positions.narrow(0, spec.positionOffset + past, T).unsqueeze(0);
     }
     if (embedNormW.defined()) x = normed(x, embedNormW, embedNormB);
+    const blocks::WeightedNorm norm = [this](const at::Tensor& t, const at::Tensor& w) {
+        return rms(t, w);
+    };
+    at::Tensor perLayer;  // [B, T, layers, dim]
+    if (spec.perLayerInputDim > 0) {
+        perLayer = blocks::perLayerInputs(perLayerInputs, ids, x, spec.layers,
+                                          spec.perLayerInputDim, norm);
+    }
     at::Tensor cos, sin, alibi;
     // The rotary tables of positions past..total-1 (LongRoPE, whose tables depend on the whole
     // text, never decodes with a cache: see decodesWithCache).
@@ -680,32 +854,60 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         alibi = blocks::alibiBias(spec.alibi, spec.heads, total, dtype, scale, device);
     }
     if (cache && cache->layers.empty()) cache->layers.resize(layers.size());
+    // Without a decode cache, the keys and values that later layers read (KV sharing).
+    std::vector<LayerCache> shared(spec.kvSourceLayers.empty() || cache ? 0 : layers.size());
     // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
     const bool rightPadded =
         T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
     const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
-                                spec.kvLoraRank == 0 && spec.positions != Positions::Alibi;
-    std::map<int64_t, at::Tensor> allowedByWindow;
+                                spec.kvLoraRank == 0 && spec.positions != Positions::Alibi &&
+                                spec.attnSinks.empty();
+    // Queries scaled by position (attention temperature), for the layers it applies to.
+    const at::Tensor queryScale =
+        spec.queryTemperatureBeta != 0.0
+            ? blocks::queryTemperature(past, T, spec.queryTemperatureBeta,
+                                       spec.queryTemperatureFloor, spec.queryTemperatureOffset,
+                                       device)
+            : at::Tensor();
+    std::map<std::pair<int64_t, bool>, at::Tensor> allowedByWindow;
     for (size_t i = 0; i < layers.size(); ++i) {
         const Layer& l = layers[i];
         at::Tensor allowed;  // undefined: plain causal
-        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T)) {
-            auto it = allowedByWindow.find(l.window);
+        const bool chunked = l.chunked && spec.attentionChunk < total;
+        if (cache || !rightPadded || !masklessKernel || (l.window > 0 && l.window < T) || chunked) {
+            auto it = allowedByWindow.find({l.window, chunked});
             if (it == allowedByWindow.end()) {
-                const at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
-                                           : blocks::attentionAllowed(mask, l.window);
-                it = allowedByWindow.emplace(l.window, a).first;
+                at::Tensor a = cache ? blocks::decodeAllowed(past, T, l.window, device)
+                                     : blocks::attentionAllowed(mask, l.window);
+                if (chunked) a = blocks::withinChunks(a, past, spec.attentionChunk);
+                it = allowedByWindow.emplace(std::make_pair(l.window, chunked), a).first;
             }
             allowed = it->second;
         }
+        const bool tempered =
+            queryScale.defined() && (!spec.queryTemperatureNoRopeOnly || l.noRope);
         const at::Tensor none;
         const at::Tensor& layerCos = l.noRope ? none : l.localRope ? localCos : cos;
         const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
-        LayerCache* layerCache = cache ? &cache->layers[i] : nullptr;
+        const auto source = static_cast<size_t>(l.kvSource);
+        LayerCache* layerCache = cache                    ? &cache->layers[source]
+                                 : l.kvRead || l.sharesKv ? &shared.at(source)
+                                                          : nullptr;
         const auto attend = [&](const at::Tensor& in) {
-            if (l.mixer)
-                return l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
-            return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache);
+            if (!l.mixer)
+                return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache,
+                                      tempered ? queryScale : at::Tensor());
+            at::Tensor mixed =
+                l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
+            if (!spec.mixerWithAttention) return mixed;
+            const at::Tensor attnIn =
+                spec.attentionInMultiplier == 1.0 ? in : in * spec.attentionInMultiplier;
+            const at::Tensor attended =
+                attentionBlock(l, attnIn, allowed, layerCos, layerSin, alibi, layerCache,
+                               tempered ? queryScale : at::Tensor());
+            return mixed + (spec.attentionOutMultiplier == 1.0
+                                ? attended
+                                : attended * spec.attentionOutMultiplier);
         };
         // A block's output as it joins the residual stream (Granite's residual_multiplier).
         const auto scaled = [&](const at::Tensor& out) {
@@ -724,8 +926,12 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
         if (spec.sandwichNorms) {
             x = x + scaled(normed(attend(a), l.postNormW, l.postNormB));
-            x = x + scaled(normed(mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor())),
-                                  l.postMlpNormW, at::Tensor()));
+            at::Tensor m = mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor()));
+            if (l.beside.router.defined()) {
+                m = blocks::expertsBesideMlp(l.beside, x, m, spec.expertsPerToken, spec.normEps,
+                                             spec.activation, norm);
+            }
+            x = x + scaled(normed(m, l.postMlpNormW, at::Tensor()));
         } else if (spec.parallelResidual) {
             const at::Tensor m = spec.sharedNorm ? a : normed(x, l.postNormW, l.postNormB);
             x = scaled(attend(a) + mlpBlock(l, m)) + x;
@@ -738,6 +944,11 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             x.add_(scaled(attend(a)));
             x.add_(scaled(mlpBlock(l, normed(x, l.postNormW, l.postNormB))));
         }
+        if (perLayer.defined()) {
+            x = blocks::addPerLayerInput(x, perLayer.select(2, static_cast<int64_t>(i)), l.pleGate,
+                                         l.pleOut, l.pleNorm, spec.activation, norm);
+        }
+        if (l.scalar.defined()) x = x * l.scalar;
     }
     if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
     if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);
@@ -947,6 +1158,8 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
             return (at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps) *
                     w.to(at::kFloat))
                 .to(x.scalar_type());
+        case ArchSpec::QkNormKind::RmsNoWeight:
+            return blocks::rmsNormNoWeight(x, spec.normEps);
     }
     return x;
 }
@@ -960,9 +1173,11 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
 at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
     const at::Tensor flat = x.reshape({-1, x.size(-1)});
     const int64_t N = flat.size(0), K = spec.expertsPerToken;
-    const at::Tensor routerLogits = spec.routerInFp32
-                                        ? at::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat))
-                                        : at::linear(flat, l.routerW).to(at::kFloat);
+    const at::Tensor routerLogits =
+        spec.routerInFp32
+            ? blocks::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat),
+                             l.routerB.defined() ? l.routerB.to(at::kFloat) : at::Tensor(), false)
+            : blocks::linear(flat, l.routerW, l.routerB, false).to(at::kFloat);
     const bool sigmoid = spec.routerScoring == ArchSpec::RouterScoring::Sigmoid;
     const at::Tensor scores = sigmoid ? at::sigmoid(routerLogits) : at::softmax(routerLogits, -1);
     at::Tensor choice = l.routerBias.defined() ? scores + l.routerBias : scores;
@@ -985,7 +1200,11 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         std::tie(weights, chosen) = routerLogits.topk(K, -1);
         weights = at::softmax(weights, -1);
     }
-    if (spec.normTopk) weights = weights / (weights.sum(-1, true) + (sigmoid ? 1e-20 : 0.0));
+    if (spec.normTopk && spec.normTopkMin > 0) {
+        weights = weights / weights.sum(-1, true).clamp_min(spec.normTopkMin);
+    } else if (spec.normTopk) {
+        weights = weights / (weights.sum(-1, true) + (sigmoid ? spec.sigmoidNormEps : 0.0));
+    }
     if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
     if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
 
@@ -994,7 +1213,10 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
     const at::Tensor order = std::get<1>(pairExperts.sort(/*stable=*/true, 0, false));
     const at::Tensor counts = at::bincount(pairExperts, {}, spec.experts).cpu();
     const int64_t* perExpert = counts.data_ptr<int64_t>();
-    const at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
+    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
+    // Llama-4 scales each expert's input by its weight (rounded to the model's dtype).
+    if (spec.moeScaleInput) routed = routed * pairWeights.to(routed.scalar_type());
     std::vector<at::Tensor> outputs;
     int64_t start = 0;
     for (int64_t e = 0; e < spec.experts; ++e) {
@@ -1002,13 +1224,17 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
         if (n == 0) continue;
         const at::Tensor xe = routed.narrow(0, start, n);
         const size_t i = static_cast<size_t>(e);
-        const at::Tensor h = blocks::activate(spec.activation, at::linear(xe, l.expertGateW[i])) *
-                             at::linear(xe, l.expertUpW[i]);
-        outputs.push_back(at::linear(h, l.expertDownW[i]));
+        const auto bias = [&](const std::vector<at::Tensor>& b) {
+            return b.empty() ? at::Tensor() : b[i];
+        };
+        const at::Tensor h = blocks::gatedActivation(
+            spec, blocks::linear(xe, l.expertGateW[i], bias(l.expertGateB), false),
+            blocks::linear(xe, l.expertUpW[i], bias(l.expertUpB), false));
+        outputs.push_back(blocks::linear(h, l.expertDownW[i], bias(l.expertDownB), false));
         start += n;
     }
-    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
-    const at::Tensor weighted = at::cat(outputs) * pairWeights;
+    const at::Tensor weighted =
+        spec.moeScaleInput ? at::cat(outputs) : at::cat(outputs) * pairWeights;
     // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
     at::Tensor out = at::empty_like(weighted)
                          .index_copy_(0, order, weighted)
@@ -1016,10 +1242,11 @@ at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) con
                          .sum(1)
                          .to(flat.scalar_type());
     if (l.sharedGateW.defined()) {
-        at::Tensor shared =
-            at::linear(blocks::activate(spec.activation, at::linear(flat, l.sharedGateW)) *
-                           at::linear(flat, l.sharedUpW),
-                       l.sharedDownW);
+        at::Tensor shared = blocks::linear(
+            blocks::activate(spec.activation,
+                             blocks::linear(flat, l.sharedGateW, l.sharedGateB, false)) *
+                blocks::linear(flat, l.sharedUpW, l.sharedUpB, false),
+            l.sharedDownW, l.sharedDownB, false);
         if (l.sharedScaleW.defined())
             shared = at::sigmoid(at::linear(flat, l.sharedScaleW)) * shared;
         out = out + shared;

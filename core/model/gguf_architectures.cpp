@@ -1,5 +1,7 @@
 #include "model/gguf_architectures.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace llmap {
@@ -8,6 +10,7 @@ namespace {
 
 using A = GgufArchitecture;
 using V = GgufArchitecture::Value;
+using R = GgufRole;
 
 std::vector<A::Key> llamaStyleKeys() {
     return {{"context_length", "max_position_embeddings", V::Int},
@@ -21,18 +24,23 @@ std::vector<A::Key> llamaStyleKeys() {
             {"vocab_size", "vocab_size", V::Int}};
 }
 
-std::vector<A::Name> llamaStyleGlobal() {
-    return {
-        {"token_embd", "model.embed_tokens"}, {"output_norm", "model.norm"}, {"output", "lm_head"}};
+// The same with LayerNorm's epsilon under its key and config name.
+std::vector<A::Key> layerNormKeys(const char* epsilonConfig) {
+    auto keys = llamaStyleKeys();
+    for (auto& k : keys)
+        if (std::string(k.gguf) == "attention.layer_norm_rms_epsilon")
+            k = {"attention.layer_norm_epsilon", epsilonConfig, V::Real};
+    return keys;
 }
 
-std::vector<A::Name> llamaStyleLayer() {
-    return {{"attn_norm", "input_layernorm"},    {"ffn_norm", "post_attention_layernorm"},
-            {"attn_q", "self_attn.q_proj"},      {"attn_k", "self_attn.k_proj"},
-            {"attn_v", "self_attn.v_proj"},      {"attn_output", "self_attn.o_proj"},
-            {"attn_q_norm", "self_attn.q_norm"}, {"attn_k_norm", "self_attn.k_norm"},
-            {"ffn_gate", "mlp.gate_proj"},       {"ffn_up", "mlp.up_proj"},
-            {"ffn_down", "mlp.down_proj"}};
+std::vector<A::Tensor> llamaStyleTensors() {
+    return {{R::TokenEmbd}, {R::OutputNorm}, {R::Output}, {R::AttnNorm},   {R::FfnNorm},
+            {R::AttnQ},     {R::AttnK},      {R::AttnV},  {R::AttnOutput}, {R::AttnQNorm},
+            {R::AttnKNorm}, {R::FfnGate},    {R::FfnUp},  {R::FfnDown}};
+}
+
+std::vector<A::Tensor> routedExperts() {
+    return {{R::FfnGateInp}, {R::FfnGateExps}, {R::FfnUpExps}, {R::FfnDownExps}};
 }
 
 A llama() {
@@ -41,14 +49,12 @@ A llama() {
     a.modelType = "llama";
     a.keys = llamaStyleKeys();
     a.keys.push_back({"rope.dimension_count", "head_dim", V::Int});
-    a.global = llamaStyleGlobal();
-    a.layerPrefix = "model.layers.";
-    a.layer = llamaStyleLayer();
-    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}, {"blk.0.ffn_up.bias", "mlp_bias"}};
-    a.unpermuteQK = true;
+    a.tensors = llamaStyleTensors();
     // Llama 3.1-3.3: llama.cpp applies the frequency factors (kRopeFreqsWeight) of this
     // architecture only.
-    a.global.push_back({"rope_freqs", "rope_freqs"});
+    a.tensors.push_back({R::RopeFreqs});
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}, {"blk.0.ffn_up.bias", "mlp_bias"}};
+    a.unpermuteQK = true;
     return a;
 }
 
@@ -57,9 +63,7 @@ A qwen2() {
     a.gguf = "qwen2";
     a.modelType = "qwen2";
     a.keys = llamaStyleKeys();
-    a.global = llamaStyleGlobal();
-    a.layerPrefix = "model.layers.";
-    a.layer = llamaStyleLayer();
+    a.tensors = llamaStyleTensors();
     return a;
 }
 
@@ -76,19 +80,227 @@ void completeQwen3Moe(nlohmann::json& c) {
     c["norm_topk_prob"] = true;
 }
 
+std::vector<A::Key> expertKeys(const char* expertsConfig) {
+    return {{"expert_count", expertsConfig, V::Int},
+            {"expert_used_count", "num_experts_per_tok", V::Int},
+            {"expert_feed_forward_length", "moe_intermediate_size", V::Int}};
+}
+
 A qwen3moe() {
     A a = qwen3();
     a.gguf = "qwen3moe";
     a.modelType = "qwen3_moe";
-    a.keys.push_back({"expert_count", "num_experts", V::Int});
-    a.keys.push_back({"expert_used_count", "num_experts_per_tok", V::Int});
-    a.keys.push_back({"expert_feed_forward_length", "moe_intermediate_size", V::Int});
-    a.layer.push_back({"ffn_gate_inp", "mlp.gate"});
-    a.layer.push_back({"ffn_gate_exps", "mlp.experts.gate_proj"});
-    a.layer.push_back({"ffn_up_exps", "mlp.experts.up_proj"});
-    a.layer.push_back({"ffn_down_exps", "mlp.experts.down_proj"});
+    for (const auto& k : expertKeys("num_experts")) a.keys.push_back(k);
+    for (const auto& t : routedExperts()) a.tensors.push_back(t);
     a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
     a.complete = completeQwen3Moe;
+    return a;
+}
+
+// llama.cpp's Qwen2-MoE: every layer sparse, the top-k weights not renormalised, no window.
+void completeQwen2Moe(nlohmann::json& c) {
+    c["norm_topk_prob"] = false;
+    c["decoder_sparse_step"] = 1;
+    c["mlp_only_layers"] = nlohmann::json::array();
+    c["use_sliding_window"] = false;
+    if (!c.contains("shared_expert_intermediate_size")) c["shared_expert_intermediate_size"] = 0;
+}
+
+A qwen2moe() {
+    A a = qwen2();
+    a.gguf = "qwen2moe";
+    a.modelType = "qwen2_moe";
+    for (const auto& k : expertKeys("num_experts")) a.keys.push_back(k);
+    a.keys.push_back(
+        {"expert_shared_feed_forward_length", "shared_expert_intermediate_size", V::Int});
+    for (const auto& t : routedExperts()) a.tensors.push_back(t);
+    for (R r : {R::FfnGateInpShexp, R::FfnGateShexp, R::FfnUpShexp, R::FfnDownShexp})
+        a.tensors.push_back({r});
+    a.presence = {{"blk.0.attn_q.bias", "qkv_bias"}};
+    a.complete = completeQwen2Moe;
+    return a;
+}
+
+// Granite's multipliers are keys of the file; without attention.scale llama.cpp scales the
+// scores by 1/sqrt(head size).
+void completeGranite(nlohmann::json& c) {
+    if (c.contains("attention_multiplier")) return;
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (heads <= 0) return;  // refused when the config is read
+    const int64_t headDim = c.value("head_dim", c.value("hidden_size", int64_t(0)) / heads);
+    if (headDim > 0) c["attention_multiplier"] = 1.0 / std::sqrt(static_cast<double>(headDim));
+}
+
+A granite() {
+    A a = llama();
+    a.gguf = "granite";
+    a.modelType = "granite";
+    a.tensors.pop_back();  // no rotary frequency factors
+    a.keys.push_back({"attention.scale", "attention_multiplier", V::Real});
+    a.keys.push_back({"embedding_scale", "embedding_multiplier", V::Real});
+    a.keys.push_back({"residual_scale", "residual_multiplier", V::Real});
+    a.keys.push_back({"logit_scale", "logits_scaling", V::Real});
+    a.complete = completeGranite;
+    return a;
+}
+
+// Command-R: one LayerNorm (weight only) before the parallel attention and MLP.
+A commandR() {
+    A a;
+    a.gguf = "command-r";
+    a.modelType = "cohere";
+    a.keys = layerNormKeys("layer_norm_eps");
+    a.keys.push_back({"logit_scale", "logit_scale", V::Real});
+    a.tensors = llamaStyleTensors();
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"},
+                  {"blk.0.attn_q_norm.weight", "use_qk_norm"}};
+    return a;
+}
+
+// Cohere2 rotates the whole head (transformers has no partial rotary for it).
+const char* cohere2Refusal(const nlohmann::json& config) {
+    if (config.contains("rope_dimension_count") && config.contains("head_dim") &&
+        config["rope_dimension_count"] != config["head_dim"])
+        return "a cohere2 file whose rope.dimension_count is not the head size (partial rotary) "
+               "is not supported";
+    return nullptr;
+}
+
+// llama.cpp's Cohere2: three sliding layers (with rotary) then one global layer (without).
+void completeCohere2(nlohmann::json& c) {
+    c["sliding_window_pattern"] = 4;
+    c.erase("rope_dimension_count");
+}
+
+A cohere2() {
+    A a = commandR();
+    a.gguf = "cohere2";
+    a.modelType = "cohere2";
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"rope.dimension_count", "rope_dimension_count", V::Int});
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
+    a.refuse = cohere2Refusal;
+    a.complete = completeCohere2;
+    return a;
+}
+
+// GLM-4 rotates the first rope.dimension_count channels of each head.
+void completeGlm4(nlohmann::json& c) {
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (heads <= 0) return;  // refused when the config is read
+    if (!c.contains("head_dim")) c["head_dim"] = c.value("hidden_size", int64_t(0)) / heads;
+    const auto headDim = c["head_dim"].get<int64_t>();
+    const int64_t rotary = c.value("rope_dimension_count", headDim);
+    c.erase("rope_dimension_count");
+    if (headDim > 0) c["partial_rotary_factor"] = double(rotary) / double(headDim);
+}
+
+A glm4() {
+    A a;
+    a.gguf = "glm4";
+    a.modelType = "glm4";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"rope.dimension_count", "rope_dimension_count", V::Int});
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::AttnNorm},
+                 {R::AttnQ},
+                 {R::AttnK},
+                 {R::AttnV},
+                 {R::AttnOutput},
+                 {R::AttnPostNorm, "post_self_attn_layernorm"},
+                 {R::FfnNorm},
+                 {R::FfnUp, "mlp.gate_up_proj"},
+                 {R::FfnDown},
+                 {R::FfnPostNorm, "post_mlp_layernorm"}};
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
+    a.complete = completeGlm4;
+    return a;
+}
+
+// What DeepSeek-V2's keys leave for llama.cpp to assume: no q compression without
+// attention.q_lora_rank, the nope part of the key as key_length_mla (or, in files without it,
+// key_length) less the rotary part, greedy routing unless the file names groups.
+void completeDeepseek2(nlohmann::json& c) {
+    if (!c.contains("q_lora_rank")) c["q_lora_rank"] = 0;
+    const int64_t rope = c.value("qk_rope_head_dim", int64_t(0));
+    const int64_t key = c.value("qk_head_dim_mla", c.value("qk_head_dim", int64_t(0)));
+    if (key > rope) c["qk_nope_head_dim"] = key - rope;
+    if (!c.contains("v_head_dim") && c.contains("v_head_dim_plain"))
+        c["v_head_dim"] = c["v_head_dim_plain"];
+    for (const char* k : {"qk_head_dim_mla", "qk_head_dim", "v_head_dim_plain"}) c.erase(k);
+    c["num_key_value_heads"] = c.value("num_attention_heads", int64_t(0));
+    if (c.value("n_group", int64_t(1)) > 1) c["topk_method"] = "group_limited_greedy";
+    if (!c.contains("first_k_dense_replace")) c["first_k_dense_replace"] = 0;
+}
+
+const char* deepseek2Refusal(const nlohmann::json& config) {
+    if (config.value("norm_topk_prob", false))
+        return "a deepseek2 file with expert_weights_norm (renormalised top-k weights, which "
+               "DeepSeek-V2 does not do) is not supported";
+    if (config.value("expert_gating_func", int64_t(1)) != 1)
+        return "a deepseek2 file with sigmoid expert gating (DeepSeek-V3) is not supported";
+    return nullptr;
+}
+
+A deepseek2() {
+    A a;
+    a.gguf = "deepseek2";
+    a.modelType = "deepseek_v2";
+    a.keys = {{"context_length", "max_position_embeddings", V::Int},
+              {"block_count", "num_hidden_layers", V::Int},
+              {"feed_forward_length", "intermediate_size", V::Int},
+              {"embedding_length", "hidden_size", V::Int},
+              {"rope.freq_base", "rope_theta", V::Real},
+              {"attention.head_count", "num_attention_heads", V::Int},
+              {"attention.layer_norm_rms_epsilon", "rms_norm_eps", V::Real},
+              {"vocab_size", "vocab_size", V::Int},
+              {"attention.q_lora_rank", "q_lora_rank", V::Int},
+              {"attention.kv_lora_rank", "kv_lora_rank", V::Int},
+              {"attention.key_length_mla", "qk_head_dim_mla", V::Int},
+              {"attention.key_length", "qk_head_dim", V::Int},
+              {"attention.value_length_mla", "v_head_dim", V::Int},
+              {"attention.value_length", "v_head_dim_plain", V::Int},
+              {"rope.dimension_count", "qk_rope_head_dim", V::Int},
+              {"leading_dense_block_count", "first_k_dense_replace", V::Int},
+              {"expert_shared_count", "n_shared_experts", V::Int},
+              {"expert_weights_scale", "routed_scaling_factor", V::Real},
+              {"expert_weights_norm", "norm_topk_prob", V::Bool},
+              {"expert_gating_func", "expert_gating_func", V::Int},
+              {"expert_group_count", "n_group", V::Int},
+              {"expert_group_used_count", "topk_group", V::Int}};
+    for (const auto& k : expertKeys("n_routed_experts")) a.keys.push_back(k);
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::AttnNorm},
+                 {R::AttnQ},
+                 {R::AttnQA},
+                 {R::AttnQANorm},
+                 {R::AttnQB},
+                 {R::AttnKvAMqa},
+                 {R::AttnKvANorm},
+                 {R::AttnKvB},
+                 {R::AttnKB},
+                 {R::AttnVB},
+                 {R::AttnOutput},
+                 {R::FfnNorm},
+                 {R::FfnGate},
+                 {R::FfnUp},
+                 {R::FfnDown},
+                 {R::FfnGateInp},
+                 {R::FfnGateExps},
+                 {R::FfnUpExps},
+                 {R::FfnDownExps},
+                 {R::FfnGateShexp, "mlp.shared_experts.gate_proj"},
+                 {R::FfnUpShexp, "mlp.shared_experts.up_proj"},
+                 {R::FfnDownShexp, "mlp.shared_experts.down_proj"}};
+    a.presence = {{"blk.0.attn_kv_a_mqa.bias", "attention_bias"}};
+    a.refuse = deepseek2Refusal;
+    a.complete = completeDeepseek2;
     return a;
 }
 
@@ -103,13 +315,17 @@ A gpt2() {
               {"attention.head_count", "n_head", V::Int},
               {"attention.layer_norm_epsilon", "layer_norm_epsilon", V::Real},
               {"vocab_size", "vocab_size", V::Int}};
-    a.global = {{"token_embd", "transformer.wte"},
-                {"position_embd", "transformer.wpe"},
-                {"output_norm", "transformer.ln_f"},
-                {"output", "lm_head"}};
+    a.tensors = {{R::TokenEmbd, "transformer.wte"},
+                 {R::PositionEmbd, "transformer.wpe"},
+                 {R::OutputNorm, "transformer.ln_f"},
+                 {R::Output},
+                 {R::AttnNorm, "ln_1"},
+                 {R::FfnNorm, "ln_2"},
+                 {R::AttnQkv, "attn.c_attn"},
+                 {R::AttnOutput, "attn.c_proj"},
+                 {R::FfnUp, "mlp.c_fc"},
+                 {R::FfnDown, "mlp.c_proj"}};
     a.layerPrefix = "transformer.h.";
-    a.layer = {{"attn_norm", "ln_1"},          {"ffn_norm", "ln_2"},   {"attn_qkv", "attn.c_attn"},
-               {"attn_output", "attn.c_proj"}, {"ffn_up", "mlp.c_fc"}, {"ffn_down", "mlp.c_proj"}};
     a.transposeLayers = true;
     a.contextKey = "n_positions";
     return a;
@@ -121,11 +337,9 @@ A phi3() {
     a.modelType = "phi3";
     a.keys = llamaStyleKeys();
     a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
-    a.global = llamaStyleGlobal();
-    a.layerPrefix = "model.layers.";
-    a.layer = {{"attn_norm", "input_layernorm"},   {"ffn_norm", "post_attention_layernorm"},
-               {"attn_qkv", "self_attn.qkv_proj"}, {"attn_output", "self_attn.o_proj"},
-               {"ffn_up", "mlp.gate_up_proj"},     {"ffn_down", "mlp.down_proj"}};
+    a.tensors = {{R::TokenEmbd}, {R::OutputNorm}, {R::Output},     {R::AttnNorm},
+                 {R::FfnNorm},   {R::AttnQkv},    {R::AttnOutput}, {R::FfnUp, "mlp.gate_up_proj"},
+                 {R::FfnDown}};
     return a;
 }
 
@@ -133,21 +347,18 @@ A starcoder2() {
     A a;
     a.gguf = "starcoder2";
     a.modelType = "starcoder2";
-    a.keys = {{"context_length", "max_position_embeddings", V::Int},
-              {"block_count", "num_hidden_layers", V::Int},
-              {"feed_forward_length", "intermediate_size", V::Int},
-              {"embedding_length", "hidden_size", V::Int},
-              {"rope.freq_base", "rope_theta", V::Real},
-              {"attention.head_count", "num_attention_heads", V::Int},
-              {"attention.head_count_kv", "num_key_value_heads", V::Int},
-              {"attention.layer_norm_epsilon", "norm_epsilon", V::Real},
-              {"vocab_size", "vocab_size", V::Int}};
-    a.global = llamaStyleGlobal();
-    a.layerPrefix = "model.layers.";
-    a.layer = {{"attn_norm", "input_layernorm"}, {"ffn_norm", "post_attention_layernorm"},
-               {"attn_q", "self_attn.q_proj"},   {"attn_k", "self_attn.k_proj"},
-               {"attn_v", "self_attn.v_proj"},   {"attn_output", "self_attn.o_proj"},
-               {"ffn_up", "mlp.c_fc"},           {"ffn_down", "mlp.c_proj"}};
+    a.keys = layerNormKeys("norm_epsilon");
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::AttnNorm},
+                 {R::FfnNorm},
+                 {R::AttnQ},
+                 {R::AttnK},
+                 {R::AttnV},
+                 {R::AttnOutput},
+                 {R::FfnUp, "mlp.c_fc"},
+                 {R::FfnDown, "mlp.c_proj"}};
     a.presence = {{"blk.0.attn_q.bias", "use_bias"}};
     return a;
 }
@@ -174,15 +385,15 @@ A falcon() {
               {"attention.head_count_kv", "num_kv_heads", V::Int},
               {"attention.layer_norm_epsilon", "layer_norm_epsilon", V::Real},
               {"vocab_size", "vocab_size", V::Int}};
-    a.global = {{"token_embd", "transformer.word_embeddings"},
-                {"output_norm", "transformer.ln_f"},
-                {"output", "lm_head"}};
+    a.tensors = {{R::TokenEmbd, "transformer.word_embeddings"},
+                 {R::OutputNorm, "transformer.ln_f"},
+                 {R::Output},
+                 {R::AttnNorm},
+                 {R::AttnQkv, "self_attention.query_key_value"},
+                 {R::AttnOutput, "self_attention.dense"},
+                 {R::FfnUp, "mlp.dense_h_to_4h"},
+                 {R::FfnDown, "mlp.dense_4h_to_h"}};
     a.layerPrefix = "transformer.h.";
-    a.layer = {{"attn_norm", "input_layernorm"},
-               {"attn_qkv", "self_attention.query_key_value"},
-               {"attn_output", "self_attention.dense"},
-               {"ffn_up", "mlp.dense_h_to_4h"},
-               {"ffn_down", "mlp.dense_4h_to_h"}};
     a.presence = {{"blk.0.attn_qkv.bias", "bias"}};
     a.refuse = falconRefusal;
     return a;
@@ -197,13 +408,11 @@ A gemma2() {
     a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
     a.keys.push_back({"attn_logit_softcapping", "attn_logit_softcapping", V::Real});
     a.keys.push_back({"final_logit_softcapping", "final_logit_softcapping", V::Real});
-    a.global = llamaStyleGlobal();
-    a.layerPrefix = "model.layers.";
-    a.layer = llamaStyleLayer();
-    a.layer.push_back({"post_attention_norm", "post_attention_layernorm"});
-    a.layer.push_back({"post_ffw_norm", "post_feedforward_layernorm"});
-    for (auto& n : a.layer)
-        if (std::string(n.gguf) == "ffn_norm") n.hf = "pre_feedforward_layernorm";
+    a.tensors = llamaStyleTensors();
+    for (auto& t : a.tensors)
+        if (t.role == R::FfnNorm) t.hf = "pre_feedforward_layernorm";
+    a.tensors.push_back({R::AttnPostNorm});
+    a.tensors.push_back({R::FfnPostNorm});
     a.normsPlusOne = true;
     return a;
 }
@@ -225,19 +434,10 @@ A olmo2() {
     a.modelType = "olmo2";
     a.keys = llamaStyleKeys();
     a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
-    a.global = llamaStyleGlobal();
-    a.layerPrefix = "model.layers.";
-    a.layer = {{"attn_q", "self_attn.q_proj"},
-               {"attn_k", "self_attn.k_proj"},
-               {"attn_v", "self_attn.v_proj"},
-               {"attn_output", "self_attn.o_proj"},
-               {"attn_q_norm", "self_attn.q_norm"},
-               {"attn_k_norm", "self_attn.k_norm"},
-               {"post_attention_norm", "post_attention_layernorm"},
-               {"post_ffw_norm", "post_feedforward_layernorm"},
-               {"ffn_gate", "mlp.gate_proj"},
-               {"ffn_up", "mlp.up_proj"},
-               {"ffn_down", "mlp.down_proj"}};
+    a.tensors = {{R::TokenEmbd}, {R::OutputNorm},   {R::Output},      {R::AttnQ},
+                 {R::AttnK},     {R::AttnV},        {R::AttnOutput},  {R::AttnQNorm},
+                 {R::AttnKNorm}, {R::AttnPostNorm}, {R::FfnPostNorm}, {R::FfnGate},
+                 {R::FfnUp},     {R::FfnDown}};
     a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
     a.refuse = olmo2Refusal;
     return a;
@@ -274,12 +474,66 @@ A gemma3() {
     return a;
 }
 
+// gpt-oss as llama.cpp runs it: every other layer sliding, the first one included (none without a
+// window); YaRN as gpt-oss defines it, its correction range not rounded (llama.cpp rounds it).
+void completeGptOss(nlohmann::json& c) {
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    const int64_t window = c.value("sliding_window", int64_t(0));
+    nlohmann::json types = nlohmann::json::array();
+    for (int64_t i = 0; i < layers; ++i)
+        types.push_back(window > 0 && i % 2 == 0 ? "sliding_attention" : "full_attention");
+    c["layer_types"] = types;
+    if (c.contains("rope_scaling") && c["rope_scaling"].value("rope_type", "") == "yarn")
+        c["rope_scaling"]["truncate"] = false;
+}
+
+// gpt-oss: attention with biases and sinks (attn_sinks), the router with a bias (ffn_gate_inp),
+// the experts stacked per projection with biases (ffn_gate_exps, ffn_up_exps, ffn_down_exps).
+A gptOss() {
+    A a;
+    a.gguf = "gpt-oss";
+    a.modelType = "gpt_oss";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"expert_count", "num_local_experts", V::Int});
+    a.keys.push_back({"expert_used_count", "num_experts_per_tok", V::Int});
+    a.keys.push_back({"expert_feed_forward_length", "intermediate_size", V::Int});
+    a.tensors = {{R::TokenEmbd},    {R::OutputNorm},
+                 {R::Output},       {R::AttnNorm},
+                 {R::AttnPostNorm}, {R::AttnQ},
+                 {R::AttnK},        {R::AttnV},
+                 {R::AttnOutput},   {R::AttnSinks},
+                 {R::FfnGateExps},  {R::FfnUpExps},
+                 {R::FfnDownExps},  {R::FfnGateInp, "mlp.router"}};
+    a.presence = {{"blk.0.attn_q.bias", "attention_bias"}};
+    a.yarn = true;
+    a.complete = completeGptOss;
+    return a;
+}
+
 }  // namespace
+
+bool GgufArchitecture::has(GgufRole role) const {
+    return std::any_of(tensors.begin(), tensors.end(),
+                       [&](const Tensor& t) { return t.role == role; });
+}
+
+std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
+    for (const auto& t : tensors) {
+        if (t.role != role) continue;
+        const std::string hf = t.hf ? t.hf : ggufRoleName(role).hf;
+        if (!ggufRoleIsPerBlock(role)) return hf;
+        return layerPrefix + std::to_string(block) + "." + hf;
+    }
+    return "";
+}
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
     static const std::vector<GgufArchitecture> table = {
-        gpt2(),       llama(),  qwen2(),  qwen3(),  qwen3moe(), phi3(),
-        starcoder2(), falcon(), gemma2(), gemma3(), olmo2()};
+        gpt2(),    llama(),      qwen2(),   qwen3(),  qwen3moe(),  qwen2moe(),
+        phi3(),    starcoder2(), falcon(),  gemma2(), gemma3(),    olmo2(),
+        granite(), commandR(),   cohere2(), glm4(),   deepseek2(), gptOss()};
     return table;
 }
 

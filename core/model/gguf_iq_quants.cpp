@@ -45,14 +45,6 @@ float sign(uint8_t signs, int j) {
     return (signs >> j) & 1 ? -1.f : 1.f;
 }
 
-// ggml_e8m0_to_fp32_half: 2^(x - 128), subnormal for x < 2.
-float e8m0Half(uint8_t x) {
-    const uint32_t bits = x < 2 ? 0x00200000u << x : static_cast<uint32_t>(x - 1) << 23;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
 // One base-3 digit of a TQ1_0 byte: the byte holds digits as a fixed-point fraction of 243.
 float ternary(uint8_t byte, uint8_t power, float d) {
     const auto q = static_cast<uint8_t>(byte * power);
@@ -61,6 +53,18 @@ float ternary(uint8_t byte, uint8_t power, float d) {
 }
 
 }  // namespace
+
+// ggml_e8m0_to_fp32_half: 2^(x - 128), subnormal for x < 2.
+float e8m0Half(unsigned char x) {
+    const uint32_t bits = x < 2 ? 0x00200000u << x : static_cast<uint32_t>(x - 1) << 23;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+float mxfp4DoubledValue(unsigned char code) {
+    return static_cast<float>(kValuesMxfp4[code & 0xF]);
+}
 
 void dequantizeIq2Xxs(const unsigned char* b, float* y) {
     const float d = f16(b);

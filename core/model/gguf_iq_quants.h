@@ -18,4 +18,9 @@ void dequantizeTq1_0(const unsigned char* block, float* y);
 void dequantizeTq2_0(const unsigned char* block, float* y);
 void dequantizeMxfp4(const unsigned char* block, float* y);
 
+// ggml's MXFP4 arithmetic, which the MXFP4 safetensors weights share: an FP4 E2M1 code's value
+// doubled (kvalues_mxfp4) times an E8M0 scale byte halved (2^(scale - 128)) is the value.
+float mxfp4DoubledValue(unsigned char code);
+float e8m0Half(unsigned char scale);
+
 }  // namespace llmap

@@ -115,6 +115,25 @@ void checkDataSizes(const GgufFile& f) {
     }
 }
 
+// rope.scaling.* of a YaRN file as transformers' rope_scaling; llama.cpp's own attention and
+// extrapolation factors have no counterpart there and are refused.
+nlohmann::json yarnScaling(const GgufFile& f, const std::string& prefix) {
+    for (const char* key : {"rope.scaling.attn_factor", "rope.scaling.yarn_attn_factor",
+                            "rope.scaling.yarn_ext_factor", "rope.scaling.yarn_log_multiplier"}) {
+        if (f.find(prefix + key)) {
+            fail(f, "YaRN with " + prefix + key + " is not supported",
+                 "use the model's Hugging Face checkpoint");
+        }
+    }
+    nlohmann::json p = {{"rope_type", "yarn"}};
+    if (auto factor = f.getReal(prefix + "rope.scaling.factor")) p["factor"] = *factor;
+    if (auto original = f.getInteger(prefix + "rope.scaling.original_context_length"))
+        p["original_max_position_embeddings"] = *original;
+    if (auto fast = f.getReal(prefix + "rope.scaling.yarn_beta_fast")) p["beta_fast"] = *fast;
+    if (auto slow = f.getReal(prefix + "rope.scaling.yarn_beta_slow")) p["beta_slow"] = *slow;
+    return p;
+}
+
 void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& config) {
     const std::string prefix = std::string(a.gguf) + ".";
     for (const char* required : {"block_count", "embedding_length", "attention.head_count"}) {
@@ -126,6 +145,8 @@ void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& conf
         const std::string key = prefix + k.gguf;
         if (k.value == GgufArchitecture::Value::Int) {
             if (auto v = f.getInteger(key)) config[k.config] = *v;
+        } else if (k.value == GgufArchitecture::Value::Bool) {
+            if (auto v = f.getBool(key)) config[k.config] = *v;
         } else if (auto v = f.getReal(key)) {
             config[k.config] = *v;
         }
@@ -134,6 +155,8 @@ void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& conf
         if (*type == "linear") {
             const double factor = f.getReal(prefix + "rope.scaling.factor").value_or(1.0);
             config["rope_scaling"] = {{"rope_type", "linear"}, {"factor", factor}};
+        } else if (*type == "yarn" && a.yarn) {
+            config["rope_scaling"] = yarnScaling(f, prefix);
         } else if (*type != "none") {
             fail(f, "rotary scaling \"" + *type + "\" is not supported",
                  "use a model without rope scaling or with linear scaling");
@@ -178,28 +201,42 @@ void checkVocabulary(const GgufFile& f, nlohmann::json& config) {
     config["vocab_size"] = rows;
 }
 
-GgufTransform transformOf(const GgufArchitecture& a, const std::string& part, size_t dims) {
-    if (a.unpermuteQK && part == "attn_q") return GgufTransform::UnpermuteQ;
-    if (a.unpermuteQK && part == "attn_k") return GgufTransform::UnpermuteK;
-    if (a.transposeLayers && dims == 2) return GgufTransform::Transpose;
+GgufTransform transformOf(const GgufArchitecture& a, GgufRole role, size_t dims) {
+    if (a.unpermuteQK && role == GgufRole::AttnQ) return GgufTransform::UnpermuteQ;
+    if (a.unpermuteQK && role == GgufRole::AttnK) return GgufTransform::UnpermuteK;
+    if (a.transposeLayers && dims == 2 && ggufRoleIsPerBlock(role)) return GgufTransform::Transpose;
     return GgufTransform::None;
 }
 
-// "blk.12.attn_q.weight" -> layer 12, part "attn_q", suffix ".weight".
-bool splitLayerName(const std::string& name, int64_t& layer, std::string& part,
-                    std::string& suffix) {
-    if (name.rfind("blk.", 0) != 0) return false;
-    const size_t dot = name.find('.', 4);
-    const size_t last = name.rfind('.');
-    if (dot == std::string::npos || last <= dot) return false;
-    const std::string number = name.substr(4, dot - 4);
-    if (number.empty() || number.size() > 6 ||
-        !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return false;
-    layer = std::stoll(number);
-    part = name.substr(dot + 1, last - dot - 1);
-    suffix = name.substr(last);
-    return true;
+std::vector<int64_t> torchShape(const GgufTensorInfo& t) {
+    std::vector<int64_t> shape;
+    for (auto d = t.dims.rbegin(); d != t.dims.rend(); ++d)
+        shape.push_back(static_cast<int64_t>(*d));
+    return shape;
+}
+
+// attn_k_b [heads, kv_lora_rank, nope] and attn_v_b [heads, v_head_dim, kv_lora_rank] of one
+// block as kv_b_proj [heads * (nope + v_head_dim), kv_lora_rank].
+GgufTensorRef joinKvB(const GgufFile& f, size_t kb, int64_t block) {
+    const std::string vbName = ggufTensorStem(GgufRole::AttnVB, block) + ".weight";
+    const GgufTensorInfo& k = f.tensors()[kb];
+    const auto& all = f.tensors();
+    const auto vb = std::find_if(all.begin(), all.end(),
+                                 [&](const GgufTensorInfo& t) { return t.name == vbName; });
+    if (vb == all.end()) fail(f, "tensor \"" + k.name + "\" has no \"" + vbName + "\"", kReconvert);
+    const auto ks = torchShape(k), vs = torchShape(*vb);
+    if (ks.size() != 3 || vs.size() != 3 || ks[0] != vs[0] || ks[1] != vs[2]) {
+        fail(f,
+             "tensors \"" + k.name + "\" (" + shapeText(k) + ") and \"" + vb->name + "\" (" +
+                 shapeText(*vb) + ") are not the two halves of one kv_b projection",
+             kReconvert);
+    }
+    GgufTensorRef ref;
+    ref.index = kb;
+    ref.second = static_cast<size_t>(vb - all.begin());
+    ref.shape = {ks[0] * (ks[2] + vs[1]), ks[1]};
+    ref.transform = GgufTransform::JoinKvB;
+    return ref;
 }
 
 void mapTensors(GgufModel& m, const GgufArchitecture& a) {
@@ -215,24 +252,16 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
 
         GgufTensorRef ref;
         ref.index = i;
-        for (auto d = t.dims.rbegin(); d != t.dims.rend(); ++d)
-            ref.shape.push_back(static_cast<int64_t>(*d));
+        ref.shape = torchShape(t);
         const size_t last = t.name.rfind('.');
         const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
         const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
-        std::string hf;
-        for (const auto& g : a.global)
-            if (stem == g.gguf) hf = std::string(g.hf) + suffix;
-        int64_t layer = 0;
-        std::string part, layerSuffix;
-        if (hf.empty() && splitLayerName(t.name, layer, part, layerSuffix)) {
-            for (const auto& l : a.layer) {
-                if (part == l.gguf) {
-                    hf = a.layerPrefix + std::to_string(layer) + "." + l.hf + layerSuffix;
-                    ref.transform = transformOf(a, part, t.dims.size());
-                }
-            }
-        }
+        GgufRole role{};
+        int64_t block = -1;
+        if (!ggufRoleOf(stem, role, block) || !a.has(role) || role == GgufRole::AttnVB) continue;
+        std::string hf = a.hfName(role, block) + suffix;
+        ref.transform = transformOf(a, role, t.dims.size());
+        if (role == GgufRole::AttnKB) ref = joinKvB(f, i, block);
         const bool isNorm = stem.size() >= 4 && stem.compare(stem.size() - 4, 4, "norm") == 0;
         if (a.normsPlusOne && isNorm && suffix == ".weight")
             ref.transform = GgufTransform::MinusOne;
@@ -254,6 +283,50 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
                                        : 0.0;
 }
 
+// The keys that size the blocks against the tensors they size: a file whose metadata contradicts
+// its tensors is refused here, naming both, before any weight is read.
+void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const ArchSpec& spec) {
+    const auto contradiction = [&](const std::string& key, int64_t value, const GgufTensorInfo& t,
+                                   const std::string& why) {
+        fail(f,
+             "key " + arch + "." + key + " (" + std::to_string(value) + ") contradicts tensor \"" +
+                 t.name + "\" (" + shapeText(t) + "): " + why,
+             kReconvert);
+    };
+    for (const auto& t : f.tensors()) {
+        GgufRole role{};
+        int64_t block = -1;
+        const size_t dot = t.name.rfind('.');
+        if (dot == std::string::npos || !ggufRoleOf(t.name.substr(0, dot), role, block)) continue;
+        if (block >= spec.layers)
+            contradiction("block_count", spec.layers, t, "a block past the last");
+        const bool weight = t.name.compare(dot, std::string::npos, ".weight") == 0;
+        const auto rows = t.dims.size() >= 2 ? static_cast<int64_t>(t.dims[1]) : -1;
+        const auto outer = t.dims.size() == 3 ? static_cast<int64_t>(t.dims[2]) : -1;
+        if (role == GgufRole::TokenEmbd && static_cast<int64_t>(t.dims[0]) != spec.hidden)
+            contradiction("embedding_length", spec.hidden, t, "rows of another width");
+        if (!weight || spec.headDim <= 0) continue;
+        if (role == GgufRole::AttnQ && rows != spec.heads * spec.headDim) {
+            contradiction(
+                "attention.head_count", spec.heads, t,
+                "not " + std::to_string(spec.heads) + " heads of " + std::to_string(spec.headDim));
+        }
+        if (role == GgufRole::AttnK && rows != spec.kvHeads * spec.headDim) {
+            contradiction("attention.head_count_kv", spec.kvHeads, t,
+                          "not " + std::to_string(spec.kvHeads) + " heads of " +
+                              std::to_string(spec.headDim));
+        }
+        if (spec.experts <= 0) continue;  // llama.cpp writes Mixtral as llama with experts
+        if (role == GgufRole::FfnGateInp && rows != spec.experts)
+            contradiction("expert_count", spec.experts, t,
+                          "a router over another number of experts");
+        const bool stacked = role == GgufRole::FfnGateExps || role == GgufRole::FfnUpExps ||
+                             role == GgufRole::FfnDownExps;
+        if (stacked && outer != spec.experts)
+            contradiction("expert_count", spec.experts, t, "another number of stacked experts");
+    }
+}
+
 GgufModel build(GgufFile file) {
     GgufModel m;
     m.file = std::move(file);
@@ -269,10 +342,7 @@ GgufModel build(GgufFile file) {
              "supported GGUF architectures: " + supportedArchitectureList());
     }
     m.architecture = *arch;
-    const bool ropeFreqsMapped = std::any_of(
-        a->global.begin(), a->global.end(),
-        [](const GgufArchitecture::Name& n) { return std::string(n.gguf) == "rope_freqs"; });
-    if (findTensor(f, kRopeFreqsWeight) && !ropeFreqsMapped) {
+    if (findTensor(f, kRopeFreqsWeight) && !a->has(GgufRole::RopeFreqs)) {
         fail(f,
              "the file carries rope_freqs.weight (rotary frequency factors), which LLMap reads "
              "for the llama architecture only, not for " +
@@ -300,6 +370,7 @@ GgufModel build(GgufFile file) {
         }
     }
     const ArchSpec spec = archSpecFromConfig(m.config, f.path());
+    checkKeysAgainstTensors(f, *arch, spec);
     m.heads = spec.heads;
     m.kvHeads = spec.kvHeads;
     mapTensors(m, *a);

@@ -22,10 +22,13 @@ enum class GgufTransform {
     UnpermuteK,  // the same over the key/value heads
     Transpose,   // Conv1D weights ([in, out]) stored as linear ones ([out, in])
     MinusOne,    // Gemma's norm scales, stored by llama.cpp as (1 + weight)
+    JoinKvB,     // DeepSeek-V2's kv_b_proj, split by llama.cpp into attn_k_b (transposed) and
+                 // attn_v_b: joined back per head
 };
 
 struct GgufTensorRef {
     size_t index = 0;            // into GgufFile::tensors()
+    size_t second = 0;           // JoinKvB: attn_v_b's index (index is attn_k_b's)
     std::vector<int64_t> shape;  // torch order (GGUF's dims reversed), before the transform
     GgufTransform transform = GgufTransform::None;
 };

@@ -64,6 +64,7 @@ ModelInfo readModelInfo(const ModelSource& source) {
         info.quantisation = "FP8 E4M3, " + std::to_string(source.weightFormat.blockRows) + "x" +
                             std::to_string(source.weightFormat.blockCols) + " blocks";
     }
+    if (source.weightFormat.mxfp4) info.quantisation = "MXFP4, 32-value blocks";
     info.bosTokenId = tokenId(config, "bos_token_id");
     info.eosTokenId = tokenId(config, "eos_token_id");
     // A multimodal wrapper (Gemma-3) may name them in its language model's text_config only.
@@ -92,12 +93,19 @@ ModelInfo readModelInfo(const ModelSource& source) {
         hash.update(h.headerJson);
         info.weightBytes += static_cast<int64_t>(h.dataSize);
         for (const auto& [name, entry] : h.tensors) {
-            const bool blockScales = source.weightFormat.fp8Blocks && name.size() > 10 &&
-                                     name.compare(name.size() - 10, 10, "_scale_inv") == 0;
-            if (!isBuffer(name) && !blockScales) info.parameters += entry.elements();
+            const auto endsWith = [&](const std::string& suffix) {
+                return name.size() > suffix.size() &&
+                       name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+            };
+            const bool mxfp4 = source.weightFormat.mxfp4;
+            const bool blockScales = (source.weightFormat.fp8Blocks && endsWith("_scale_inv")) ||
+                                     (mxfp4 && endsWith("_scales"));
+            // An MXFP4 byte holds two values.
+            const int64_t perElement = mxfp4 && endsWith("_blocks") ? 2 : 1;
+            if (!isBuffer(name) && !blockScales) info.parameters += perElement * entry.elements();
         }
     }
-    if (source.weightFormat.fp8Blocks && info.parameters > 0) {
+    if ((source.weightFormat.fp8Blocks || source.weightFormat.mxfp4) && info.parameters > 0) {
         info.bitsPerWeight =
             8.0 * static_cast<double>(info.weightBytes) / static_cast<double>(info.parameters);
     }

@@ -40,6 +40,8 @@ const std::map<std::string, Family>& families() {
         {"gemma2", {gemma2Spec, {"Gemma2ForCausalLM"}}},
         {"gemma3_text", {gemma3TextSpec, {"Gemma3ForCausalLM"}}},
         {"gemma3", {gemma3Spec, {"Gemma3ForConditionalGeneration"}, true}},
+        {"gemma4_text", {gemma4TextSpec, {"Gemma4ForCausalLM"}}},
+        {"gemma4", {gemma4Spec, {"Gemma4ForConditionalGeneration"}, true}},
         {"mistral3", {mistral3Spec, {"Mistral3ForConditionalGeneration"}, true}},
         {"llava", {llavaSpec, {"LlavaForConditionalGeneration"}, true}},
         {"llava_next", {llavaNextSpec, {"LlavaNextForConditionalGeneration"}, true}},
@@ -71,10 +73,19 @@ const std::map<std::string, Family>& families() {
         {"qwen3_5_moe", {qwen3_5MoeSpec, {"Qwen3_5MoeForConditionalGeneration"}, true}},
         {"granite", {graniteSpec, {"GraniteForCausalLM"}}},
         {"granitemoe", {granitemoeSpec, {"GraniteMoeForCausalLM"}}},
+        {"granitemoehybrid", {granitemoehybridSpec, {"GraniteMoeHybridForCausalLM"}}},
+        {"falcon_h1", {falconH1Spec, {"FalconH1ForCausalLM"}}},
         {"cohere", {cohereSpec, {"CohereForCausalLM"}}},
         {"cohere2", {cohere2Spec, {"Cohere2ForCausalLM"}}},
         {"glm4", {glm4Spec, {"Glm4ForCausalLM"}}},
         {"apertus", {apertusSpec, {"ApertusForCausalLM"}}},
+        {"gpt_oss", {gptOssSpec, {"GptOssForCausalLM"}}},
+        {"lfm2", {lfm2Spec, {"Lfm2ForCausalLM"}}},
+        {"lfm2_moe", {lfm2MoeSpec, {"Lfm2MoeForCausalLM"}}},
+        {"llama4_text", {llama4TextSpec, {"Llama4ForCausalLM"}}},
+        {"llama4", {llama4Spec, {"Llama4ForConditionalGeneration"}, true}},
+        {"ministral3", {ministral3Spec, {"Ministral3ForCausalLM"}}},
+        {"ernie4_5_moe", {ernie45MoeSpec, {"Ernie4_5_MoeForCausalLM"}}},
     };
     return registry;
 }
@@ -102,7 +113,7 @@ size_t editDistance(const std::string& a, const std::string& b) {
 }
 
 // Up to three supported types close to `declared`: a type it starts with or that starts with it
-// ("qwen3_moe" -> qwen3), else a few edits away ("gemma4" -> gemma2, gemma3).
+// ("qwen3_moe" -> qwen3), else a few edits away ("gemma5" -> gemma2, gemma3).
 std::vector<std::string> closestTypes(const std::string& declared) {
     std::vector<std::pair<size_t, std::string>> scored;
     const size_t limit = std::max<size_t>(2, declared.size() / 3);

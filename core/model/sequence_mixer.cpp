@@ -1,6 +1,8 @@
 #include "model/sequence_mixer.h"
 
 #include "model/mixers/gated_deltanet.h"
+#include "model/mixers/mamba2.h"
+#include "model/mixers/short_conv.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -27,6 +29,10 @@ std::unique_ptr<SequenceMixer> loadSequenceMixer(const ArchSpec& spec, int64_t l
     switch (kind) {
         case Mixer::GatedDeltaNet:
             return loadGatedDeltaNet(spec, weights);
+        case Mixer::ShortConv:
+            return loadShortConv(spec, weights);
+        case Mixer::Mamba2:
+            return loadMamba2(spec, weights);
         default:
             throw InputError("layer " + std::to_string(layer) + " mixes its sequence with " +
                                  mixerName(kind) + ", which LLMap cannot run",

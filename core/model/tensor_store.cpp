@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/gguf_quants.h"
+#include "model/mxfp4_weights.h"
 #include "util/error.h"
 
 namespace llmap {
@@ -80,8 +81,21 @@ int64_t TensorStore::elementCount() const {
     if (gguf_) {
         for (const auto& entry : gguf_->tensors) total += product(entry.second.shape);
     } else {
-        for (const auto& header : weights_.headers)
-            for (const auto& entry : header.tensors) total += product(entry.second.shape);
+        // An MXFP4 block of 16 bytes holds 32 values; its scale byte is no parameter.
+        const auto endsWith = [](const std::string& name, const std::string& suffix) {
+            return name.size() > suffix.size() &&
+                   name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+        };
+        for (const auto& header : weights_.headers) {
+            for (const auto& [name, entry] : header.tensors) {
+                const int64_t n = product(entry.shape);
+                if (!format_.mxfp4 || (!endsWith(name, "_blocks") && !endsWith(name, "_scales"))) {
+                    total += n;
+                } else if (endsWith(name, "_blocks")) {
+                    total += 2 * n;
+                }
+            }
+        }
     }
     return total;
 }
@@ -99,6 +113,25 @@ static at::Tensor unpermuteRotary(const at::Tensor& w, int64_t heads, const std:
     return w.reshape(split).transpose(1, 2).reshape(w.sizes());
 }
 
+// Tensor `index` of the file, dequantised, in torch order.
+static at::Tensor dequantized(const GgufModel& m, size_t index, const unsigned char* file) {
+    const GgufTensorInfo& info = m.file.tensors()[index];
+    const GgmlType& type = *ggmlType(info.type);  // checked when the file was opened
+    std::vector<int64_t> shape;
+    for (auto d = info.dims.rbegin(); d != info.dims.rend(); ++d)
+        shape.push_back(static_cast<int64_t>(*d));
+    at::Tensor t = at::empty(shape, at::TensorOptions().dtype(at::kFloat));
+    dequantize(type, file + m.file.dataOffset() + info.offset, t.data_ptr<float>(), t.numel());
+    return t;
+}
+
+// kv_b_proj from llama.cpp's attn_k_b [heads, rank, nope] and attn_v_b [heads, v, rank]: per
+// head, the nope rows of k then the v rows.
+static at::Tensor joinKvB(const GgufModel& m, const GgufTensorRef& ref, const unsigned char* file) {
+    const at::Tensor k = dequantized(m, ref.index, file), v = dequantized(m, ref.second, file);
+    return at::cat({k.transpose(1, 2), v}, 1).reshape(ref.shape).contiguous();
+}
+
 at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64_t>& shape,
                                 at::ScalarType dtype) const {
     const auto it = gguf_->tensors.find(name);
@@ -108,10 +141,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
     }
     const GgufTensorRef& ref = it->second;
     const GgufTensorInfo& info = gguf_->file.tensors()[ref.index];
-    const GgmlType& type = *ggmlType(info.type);  // checked when the file was opened
-    at::Tensor t = at::empty(ref.shape, at::TensorOptions().dtype(at::kFloat));
-    const unsigned char* bytes = mapped_[0]->data() + gguf_->file.dataOffset() + info.offset;
-    dequantize(type, bytes, t.data_ptr<float>(), t.numel());
+    at::Tensor t = ref.transform == GgufTransform::JoinKvB
+                       ? at::Tensor()
+                       : dequantized(*gguf_, ref.index, mapped_[0]->data());
     switch (ref.transform) {
         case GgufTransform::UnpermuteQ:
             t = unpermuteRotary(t, gguf_->heads, folder_);
@@ -124,6 +156,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
             break;
         case GgufTransform::MinusOne:
             t -= 1.0f;
+            break;
+        case GgufTransform::JoinKvB:
+            t = joinKvB(*gguf_, ref, mapped_[0]->data());
             break;
         case GgufTransform::None:
             break;
@@ -141,6 +176,11 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
 at::Tensor TensorStore::get(const std::string& name, const std::vector<int64_t>& shape,
                             at::ScalarType dtype) const {
     if (gguf_) return getGguf(name, shape, dtype);
+    if (format_.mxfp4 && !weights_.find(name) && weights_.find(name + "_blocks")) {
+        at::Tensor tensor = dequantizeMxfp4(name, shape, dtype);
+        copied_ += tensor.numel() * static_cast<int64_t>(tensor.element_size());
+        return device_ == at::Device(at::kCPU) ? tensor : tensor.to(device_);
+    }
     at::Tensor tensor = stored(name, shape);
     const StDtype storedAs = weights_.find(name)->dtype;
     if (storedAs == StDtype::F8E4M3 && format_.fp8Blocks) {
@@ -233,6 +273,48 @@ at::Tensor TensorStore::dequantizeFp8(const std::string& name, const at::Tensor&
     }
     copied_ += out.numel() * 4;
     return out;
+}
+
+// "<name>_blocks" [..., rows, G, 16] and "<name>_scales" [..., rows, G], both bytes, decoded to
+// [..., rows, 32 G] and returned transposed in the last two dimensions (see has()).
+at::Tensor TensorStore::dequantizeMxfp4(const std::string& name, const std::vector<int64_t>& shape,
+                                        at::ScalarType dtype) const {
+    const std::string blocksName = name + "_blocks", scalesName = name + "_scales";
+    const std::string& file = weights_.files[weights_.tensorToFile.at(blocksName)];
+    const TensorEntry* blocks = weights_.find(blocksName);
+    const TensorEntry* scales = weights_.find(scalesName);
+    const char* fix = "the checkpoint is not MXFP4 as transformers writes it: download it again";
+    if (!scales) {
+        throw InputError(
+            "MXFP4 weight \"" + name + "\" has blocks but no scales \"" + scalesName + "\"", file,
+            fix);
+    }
+    if (blocks->dtype != StDtype::U8 || scales->dtype != StDtype::U8) {
+        throw InputError("MXFP4 weight \"" + name + "\" has blocks of " +
+                             stDtypeName(blocks->dtype) + " and scales of " +
+                             stDtypeName(scales->dtype) + ", not bytes (U8)",
+                         file, fix);
+    }
+    const std::vector<int64_t>& b = blocks->shape;
+    const std::vector<int64_t> expectedScales(b.begin(), b.end() - (b.empty() ? 0 : 1));
+    if (b.size() < 3 || b.back() != 16 || scales->shape != expectedScales) {
+        throw InputError("MXFP4 weight \"" + name + "\" has blocks " + shapeText(b) +
+                             " and scales " + shapeText(scales->shape) +
+                             ", not [..., rows, G, 16] and [..., rows, G]",
+                         file, fix);
+    }
+    std::vector<int64_t> transposed(b.begin(), b.end() - 2);
+    const int64_t rows = transposed.back();
+    transposed.back() = b[b.size() - 2] * 32;
+    transposed.push_back(rows);
+    if (transposed != shape) {
+        throw InputError("MXFP4 weight \"" + name + "\" holds " + shapeText(transposed) +
+                             " values but config.json implies " + shapeText(shape),
+                         file, "the checkpoint does not match its config.json");
+    }
+    const at::Tensor values =
+        dequantizeMxfp4Blocks(stored(blocksName, b), stored(scalesName, scales->shape), dtype);
+    return values.transpose(-2, -1);
 }
 
 }  // namespace llmap

@@ -1,8 +1,8 @@
 #pragma once
 // Weights of a model folder as tensors: memory-mapped safetensors, wrapped without copying when
-// the stored dtype is the wanted one on the CPU, converted (once) otherwise; FP8 blocks (see
-// weight_format.h) dequantised. Or the weights of a memory-mapped GGUF file, dequantised to fp32
-// (then converted) as they are asked for.
+// the stored dtype is the wanted one on the CPU, converted (once) otherwise; FP8 and MXFP4 blocks
+// (see weight_format.h) dequantised. Or the weights of a memory-mapped GGUF file, dequantised to
+// fp32 (then converted) as they are asked for.
 #include <ATen/ATen.h>
 
 #include <memory>
@@ -23,8 +23,14 @@ public:
                 at::ScalarType dtype, at::Device device);
     TensorStore(std::shared_ptr<const GgufModel> gguf, at::ScalarType dtype, at::Device device);
 
+    // With MXFP4 weights, "<name>" stands for the tensor that "<name>_blocks" and "<name>_scales"
+    // hold: blocks [..., rows, G, 16] give [..., rows, 32 G], which `get` returns transposed in its
+    // last two dimensions, [..., 32 G, rows], as transformers' loader does (the gpt-oss experts'
+    // parameters multiply from the right).
     bool has(const std::string& name) const {
-        return gguf_ ? gguf_->tensors.count(name) > 0 : weights_.find(name) != nullptr;
+        if (gguf_) return gguf_->tensors.count(name) > 0;
+        return weights_.find(name) != nullptr ||
+               (format_.mxfp4 && weights_.find(name + "_blocks") != nullptr);
     }
 
     // The tensor in the wanted dtype and device; InputError when missing or of another shape.
@@ -47,6 +53,8 @@ private:
     // The tensor as stored (on the CPU, mapped in place where aligned), after checking its shape.
     at::Tensor stored(const std::string& name, const std::vector<int64_t>& shape) const;
     at::Tensor dequantizeFp8(const std::string& name, const at::Tensor& bytes) const;
+    at::Tensor dequantizeMxfp4(const std::string& name, const std::vector<int64_t>& shape,
+                               at::ScalarType dtype) const;
 
     std::shared_ptr<const GgufModel> gguf_;
     std::string folder_;

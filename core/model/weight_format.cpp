@@ -22,7 +22,14 @@ WeightFormat readWeightFormat(const nlohmann::json& config, const std::string& w
         throw InputError("\"quantization_config\" is not an object", where,
                          "fix quantization_config in config.json");
     }
-    const std::string method = q->value("quant_method", std::string());
+    const auto methodField = q->find("quant_method");
+    const std::string method = methodField != q->end() && methodField->is_string()
+                                   ? methodField->get<std::string>()
+                                   : std::string();
+    if (method == "mxfp4") {
+        format.mxfp4 = true;
+        return format;
+    }
     if (method != "fp8") {
         throw InputError("quantization_config's quant_method \"" + method + "\" is not supported",
                          where, kFixQuantised);

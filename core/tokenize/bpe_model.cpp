@@ -70,7 +70,9 @@ std::string BpeModel::idToToken(int32_t id) const {
 
 void BpeModel::tokenize(std::string_view piece, std::vector<int32_t>& out) const {
     if (piece.empty()) return;
-    if (options_.ignoreMerges) {
+    const bool newlines =
+        options_.wholeNewlineRuns && piece.find_first_not_of('\n') == std::string_view::npos;
+    if (options_.ignoreMerges || newlines) {
         auto it = vocab_.find(std::string(piece));
         if (it != vocab_.end()) {
             out.push_back(it->second);

@@ -19,6 +19,7 @@ struct BpeOptions {
     bool fuseUnk = false;
     bool byteFallback = false;
     bool ignoreMerges = false;
+    bool wholeNewlineRuns = false;  // ignoreMerges for pieces of '\n' only (llama.cpp's Gemma-4)
 };
 
 class BpeModel : public TokenModel {

@@ -63,6 +63,7 @@ const char* kUfakzeka =
 // llama.cpp splits AFMoE digit runs in code: a leading group of (length mod 3) digits, then
 // groups of three. This pattern cuts the same pieces.
 const char* kAfmoeDigits = R"(\p{N}{1,3}(?=(?:\p{N}{3})*(?!\p{N})))";
+const char* kNewlineRuns = R"([^\n]+|[\n]+)";
 const char* kAfmoeAsian =
     "[\u4e00-\u9fff\u3400-\u4dbf\u8c48-\ufaff\u3040-\u309f\u30a0-\u30ff\uff65-\uff9f\u2f00-\u2fdf"
     "\u0e40-\u0e7f\u0e80-\u0eff\u1780-\u17ff\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff\uac00-\ud7af"
@@ -139,8 +140,21 @@ const std::map<std::string, GgufPreTokenizer>& table() {
             {R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+)"}};
         m["ufakzeka"] = {{kUfakzeka}};
         m["afmoe"] = {{kAfmoeDigits, kAfmoeAsian, kDeepseek3Main}};
-        m["laguna"] = {{R"([^\n]+|[\n]+)", kQwen2}};
+        m["laguna"] = {{kNewlineRuns, kQwen2}};
         m["exaone-moe"] = {{kExaoneMoe}};
+        // llama.cpp's LLAMA_VOCAB_PRE_TYPE_GEMMA4, SARVAM_MOE and WHITESPACE.
+        GgufPreTokenizer gemma4{{kNewlineRuns}, false, true};
+        gemma4.byteLevel = false;
+        gemma4.escapeSpaces = gemma4.wholeNewlineRuns = gemma4.alwaysBos = true;
+        m["gemma4"] = gemma4;
+        m["granite-embed-multi-311m"] = gemma4;
+        GgufPreTokenizer sarvam{{kNewlineRuns}};
+        sarvam.byteLevel = false;
+        sarvam.escapeSpaces = true;
+        m["sarvam-moe"] = sarvam;
+        GgufPreTokenizer whitespace{{R"(\S+)"}};
+        whitespace.byteLevel = false;
+        m["whitespace"] = whitespace;
         m["chameleon"] = {
             {"<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )",
              R"(\p{N})", R"([\p{P}!-/:-@\[-`{-~])", kStarcoderMain},

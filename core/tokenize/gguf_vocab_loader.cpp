@@ -1,5 +1,6 @@
-// GGUF vocabularies (tokenizer.ggml.*): "gpt2" (byte-level BPE with a family pre-tokenizer) and
-// "llama" (SentencePiece BPE scored pieces with byte fallback).
+// GGUF vocabularies (tokenizer.ggml.*): "gpt2" (BPE with a family pre-tokenizer, byte-level or,
+// for the SentencePiece-style families, on raw UTF-8 with byte tokens), "gemma4" (the latter with
+// the gemma4 pre-tokenizer) and "llama" (SentencePiece BPE scored pieces with byte fallback).
 #include <nlohmann/json.hpp>
 
 #include "tokenize/bpe_model.h"
@@ -73,8 +74,12 @@ std::unique_ptr<Tokenizer> loadGgufVocab(const GgufFile& f) {
         }
     }
     bool addBos = false, addEos = false;
-    if (model == "gpt2") {
-        const std::string pre = f.getString("tokenizer.ggml.pre").value_or("gpt-2");
+    bool alwaysBos = false;
+    if (model == "gpt2" || model == "gemma4") {
+        // llama.cpp reads a "gemma4" vocabulary as BPE with the gemma4 pre-tokenizer.
+        const std::string pre = model == "gemma4"
+                                    ? std::string("gemma4")
+                                    : f.getString("tokenizer.ggml.pre").value_or("gpt-2");
         const auto preTok = ggufPreTokenizer(pre);
         if (!preTok) {
             throw InputError("unknown tokenizer.ggml.pre \"" + pre + "\"", path,
@@ -90,11 +95,32 @@ std::unique_ptr<Tokenizer> loadGgufVocab(const GgufFile& f) {
         }
         BpeOptions o;
         o.ignoreMerges = preTok->ignoreMerges;
+        o.wholeNewlineRuns = preTok->wholeNewlineRuns;
+        o.byteFallback = !preTok->byteLevel;  // <0xXX> tokens for what the merges leave
         parts.model = std::make_unique<BpeModel>(tokens, std::move(merges), o, path);
-        parts.preTokenizer = makeRegexByteLevel(preTok->patterns, path);
-        parts.decoder = makeByteLevelDecoder();
-        parts.kind = "gguf/gpt2";
+        if (preTok->byteLevel) {
+            parts.preTokenizer = makeRegexByteLevel(preTok->patterns, path);
+            parts.decoder = makeByteLevelDecoder();
+        } else {
+            parts.preTokenizer = makeIsolatedSplits(preTok->patterns, path);
+            const nlohmann::json byteFallback = {{"type", "ByteFallback"}};
+            const nlohmann::json fuse = {{"type", "Fuse"}};
+            nlohmann::json decoders = nlohmann::json::array({byteFallback, fuse});
+            if (preTok->escapeSpaces) {
+                const nlohmann::json escape = {{"type", "Replace"},
+                                               {"pattern", {{"String", " "}}},
+                                               {"content", "\xE2\x96\x81"}};
+                const nlohmann::json unescape = {{"type", "Replace"},
+                                                 {"pattern", {{"String", "\xE2\x96\x81"}}},
+                                                 {"content", " "}};
+                parts.normalizer = makeNormalizer(escape, path);
+                decoders.insert(decoders.begin(), unescape);
+            }
+            parts.decoder = makeDecoder({{"type", "Sequence"}, {"decoders", decoders}}, path);
+        }
+        parts.kind = "gguf/" + model;
         addBos = preTok->addBos;
+        alwaysBos = preTok->alwaysBos;
     } else if (model == "llama") {
         std::vector<float> scores;
         if (const GgufValue* s = f.find("tokenizer.ggml.scores")) {
@@ -113,9 +139,9 @@ std::unique_ptr<Tokenizer> loadGgufVocab(const GgufFile& f) {
         addBos = true;
     } else {
         throw InputError("unsupported tokenizer.ggml.model \"" + model + "\"", path,
-                         "supported: gpt2, llama");
+                         "supported: gpt2, gemma4, llama");
     }
-    addBos = f.getBool("tokenizer.ggml.add_bos_token").value_or(addBos);
+    addBos = alwaysBos || f.getBool("tokenizer.ggml.add_bos_token").value_or(addBos);
     addEos = f.getBool("tokenizer.ggml.add_eos_token").value_or(addEos);
     if (addBos && parts.bos) parts.postProcessor.prefix.push_back(*parts.bos);
     if (addEos && parts.eos) parts.postProcessor.suffix.push_back(*parts.eos);

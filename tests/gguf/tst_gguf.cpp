@@ -1,8 +1,9 @@
 // GGUF model files against the gguf Python package and transformers
-// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py, generate_olmo2.py): dequantisation of
-// every supported type, log-likelihoods and token ids of GGUF models of several quantisation types,
-// the metadata, llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded
-// random-mutation fuzz of the header and metadata reader.
+// (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py, generate_olmo2.py,
+// generate_gguf2.py): dequantisation of every supported type, log-likelihoods and token ids of
+// GGUF models of several quantisation types and architectures, the metadata, llmap-cli info/score
+// on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz of the header and
+// metadata reader.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -46,10 +47,13 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 // (tests/oracle/gguf/generate_gemma3_llama31.py: gemma3 files and a file with rope_freqs.weight),
 // of oracle_olmo2.json (tests/oracle/gguf/generate_olmo2.py: olmo2 files of an OLMo-2 fixture),
 // scored by transformers on the models they were written from, and of oracle_iq.json
-// (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types).
+// (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types), and
+// of oracle_gguf2.json (tests/oracle/gguf/generate_gguf2.py: qwen2moe, granite, command-r,
+// cohere2, glm4 and deepseek2 files written by llama.cpp's converter from Hugging Face models).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
-    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json"}) {
+    for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json",
+                             "oracle_gguf2.json"}) {
         const auto more = nlohmann::json::parse(readBytes(dataPath(file)));
         for (const auto& m : more["models"]) o["models"].push_back(m);
     }
@@ -272,6 +276,14 @@ private Q_SLOTS:
         QTest::newRow("rotary frequency factors outside llama")
             << "qwen2_rope_freqs.gguf"
             << QStringList{"rope_freqs.weight", "llama architecture only, not for qwen2"};
+        QTest::newRow("head count contradicts attn_q")
+            << "gguf2_head_count.gguf"
+            << QStringList{"key glm4.attention.head_count (8)", "\"blk.0.attn_q.weight\"",
+                           "not 8 heads of 8"};
+        QTest::newRow("expert count contradicts the stacked experts")
+            << "gguf2_expert_count.gguf"
+            << QStringList{"key qwen2moe.expert_count (5)", "\"blk.0.ffn_down_exps.weight\"",
+                           "another number of stacked experts"};
         QTest::newRow("OLMo-3 converted to olmo2")
             << "olmo2_sliding_window.gguf"
             << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};
@@ -308,6 +320,29 @@ private Q_SLOTS:
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(QString::fromStdString(file)), qPrintable(r.err));
         QVERIFY2(r.err.contains("\"blk.0.attn_v.weight\" is declared IQ4_NL"), qPrintable(r.err));
+        if (QFileInfo::exists(project))
+            QCOMPARE(llmap::Project::open(project.toStdString()).modelCount(), size_t(0));
+    }
+
+    // Scoring a file whose keys contradict its tensors: refused with the file, the key and the
+    // tensor named, and no score row written.
+    void scoreRefusesContradictingKeysBeforeWriting() {
+        QTemporaryDir dir;
+        llmap::TextSet texts;
+        texts.ids = {"t0"};
+        texts.texts = {"hello world"};
+        texts.sources = {"test"};
+        const QString textsPath = dir.filePath("texts.jsonl");
+        llmap::writeTextsJsonl(texts, textsPath.toStdString());
+        const QString project = dir.filePath("p.h5");
+        const std::string file = dataPath("bad/gguf2_head_count.gguf");
+        const auto r =
+            llmap::test::runCli({"score", "--project", project, "--texts", textsPath, "--model",
+                                 QString::fromStdString(file), "--device", "cpu"});
+        QCOMPARE(r.code, 2);
+        for (const char* needle :
+             {"glm4.attention.head_count", "blk.0.attn_q.weight", file.c_str()})
+            QVERIFY2(r.err.contains(QString::fromStdString(needle)), qPrintable(r.err));
         if (QFileInfo::exists(project))
             QCOMPARE(llmap::Project::open(project.toStdString()).modelCount(), size_t(0));
     }

@@ -123,8 +123,9 @@ private Q_SLOTS:
               "qwen3",  "qwen3_moe",   "stablelm",    "starcoder2"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
-        for (const char* t :
-             {"ernie4_5", "exaone4", "hunyuan_v1_dense", "olmo3", "seed_oss", "smollm3"}) {
+        for (const char* t : {"ernie4_5", "exaone4", "hunyuan_v1_dense", "lfm2", "lfm2_moe",
+                              "olmo3", "seed_oss", "smollm3", "llama4_text", "llama4", "ministral3",
+                              "ernie4_5_moe", "falcon_h1", "granitemoehybrid", "gpt_oss"}) {
             QVERIFY2(std::count(types.begin(), types.end(), t) == 1, t);
         }
     }
@@ -265,7 +266,7 @@ private Q_SLOTS:
         // An unknown type names the supported ones closest to it.
         const std::pair<const char*, const char*> near[] = {
             {"qwen3_vl", "\"qwen3_vl\" is not supported; the closest supported: qwen3, qwen3_5"},
-            {"gemma4", "the closest supported: gemma, gemma2, gemma3"},
+            {"gemma5", "the closest supported: gemma, gemma2, gemma3"},
             {"olmo4", "the closest supported: olmo, olmo2, olmo3"},
             {"llava_onevision", "the closest supported: llava"},
         };

@@ -120,9 +120,13 @@ private Q_SLOTS:
         const QStringList also = lines.filter(QRegularExpression("^also supported: "));
         QCOMPARE(also.size(), 1);
         const QStringList alsoTypes = also[0].mid(16).split(", ");
-        for (const char* type : {"gemma2", "gemma3", "gemma3_text", "olmo2", "olmoe", "qwen2_moe",
-                                 "qwen3", "qwen3_moe", "smollm3", "olmo3", "exaone4", "seed_oss",
-                                 "ernie4_5", "hunyuan_v1_dense", "qwen3_next", "qwen3_5"})
+        for (const char* type : {"gemma2",      "gemma3",    "gemma3_text", "gemma4",
+                                 "gemma4_text", "olmo2",     "olmoe",       "qwen2_moe",
+                                 "qwen3",       "qwen3_moe", "smollm3",     "olmo3",
+                                 "exaone4",     "seed_oss",  "ernie4_5",    "hunyuan_v1_dense",
+                                 "lfm2",        "lfm2_moe",  "falcon_h1",   "granitemoehybrid",
+                                 "llama4_text", "llama4",    "ministral3",  "ernie4_5_moe",
+                                 "qwen3_next",  "qwen3_5"})
             QVERIFY2(alsoTypes.count(type) == 1, qPrintable(also[0]));
         const QStringList gguf = lines.filter(QRegularExpression("^GGUF architectures: "));
         QCOMPARE(gguf.size(), 1);

@@ -189,7 +189,7 @@ private Q_SLOTS:
             QCOMPARE(failures, 0);
             ++families;
         }
-        QCOMPARE(families, 30);
+        QCOMPARE(families, 32);
     }
 
     // The other tokenizer.ggml.pre names of llama.cpp's llama-vocab.cpp: each shares the regexes
@@ -237,9 +237,38 @@ private Q_SLOTS:
             QVERIFY2(pre->ignoreMerges == n.ignoreMerges, n.name);
             QVERIFY2(pre->addBos == n.addBos, n.name);
         }
-        // What llama.cpp reads with another tokenizer pipeline (raw UTF-8 BPE) is refused.
-        for (const char* n : {"gemma4", "sarvam-moe", "whitespace", "granite-embed-multi-311m"})
-            QVERIFY2(!llmap::ggufPreTokenizer(n), n);
+        // The names llama.cpp reads as BPE on raw UTF-8 with <0xXX> byte tokens.
+        const auto gemma4 = llmap::ggufPreTokenizer("gemma4");
+        const auto granite = llmap::ggufPreTokenizer("granite-embed-multi-311m");
+        const auto sarvam = llmap::ggufPreTokenizer("sarvam-moe");
+        const auto whitespace = llmap::ggufPreTokenizer("whitespace");
+        QVERIFY(gemma4 && granite && sarvam && whitespace);
+        QVERIFY(granite->patterns == gemma4->patterns && sarvam->patterns == gemma4->patterns);
+        for (const auto* p : {&*gemma4, &*granite, &*sarvam, &*whitespace}) QVERIFY(!p->byteLevel);
+        QVERIFY(gemma4->escapeSpaces && granite->escapeSpaces && sarvam->escapeSpaces);
+        QVERIFY(!whitespace->escapeSpaces);
+        QVERIFY(gemma4->wholeNewlineRuns && gemma4->alwaysBos && granite->alwaysBos);
+        QVERIFY(!sarvam->wholeNewlineRuns && !sarvam->alwaysBos && !whitespace->alwaysBos);
+    }
+
+    // GGUF vocabularies of tokenizer.ggml.model "gemma4" and of the raw-UTF-8 pre names
+    // (tests/oracle/tokenize/generate_gguf2_vocab.py): token ids against Hugging Face tokenizers
+    // running the same pipeline, with llama.cpp's Gemma-4 newline rule and forced BOS.
+    void ggufRawUtf8Vocabularies() {
+        const auto j =
+            nlohmann::json::parse(llmap::readInputFile(kData + "/gguf/gguf2-vocab.json"));
+        QCOMPARE(j.at("cases").size(), size_t(4));
+        for (const auto& c : j.at("cases")) {
+            const std::string file = c.at("file").get<std::string>();
+            auto tok = llmap::loadTokenizer(kData + "/gguf/" + file);
+            QCOMPARE(tok->kind(), "gguf/" + c.at("model").get<std::string>());
+            for (const auto& t : c.at("texts")) {
+                const std::string text = t.at("text").get<std::string>();
+                const auto ids = tok->encode(text, true);
+                QVERIFY2(ids == t.at("ids").get<std::vector<int32_t>>(),
+                         (file + ": \"" + text + "\"").c_str());
+            }
+        }
     }
 
     // Vocabulary queries against transformers (len(tokenizer), bos/eos_token_id,

@@ -25,6 +25,8 @@ ArchSpec gemmaSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma3TextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec gemma3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma4TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gemma4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec phiSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec phi3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec stablelmSpec(const nlohmann::json& config, const std::string& where);
@@ -57,9 +59,18 @@ ArchSpec smolvlmSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec idefics3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec graniteSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec granitemoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec granitemoehybridSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec falconH1Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohereSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec cohere2Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec glm4Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec apertusSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec gptOssSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec lfm2Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec lfm2MoeSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llama4TextSpec(const nlohmann::json& config, const std::string& where);
+ArchSpec llama4Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec ministral3Spec(const nlohmann::json& config, const std::string& where);
+ArchSpec ernie45MoeSpec(const nlohmann::json& config, const std::string& where);
 
 }  // namespace llmap

@@ -93,9 +93,9 @@ RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& w
         r.originalContext =
             jsonInt(params, "original_max_position_embeddings", where)
                 .value_or(jsonInt(c, "max_position_embeddings", where).value_or(8192));
-        if (r.highFreqFactor <= r.lowFreqFactor || r.lowFreqFactor <= 0.0) {
-            throw InputError("absurd config: llama3 rope high_freq_factor <= low_freq_factor",
-                             where, "fix rope_scaling in config.json");
+        if (r.highFreqFactor < r.lowFreqFactor || r.lowFreqFactor <= 0.0) {
+            throw InputError("absurd config: llama3 rope high_freq_factor < low_freq_factor", where,
+                             "fix rope_scaling in config.json");
         }
     } else {
         throw InputError(

@@ -67,6 +67,11 @@ ArchSpec qwen3_5MoeSpec(const nlohmann::json& c, const std::string& where) {
     return wrappedTextSpec(c, where, "qwen3_5_moe", "qwen3_5_moe_text");
 }
 
+// Llama 4: the language model under "language_model." (Llama4ForCausalLM's names).
+ArchSpec llama4Spec(const nlohmann::json& c, const std::string& where) {
+    return wrappedTextSpec(c, where, "llama4", "llama4_text");
+}
+
 ArchSpec idefics3Spec(const nlohmann::json& c, const std::string& where) {
     return wrappedTextSpec(c, where, "idefics3", "llama");
 }

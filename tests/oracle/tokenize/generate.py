@@ -472,6 +472,7 @@ def gguf_pre_patterns():
         "tiny_aya": [r"\d{1,3}(?=(?:\d{3})*\b)", c["kGpt4o"]], "ufakzeka": [c["kUfakzeka"]],
         "afmoe": [c["kAfmoeDigits"], c["kAfmoeAsian"], c["kDeepseek3Main"]],
         "laguna": [r"[^\n]+|[\n]+", c["kQwen2"]],
+        "gemma4": [c["kNewlineRuns"]], "whitespace": [r"\S+"],
     }
 
 
