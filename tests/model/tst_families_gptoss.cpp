@@ -60,7 +60,8 @@ using Tensors = std::map<std::string, Tensor>;
 Tensors readTensors(const fs::path& file) {
     const auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
     Tensors out;
-    for (const auto& [name, t] : nlohmann::json::parse(header).items()) {
+    const auto parsed = nlohmann::json::parse(header);
+    for (const auto& [name, t] : parsed.items()) {
         if (name == "__metadata__") continue;
         const size_t begin = t["data_offsets"][0], end = t["data_offsets"][1];
         out[name] = {t["dtype"], t["shape"], data.substr(begin, end - begin)};
@@ -257,7 +258,7 @@ private Q_SLOTS:
         d = copy("noconfig");
         editConfig(d, [](nlohmann::json& c) { c.erase("quantization_config"); });
         expectRefusal([&] { llmap::CausalLM::load(d.string()); },
-                      "weight \"model.layers.0.mlp.experts.gate_up_proj\" is missing");
+                      "weight \"model.layers.0.mlp.experts.0.gate_proj.weight\" is missing");
     }
 
     void badConfig() {
@@ -269,7 +270,8 @@ private Q_SLOTS:
         };
         refused([](auto& c) { c["swiglu_limit"] = 0.0; }, "swiglu_limit");
         refused([](auto& c) { c["num_experts_per_tok"] = 5; }, "5 of 4 experts per token");
-        refused([](auto& c) { c["sliding_window"] = nullptr; }, "sliding_window must be positive");
+        refused([](auto& c) { c["sliding_window"] = nullptr; },
+                "sliding_window must be a positive number of tokens");
         refused([](auto& c) { c["layer_types"] = {"full_attention"}; }, "layer_types must list");
         refused([](auto& c) { c["rope_parameters"]["rope_type"] = "dynamic"; },
                 "rope type \"dynamic\" is not supported");
