@@ -2,20 +2,16 @@
 
 #include <unistd.h>
 
-#include <ctime>
-
+#include "util/utc_time.h"
 #include "util/version.h"
 
 namespace llmap::cli {
 
 nlohmann::json provenanceRecord(const std::string& action) {
-    char when[32];
-    std::time_t now = std::time(nullptr);
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
     return {{"action", action},
-            {"time", when},
+            {"time", utcNow()},
             {"llmap_version", LLMAP_VERSION},
             {"host", host},
             {"tool", "llmap-cli"}};

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -20,6 +19,7 @@
 #include "util/error.h"
 #include "util/file_output.h"
 #include "util/json_file.h"
+#include "util/utc_time.h"
 #include "util/version.h"
 
 namespace fs = std::filesystem;
@@ -259,13 +259,6 @@ void mix(StDtype dtype, const unsigned char* a, const unsigned char* b, size_t n
             std::memcpy(out, a, n * stDtypeSize(dtype));
             break;
     }
-}
-
-std::string utcNow() {
-    char when[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return when;
 }
 
 // Tensors in name order, cut into files of at most `shardBytes` (a larger tensor alone).

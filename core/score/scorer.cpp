@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <future>
 #include <limits>
@@ -24,6 +23,7 @@
 #include "score/convention_ids.h"
 #include "tokenize/tokenizer.h"
 #include "util/error.h"
+#include "util/utc_time.h"
 #include "util/version.h"
 
 namespace fs = std::filesystem;
@@ -65,13 +65,6 @@ int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const s
     // The head's fp32 logits come in chunks of 256 MB; CUDA and the allocator keep about 1 GiB.
     const int64_t usable = memory->freeBytes - (int64_t(5) << 28);
     return std::clamp<int64_t>(usable / 2 / std::max<int64_t>(1, perToken), 1024, int64_t(1) << 20);
-}
-
-std::string nowUtc() {
-    char when[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return when;
 }
 
 // Refuses a row of the same id that holds another model's scores.
@@ -510,7 +503,7 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
 
     nlohmann::json record = {
         {"action", "score"},
-        {"time", nowUtc()},
+        {"time", utcNow()},
         {"model", result.modelId},
         {"model_path", modelPath},
         {"convention", options.convention},

@@ -24,28 +24,14 @@ namespace {
 
 using fixtures::editConfig;
 
+const std::string kFolder = "families_gptoss/";
+
 const char* const kMxfp4 = "gpt_oss_mxfp4_gqa_window5_4experts_top2_hidden64";
 const char* const kPlain = "gpt_oss_gqa_window4_4experts_top2_yarn_untied";
 
-nlohmann::json oracleGptOss() {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("oracle_families_gptoss.json")));
-}
-
-const nlohmann::json& modelNamed(const nlohmann::json& oracle, const std::string& name) {
-    for (const auto& m : oracle["models"]) {
-        if (m["name"] == "families_gptoss/" + name) return m;
-    }
-    throw std::runtime_error("no oracle model " + name);
-}
-
-nlohmann::json configOf(const std::string& name) {
-    return nlohmann::json::parse(
-        fixtures::readBytes(fixtures::modelDir("families_gptoss/" + name + "/config.json")));
-}
-
 llmap::ArchSpec specOf(const std::string& name) {
-    return llmap::archSpecFromConfig(configOf(name), name + "/config.json");
+    return llmap::archSpecFromConfig(fixtures::fixtureConfig(kFolder + name),
+                                     name + "/config.json");
 }
 
 // A safetensors file as its tensors: name -> (dtype, shape, bytes), and back (the data packed
@@ -60,7 +46,8 @@ using Tensors = std::map<std::string, Tensor>;
 Tensors readTensors(const fs::path& file) {
     const auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
     Tensors out;
-    for (const auto& [name, t] : nlohmann::json::parse(header).items()) {
+    const auto parsed = nlohmann::json::parse(header);
+    for (const auto& [name, t] : parsed.items()) {
         if (name == "__metadata__") continue;
         const size_t begin = t["data_offsets"][0], end = t["data_offsets"][1];
         out[name] = {t["dtype"], t["shape"], data.substr(begin, end - begin)};
@@ -175,8 +162,8 @@ private Q_SLOTS:
     void sinksAndClampsMatter() {
         // Sinks of -1e4 take no share of any softmax, a limit of 1e4 clamps nothing: each changes
         // the scores, so the engine applies both.
-        const auto oracle = oracleGptOss();
-        const auto& model = modelNamed(oracle, kPlain);
+        const auto oracle = fixtures::oracleOf("families_gptoss");
+        const auto& model = fixtures::oracleModel(oracle, kFolder + kPlain);
         const double expected = model["texts"][0]["ll_full"];
         QTemporaryDir tmp;
         const fs::path d = fs::path(tmp.path().toStdString()) / kPlain;
@@ -193,8 +180,8 @@ private Q_SLOTS:
 
     void mxfp4Info() {
         // Two values a block byte, the scale bytes no parameters: transformers' count.
-        const auto oracle = oracleGptOss();
-        const auto& model = modelNamed(oracle, kMxfp4);
+        const auto oracle = fixtures::oracleOf("families_gptoss");
+        const auto& model = fixtures::oracleModel(oracle, kFolder + kMxfp4);
         const auto info =
             llmap::readModelInfo(fixtures::modelDir(std::string("families_gptoss/") + kMxfp4));
         QCOMPARE(info.parameters, model["parameters"].get<int64_t>());
@@ -210,7 +197,8 @@ private Q_SLOTS:
         QCOMPARE(lm->spec().family, std::string("gpt_oss"));
         QCOMPARE(lm->spec().slidingWindow, std::vector<int64_t>({5, 0, 5}));
         QVERIFY(!lm->spec().ropeShortFactor.empty());
-        engine_checks::compareWithOracle(*lm, modelNamed(oracleGptOss(), kMxfp4));
+        engine_checks::compareWithOracle(
+            *lm, fixtures::oracleModel(fixtures::oracleOf("families_gptoss"), kFolder + kMxfp4));
     }
 
     void mxfp4Refusals() {
@@ -257,19 +245,20 @@ private Q_SLOTS:
         d = copy("noconfig");
         editConfig(d, [](nlohmann::json& c) { c.erase("quantization_config"); });
         expectRefusal([&] { llmap::CausalLM::load(d.string()); },
-                      "weight \"model.layers.0.mlp.experts.gate_up_proj\" is missing");
+                      "weight \"model.layers.0.mlp.experts.0.gate_proj.weight\" is missing");
     }
 
     void badConfig() {
         const auto refused = [](const std::function<void(nlohmann::json&)>& edit,
                                 const std::string& needle) {
-            nlohmann::json c = configOf(kPlain);
+            nlohmann::json c = fixtures::fixtureConfig(kFolder + kPlain);
             edit(c);
             expectRefusal([&] { llmap::archSpecFromConfig(c, "config.json"); }, needle);
         };
         refused([](auto& c) { c["swiglu_limit"] = 0.0; }, "swiglu_limit");
         refused([](auto& c) { c["num_experts_per_tok"] = 5; }, "5 of 4 experts per token");
-        refused([](auto& c) { c["sliding_window"] = nullptr; }, "sliding_window must be positive");
+        refused([](auto& c) { c["sliding_window"] = nullptr; },
+                "sliding_window must be a positive number of tokens");
         refused([](auto& c) { c["layer_types"] = {"full_attention"}; }, "layer_types must list");
         refused([](auto& c) { c["rope_parameters"]["rope_type"] = "dynamic"; },
                 "rope type \"dynamic\" is not supported");
