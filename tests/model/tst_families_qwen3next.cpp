@@ -125,8 +125,14 @@ private Q_SLOTS:
         }
         const double scale = full.abs().max().item<double>();
         qInfo("max |decode - forward| %.3g (logits up to %.3g)", worst, scale);
-        // The chunked and the step-by-step forms of the recurrence round differently in fp32.
-        QVERIFY2(worst <= 5e-5 * std::max(1.0, scale), qPrintable(QString::number(worst)));
+        // The chunked and the step-by-step forms of the recurrence round differently in fp32:
+        // within twice the gap transformers' own decoding shows on these ids.
+        const std::string fixture = "families_qwen3next/" + name.toStdString();
+        const double reference = fixtures::oracleModel(fixtures::oracleOf("families_qwen3next"),
+                                                       fixture)["decode_gap_150"];
+        qInfo("transformers' own gap %.3g", reference);
+        QVERIFY2(worst <= std::max(1e-5 * std::max(1.0, scale), 2 * reference),
+                 qPrintable(QString::number(worst)));
     }
 
     void badInput() {

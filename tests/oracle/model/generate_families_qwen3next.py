@@ -108,6 +108,32 @@ VISION = dict(depth=1, hidden_size=16, intermediate_size=32, num_heads=2, patch_
               num_position_embeddings=16)
 
 
+def lcg_ids(seed, rows, tokens, vocab):
+    """The ids of someIds() in tests/model/tst_decode.cpp and tst_families_qwen3next.cpp."""
+    state, flat = seed, []
+    for _ in range(rows * tokens):
+        state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        flat.append((state >> 33) % vocab)
+    return torch.tensor(flat, dtype=torch.long).view(rows, tokens)
+
+
+@torch.no_grad()
+def decode_gap(model, seed, tokens, prompt):
+    """transformers' own largest |logit| difference between decoding with its cache (a prompt,
+    then one token at a time: the recurrent form of the delta rule) and one forward pass (the
+    chunked form), fp32: the rounding the two forms differ by, which LLMap's decoding is held to."""
+    ids = lcg_ids(seed, 2, tokens, model.config.get_text_config().vocab_size)
+    full = model(input_ids=ids).logits.float()
+    out = model(input_ids=ids[:, :prompt], use_cache=True)
+    worst = (out.logits[:, -1].float() - full[:, prompt - 1]).abs().max().item()
+    cache = out.past_key_values
+    for p in range(prompt, tokens):
+        out = model(input_ids=ids[:, p:p + 1], past_key_values=cache, use_cache=True)
+        cache = out.past_key_values
+        worst = max(worst, (out.logits[:, -1].float() - full[:, p]).abs().max().item())
+    return worst
+
+
 def build(model_type, class_name, kwargs, wrapper_tie, tok):
     special = dict(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=None)
     if wrapper_tie is None:
@@ -148,11 +174,14 @@ def main():
         model_bf16 = model_class.from_pretrained(target, dtype=torch.bfloat16).eval()
         texts = score_texts(tok, model, model_bf16, tok.eos_token_id)
         language = model.model.language_model if tie is not None else model
+        # tst_decode's 20 tokens (prompt 3) and tst_families_qwen3next's 150 (prompt 10).
+        gaps = dict(decode_gap_20=decode_gap(model, 12345, 20, 3),
+                    decode_gap_150=decode_gap(model, 987654321, 150, 10))
         records.append(dict(name=folder_name + "/" + name, model_type=model_type, adds_bos=False,
                             parameters=sum(p.numel() for p in language.parameters()),
-                            vocab_size=len(tok), texts=texts))
+                            vocab_size=len(tok), texts=texts, **gaps))
         print(f"{name}: {records[-1]['parameters']} parameters, "
-              f"ll_full[0] = {texts[0]['ll_full']:.4f}", file=sys.stderr)
+              f"ll_full[0] = {texts[0]['ll_full']:.4f}, decode gaps {gaps}", file=sys.stderr)
     oracle = dict(generator="tests/oracle/model/generate_families_qwen3next.py",
                   transformers=transformers.__version__, torch=torch.__version__, texts=TEXTS,
                   models=records)
