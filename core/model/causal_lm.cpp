@@ -16,7 +16,9 @@
 #include "model/blocks/attention_sinks.h"
 #include "model/blocks/chunked_attention.h"
 #include "model/blocks/clamped_swiglu.h"
+#include "model/blocks/experts.h"
 #include "model/blocks/experts_beside_mlp.h"
+#include "model/blocks/mlp.h"
 #include "model/blocks/per_layer_inputs.h"
 #include "model/blocks/query_temperature.h"
 #include "model/blocks/unweighted_rms_norm.h"
@@ -39,21 +41,16 @@ namespace {
 struct Layer {
     at::Tensor inputNormW, inputNormB, postNormW, postNormB;
     at::Tensor qkvW, qkvB, oW, oB, qNormW, kNormW;
-    at::Tensor gateW, gateB, upW, upB, downW, downB;
     int64_t window = 0;
-    bool gateUpFused = false;  // upW holds [gate; up] (merged at load, or Phi-3's own)
-    bool localRope = false;    // rotates with the local rotary (Gemma-3's sliding layers)
-    bool noRope = false;       // no rotary at all (NoPE layers)
-    bool chunked = false;      // attends within its chunk of positions (chunked attention)
+    bool localRope = false;  // rotates with the local rotary (Gemma-3's sliding layers)
+    bool noRope = false;     // no rotary at all (NoPE layers)
+    bool chunked = false;    // attends within its chunk of positions (chunked attention)
     // Gemma, Phi, OLMo and mixture-of-experts variants
-    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW, routerW, routerBias;
-    std::vector<at::Tensor> expertGateW, expertUpW, expertDownW;
-    at::Tensor sharedGateW, sharedUpW, sharedDownW, sharedScaleW;
-    at::Tensor sharedGateB, sharedUpB, sharedDownB;
+    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW;
+    blocks::MlpWeights mlp;
+    blocks::ExpertWeights experts;  // routed experts in place of the MLP
     at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
-    at::Tensor xieluAlphaP, xieluAlphaN, xieluBeta, xieluEps;           // Apertus's activation
-    at::Tensor sinks, routerB;  // gpt-oss: attention sinks, the router's bias
-    std::vector<at::Tensor> expertGateB, expertUpB, expertDownB;  // empty: experts without biases
+    at::Tensor sinks;                                                   // gpt-oss's attention sinks
     // Gemma-4: this layer's attention shape; the layer whose keys and values it attends to (its
     // own index unless sharesKv); whether later layers read its keys and values; values from the
     // key projection; the stream's scalar; per-layer input weights; experts beside the MLP.
@@ -145,7 +142,6 @@ struct CausalLM::Impl {
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
     at::Tensor qkNormed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
-    at::Tensor expertsBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor latentAttention(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
                                const at::Tensor& cos, const at::Tensor& sin,
                                LayerCache* cache) const;
@@ -210,10 +206,6 @@ private:
     const WeightNames& names_;
 };
 
-std::vector<int64_t> linearShape(int64_t out, int64_t in, bool conv1d) {
-    return conv1d ? std::vector<int64_t>{in, out} : std::vector<int64_t>{out, in};
-}
-
 void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, int64_t hd, Layer& l) {
     const WeightNames& n = s.names;
     switch (s.qkNormKind) {
@@ -256,44 +248,6 @@ void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, int64_t hd
 
 // xIELU's parameters; beta and eps as transformers initialises them where the checkpoint has
 // none (in the model's dtype, as there).
-void loadXielu(const WeightBinder& w, const TensorStore& store, const ArchSpec& s, int64_t i,
-               at::ScalarType dtype, at::Device device, Layer& l) {
-    const std::string prefix = s.names.layerPrefix + std::to_string(i) + "." + s.xieluPrefix + ".";
-    l.xieluAlphaP = w.base(prefix + "alpha_p", {1});
-    l.xieluAlphaN = w.base(prefix + "alpha_n", {1});
-    const auto scalar = [&](const char* name, double initial) {
-        const std::string full = w.resolve(prefix + name);
-        if (store.has(full)) return store.get(full, {});
-        return at::scalar_tensor(initial, at::TensorOptions().dtype(dtype).device(device));
-    };
-    l.xieluBeta = scalar("beta", 0.5);
-    l.xieluEps = scalar("eps", -1e-6);
-}
-
-// gpt-oss's experts: "gate_up_proj" [experts, hidden, 2 I] (x W) with gate and up in alternate
-// columns and "down_proj" [experts, I, hidden], each with "<name>_bias"; kept per expert as
-// contiguous [I, hidden] gate and up and [hidden, I] down.
-void loadInterleavedExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const int64_t D = s.hidden, I = s.moeIntermediate, E = s.experts;
-    const std::string& p = s.moeExperts;
-    const at::Tensor gateUp = w.layer(i, p + "gate_up_proj", {E, D, 2 * I}).transpose(1, 2);
-    const at::Tensor down = w.layer(i, p + "down_proj", {E, I, D}).transpose(1, 2);
-    at::Tensor gateUpB, downB;
-    if (s.moeExpertBias) {
-        gateUpB = w.layer(i, p + "gate_up_proj_bias", {E, 2 * I});
-        downB = w.layer(i, p + "down_proj_bias", {E, D});
-    }
-    for (int64_t e = 0; e < E; ++e) {
-        l.expertGateW.push_back(gateUp[e].slice(0, 0, 2 * I, 2).contiguous());
-        l.expertUpW.push_back(gateUp[e].slice(0, 1, 2 * I, 2).contiguous());
-        l.expertDownW.push_back(down[e].contiguous());
-        if (!s.moeExpertBias) continue;
-        l.expertGateB.push_back(gateUpB[e].slice(0, 0, 2 * I, 2).contiguous());
-        l.expertUpB.push_back(gateUpB[e].slice(0, 1, 2 * I, 2).contiguous());
-        l.expertDownB.push_back(downB[e]);
-    }
-}
-
 // Gemma-4's layer scalar, per-layer input weights and experts beside the MLP, where the spec has
 // them.
 void loadGemma4Extras(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
@@ -313,105 +267,6 @@ void loadGemma4Extras(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer
                     w.layer(i, blocks::kBesideMlpPostNorm, {D}),
                     w.layer(i, blocks::kBesidePreNorm, {D}),
                     w.layer(i, blocks::kBesidePostNorm, {D})};
-    }
-}
-
-void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const int64_t D = s.hidden, I = s.moeIntermediate, S = s.sharedIntermediate;
-    // Qwen2-MoE saves a shared expert of 0 channels as empty tensors: it adds nothing.
-    if (!s.moeShared.empty() && S > 0 && w.hasLayer(i, s.moeShared + ".input_linear.weight")) {
-        // GraniteMoeShared's layout: input_linear = [gate; up], output_linear = down.
-        const at::Tensor gateUp = w.layer(i, s.moeShared + ".input_linear.weight", {2 * S, D});
-        l.sharedGateW = gateUp.narrow(0, 0, S);
-        l.sharedUpW = gateUp.narrow(0, S, S);
-        l.sharedDownW = w.layer(i, s.moeShared + ".output_linear.weight", {D, S});
-    } else if (!s.moeShared.empty() && S > 0) {
-        l.sharedGateW = w.layer(i, s.moeShared + ".gate_proj.weight", {S, D});
-        l.sharedUpW = w.layer(i, s.moeShared + ".up_proj.weight", {S, D});
-        l.sharedDownW = w.layer(i, s.moeShared + ".down_proj.weight", {D, S});
-        if (s.moeSharedBias) {
-            l.sharedGateB = w.layer(i, s.moeShared + ".gate_proj.bias", {S});
-            l.sharedUpB = w.layer(i, s.moeShared + ".up_proj.bias", {S});
-            l.sharedDownB = w.layer(i, s.moeShared + ".down_proj.bias", {D});
-        }
-        if (!s.moeSharedGate.empty())
-            l.sharedScaleW = w.layer(i, s.moeSharedGate + ".weight", {1, D});
-    }
-    l.routerW = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".weight", {s.experts, D})
-                               : w.layer(i, s.moeRouter + ".weight", {s.experts, D});
-    if (!s.moeCorrectionBias.empty()) {
-        std::string bias = s.moeRouter + "." + s.moeCorrectionBias;
-        // ERNIE's checkpoints keep moe_statics beside the router, transformers' layout inside.
-        if (s.moeCorrectionBiasRow && !w.hasLayer(i, bias)) {
-            bias = s.moeRouter.substr(0, s.moeRouter.rfind('.') + 1) + s.moeCorrectionBias;
-        }
-        l.routerBias = s.moeCorrectionBiasRow ? w.layerFp32(i, bias, {1, s.experts}).view({-1})
-                                              : w.layerFp32(i, bias, {s.experts});
-    }
-    if (!s.moeLayerCorrectionBias.empty())
-        l.routerBias = w.layerFp32(i, s.moeLayerCorrectionBias, {s.experts});
-    if (s.moeRouterBias) {
-        l.routerB = s.routerInFp32 ? w.layerFp32(i, s.moeRouter + ".bias", {s.experts})
-                                   : w.layer(i, s.moeRouter + ".bias", {s.experts});
-    }
-    if (s.moeInterleavedGateUp && w.hasLayer(i, s.moeExperts + "gate_up_proj")) {
-        loadInterleavedExperts(w, s, i, l);
-        return;
-    }
-    // The experts as 3-D tensors: GraniteMoE's input_linear/output_linear or transformers 5's
-    // own layout; views of one expert each.
-    const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
-    const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
-    if (s.moeExpertsInputMajor) {
-        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
-        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
-        for (int64_t e = 0; e < s.experts; ++e) {
-            l.expertGateW.push_back(gateUp[e].narrow(1, 0, I).t());
-            l.expertUpW.push_back(gateUp[e].narrow(1, I, I).t());
-            l.expertDownW.push_back(down[e].t());
-        }
-        return;
-    }
-    if (s.moeFusedExperts || w.hasLayer(i, s.moeExperts + gateUpName)) {
-        const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, 2 * I, D});
-        const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, D, I});
-        for (int64_t e = 0; e < s.experts; ++e) {
-            l.expertGateW.push_back(gateUp[e].narrow(0, 0, I));
-            l.expertUpW.push_back(gateUp[e].narrow(0, I, I));
-            l.expertDownW.push_back(down[e]);
-        }
-        return;
-    }
-    if (w.hasLayer(i, s.moeExperts + s.moeGate + ".weight")) {
-        // One 3-D tensor per projection (llama.cpp's ffn_gate_exps, ffn_up_exps,
-        // ffn_down_exps).
-        const auto stacked = [&](const std::string& name, int64_t rows, int64_t cols) {
-            return w.layer(i, s.moeExperts + name + ".weight", {s.experts, rows, cols});
-        };
-        const at::Tensor gate = stacked(s.moeGate, I, D), up = stacked(s.moeUp, I, D),
-                         down = stacked(s.moeDown, D, I);
-        at::Tensor gateB, upB, downB;
-        if (s.moeExpertBias) {
-            gateB = w.layer(i, s.moeExperts + s.moeGate + ".bias", {s.experts, I});
-            upB = w.layer(i, s.moeExperts + s.moeUp + ".bias", {s.experts, I});
-            downB = w.layer(i, s.moeExperts + s.moeDown + ".bias", {s.experts, D});
-        }
-        for (int64_t e = 0; e < s.experts; ++e) {
-            l.expertGateW.push_back(gate[e]);
-            l.expertUpW.push_back(up[e]);
-            l.expertDownW.push_back(down[e]);
-            if (!s.moeExpertBias) continue;
-            l.expertGateB.push_back(gateB[e]);
-            l.expertUpB.push_back(upB[e]);
-            l.expertDownB.push_back(downB[e]);
-        }
-        return;
-    }
-    for (int64_t e = 0; e < s.experts; ++e) {
-        const std::string prefix = s.moeExperts + std::to_string(e) + ".";
-        l.expertGateW.push_back(w.layer(i, prefix + s.moeGate + ".weight", {I, D}));
-        l.expertUpW.push_back(w.layer(i, prefix + s.moeUp + ".weight", {I, D}));
-        l.expertDownW.push_back(w.layer(i, prefix + s.moeDown + ".weight", {D, I}));
     }
 }
 
@@ -590,42 +445,17 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
             !s.layerMixers.empty() && s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention;
         if (mixes) l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
         if (!mixes || s.mixerWithAttention) loadAttention(w, s, i, l);
-        if (s.activation == Activation::XIELU)
-            loadXielu(w, store, s, i, impl->dtype, impl->device, l);
         loadGemma4Extras(w, s, i, l);
         const int64_t I =
             s.layerIntermediates.empty() ? s.intermediate : s.layerIntermediates.at(ui);
         const bool denseMlp =
             !s.denseMlpLayers.empty() && s.denseMlpLayers.at(static_cast<size_t>(i));
         if (s.experts > 0 && !s.expertsBesideMlp && i >= s.denseLayers && !denseMlp) {
-            loadExperts(w, s, i, l);
+            l.experts = blocks::loadExperts(layerWeights(w, i), s);
             impl->layers.push_back(std::move(l));
             continue;
         }
-        if (s.fusedGateUp) {
-            l.upW = w.layer(i, n.up + ".weight", linearShape(2 * I, D, s.conv1d));
-            l.downW = w.layer(i, n.down + ".weight", linearShape(D, I, s.conv1d));
-            l.gateUpFused = true;
-            impl->layers.push_back(std::move(l));
-            continue;
-        }
-        if (s.gatedMlp) {
-            l.gateW = w.layer(i, n.gate + ".weight", linearShape(I, D, s.conv1d));
-            if (s.mlpBias) l.gateB = w.layer(i, n.gate + ".bias", {I});
-        }
-        l.upW = w.layer(i, n.up + ".weight", linearShape(I, D, s.conv1d));
-        l.downW = w.layer(i, n.down + ".weight", linearShape(D, I, s.conv1d));
-        if (s.mlpBias) {
-            l.upB = w.layer(i, n.up + ".bias", {I});
-            l.downB = w.layer(i, n.down + ".bias", {D});
-        }
-        if (s.gatedMlp && !s.conv1d) {
-            // One product instead of two: [gate; up] stacked, as Phi-3 stores it.
-            l.upW = at::cat({l.gateW, l.upW});
-            if (s.mlpBias) l.upB = at::cat({l.gateB, l.upB});
-            l.gateW = l.gateB = at::Tensor();
-            l.gateUpFused = true;
-        }
+        l.mlp = blocks::loadMlp(layerWeights(w, i), s, I);
         impl->layers.push_back(std::move(l));
     }
     for (const Layer& l : impl->layers) {
@@ -756,29 +586,7 @@ at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
 }
 
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
-    if (l.routerW.defined()) return expertsBlock(l, x);
-    at::Tensor h;
-    if (l.gateUpFused) {
-        const at::Tensor gateUp = blocks::linear(x, l.upW, l.upB, spec.conv1d);
-        const double g = spec.mlpGateMultiplier;
-        if (spec.activation == Activation::SiLU && g == 1.0) h = kernels::siluGate(gateUp);
-        if (!h.defined()) {
-            const auto parts = gateUp.chunk(2, -1);
-            h = blocks::gatedActivation(spec, g == 1.0 ? parts[0] : parts[0] * g, parts[1]);
-        }
-    } else if (spec.gatedMlp) {
-        const at::Tensor gate = blocks::linear(x, l.gateW, l.gateB, spec.conv1d);
-        h = blocks::gatedActivation(
-            spec, spec.mlpGateMultiplier == 1.0 ? gate : gate * spec.mlpGateMultiplier,
-            blocks::linear(x, l.upW, l.upB, spec.conv1d));
-    } else if (spec.activation == Activation::XIELU) {
-        h = blocks::xielu(blocks::linear(x, l.upW, l.upB, spec.conv1d), l.xieluAlphaP,
-                          l.xieluAlphaN, l.xieluBeta, l.xieluEps);
-    } else {
-        h = blocks::activate(spec.activation, blocks::linear(x, l.upW, l.upB, spec.conv1d));
-    }
-    const at::Tensor out = blocks::linear(h, l.downW, l.downB, spec.conv1d);
-    return spec.mlpDownMultiplier == 1.0 ? out : out * spec.mlpDownMultiplier;
+    return l.experts.defined() ? blocks::experts(l.experts, spec, x) : blocks::mlp(l.mlp, spec, x);
 }
 
 at::Tensor CausalLM::Impl::toDevice(const at::Tensor& host) const {
@@ -1170,90 +978,6 @@ at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
 // dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
 // grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
 // expert runs on one contiguous slice of them.
-at::Tensor CausalLM::Impl::expertsBlock(const Layer& l, const at::Tensor& x) const {
-    const at::Tensor flat = x.reshape({-1, x.size(-1)});
-    const int64_t N = flat.size(0), K = spec.expertsPerToken;
-    const at::Tensor routerLogits =
-        spec.routerInFp32
-            ? blocks::linear(flat.to(at::kFloat), l.routerW.to(at::kFloat),
-                             l.routerB.defined() ? l.routerB.to(at::kFloat) : at::Tensor(), false)
-            : blocks::linear(flat, l.routerW, l.routerB, false).to(at::kFloat);
-    const bool sigmoid = spec.routerScoring == ArchSpec::RouterScoring::Sigmoid;
-    const at::Tensor scores = sigmoid ? at::sigmoid(routerLogits) : at::softmax(routerLogits, -1);
-    at::Tensor choice = l.routerBias.defined() ? scores + l.routerBias : scores;
-    if (spec.expertGroups > 1) {
-        // Only experts in the topkGroups groups of the best scores stay eligible.
-        const int64_t G = spec.expertGroups, per = spec.experts / G;
-        const at::Tensor ranks =
-            std::get<0>(choice.view({N, G, per}).topk(spec.groupRankTop, -1)).sum(-1);
-        const at::Tensor best = std::get<1>(ranks.topk(spec.topkGroups, -1));
-        const at::Tensor groups =
-            at::zeros({N, G}, choice.options().dtype(at::kBool)).scatter_(1, best, true);
-        // DeepSeek-V2 zeroes the other experts' probabilities; the sigmoid routers exclude them.
-        choice = choice.masked_fill(
-            groups.unsqueeze(-1).expand({N, G, per}).reshape({N, -1}).logical_not(),
-            sigmoid ? -INFINITY : 0.0);
-    }
-    auto [weights, chosen] = choice.topk(K, -1);
-    if (sigmoid || l.routerBias.defined()) weights = scores.gather(1, chosen);
-    if (spec.softmaxAfterTopk) {
-        std::tie(weights, chosen) = routerLogits.topk(K, -1);
-        weights = at::softmax(weights, -1);
-    }
-    if (spec.normTopk && spec.normTopkMin > 0) {
-        weights = weights / weights.sum(-1, true).clamp_min(spec.normTopkMin);
-    } else if (spec.normTopk) {
-        weights = weights / (weights.sum(-1, true) + (sigmoid ? spec.sigmoidNormEps : 0.0));
-    }
-    if (spec.routedScale != 1.0) weights = weights * spec.routedScale;
-    if (spec.routedInModelDtype) weights = weights.to(flat.scalar_type());
-
-    // Pair p = token * K + choice, sorted by expert (stably: each expert sees its tokens in order).
-    const at::Tensor pairExperts = chosen.reshape({-1});
-    const at::Tensor order = std::get<1>(pairExperts.sort(/*stable=*/true, 0, false));
-    const at::Tensor counts = at::bincount(pairExperts, {}, spec.experts).cpu();
-    const int64_t* perExpert = counts.data_ptr<int64_t>();
-    at::Tensor routed = flat.index_select(0, at::div(order, K, "floor"));
-    const at::Tensor pairWeights = weights.reshape({-1}).index_select(0, order).unsqueeze(1);
-    // Llama-4 scales each expert's input by its weight (rounded to the model's dtype).
-    if (spec.moeScaleInput) routed = routed * pairWeights.to(routed.scalar_type());
-    std::vector<at::Tensor> outputs;
-    int64_t start = 0;
-    for (int64_t e = 0; e < spec.experts; ++e) {
-        const int64_t n = perExpert[e];
-        if (n == 0) continue;
-        const at::Tensor xe = routed.narrow(0, start, n);
-        const size_t i = static_cast<size_t>(e);
-        const auto bias = [&](const std::vector<at::Tensor>& b) {
-            return b.empty() ? at::Tensor() : b[i];
-        };
-        const at::Tensor h = blocks::gatedActivation(
-            spec, blocks::linear(xe, l.expertGateW[i], bias(l.expertGateB), false),
-            blocks::linear(xe, l.expertUpW[i], bias(l.expertUpB), false));
-        outputs.push_back(blocks::linear(h, l.expertDownW[i], bias(l.expertDownB), false));
-        start += n;
-    }
-    const at::Tensor weighted =
-        spec.moeScaleInput ? at::cat(outputs) : at::cat(outputs) * pairWeights;
-    // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
-    at::Tensor out = at::empty_like(weighted)
-                         .index_copy_(0, order, weighted)
-                         .view({N, K, flat.size(1)})
-                         .sum(1)
-                         .to(flat.scalar_type());
-    if (l.sharedGateW.defined()) {
-        at::Tensor shared = blocks::linear(
-            blocks::activate(spec.activation,
-                             blocks::linear(flat, l.sharedGateW, l.sharedGateB, false)) *
-                blocks::linear(flat, l.sharedUpW, l.sharedUpB, false),
-            l.sharedDownW, l.sharedDownB, false);
-        if (l.sharedScaleW.defined())
-            shared = at::sigmoid(at::linear(flat, l.sharedScaleW)) * shared;
-        out = out + shared;
-    }
-    return out.view(x.sizes());
-}
-
 at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
                                            const at::Tensor& allowed, const at::Tensor& cos,
                                            const at::Tensor& sin, LayerCache* cache) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/arch_spec.h"
+#include "model/layer_weights.h"
 
 namespace llmap {
 
@@ -18,13 +19,6 @@ namespace llmap {
 // recurrent state, in whatever shapes the mixer chooses. Empty before the first step.
 struct MixerState {
     at::Tensor conv, recurrent;
-};
-
-// One layer's weights by their names relative to the layer ("linear_attn.A_log"), in the model's
-// dtype and on its device (getFp32: kept in fp32); `has` says whether the checkpoint holds one.
-struct LayerWeights {
-    std::function<at::Tensor(const std::string&, const std::vector<int64_t>&)> get, getFp32;
-    std::function<bool(const std::string&)> has;
 };
 
 class SequenceMixer {
