@@ -362,7 +362,7 @@ void loadExperts(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) 
     // own layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
     const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
-    if (s.moeExpertsInputMajor) {
+    if (s.moeExpertsInputMajor && w.hasLayer(i, s.moeExperts + gateUpName)) {
         const at::Tensor gateUp = w.layer(i, s.moeExperts + gateUpName, {s.experts, D, 2 * I});
         const at::Tensor down = w.layer(i, s.moeExperts + downName, {s.experts, I, D});
         for (int64_t e = 0; e < s.experts; ++e) {

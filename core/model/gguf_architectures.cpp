@@ -512,6 +512,88 @@ A gptOss() {
     return a;
 }
 
+// What llama.cpp's llama4 assumes rather than reads: chunks of 8192 positions on three layers
+// of four, no rotary on the fourth, the attention temperature with floor 8192 and scale 0.1, and
+// q/k normalised unless the model has 128 experts (Maverick); attention.sliding_window 0 (every
+// layer full attention) instead rotates and attends fully on every layer.
+void completeLlama4(nlohmann::json& c) {
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (!c.contains("head_dim") && heads > 0)
+        c["head_dim"] = c.value("hidden_size", int64_t(0)) / heads;
+    if (c.contains("sliding_window") && c["sliding_window"] == 0) {
+        c["attention_chunk_size"] = nullptr;
+        c["no_rope_layers"] = nlohmann::json::array();
+        c["layer_types"] = nlohmann::json::array();
+        for (int64_t i = 0; i < layers; ++i) {
+            c["no_rope_layers"].push_back(1);
+            c["layer_types"].push_back("full_attention");
+        }
+    } else {
+        c["attention_chunk_size"] = 8192;
+        c["no_rope_layer_interval"] = 4;
+    }
+    c.erase("sliding_window");
+    c["attn_temperature_tuning"] = true;
+    c["floor_scale"] = 8192;
+    c["attn_scale"] = 0.1;
+    c["use_qk_norm"] = c.value("num_local_experts", int64_t(0)) != 128;
+}
+
+const char* llama4Refusal(const nlohmann::json& config) {
+    const auto head = config.find("head_dim");
+    for (const char* key : {"rope_dimension_count", "value_head_dim"}) {
+        if (config.contains(key) && head != config.end() && config[key] != *head)
+            return "a llama4 file whose rope.dimension_count or attention.value_length is not "
+                   "attention.key_length (the head size) is not supported";
+    }
+    return nullptr;
+}
+
+// Llama 4 (text): dense layers and, every interleave_moe_layer_step-th, sigmoid-routed experts
+// stacked per projection beside an always-on shared expert; q and k rows in Hugging Face order.
+A llama4() {
+    A a;
+    a.gguf = "llama4";
+    a.modelType = "llama4_text";
+    a.keys = llamaStyleKeys();
+    for (auto& k : a.keys)
+        if (std::string(k.gguf) == "feed_forward_length") k.config = "intermediate_size_mlp";
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.value_length", "value_head_dim", V::Int});
+    a.keys.push_back({"rope.dimension_count", "rope_dimension_count", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"expert_count", "num_local_experts", V::Int});
+    a.keys.push_back({"expert_used_count", "num_experts_per_tok", V::Int});
+    a.keys.push_back({"expert_feed_forward_length", "intermediate_size", V::Int});
+    a.keys.push_back({"interleave_moe_layer_step", "interleave_moe_layer_step", V::Int});
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::RopeFreqs},
+                 {R::AttnNorm},
+                 {R::AttnQ},
+                 {R::AttnK},
+                 {R::AttnV},
+                 {R::AttnOutput},
+                 {R::FfnNorm},
+                 {R::FfnGate, "feed_forward.gate_proj"},
+                 {R::FfnUp, "feed_forward.up_proj"},
+                 {R::FfnDown, "feed_forward.down_proj"},
+                 {R::FfnGateInp, "feed_forward.router"},
+                 {R::FfnGateExps, "feed_forward.experts.gate_proj"},
+                 {R::FfnUpExps, "feed_forward.experts.up_proj"},
+                 {R::FfnDownExps, "feed_forward.experts.down_proj"},
+                 {R::FfnGateShexp, "feed_forward.shared_expert.gate_proj"},
+                 {R::FfnUpShexp, "feed_forward.shared_expert.up_proj"},
+                 {R::FfnDownShexp, "feed_forward.shared_expert.down_proj"}};
+    a.refusedKeys = {"attention.sliding_window_pattern", "rope.freq_base_swa", "attention.scale"};
+    a.strictTensors = true;
+    a.refuse = llama4Refusal;
+    a.complete = completeLlama4;
+    return a;
+}
+
 }  // namespace
 
 bool GgufArchitecture::has(GgufRole role) const {
@@ -531,9 +613,9 @@ std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
     static const std::vector<GgufArchitecture> table = {
-        gpt2(),    llama(),      qwen2(),   qwen3(),  qwen3moe(),  qwen2moe(),
-        phi3(),    starcoder2(), falcon(),  gemma2(), gemma3(),    olmo2(),
-        granite(), commandR(),   cohere2(), glm4(),   deepseek2(), gptOss()};
+        gpt2(),       llama(),  qwen2(),     qwen3(),  qwen3moe(), qwen2moe(), phi3(),
+        starcoder2(), falcon(), gemma2(),    gemma3(), olmo2(),    granite(),  commandR(),
+        cohere2(),    glm4(),   deepseek2(), gptOss(), llama4()};
     return table;
 }
 

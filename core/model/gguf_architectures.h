@@ -46,6 +46,13 @@ struct GgufArchitecture {
     // layer pattern) to the config built from them.
     void (*complete)(nlohmann::json& config) = nullptr;
     const char* contextKey = "max_position_embeddings";
+    // Keys (after "ARCH.") that change what llama.cpp computes but that the table does not map:
+    // a file that has one is refused, naming it.
+    std::vector<const char*> refusedKeys;
+    // Every tensor must be one of `tensors` (a ".bias" one only of `biases`); otherwise the file
+    // is refused naming the tensor. Off: tensors of no listed role are not read.
+    bool strictTensors = false;
+    std::vector<GgufRole> biases;
 
     bool has(GgufRole role) const;
     // The Hugging Face name of a role of this architecture ("" when it has none), block i's for a

@@ -141,6 +141,12 @@ void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& conf
             fail(f, "key " + prefix + required + " is missing", kReconvert);
         }
     }
+    for (const char* refused : a.refusedKeys) {
+        if (f.find(prefix + refused)) {
+            fail(f, "key " + prefix + refused + " is not supported for " + a.gguf,
+                 "convert the model again without it, or use its Hugging Face checkpoint");
+        }
+    }
     for (const auto& k : a.keys) {
         const std::string key = prefix + k.gguf;
         if (k.value == GgufArchitecture::Value::Int) {
@@ -239,6 +245,18 @@ GgufTensorRef joinKvB(const GgufFile& f, size_t kb, int64_t block) {
     return ref;
 }
 
+// A tensor of no role of a strictTensors architecture, or a bias it does not list, would not be
+// read: refused by name.
+void checkStrict(const GgufFile& f, const GgufArchitecture& a, const std::string& name, bool known,
+                 GgufRole role, const std::string& suffix) {
+    const bool bias =
+        suffix == ".bias" && std::find(a.biases.begin(), a.biases.end(), role) != a.biases.end();
+    if (known && (suffix == ".weight" || bias)) return;
+    fail(f, "tensor \"" + name + "\" is not part of LLMap's " + a.gguf + " architecture",
+         "convert the model again with llama.cpp's convert_hf_to_gguf.py, or use its Hugging Face "
+         "checkpoint");
+}
+
 void mapTensors(GgufModel& m, const GgufArchitecture& a) {
     const GgufFile& f = m.file;
     std::map<uint32_t, int64_t> matrixElements;
@@ -258,7 +276,9 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
         const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
         GgufRole role{};
         int64_t block = -1;
-        if (!ggufRoleOf(stem, role, block) || !a.has(role) || role == GgufRole::AttnVB) continue;
+        const bool known = ggufRoleOf(stem, role, block) && a.has(role);
+        if (a.strictTensors) checkStrict(f, a, t.name, known, role, suffix);
+        if (!known || role == GgufRole::AttnVB) continue;
         std::string hf = a.hfName(role, block) + suffix;
         ref.transform = transformOf(a, role, t.dims.size());
         if (role == GgufRole::AttnKB) ref = joinKvB(f, i, block);
@@ -345,7 +365,7 @@ GgufModel build(GgufFile file) {
     if (findTensor(f, kRopeFreqsWeight) && !a->has(GgufRole::RopeFreqs)) {
         fail(f,
              "the file carries rope_freqs.weight (rotary frequency factors), which LLMap reads "
-             "for the llama architecture only, not for " +
+             "for the llama and llama4 architectures only, not for " +
                  *arch,
              "convert the model again without rotary frequency factors, or use its Hugging Face "
              "checkpoint");
