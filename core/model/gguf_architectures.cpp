@@ -594,11 +594,130 @@ A llama4() {
     return a;
 }
 
+// What Qwen3.5's keys leave implicit: the head size (hidden / heads without key_length), the
+// rotary share of the head, the value heads' size (inner_size over time_step_rank; llama.cpp
+// itself assumes state_size), which layers run the DeltaNet (recurrent_layers, else every
+// full_attention_interval-th layer attends).
+void completeQwen35(nlohmann::json& c) {
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (heads <= 0) return;  // refused when the config is read
+    if (!c.contains("head_dim")) c["head_dim"] = c.value("hidden_size", int64_t(0)) / heads;
+    const auto headDim = c["head_dim"].get<int64_t>();
+    if (c.contains("rope_dimension_count") && headDim > 0)
+        c["partial_rotary_factor"] = c["rope_dimension_count"].get<double>() / double(headDim);
+    const int64_t rank = c.value("linear_num_value_heads", int64_t(0));
+    if (c.contains("ssm_inner_size") && rank > 0)
+        c["linear_value_head_dim"] = c["ssm_inner_size"].get<int64_t>() / rank;
+    if (c.contains("recurrent_layers")) {
+        nlohmann::json types = nlohmann::json::array();
+        for (const auto& r : c["recurrent_layers"])
+            types.push_back(r.get<int64_t>() != 0 ? "linear_attention" : "full_attention");
+        c["layer_types"] = types;
+    }
+    if (!c.contains("shared_expert_intermediate_size") && c.contains("intermediate_size"))
+        c["shared_expert_intermediate_size"] = c["intermediate_size"];
+}
+
+const char* qwen35Refusal(const nlohmann::json& c) {
+    if (c.contains("value_head_dim") && c.contains("head_dim") &&
+        c["value_head_dim"] != c["head_dim"])
+        return "a Qwen3.5 file whose attention.value_length is not attention.key_length is not "
+               "supported";
+    if (c.contains("rope_dimension_count") && c.contains("head_dim") &&
+        (c["rope_dimension_count"].get<int64_t>() <= 0 ||
+         c["rope_dimension_count"].get<int64_t>() > c["head_dim"].get<int64_t>()))
+        return "a Qwen3.5 file whose rope.dimension_count is not within the head is not supported";
+    const int64_t rank = c.value("linear_num_value_heads", int64_t(0));
+    if (!c.contains("ssm_inner_size") || rank <= 0 ||
+        c["ssm_inner_size"].get<int64_t>() % rank != 0)
+        return "a Qwen3.5 file without ssm.inner_size as whole value heads (ssm.time_step_rank of "
+               "them) is not supported";
+    // Text positions have no time component: a section of it would rotate differently.
+    const auto sections = c.find("rope_dimension_sections");
+    if (sections != c.end() && sections->size() > 3 && (*sections)[3].get<int64_t>() != 0)
+        return "a Qwen3.5 file whose rope.dimension_sections gives channels to the fourth section "
+               "is not supported";
+    return nullptr;
+}
+
+// Qwen3.5 (dense): gated full attention (attn_q with per head [q | gate]) and the gated DeltaNet
+// (attn_qkv, attn_gate, ssm_*), every RMSNorm but ssm_norm stored as (1 + weight).
+A qwen35() {
+    A a;
+    a.gguf = "qwen35";
+    a.modelType = "qwen3_5_text";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.value_length", "value_head_dim", V::Int});
+    a.keys.push_back({"rope.dimension_count", "rope_dimension_count", V::Int});
+    a.keys.push_back({"rope.dimension_sections", "rope_dimension_sections", V::IntArray});
+    a.keys.push_back({"ssm.conv_kernel", "linear_conv_kernel_dim", V::Int});
+    a.keys.push_back({"ssm.state_size", "linear_key_head_dim", V::Int});
+    a.keys.push_back({"ssm.group_count", "linear_num_key_heads", V::Int});
+    a.keys.push_back({"ssm.time_step_rank", "linear_num_value_heads", V::Int});
+    a.keys.push_back({"ssm.inner_size", "ssm_inner_size", V::Int});
+    a.keys.push_back({"attention.recurrent_layers", "recurrent_layers", V::IntArray});
+    a.keys.push_back({"full_attention_interval", "full_attention_interval", V::Int});
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::AttnNorm},
+                 {R::AttnPostNorm, "post_attention_layernorm"},
+                 {R::AttnQ},
+                 {R::AttnK},
+                 {R::AttnV},
+                 {R::AttnOutput},
+                 {R::AttnQNorm},
+                 {R::AttnKNorm},
+                 {R::AttnQkv, "linear_attn.in_proj_qkv"},
+                 {R::AttnGate},
+                 {R::SsmConv1d},
+                 {R::SsmDt, "linear_attn.dt_bias", true},
+                 {R::SsmA},
+                 {R::SsmBeta},
+                 {R::SsmAlpha},
+                 {R::SsmNorm},
+                 {R::SsmOut},
+                 {R::FfnGate},
+                 {R::FfnUp},
+                 {R::FfnDown}};
+    a.biases = {R::SsmDt};
+    a.strictTensors = true;
+    a.normsPlusOne = true;
+    a.deltaNet = true;
+    a.refusedKeys = {"nextn_predict_layers", "attention.scale",     "rope.scaling.type",
+                     "expert_weights_scale", "expert_weights_norm", "expert_gating_func"};
+    a.refuse = qwen35Refusal;
+    a.complete = completeQwen35;
+    return a;
+}
+
+// Qwen3.5-MoE: the MLP replaced by softmax top-k experts (renormalised) stacked per projection
+// and a shared expert scaled by sigmoid(ffn_gate_inp_shexp(x)).
+A qwen35moe() {
+    A a = qwen35();
+    a.gguf = "qwen35moe";
+    a.modelType = "qwen3_5_moe_text";
+    for (const auto& k : expertKeys("num_experts")) a.keys.push_back(k);
+    a.keys.push_back(
+        {"expert_shared_feed_forward_length", "shared_expert_intermediate_size", V::Int});
+    a.tensors.resize(a.tensors.size() - 3);  // no dense MLP
+    for (const auto& t : routedExperts()) a.tensors.push_back(t);
+    for (R r : {R::FfnGateInpShexp, R::FfnGateShexp, R::FfnUpShexp, R::FfnDownShexp})
+        a.tensors.push_back({r});
+    return a;
+}
+
 }  // namespace
 
 bool GgufArchitecture::has(GgufRole role) const {
     return std::any_of(tensors.begin(), tensors.end(),
                        [&](const Tensor& t) { return t.role == role; });
+}
+
+bool GgufArchitecture::bare(GgufRole role) const {
+    return std::any_of(tensors.begin(), tensors.end(),
+                       [&](const Tensor& t) { return t.role == role && t.bare; });
 }
 
 std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
@@ -615,7 +734,7 @@ const std::vector<GgufArchitecture>& ggufArchitectures() {
     static const std::vector<GgufArchitecture> table = {
         gpt2(),       llama(),  qwen2(),     qwen3(),  qwen3moe(), qwen2moe(), phi3(),
         starcoder2(), falcon(), gemma2(),    gemma3(), olmo2(),    granite(),  commandR(),
-        cohere2(),    glm4(),   deepseek2(), gptOss(), llama4()};
+        cohere2(),    glm4(),   deepseek2(), gptOss(), llama4(),   qwen35(),   qwen35moe()};
     return table;
 }
 

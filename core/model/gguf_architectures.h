@@ -16,7 +16,7 @@
 namespace llmap {
 
 struct GgufArchitecture {
-    enum class Value { Int, Real, Bool };
+    enum class Value { Int, Real, Bool, IntArray };  // IntArray: integers or booleans
     struct Key {
         const char* gguf;    // after "ARCH."
         const char* config;  // config.json key
@@ -25,6 +25,7 @@ struct GgufArchitecture {
     struct Tensor {
         GgufRole role;
         const char* hf = nullptr;  // Hugging Face name; nullptr: the role's usual one
+        bool bare = false;         // the Hugging Face name takes no ".weight"/".bias" (dt_bias)
     };
     const char* gguf = "";       // general.architecture
     const char* modelType = "";  // the engine's model_type
@@ -35,7 +36,8 @@ struct GgufArchitecture {
     std::vector<std::pair<const char*, const char*>> presence;
     bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
     bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
-    bool normsPlusOne = false;     // "*norm" weights stored as (1 + weight) (Gemma)
+    bool normsPlusOne = false;     // "*norm" weights but ssm_norm stored as (1 + weight) (Gemma)
+    bool deltaNet = false;  // Qwen3.5's gated DeltaNet: attn_qkv and the ssm_* tensors reordered
     // rope.scaling.type "yarn" read (factor, original_context_length, yarn_beta_fast/slow) into
     // rope_scaling; other architectures refuse it.
     bool yarn = false;
@@ -55,6 +57,7 @@ struct GgufArchitecture {
     std::vector<GgufRole> biases;
 
     bool has(GgufRole role) const;
+    bool bare(GgufRole role) const;
     // The Hugging Face name of a role of this architecture ("" when it has none), block i's for a
     // per-block role.
     std::string hfName(GgufRole role, int64_t block = -1) const;

@@ -151,6 +151,13 @@ void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& conf
         const std::string key = prefix + k.gguf;
         if (k.value == GgufArchitecture::Value::Int) {
             if (auto v = f.getInteger(key)) config[k.config] = *v;
+        } else if (k.value == GgufArchitecture::Value::IntArray) {
+            if (const GgufValue* v = f.find(key)) {
+                if (v->type != GgufType::Array || !v->strings.empty() || !v->reals.empty()) {
+                    fail(f, "key " + key + " is not an array of integers", kReconvert);
+                }
+                config[k.config] = v->integers;
+            }
         } else if (k.value == GgufArchitecture::Value::Bool) {
             if (auto v = f.getBool(key)) config[k.config] = *v;
         } else if (auto v = f.getReal(key)) {
@@ -207,7 +214,30 @@ void checkVocabulary(const GgufFile& f, nlohmann::json& config) {
     config["vocab_size"] = rows;
 }
 
+GgufTransform deltaNetTransformOf(GgufRole role) {
+    switch (role) {
+        case GgufRole::AttnQkv:
+            return GgufTransform::DeltaNetQkv;
+        case GgufRole::AttnGate:
+            return GgufTransform::DeltaNetValueRows;
+        case GgufRole::SsmBeta:
+        case GgufRole::SsmAlpha:
+        case GgufRole::SsmDt:
+            return GgufTransform::DeltaNetHeadRows;
+        case GgufRole::SsmA:
+            return GgufTransform::DeltaNetA;
+        case GgufRole::SsmConv1d:
+            return GgufTransform::DeltaNetConv;
+        case GgufRole::SsmOut:
+            return GgufTransform::DeltaNetOutCols;
+        default:
+            return GgufTransform::None;
+    }
+}
+
 GgufTransform transformOf(const GgufArchitecture& a, GgufRole role, size_t dims) {
+    if (a.deltaNet && deltaNetTransformOf(role) != GgufTransform::None)
+        return deltaNetTransformOf(role);
     if (a.unpermuteQK && role == GgufRole::AttnQ) return GgufTransform::UnpermuteQ;
     if (a.unpermuteQK && role == GgufRole::AttnK) return GgufTransform::UnpermuteK;
     if (a.transposeLayers && dims == 2 && ggufRoleIsPerBlock(role)) return GgufTransform::Transpose;
@@ -251,7 +281,7 @@ void checkStrict(const GgufFile& f, const GgufArchitecture& a, const std::string
                  GgufRole role, const std::string& suffix) {
     const bool bias =
         suffix == ".bias" && std::find(a.biases.begin(), a.biases.end(), role) != a.biases.end();
-    if (known && (suffix == ".weight" || bias)) return;
+    if (known && (suffix == ".weight" || suffix.empty() || bias)) return;
     fail(f, "tensor \"" + name + "\" is not part of LLMap's " + a.gguf + " architecture",
          "convert the model again with llama.cpp's convert_hf_to_gguf.py, or use its Hugging Face "
          "checkpoint");
@@ -271,19 +301,21 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
         GgufTensorRef ref;
         ref.index = i;
         ref.shape = torchShape(t);
-        const size_t last = t.name.rfind('.');
-        const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
-        const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
+        // A role's name with ".weight" or ".bias", or alone (ssm_a).
         GgufRole role{};
         int64_t block = -1;
-        const bool known = ggufRoleOf(stem, role, block) && a.has(role);
+        const bool whole = ggufRoleOf(t.name, role, block);
+        const size_t last = whole ? std::string::npos : t.name.rfind('.');
+        const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
+        const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
+        const bool known = (whole || ggufRoleOf(stem, role, block)) && a.has(role);
         if (a.strictTensors) checkStrict(f, a, t.name, known, role, suffix);
         if (!known || role == GgufRole::AttnVB) continue;
-        std::string hf = a.hfName(role, block) + suffix;
+        std::string hf = a.hfName(role, block) + (a.bare(role) ? "" : suffix);
         ref.transform = transformOf(a, role, t.dims.size());
         if (role == GgufRole::AttnKB) ref = joinKvB(f, i, block);
         const bool isNorm = stem.size() >= 4 && stem.compare(stem.size() - 4, 4, "norm") == 0;
-        if (a.normsPlusOne && isNorm && suffix == ".weight")
+        if (a.normsPlusOne && isNorm && suffix == ".weight" && role != GgufRole::SsmNorm)
             ref.transform = GgufTransform::MinusOne;
         if (!hf.empty()) m.tensors[hf] = std::move(ref);
     }
@@ -326,10 +358,13 @@ void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const A
         if (role == GgufRole::TokenEmbd && static_cast<int64_t>(t.dims[0]) != spec.hidden)
             contradiction("embedding_length", spec.hidden, t, "rows of another width");
         if (!weight || spec.headDim <= 0) continue;
-        if (role == GgufRole::AttnQ && rows != spec.heads * spec.headDim) {
-            contradiction(
-                "attention.head_count", spec.heads, t,
-                "not " + std::to_string(spec.heads) + " heads of " + std::to_string(spec.headDim));
+        // A gated attention's q rows hold per head [q | gate].
+        const int64_t qRows = spec.heads * spec.headDim * (spec.attnOutputGate ? 2 : 1);
+        if (role == GgufRole::AttnQ && rows != qRows) {
+            contradiction("attention.head_count", spec.heads, t,
+                          "not " + std::to_string(spec.heads) + " heads of " +
+                              std::to_string(spec.headDim) +
+                              (spec.attnOutputGate ? " (and a gate)" : ""));
         }
         if (role == GgufRole::AttnK && rows != spec.kvHeads * spec.headDim) {
             contradiction("attention.head_count_kv", spec.kvHeads, t,
@@ -393,6 +428,8 @@ GgufModel build(GgufFile file) {
     checkKeysAgainstTensors(f, *arch, spec);
     m.heads = spec.heads;
     m.kvHeads = spec.kvHeads;
+    m.deltaNet = {spec.deltaNet.keyHeads, spec.deltaNet.valueHeads, spec.deltaNet.keyDim,
+                  spec.deltaNet.valueDim};
     mapTensors(m, *a);
     return m;
 }

@@ -43,6 +43,14 @@ enum class GgufRole {
     FfnGateShexp,
     FfnUpShexp,
     FfnDownShexp,
+    AttnGate,  // the gated DeltaNet's z projection
+    SsmConv1d,
+    SsmDt,
+    SsmA,
+    SsmBeta,
+    SsmAlpha,
+    SsmNorm,
+    SsmOut,
 };
 
 struct GgufRoleName {

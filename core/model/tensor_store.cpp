@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "model/gguf_deltanet.h"
 #include "model/gguf_quants.h"
 #include "model/mxfp4_weights.h"
 #include "util/error.h"
@@ -159,6 +160,14 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
             break;
         case GgufTransform::JoinKvB:
             t = joinKvB(*gguf_, ref, mapped_[0]->data());
+            break;
+        case GgufTransform::DeltaNetQkv:
+        case GgufTransform::DeltaNetValueRows:
+        case GgufTransform::DeltaNetHeadRows:
+        case GgufTransform::DeltaNetA:
+        case GgufTransform::DeltaNetConv:
+        case GgufTransform::DeltaNetOutCols:
+            t = undoGgufDeltaNet(t, ref.transform, gguf_->deltaNet);
             break;
         case GgufTransform::None:
             break;

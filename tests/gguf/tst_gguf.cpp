@@ -50,7 +50,8 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 // (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types), and
 // of oracle_gguf2.json (tests/oracle/gguf/generate_gguf2.py: qwen2moe, granite, command-r,
 // cohere2, glm4 and deepseek2 files written by llama.cpp's converter from Hugging Face models),
-// and of oracle_gguf3.json (tests/oracle/gguf/generate_gguf3.py: llama4 files the same way).
+// and of oracle_gguf3.json (tests/oracle/gguf/generate_gguf3.py: llama4, qwen35 and qwen35moe
+// files the same way).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
     for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json",
@@ -292,6 +293,15 @@ private Q_SLOTS:
         QTest::newRow("llama4 rotating part of the head")
             << "gguf3_llama4_rope_dim.gguf"
             << QStringList{"llama4 file whose rope.dimension_count", "Hugging Face checkpoint"};
+        QTest::newRow("llama4 with a tensor llama.cpp does not read")
+            << "gguf3_llama4_attn_bias.gguf"
+            << QStringList{"\"blk.0.attn_q.bias\" is not part of LLMap's llama4"};
+        QTest::newRow("qwen35 with a time section of the rotary")
+            << "gguf3_qwen35_time_section.gguf"
+            << QStringList{"rope.dimension_sections gives channels to the fourth section"};
+        QTest::newRow("qwen35 with multi-token prediction layers")
+            << "gguf3_qwen35_nextn.gguf"
+            << QStringList{"key qwen35.nextn_predict_layers is not supported"};
         QTest::newRow("OLMo-3 converted to olmo2")
             << "olmo2_sliding_window.gguf"
             << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};

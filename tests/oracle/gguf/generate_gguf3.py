@@ -15,8 +15,11 @@ pre-tokenizer (the converter knows real models' vocabularies by hash only).
 Where transformers' own GGUF loader knows the architecture, the file is loaded with it too and
 must give the same scores.
 
-Also writes bad/gguf3_llama4_swa_pattern.gguf (llama4 with attention.sliding_window_pattern) and
-bad/gguf3_llama4_rope_dim.gguf (rope.dimension_count half the head).
+Also writes, for the refusals: bad/gguf3_llama4_swa_pattern.gguf (llama4 with
+attention.sliding_window_pattern), bad/gguf3_llama4_rope_dim.gguf (rope.dimension_count half the
+head), bad/gguf3_llama4_attn_bias.gguf (an attn_q.bias llama.cpp's llama4 does not read),
+bad/gguf3_qwen35_time_section.gguf (rope.dimension_sections with a time section) and
+bad/gguf3_qwen35_nextn.gguf (nextn_predict_layers: multi-token prediction layers).
 
 Writes tests/data/gguf/gguf3_*.gguf and oracle_gguf3.json.
 Run from the repository root:  python3 tests/oracle/gguf/generate_gguf3.py
@@ -33,6 +36,7 @@ import sys
 import tempfile
 
 import gguf
+import numpy as np
 import torch
 import transformers
 
@@ -42,6 +46,8 @@ _spec = importlib.util.spec_from_file_location(
 g2 = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(g2)
 base, OUT, MODELS = g2.base, g2.OUT, g2.MODELS
+sys.path.insert(0, os.path.join(ROOT, "tests", "oracle", "model"))
+import generate_families_qwen3next as qwen3next  # noqa: E402
 
 COMMON = dict(vocab_size=320, hidden_size=32, max_position_embeddings=512, bos_token_id=0,
               eos_token_id=1, pad_token_id=None)
@@ -87,14 +93,31 @@ def llama4_128experts_noqknorm(folder):
         num_experts_per_tok=1, interleave_moe_layer_step=2, tie_word_embeddings=False), 3104
 
 
-# name -> (builder, expected architecture, model_type)
+# name -> (builder or fixture folder under tests/data/model, expected architecture, model_type)
 FILES = {
     "gguf3_llama4_step2_gqa_untied": (llama4_step2_gqa_untied, "llama4", "llama4_text"),
     "gguf3_llama4_llama3_rope_top2_tied": (llama4_llama3_rope_top2_tied, "llama4",
                                            "llama4_text"),
     "gguf3_llama4_full_attention_mqa": (llama4_full_attention_mqa, "llama4", "llama4_text"),
     "gguf3_llama4_128experts_noqknorm": (llama4_128experts_noqknorm, "llama4", "llama4_text"),
+    "gguf3_qwen35_gqa_rot25_untied": ("families_qwen3next/qwen3_5_text_gqa_rot25_untied", "qwen35",
+                                      "qwen3_5_text"),
+    "gguf3_qwen35_mha_whole_rotary_tied": (
+        "families_qwen3next/qwen3_5_text_mha_whole_rotary_tied", "qwen35", "qwen3_5_text"),
+    "gguf3_qwen35moe_gqa_rot50": ("families_qwen3next/qwen3_5_moe_text_gqa_rot50", "qwen35moe",
+                                  "qwen3_5_moe_text"),
 }
+# The gated DeltaNet's families: their files get transformers' own decode gap (see decode_gap).
+DELTANET = ("qwen35", "qwen35moe", "qwen3next")
+
+
+def convert(source, path, arch):
+    """llama.cpp's converter (generate_gguf2.CONVERT); the Qwen3.5 converter needs multi-token
+    prediction layers unless told to leave them out (--no-mtp)."""
+    extra = ["--no-mtp"] if arch in DELTANET else []
+    subprocess.run([sys.executable, "-c", g2.CONVERT, g2.LLAMA_CPP, source, "--outtype", "f32",
+                    *extra, "--outfile", path], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
 
 
 def build(folder, make):
@@ -109,13 +132,19 @@ def build(folder, make):
             shutil.copy(src, folder)
 
 
-def add_key(src, dst, key, value, vtype):
-    """`src` with one more key (or `key` replaced) written to `dst`."""
+def add_key(src, dst, key, value, vtype, extra_tensor=None):
+    """`src` with one more key (or `key` replaced; none for key None) and, given as (name, array),
+    one more tensor, written to `dst`."""
     reader = gguf.GGUFReader(src)
     arch = reader.fields["general.architecture"].contents()
     writer = gguf.GGUFWriter(dst, arch=arch)
     g2.copy_fields(reader, writer, skip={key})
-    writer.add_key_value(key, value, vtype)
+    if key is not None and vtype == gguf.GGUFValueType.ARRAY:
+        writer.add_array(key, value)
+    elif key is not None:
+        writer.add_key_value(key, value, vtype)
+    if extra_tensor is not None:
+        writer.add_tensor(*extra_tensor)
     for t in reader.tensors:
         writer.add_tensor(t.name, t.data.copy(), raw_shape=list(reversed([int(d) for d in t.shape])),
                           raw_dtype=t.tensor_type)
@@ -125,24 +154,79 @@ def add_key(src, dst, key, value, vtype):
     writer.close()
 
 
+class TokenizerJson:
+    """The folder's tokenizer.json as it is, as the files' "gpt-2" pre-tokenizer reads it
+    (AutoTokenizer gives a qwen3_5_moe folder transformers' Qwen3_5Tokenizer, whose own
+    pre-tokenizer splits digits one by one)."""
+
+    @staticmethod
+    def from_pretrained(folder):
+        return transformers.PreTrainedTokenizerFast(
+            tokenizer_file=os.path.join(folder, "tokenizer.json"))
+
+
+def record(name, file, model_type, folder):
+    """generate_gguf2.record, with the token ids of TokenizerJson, and except that a model transformers' GGUF loader builds but cannot run
+    (its Qwen3.5 takes rope.dimension_sections' four entries for the three of mrope_section) is
+    noted, with the error, rather than compared."""
+    load = transformers.AutoModelForCausalLM.from_pretrained
+    error = None
+
+    def checked(*args, **kwargs):
+        nonlocal error
+        model = load(*args, **kwargs)
+        if kwargs.get("gguf_file"):
+            try:
+                base.score(model, [0, 1, 2])
+            except Exception as e:  # noqa: BLE001
+                error = f"{type(e).__name__}: {e}"
+                raise
+        return model
+
+    g2.AutoModelForCausalLM.from_pretrained = checked
+    tokenizer_class = g2.AutoTokenizer
+    g2.AutoTokenizer = TokenizerJson
+    try:
+        r = g2.record(name, file, model_type, folder)
+    finally:
+        g2.AutoModelForCausalLM.from_pretrained = load
+        g2.AutoTokenizer = tokenizer_class
+    if error:
+        r["transformers_gguf_loader_error"] = error
+    return r
+
+
 def main():
     records = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (make, arch, model_type) in FILES.items():
-            folder = os.path.join(tmp, name)
-            build(folder, make)
+        for name, (source, arch, model_type) in FILES.items():
+            if callable(source):
+                folder = os.path.join(tmp, name)
+                build(folder, source)
+            else:
+                folder = os.path.join(MODELS, source)
             file = name + ".gguf"
-            g2.convert(folder, os.path.join(OUT, file))
+            convert(folder, os.path.join(OUT, file), arch)
             got = gguf.GGUFReader(os.path.join(OUT, file)).fields["general.architecture"].contents()
             assert got == arch, f"{name}: converted as {got}, not {arch}"
-            record = g2.record(name, file, model_type, folder)
-            record["generator"] = "tests/oracle/gguf/generate_gguf3.py"
-            records.append(record)
+            rec = record(name, file, model_type, folder)
+            if arch in DELTANET:
+                model = transformers.AutoModelForCausalLM.from_pretrained(
+                    folder, dtype=torch.float32).eval()
+                rec["decode_gap_20"] = qwen3next.decode_gap(model, 12345, 20, 3)
+            records.append(rec)
     bad = os.path.join(OUT, "bad")
     src = os.path.join(OUT, "gguf3_llama4_step2_gqa_untied.gguf")
     add_key(src, os.path.join(bad, "gguf3_llama4_swa_pattern.gguf"),
             "llama4.attention.sliding_window_pattern", 2, gguf.GGUFValueType.UINT32)
     add_key(src, os.path.join(bad, "gguf3_llama4_rope_dim.gguf"), "llama4.rope.dimension_count", 4,
+            gguf.GGUFValueType.UINT32)
+    add_key(src, os.path.join(bad, "gguf3_llama4_attn_bias.gguf"), None, None, None,
+            ("blk.0.attn_q.bias", np.zeros(32, dtype=np.float32)))
+    src = os.path.join(OUT, "gguf3_qwen35_gqa_rot25_untied.gguf")
+    add_key(src, os.path.join(bad, "gguf3_qwen35_time_section.gguf"),
+            "qwen35.rope.dimension_sections", [1, 0, 0, 1], gguf.GGUFValueType.ARRAY)
+    add_key(src, os.path.join(bad, "gguf3_qwen35_nextn.gguf"), "qwen35.nextn_predict_layers", 1,
             gguf.GGUFValueType.UINT32)
     with open(os.path.join(OUT, "oracle_gguf3.json"), "w") as f:
         json.dump(dict(generator="tests/oracle/gguf/generate_gguf3.py",
