@@ -684,12 +684,20 @@ A qwen35() {
     a.biases = {R::SsmDt};
     a.strictTensors = true;
     a.normsPlusOne = true;
-    a.deltaNet = true;
+    a.deltaNet = A::DeltaNet::Qwen35;
     a.refusedKeys = {"nextn_predict_layers", "attention.scale",     "rope.scaling.type",
                      "expert_weights_scale", "expert_weights_norm", "expert_gating_func"};
     a.refuse = qwen35Refusal;
     a.complete = completeQwen35;
     return a;
+}
+
+// llama.cpp's Qwen3-Next: every layer sparse, the top-k weights renormalised.
+void completeQwen3Next(nlohmann::json& c) {
+    completeQwen35(c);
+    c["norm_topk_prob"] = true;
+    c["decoder_sparse_step"] = 1;
+    c["mlp_only_layers"] = nlohmann::json::array();
 }
 
 // Qwen3.5-MoE: the MLP replaced by softmax top-k experts (renormalised) stacked per projection
@@ -705,6 +713,25 @@ A qwen35moe() {
     for (const auto& t : routedExperts()) a.tensors.push_back(t);
     for (R r : {R::FfnGateInpShexp, R::FfnGateShexp, R::FfnUpShexp, R::FfnDownShexp})
         a.tensors.push_back({r});
+    return a;
+}
+
+// Qwen3-Next: Qwen3.5-MoE's layers with the DeltaNet's projections fused per key head
+// (in_proj_qkvz from attn_qkv and attn_gate, in_proj_ba as ssm_ba), value heads not reordered.
+A qwen3next() {
+    A a = qwen35moe();
+    a.gguf = "qwen3next";
+    a.modelType = "qwen3_next";
+    a.tensors.erase(std::remove_if(a.tensors.begin(), a.tensors.end(),
+                                   [](const A::Tensor& t) {
+                                       return t.role == R::SsmBeta || t.role == R::SsmAlpha;
+                                   }),
+                    a.tensors.end());
+    for (auto& t : a.tensors)
+        if (t.role == R::AttnQkv) t.hf = "linear_attn.in_proj_qkvz";
+    a.tensors.push_back({R::SsmBetaAlpha});
+    a.deltaNet = A::DeltaNet::Qwen3Next;
+    a.complete = completeQwen3Next;
     return a;
 }
 
@@ -732,9 +759,9 @@ std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
     static const std::vector<GgufArchitecture> table = {
-        gpt2(),       llama(),  qwen2(),     qwen3(),  qwen3moe(), qwen2moe(), phi3(),
-        starcoder2(), falcon(), gemma2(),    gemma3(), olmo2(),    granite(),  commandR(),
-        cohere2(),    glm4(),   deepseek2(), gptOss(), llama4(),   qwen35(),   qwen35moe()};
+        gpt2(),      llama(),  qwen2(),  qwen3(),  qwen3moe(),  qwen2moe(), phi3(),    starcoder2(),
+        falcon(),    gemma2(), gemma3(), olmo2(),  granite(),   commandR(), cohere2(), glm4(),
+        deepseek2(), gptOss(), llama4(), qwen35(), qwen35moe(), qwen3next()};
     return table;
 }
 

@@ -37,7 +37,10 @@ struct GgufArchitecture {
     bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
     bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
     bool normsPlusOne = false;     // "*norm" weights but ssm_norm stored as (1 + weight) (Gemma)
-    bool deltaNet = false;  // Qwen3.5's gated DeltaNet: attn_qkv and the ssm_* tensors reordered
+    // The gated DeltaNet as llama.cpp's converters store it (gguf_deltanet.h): Qwen3.5's value
+    // heads tiled; Qwen3-Next's in_proj_qkvz split into attn_qkv and attn_gate, joined back.
+    enum class DeltaNet { None, Qwen35, Qwen3Next };
+    DeltaNet deltaNet = DeltaNet::None;
     // rope.scaling.type "yarn" read (factor, original_context_length, yarn_beta_fast/slow) into
     // rope_scaling; other architectures refuse it.
     bool yarn = false;

@@ -8,6 +8,7 @@ namespace {
 // grouped order: [perKey, keyHeads, headSize] -> [keyHeads, perKey, headSize].
 at::Tensor untile(const at::Tensor& t, int64_t dim, int64_t begin, const GgufDeltaNetDims& d,
                   int64_t headSize) {
+    if (!d.tiled) return t;
     const int64_t perKey = d.valueHeads / d.keyHeads;
     at::Tensor part = t.narrow(dim, begin, t.size(dim) - begin).movedim(dim, 0);
     std::vector<int64_t> split = {perKey, d.keyHeads, headSize};
@@ -37,6 +38,16 @@ at::Tensor undoGgufDeltaNet(const at::Tensor& t, GgufTransform transform,
         default:
             return t;
     }
+}
+
+at::Tensor joinGgufQkvz(const at::Tensor& qkv, const at::Tensor& z, const GgufDeltaNetDims& d) {
+    const int64_t keys = d.keyHeads * d.keyDim, D = qkv.size(1);
+    const auto perKey = [&](const at::Tensor& rows) { return rows.reshape({d.keyHeads, -1, D}); };
+    return at::cat({perKey(qkv.narrow(0, 0, keys)), perKey(qkv.narrow(0, keys, keys)),
+                    perKey(qkv.narrow(0, 2 * keys, qkv.size(0) - 2 * keys)), perKey(z)},
+                   1)
+        .reshape({-1, D})
+        .contiguous();
 }
 
 }  // namespace llmap

@@ -236,7 +236,10 @@ GgufTransform deltaNetTransformOf(GgufRole role) {
 }
 
 GgufTransform transformOf(const GgufArchitecture& a, GgufRole role, size_t dims) {
-    if (a.deltaNet && deltaNetTransformOf(role) != GgufTransform::None)
+    if (a.deltaNet == GgufArchitecture::DeltaNet::Qwen3Next && role == GgufRole::AttnQkv)
+        return GgufTransform::JoinQkvz;
+    if (a.deltaNet != GgufArchitecture::DeltaNet::None &&
+        deltaNetTransformOf(role) != GgufTransform::None)
         return deltaNetTransformOf(role);
     if (a.unpermuteQK && role == GgufRole::AttnQ) return GgufTransform::UnpermuteQ;
     if (a.unpermuteQK && role == GgufRole::AttnK) return GgufTransform::UnpermuteK;
@@ -287,6 +290,27 @@ void checkStrict(const GgufFile& f, const GgufArchitecture& a, const std::string
          "checkpoint");
 }
 
+// attn_qkv [2 keys + values, hidden] and attn_gate [values, hidden] of one block as in_proj_qkvz.
+GgufTensorRef joinQkvz(const GgufFile& f, size_t qkv, int64_t block) {
+    const std::string gateName = ggufTensorStem(GgufRole::AttnGate, block) + ".weight";
+    const GgufTensorInfo* gate = findTensor(f, gateName);
+    const GgufTensorInfo& t = f.tensors()[qkv];
+    if (!gate) fail(f, "tensor \"" + t.name + "\" has no \"" + gateName + "\"", kReconvert);
+    const auto qs = torchShape(t), gs = torchShape(*gate);
+    if (qs.size() != 2 || gs.size() != 2 || qs[1] != gs[1]) {
+        fail(f,
+             "tensors \"" + t.name + "\" (" + shapeText(t) + ") and \"" + gate->name + "\" (" +
+                 shapeText(*gate) + ") are not the two parts of one in_proj_qkvz",
+             kReconvert);
+    }
+    GgufTensorRef ref;
+    ref.index = qkv;
+    ref.second = static_cast<size_t>(gate - f.tensors().data());
+    ref.shape = {qs[0] + gs[0], qs[1]};
+    ref.transform = GgufTransform::JoinQkvz;
+    return ref;
+}
+
 void mapTensors(GgufModel& m, const GgufArchitecture& a) {
     const GgufFile& f = m.file;
     std::map<uint32_t, int64_t> matrixElements;
@@ -310,10 +334,14 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
         const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
         const bool known = (whole || ggufRoleOf(stem, role, block)) && a.has(role);
         if (a.strictTensors) checkStrict(f, a, t.name, known, role, suffix);
-        if (!known || role == GgufRole::AttnVB) continue;
+        const bool joined =
+            role == GgufRole::AttnVB ||
+            (role == GgufRole::AttnGate && a.deltaNet == GgufArchitecture::DeltaNet::Qwen3Next);
+        if (!known || joined) continue;
         std::string hf = a.hfName(role, block) + (a.bare(role) ? "" : suffix);
         ref.transform = transformOf(a, role, t.dims.size());
         if (role == GgufRole::AttnKB) ref = joinKvB(f, i, block);
+        if (ref.transform == GgufTransform::JoinQkvz) ref = joinQkvz(f, i, block);
         const bool isNorm = stem.size() >= 4 && stem.compare(stem.size() - 4, 4, "norm") == 0;
         if (a.normsPlusOne && isNorm && suffix == ".weight" && role != GgufRole::SsmNorm)
             ref.transform = GgufTransform::MinusOne;
@@ -429,7 +457,7 @@ GgufModel build(GgufFile file) {
     m.heads = spec.heads;
     m.kvHeads = spec.kvHeads;
     m.deltaNet = {spec.deltaNet.keyHeads, spec.deltaNet.valueHeads, spec.deltaNet.keyDim,
-                  spec.deltaNet.valueDim};
+                  spec.deltaNet.valueDim, a->deltaNet == GgufArchitecture::DeltaNet::Qwen35};
     mapTensors(m, *a);
     return m;
 }

@@ -30,18 +30,21 @@ enum class GgufTransform {
     DeltaNetValueRows,  // in_proj_z
     DeltaNetHeadRows,   // in_proj_b, in_proj_a, dt_bias (one row per value head)
     DeltaNetA,          // A_log, stored as -exp(A_log)
-    DeltaNetConv,  // conv1d [channels, kernel]: the value channels; back to [channels, 1, kernel]
-    DeltaNetOutCols,  // out_proj: the value columns
+    DeltaNetConv,       // conv1d [channels, kernel]: the value channels; then [channels, 1, kernel]
+    DeltaNetOutCols,    // out_proj: the value columns
+    JoinQkvz,  // Qwen3-Next's in_proj_qkvz, split by llama.cpp into attn_qkv ([q; k; v] over all
+               // heads) and attn_gate (z): joined back per key head [q | k | v | z]
 };
 
 // The gated DeltaNet's sizes, for the DeltaNet transforms.
 struct GgufDeltaNetDims {
     int64_t keyHeads = 0, valueHeads = 0, keyDim = 0, valueDim = 0;
+    bool tiled = false;  // value heads tiled (Qwen3.5's converter), else in transformers' order
 };
 
 struct GgufTensorRef {
-    size_t index = 0;            // into GgufFile::tensors()
-    size_t second = 0;           // JoinKvB: attn_v_b's index (index is attn_k_b's)
+    size_t index = 0;   // into GgufFile::tensors()
+    size_t second = 0;  // JoinKvB: attn_v_b's index (index is attn_k_b's); JoinQkvz: attn_gate's
     std::vector<int64_t> shape;  // torch order (GGUF's dims reversed), before the transform
     GgufTransform transform = GgufTransform::None;
 };

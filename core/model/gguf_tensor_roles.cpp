@@ -53,6 +53,7 @@ const std::vector<GgufRoleName>& roleNames() {
         {R::SsmA, "blk.%d.ssm_a", "linear_attn.A_log"},
         {R::SsmBeta, "blk.%d.ssm_beta", "linear_attn.in_proj_b"},
         {R::SsmAlpha, "blk.%d.ssm_alpha", "linear_attn.in_proj_a"},
+        {R::SsmBetaAlpha, "blk.%d.ssm_ba", "linear_attn.in_proj_ba"},
         {R::SsmNorm, "blk.%d.ssm_norm", "linear_attn.norm"},
         {R::SsmOut, "blk.%d.ssm_out", "linear_attn.out_proj"},
     };

@@ -49,6 +49,7 @@ enum class GgufRole {
     SsmA,
     SsmBeta,
     SsmAlpha,
+    SsmBetaAlpha,  // Qwen3-Next's fused in_proj_ba
     SsmNorm,
     SsmOut,
 };

@@ -142,9 +142,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
     }
     const GgufTensorRef& ref = it->second;
     const GgufTensorInfo& info = gguf_->file.tensors()[ref.index];
-    at::Tensor t = ref.transform == GgufTransform::JoinKvB
-                       ? at::Tensor()
-                       : dequantized(*gguf_, ref.index, mapped_[0]->data());
+    const bool joined =
+        ref.transform == GgufTransform::JoinKvB || ref.transform == GgufTransform::JoinQkvz;
+    at::Tensor t = joined ? at::Tensor() : dequantized(*gguf_, ref.index, mapped_[0]->data());
     switch (ref.transform) {
         case GgufTransform::UnpermuteQ:
             t = unpermuteRotary(t, gguf_->heads, folder_);
@@ -160,6 +160,10 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
             break;
         case GgufTransform::JoinKvB:
             t = joinKvB(*gguf_, ref, mapped_[0]->data());
+            break;
+        case GgufTransform::JoinQkvz:
+            t = joinGgufQkvz(dequantized(*gguf_, ref.index, mapped_[0]->data()),
+                             dequantized(*gguf_, ref.second, mapped_[0]->data()), gguf_->deltaNet);
             break;
         case GgufTransform::DeltaNetQkv:
         case GgufTransform::DeltaNetValueRows:

@@ -50,8 +50,8 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 // (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types), and
 // of oracle_gguf2.json (tests/oracle/gguf/generate_gguf2.py: qwen2moe, granite, command-r,
 // cohere2, glm4 and deepseek2 files written by llama.cpp's converter from Hugging Face models),
-// and of oracle_gguf3.json (tests/oracle/gguf/generate_gguf3.py: llama4, qwen35 and qwen35moe
-// files the same way).
+// and of oracle_gguf3.json (tests/oracle/gguf/generate_gguf3.py: llama4, qwen35, qwen35moe and
+// qwen3next files the same way).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
     for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json",
@@ -302,6 +302,9 @@ private Q_SLOTS:
         QTest::newRow("qwen35 with multi-token prediction layers")
             << "gguf3_qwen35_nextn.gguf"
             << QStringList{"key qwen35.nextn_predict_layers is not supported"};
+        QTest::newRow("qwen3next with an older converter's fused ssm_in")
+            << "gguf3_qwen3next_ssm_in.gguf"
+            << QStringList{"\"blk.0.ssm_in.weight\" is not part of LLMap's qwen3next"};
         QTest::newRow("OLMo-3 converted to olmo2")
             << "olmo2_sliding_window.gguf"
             << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};

@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
-"""GGUF files of the llama4 architecture, converted by llama.cpp's own convert_hf_to_gguf.py
-(float32) from tiny Hugging Face models built here (seeded), and what transformers computes for
-those Hugging Face originals.
+"""GGUF files of the llama4, qwen35, qwen35moe and qwen3next architectures, converted by
+llama.cpp's own convert_hf_to_gguf.py (float32) from tiny Hugging Face models, and what
+transformers computes for those Hugging Face originals.
+
+Sources: for llama4, models built here (seeded); for the others, the fixtures under
+tests/data/model/families_qwen3next/ that llama.cpp can convert (Qwen3-Next only with experts on
+every layer, renormalised: llama.cpp's qwen3next has no dense layers), converted with --no-mtp
+(the converter otherwise requires multi-token prediction layers). Their key and value heads
+differ in number (the converter reorders the value heads) and in size. The records of the gated
+DeltaNet's files carry transformers' own decode gap (decode_gap_20, as
+generate_families_qwen3next.py records it), which tests/model/tst_decode.cpp allows twice over.
 
 llama.cpp's llama4 reads none of Llama 4's attention settings from the file: it attends within
 chunks of 8192 positions on three layers of four and without rotary on the fourth, tunes the
@@ -19,7 +27,8 @@ Also writes, for the refusals: bad/gguf3_llama4_swa_pattern.gguf (llama4 with
 attention.sliding_window_pattern), bad/gguf3_llama4_rope_dim.gguf (rope.dimension_count half the
 head), bad/gguf3_llama4_attn_bias.gguf (an attn_q.bias llama.cpp's llama4 does not read),
 bad/gguf3_qwen35_time_section.gguf (rope.dimension_sections with a time section) and
-bad/gguf3_qwen35_nextn.gguf (nextn_predict_layers: multi-token prediction layers).
+bad/gguf3_qwen35_nextn.gguf (nextn_predict_layers: multi-token prediction layers) and
+bad/gguf3_qwen3next_ssm_in.gguf (an older converter's fused ssm_in).
 
 Writes tests/data/gguf/gguf3_*.gguf and oracle_gguf3.json.
 Run from the repository root:  python3 tests/oracle/gguf/generate_gguf3.py
@@ -106,6 +115,8 @@ FILES = {
         "families_qwen3next/qwen3_5_text_mha_whole_rotary_tied", "qwen35", "qwen3_5_text"),
     "gguf3_qwen35moe_gqa_rot50": ("families_qwen3next/qwen3_5_moe_text_gqa_rot50", "qwen35moe",
                                   "qwen3_5_moe_text"),
+    "gguf3_qwen3next_gqa_rot25": ("families_qwen3next/qwen3_next_moe_gqa_rot25_interval4",
+                                  "qwen3next", "qwen3_next"),
 }
 # The gated DeltaNet's families: their files get transformers' own decode gap (see decode_gap).
 DELTANET = ("qwen35", "qwen35moe", "qwen3next")
@@ -228,6 +239,9 @@ def main():
             "qwen35.rope.dimension_sections", [1, 0, 0, 1], gguf.GGUFValueType.ARRAY)
     add_key(src, os.path.join(bad, "gguf3_qwen35_nextn.gguf"), "qwen35.nextn_predict_layers", 1,
             gguf.GGUFValueType.UINT32)
+    add_key(os.path.join(OUT, "gguf3_qwen3next_gqa_rot25.gguf"),
+            os.path.join(bad, "gguf3_qwen3next_ssm_in.gguf"), None, None, None,
+            ("blk.0.ssm_in.weight", np.zeros((80, 32), dtype=np.float32)))
     with open(os.path.join(OUT, "oracle_gguf3.json"), "w") as f:
         json.dump(dict(generator="tests/oracle/gguf/generate_gguf3.py",
                        transformers=transformers.__version__, torch=torch.__version__,
