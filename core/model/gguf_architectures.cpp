@@ -608,10 +608,18 @@ void completeQwen35(nlohmann::json& c) {
     const int64_t rank = c.value("linear_num_value_heads", int64_t(0));
     if (c.contains("ssm_inner_size") && rank > 0)
         c["linear_value_head_dim"] = c["ssm_inner_size"].get<int64_t>() / rank;
+    // The last nextn_predict_layers blocks predict further tokens (for drafting): not run.
+    const int64_t draft = c.value("nextn_predict_layers", int64_t(0));
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    c["block_count"] = layers;
+    if (draft > 0 && draft < layers) c["num_hidden_layers"] = layers - draft;
+    const int64_t run = c.value("num_hidden_layers", int64_t(0));
     if (c.contains("recurrent_layers")) {
         nlohmann::json types = nlohmann::json::array();
-        for (const auto& r : c["recurrent_layers"])
+        for (const auto& r : c["recurrent_layers"]) {
+            if (static_cast<int64_t>(types.size()) == run) break;
             types.push_back(r.get<int64_t>() != 0 ? "linear_attention" : "full_attention");
+        }
         c["layer_types"] = types;
     }
     if (!c.contains("shared_expert_intermediate_size") && c.contains("intermediate_size"))
@@ -619,6 +627,9 @@ void completeQwen35(nlohmann::json& c) {
 }
 
 const char* qwen35Refusal(const nlohmann::json& c) {
+    const int64_t draft = c.value("nextn_predict_layers", int64_t(0));
+    if (draft < 0 || (draft > 0 && draft >= c.value("block_count", int64_t(0))))
+        return "a Qwen3.5 file whose nextn_predict_layers leaves no block to run is not supported";
     if (c.contains("value_head_dim") && c.contains("head_dim") &&
         c["value_head_dim"] != c["head_dim"])
         return "a Qwen3.5 file whose attention.value_length is not attention.key_length is not "
@@ -658,6 +669,7 @@ A qwen35() {
     a.keys.push_back({"ssm.inner_size", "ssm_inner_size", V::Int});
     a.keys.push_back({"attention.recurrent_layers", "recurrent_layers", V::IntArray});
     a.keys.push_back({"full_attention_interval", "full_attention_interval", V::Int});
+    a.keys.push_back({"nextn_predict_layers", "nextn_predict_layers", V::Int});
     a.tensors = {{R::TokenEmbd},
                  {R::OutputNorm},
                  {R::Output},
@@ -685,8 +697,8 @@ A qwen35() {
     a.strictTensors = true;
     a.normsPlusOne = true;
     a.deltaNet = A::DeltaNet::Qwen35;
-    a.refusedKeys = {"nextn_predict_layers", "attention.scale",     "rope.scaling.type",
-                     "expert_weights_scale", "expert_weights_norm", "expert_gating_func"};
+    a.refusedKeys = {"attention.scale", "rope.scaling.type", "expert_weights_scale",
+                     "expert_weights_norm", "expert_gating_func"};
     a.refuse = qwen35Refusal;
     a.complete = completeQwen35;
     return a;

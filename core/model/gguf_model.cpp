@@ -311,7 +311,20 @@ GgufTensorRef joinQkvz(const GgufFile& f, size_t qkv, int64_t block) {
     return ref;
 }
 
-void mapTensors(GgufModel& m, const GgufArchitecture& a) {
+// The block a tensor belongs to ("blk.N."), -1 for a global one.
+int64_t blockOf(const std::string& name) {
+    if (name.rfind("blk.", 0) != 0) return -1;
+    const size_t dot = name.find('.', 4);
+    const std::string number = name.substr(4, dot == std::string::npos ? dot : dot - 4);
+    if (number.empty() || number.size() > 6 ||
+        !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return -1;
+    return std::stoll(number);
+}
+
+// `layers`: the blocks the model runs; those after them (multi-token prediction blocks, which
+// llama.cpp runs only to draft tokens) are counted but not read.
+void mapTensors(GgufModel& m, const GgufArchitecture& a, int64_t layers) {
     const GgufFile& f = m.file;
     std::map<uint32_t, int64_t> matrixElements;
     for (size_t i = 0; i < f.tensors().size(); ++i) {
@@ -333,6 +346,7 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
         const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
         const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
         const bool known = (whole || ggufRoleOf(stem, role, block)) && a.has(role);
+        if (blockOf(t.name) >= layers) continue;
         if (a.strictTensors) checkStrict(f, a, t.name, known, role, suffix);
         const bool joined =
             role == GgufRole::AttnVB ||
@@ -365,7 +379,9 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
 
 // The keys that size the blocks against the tensors they size: a file whose metadata contradicts
 // its tensors is refused here, naming both, before any weight is read.
-void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const ArchSpec& spec) {
+// `draftBlocks`: multi-token prediction blocks after the model's (nextn_predict_layers).
+void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const ArchSpec& spec,
+                             int64_t draftBlocks) {
     const auto contradiction = [&](const std::string& key, int64_t value, const GgufTensorInfo& t,
                                    const std::string& why) {
         fail(f,
@@ -378,8 +394,9 @@ void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const A
         int64_t block = -1;
         const size_t dot = t.name.rfind('.');
         if (dot == std::string::npos || !ggufRoleOf(t.name.substr(0, dot), role, block)) continue;
-        if (block >= spec.layers)
-            contradiction("block_count", spec.layers, t, "a block past the last");
+        if (block >= spec.layers + draftBlocks)
+            contradiction("block_count", spec.layers + draftBlocks, t, "a block past the last");
+        if (block >= spec.layers) continue;
         const bool weight = t.name.compare(dot, std::string::npos, ".weight") == 0;
         const auto rows = t.dims.size() >= 2 ? static_cast<int64_t>(t.dims[1]) : -1;
         const auto outer = t.dims.size() == 3 ? static_cast<int64_t>(t.dims[2]) : -1;
@@ -453,12 +470,12 @@ GgufModel build(GgufFile file) {
         }
     }
     const ArchSpec spec = archSpecFromConfig(m.config, f.path());
-    checkKeysAgainstTensors(f, *arch, spec);
+    checkKeysAgainstTensors(f, *arch, spec, m.config.value("nextn_predict_layers", int64_t(0)));
     m.heads = spec.heads;
     m.kvHeads = spec.kvHeads;
     m.deltaNet = {spec.deltaNet.keyHeads, spec.deltaNet.valueHeads, spec.deltaNet.keyDim,
                   spec.deltaNet.valueDim, a->deltaNet == GgufArchitecture::DeltaNet::Qwen35};
-    mapTensors(m, *a);
+    mapTensors(m, *a, spec.layers);
     return m;
 }
 

@@ -299,9 +299,9 @@ private Q_SLOTS:
         QTest::newRow("qwen35 with a time section of the rotary")
             << "gguf3_qwen35_time_section.gguf"
             << QStringList{"rope.dimension_sections gives channels to the fourth section"};
-        QTest::newRow("qwen35 with multi-token prediction layers")
-            << "gguf3_qwen35_nextn.gguf"
-            << QStringList{"key qwen35.nextn_predict_layers is not supported"};
+        QTest::newRow("qwen35 with multi-token prediction layers only")
+            << "gguf3_qwen35_nextn_all.gguf"
+            << QStringList{"nextn_predict_layers leaves no block to run"};
         QTest::newRow("qwen3next with an older converter's fused ssm_in")
             << "gguf3_qwen3next_ssm_in.gguf"
             << QStringList{"\"blk.0.ssm_in.weight\" is not part of LLMap's qwen3next"};

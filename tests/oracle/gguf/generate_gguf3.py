@@ -6,7 +6,9 @@ transformers computes for those Hugging Face originals.
 Sources: for llama4, models built here (seeded); for the others, the fixtures under
 tests/data/model/families_qwen3next/ that llama.cpp can convert (Qwen3-Next only with experts on
 every layer, renormalised: llama.cpp's qwen3next has no dense layers), converted with --no-mtp
-(the converter otherwise requires multi-token prediction layers). Their key and value heads
+(the converter otherwise requires multi-token prediction layers), and one of them with a random
+multi-token prediction block added (gguf3_qwen35_mtp: nextn_predict_layers 1, a block LLMap must
+leave out). Their key and value heads
 differ in number (the converter reorders the value heads) and in size. The records of the gated
 DeltaNet's files carry transformers' own decode gap (decode_gap_20, as
 generate_families_qwen3next.py records it), which tests/model/tst_decode.cpp allows twice over.
@@ -27,7 +29,8 @@ Also writes, for the refusals: bad/gguf3_llama4_swa_pattern.gguf (llama4 with
 attention.sliding_window_pattern), bad/gguf3_llama4_rope_dim.gguf (rope.dimension_count half the
 head), bad/gguf3_llama4_attn_bias.gguf (an attn_q.bias llama.cpp's llama4 does not read),
 bad/gguf3_qwen35_time_section.gguf (rope.dimension_sections with a time section) and
-bad/gguf3_qwen35_nextn.gguf (nextn_predict_layers: multi-token prediction layers) and
+bad/gguf3_qwen35_nextn_all.gguf (nextn_predict_layers: every block a multi-token prediction one)
+and
 bad/gguf3_qwen3next_ssm_in.gguf (an older converter's fused ssm_in).
 
 Writes tests/data/gguf/gguf3_*.gguf and oracle_gguf3.json.
@@ -46,6 +49,7 @@ import tempfile
 
 import gguf
 import numpy as np
+import safetensors.torch
 import torch
 import transformers
 
@@ -115,9 +119,36 @@ FILES = {
         "families_qwen3next/qwen3_5_text_mha_whole_rotary_tied", "qwen35", "qwen3_5_text"),
     "gguf3_qwen35moe_gqa_rot50": ("families_qwen3next/qwen3_5_moe_text_gqa_rot50", "qwen35moe",
                                   "qwen3_5_moe_text"),
+    "gguf3_qwen35_mtp": ("families_qwen3next/qwen3_5_text_gqa_rot25_untied+mtp", "qwen35",
+                         "qwen3_5_text"),
     "gguf3_qwen3next_gqa_rot25": ("families_qwen3next/qwen3_next_moe_gqa_rot25_interval4",
                                   "qwen3next", "qwen3_next"),
 }
+def with_mtp(source, folder):
+    """The fixture `source` with a multi-token prediction block (mtp.*: a full-attention layer, fc
+    and its norms, random) that transformers does not load and llama.cpp's converter writes as
+    block num_hidden_layers (nextn_predict_layers 1)."""
+    shutil.copytree(source, folder)
+    with open(os.path.join(folder, "config.json")) as f:
+        config = json.load(f)
+    config["mtp_num_hidden_layers"] = 1
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    weights = safetensors.torch.load_file(os.path.join(folder, "model.safetensors"))
+    full = config["layer_types"].index("full_attention")
+    g = torch.Generator().manual_seed(3201)
+    prefix = f"model.layers.{full}."
+    for name, w in list(weights.items()):
+        if name.startswith(prefix):
+            weights["mtp.layers.0." + name[len(prefix):]] = torch.randn(w.shape, generator=g) * 0.1
+    D = config["hidden_size"]
+    weights["mtp.fc.weight"] = torch.randn((D, 2 * D), generator=g) * 0.1
+    for norm in ("pre_fc_norm_embedding", "pre_fc_norm_hidden", "norm"):
+        weights[f"mtp.{norm}.weight"] = torch.randn(D, generator=g) * 0.1
+    safetensors.torch.save_file(weights, os.path.join(folder, "model.safetensors"),
+                                metadata={"format": "pt"})
+
+
 # The gated DeltaNet's families: their files get transformers' own decode gap (see decode_gap).
 DELTANET = ("qwen35", "qwen35moe", "qwen3next")
 
@@ -125,7 +156,9 @@ DELTANET = ("qwen35", "qwen35moe", "qwen3next")
 def convert(source, path, arch):
     """llama.cpp's converter (generate_gguf2.CONVERT); the Qwen3.5 converter needs multi-token
     prediction layers unless told to leave them out (--no-mtp)."""
-    extra = ["--no-mtp"] if arch in DELTANET else []
+    has_mtp = os.path.exists(os.path.join(source, "config.json")) and "mtp_num_hidden_layers" in \
+        json.load(open(os.path.join(source, "config.json")))
+    extra = ["--no-mtp"] if arch in DELTANET and not has_mtp else []
     subprocess.run([sys.executable, "-c", g2.CONVERT, g2.LLAMA_CPP, source, "--outtype", "f32",
                     *extra, "--outfile", path], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -214,6 +247,9 @@ def main():
             if callable(source):
                 folder = os.path.join(tmp, name)
                 build(folder, source)
+            elif source.endswith("+mtp"):
+                folder = os.path.join(tmp, name)
+                with_mtp(os.path.join(MODELS, source[:-len("+mtp")]), folder)
             else:
                 folder = os.path.join(MODELS, source)
             file = name + ".gguf"
@@ -237,8 +273,8 @@ def main():
     src = os.path.join(OUT, "gguf3_qwen35_gqa_rot25_untied.gguf")
     add_key(src, os.path.join(bad, "gguf3_qwen35_time_section.gguf"),
             "qwen35.rope.dimension_sections", [1, 0, 0, 1], gguf.GGUFValueType.ARRAY)
-    add_key(src, os.path.join(bad, "gguf3_qwen35_nextn.gguf"), "qwen35.nextn_predict_layers", 1,
-            gguf.GGUFValueType.UINT32)
+    add_key(src, os.path.join(bad, "gguf3_qwen35_nextn_all.gguf"), "qwen35.nextn_predict_layers",
+            4, gguf.GGUFValueType.UINT32)
     add_key(os.path.join(OUT, "gguf3_qwen3next_gqa_rot25.gguf"),
             os.path.join(bad, "gguf3_qwen3next_ssm_in.gguf"), None, None, None,
             ("blk.0.ssm_in.weight", np.zeros((80, 32), dtype=np.float32)))
