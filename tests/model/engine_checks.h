@@ -50,6 +50,19 @@ inline std::vector<std::vector<int64_t>> idsOf(const nlohmann::json& model, cons
     return seqs;
 }
 
+// The largest relative difference between `lm`'s sums over the ids of `model`'s texts in
+// `key` and the oracle's `field` values: how far a changed model has moved from transformers.
+inline double worstRelativeGap(const llmap::CausalLM& lm, const nlohmann::json& model,
+                               const char* key = "ids_full", const char* field = "ll_full") {
+    const auto got = sums(lm, idsOf(model, key));
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+        const double want = model["texts"][i][field];
+        worst = std::max(worst, std::abs(got[i] - want) / std::abs(want));
+    }
+    return worst;
+}
+
 // Agreement with transformers in fp32.
 inline bool close(double got, double want) {
     return std::abs(got - want) <= std::max(1e-4 * std::abs(want), 1e-3);

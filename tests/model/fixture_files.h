@@ -84,6 +84,23 @@ inline std::pair<std::string, std::string> splitSafetensors(const std::string& b
     return {bytes.substr(8, n), bytes.substr(8 + n)};
 }
 
+// Sets every tensor of a safetensors file whose name ends with `suffix` to zero; returns how many.
+inline int zeroTensorsEndingWith(const std::filesystem::path& file, const std::string& suffix) {
+    auto [header, data] = splitSafetensors(readBytes(file));
+    const auto h = nlohmann::json::parse(header);
+    int zeroed = 0;
+    for (const auto& [name, t] : h.items()) {
+        if (name.size() < suffix.size() ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        const size_t begin = t["data_offsets"][0], end = t["data_offsets"][1];
+        data.replace(begin, end - begin, std::string(end - begin, '\0'));
+        ++zeroed;
+    }
+    writeBytes(file, safetensorsBytes(header, data));
+    return zeroed;
+}
+
 // Copies fixture folder `name` to `target` (created).
 // `f` must throw one InputError whose one-line message names `file`, contains `needle` and comes
 // with a fix.

@@ -38,30 +38,6 @@ std::map<std::string, nlohmann::json> firstPerFamily(const nlohmann::json& o) {
     return first;
 }
 
-void rewriteJson(const fs::path& file, const std::function<void(nlohmann::json&)>& edit) {
-    auto j = nlohmann::json::parse(fixtures::readBytes(file));
-    edit(j);
-    fixtures::writeBytes(file, j.dump(1));
-}
-
-// Runs `f`, which must throw one line of InputError naming `file` and containing `needle`.
-template <typename F>
-void expectOneLineError(F f, const std::string& file, const std::string& needle) {
-    fixtures::expectInputError(
-        [&] {
-            try {
-                f();
-            } catch (const llmap::InputError& e) {
-                const std::string m = e.message();
-                QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
-                QVERIFY2(m.find(file) != std::string::npos, m.c_str());
-                QVERIFY2(!e.fix().empty(), m.c_str());
-                throw;
-            }
-        },
-        needle);
-}
-
 }  // namespace
 
 class FamiliesATest : public QObject {
@@ -120,7 +96,7 @@ private Q_SLOTS:
 
         const fs::path rw = root / "rw";
         fixtures::copyModel("families_a/falcon_alibi_rw", rw);
-        rewriteJson(rw / "config.json", [](nlohmann::json& c) {
+        fixtures::editConfig(rw, [](nlohmann::json& c) {
             c["model_type"] = "RefinedWebModel";
             c["architectures"] = {"RWForCausalLM"};
             c["n_head"] = c["num_attention_heads"];
@@ -133,7 +109,7 @@ private Q_SLOTS:
 
         const fs::path rw40 = root / "rw40";
         fixtures::copyModel("families_a/falcon_new_gqa_2ln", rw40);
-        rewriteJson(rw40 / "config.json", [](nlohmann::json& c) {
+        fixtures::editConfig(rw40, [](nlohmann::json& c) {
             c["model_type"] = "RefinedWeb";
             c["architectures"] = {"RWForCausalLM"};
             c["n_head_kv"] = c["num_kv_heads"];
@@ -145,7 +121,7 @@ private Q_SLOTS:
 
         const fs::path bloom = root / "bloom";
         fixtures::copyModel("families_a/bloom_4heads", bloom);
-        rewriteJson(bloom / "config.json", [](nlohmann::json& c) {
+        fixtures::editConfig(bloom, [](nlohmann::json& c) {
             c["n_embed"] = c["hidden_size"];
             c.erase("hidden_size");
         });
@@ -178,11 +154,11 @@ private Q_SLOTS:
         };
         for (const auto& [family, key, needle] : missing) {
             const fs::path d = fresh(family);
-            rewriteJson(d / "config.json", [&, k = key](nlohmann::json& c) {
+            fixtures::editConfig(d, [&, k = key](nlohmann::json& c) {
                 c.erase(k);
                 if (k == "attention_layers") c.erase("attention_types");
             });
-            expectOneLineError(load(d), "config.json", needle);
+            fixtures::expectOneLine(load(d), "config.json", needle);
         }
 
         // A weight of the wrong shape (same bytes): family, tensor, new shape.
@@ -212,26 +188,26 @@ private Q_SLOTS:
             QCOMPARE(after, before);
             h[r.tensor]["shape"] = r.shape;
             fixtures::writeBytes(file, fixtures::safetensorsBytes(h.dump(), data));
-            expectOneLineError(load(d), "model.safetensors",
-                               "weight \"" + r.tensor + "\" has shape");
+            fixtures::expectOneLine(load(d), "model.safetensors",
+                                    "weight \"" + r.tensor + "\" has shape");
         }
 
         // Variants transformers does not implement are refused, not run differently.
         fs::path d = fresh("mpt");
-        rewriteJson(d / "config.json", [](nlohmann::json& c) { c["no_bias"] = false; });
-        expectOneLineError(load(d), "config.json", "MPT with biases (no_bias=false)");
+        fixtures::editConfig(d, [](nlohmann::json& c) { c["no_bias"] = false; });
+        fixtures::expectOneLine(load(d), "config.json", "MPT with biases (no_bias=false)");
         d = fresh("falcon");
-        rewriteJson(d / "config.json", [](nlohmann::json& c) {
+        fixtures::editConfig(d, [](nlohmann::json& c) {
             c["new_decoder_architecture"] = true;
             c["num_ln_in_parallel_attn"] = 1;
             c["parallel_attn"] = false;
         });
-        expectOneLineError(load(d), "config.json", "needs parallel_attn=true");
+        fixtures::expectOneLine(load(d), "config.json", "needs parallel_attn=true");
         d = fresh("gpt_neo");
-        rewriteJson(d / "config.json", [](nlohmann::json& c) {
+        fixtures::editConfig(d, [](nlohmann::json& c) {
             c["attention_layers"] = {"global", "sparse"};
         });
-        expectOneLineError(load(d), "config.json", "attention kind \"sparse\" is not known");
+        fixtures::expectOneLine(load(d), "config.json", "attention kind \"sparse\" is not known");
 
         // Learned positions end at the context (OPT's start at row 2).
         const auto lm = llmap::CausalLM::load(fixtures::modelDir(first.at("opt")["name"]));

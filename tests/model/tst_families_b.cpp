@@ -16,6 +16,7 @@
 #include "fixture_files.h"
 #include "model/causal_lm.h"
 #include "model/model_info.h"
+#include "model/registry.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -307,13 +308,40 @@ private Q_SLOTS:
         d = root / "no_text_config";
         fixtures::copyModel("families_wrappers/internvl_qwen2_untied", d);
         editConfig(d, [](nlohmann::json& c) { c.erase("text_config"); });
-        expectOneLine(load(d), "config.json", "internvl config has no text_config object");
+        expectOneLine(load(d), "config.json", "(model_type internvl) has no text_config object");
         editConfig(d, [](nlohmann::json& c) { c["text_config"] = {{"model_type", "llava"}}; });
         expectOneLine(load(d), "config.json", "\"llava\" is itself a wrapper");
         editConfig(d, [](nlohmann::json& c) {
             c["text_config"] = {{"model_type", "qwen3_vl_text"}};
         });
         expectOneLine(load(d), "config.json", "model_type \"qwen3_vl_text\" is not supported");
+    }
+
+    void wrapperTiesAsItsConfigClass() {
+        // config.json leaves out the values equal to the class's defaults, and transformers ties a
+        // wrapper's head by the wrapper's tie_word_embeddings alone: Mistral3Config and
+        // Gemma3Config default to true, SmolVLMConfig to false, and LlavaConfig also ties when
+        // text_config does.
+        const auto tied = [](const std::string& fixture, const nlohmann::json& wrapperTie,
+                             bool textTie) {
+            nlohmann::json c = fixtures::fixtureConfig(fixture);
+            if (wrapperTie.is_null()) {
+                c.erase("tie_word_embeddings");
+            } else {
+                c["tie_word_embeddings"] = wrapperTie;
+            }
+            c["text_config"]["tie_word_embeddings"] = textTie;
+            return llmap::archSpecFromConfig(c, "config.json").tiedEmbeddings;
+        };
+        const nlohmann::json absent;
+        QVERIFY(tied("families_wrappers/mistral3_window_gqa_untied", absent, false));
+        QVERIFY(tied("families_gemma3/gemma3_wrapper_untied", absent, false));
+        QVERIFY(!tied("families_wrappers/smolvlm_llama_untied", absent, true));
+        QVERIFY(!tied("families_wrappers/smolvlm_llama_untied", false, true));
+        QVERIFY(tied("families_wrappers/llava_llama_tied", absent, true));
+        QVERIFY(tied("families_wrappers/llava_llama_tied", false, true));
+        QVERIFY(!tied("families_wrappers/llava_llama_tied", false, false));
+        QVERIFY(!tied("families_wrappers/internvl_qwen2_untied", false, true));
     }
 
     void gemma3BadInput() {

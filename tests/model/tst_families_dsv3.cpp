@@ -27,24 +27,6 @@ llmap::ArchSpec specOf(const std::string& name) {
                                      name + "/config.json");
 }
 
-// Sets every "*.e_score_correction_bias" of a safetensors file to zero; returns how many.
-int zeroCorrectionBiases(const fs::path& file) {
-    auto [header, data] = fixtures::splitSafetensors(fixtures::readBytes(file));
-    const auto h = nlohmann::json::parse(header);
-    int zeroed = 0;
-    for (const auto& [name, t] : h.items()) {
-        const std::string suffix = "e_score_correction_bias";
-        if (name.size() < suffix.size() ||
-            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-            continue;
-        const size_t begin = t["data_offsets"][0], end = t["data_offsets"][1];
-        data.replace(begin, end - begin, std::string(end - begin, '\0'));
-        ++zeroed;
-    }
-    fixtures::writeBytes(file, fixtures::safetensorsBytes(header, data));
-    return zeroed;
-}
-
 // `f` must throw one InputError whose one-line message names config.json and contains `needle`.
 void expectRefusal(const std::function<void()>& f, const std::string& needle) {
     fixtures::expectOneLine(f, "config.json", needle);
@@ -108,16 +90,12 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const fs::path d = fs::path(tmp.path().toStdString()) / name.toStdString();
         fixtures::copyModel("families_dsv3/" + name.toStdString(), d);
-        QVERIFY(zeroCorrectionBiases(d / "model.safetensors") > 0);
+        QVERIFY(fixtures::zeroTensorsEndingWith(d / "model.safetensors",
+                                                "e_score_correction_bias") > 0);
         const auto lm = llmap::CausalLM::load(d.string());
         const auto oracle = fixtures::oracleOf("families_dsv3");
         const auto& model = fixtures::oracleModel(oracle, kFolder + name.toStdString());
-        const auto got = engine_checks::sums(*lm, engine_checks::idsOf(model, "ids_full"));
-        double worst = 0;
-        for (size_t i = 0; i < got.size(); ++i) {
-            const double want = model["texts"][i]["ll_full"];
-            worst = std::max(worst, std::abs(got[i] - want) / std::abs(want));
-        }
+        const double worst = engine_checks::worstRelativeGap(*lm, model);
         qInfo("without the correction biases: %.3g relative", worst);
         QVERIFY2(worst > 1e-2, "the correction biases change nothing");
     }

@@ -59,17 +59,7 @@ void expectOracleScores(const fs::path& dir, const nlohmann::json& model) {
 
 // `c` must be refused with one InputError, on one line, naming config.json and `needle`.
 void expectRefused(const nlohmann::json& c, const std::string& needle) {
-    try {
-        specOf(c);
-    } catch (const llmap::InputError& e) {
-        const std::string m = e.message();
-        QVERIFY2(m.find(needle) != std::string::npos, m.c_str());
-        QVERIFY2(m.find("config.json") != std::string::npos, m.c_str());
-        QVERIFY2(m.find('\n') == std::string::npos, m.c_str());
-        QVERIFY2(!e.fix().empty(), m.c_str());
-        return;
-    }
-    QFAIL(("no error; expected one about \"" + needle + "\"").c_str());
+    fixtures::expectOneLine([&] { specOf(c); }, "config.json", needle);
 }
 
 using Ints = std::vector<int64_t>;

@@ -115,12 +115,7 @@ private Q_SLOTS:
         const auto lm = llmap::CausalLM::load(d.string());
         const auto oracle = oracleLlama4();
         const auto& model = modelNamed(oracle, name.toStdString());
-        const auto got = engine_checks::sums(*lm, engine_checks::idsOf(model, "ids_full"));
-        double worst = 0;
-        for (size_t i = 0; i < got.size(); ++i) {
-            const double want = model["texts"][i]["ll_full"];
-            worst = std::max(worst, std::abs(got[i] - want) / std::abs(want));
-        }
+        const double worst = engine_checks::worstRelativeGap(*lm, model);
         qInfo("without it: %.3g relative", worst);
         QVERIFY2(worst > 1e-3, "switching it off changes nothing");
     }

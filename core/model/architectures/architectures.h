@@ -48,7 +48,13 @@ ArchSpec qwen3NextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3_5TextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3_5MoeTextSpec(const nlohmann::json& config, const std::string& where);
 ArchSpec olmoeSpec(const nlohmann::json& config, const std::string& where);
-// Multimodal wrappers scored on their language model (multimodal.cpp).
+// Multimodal wrappers scored on their language model (multimodal.cpp): text_config read as its
+// own family (`defaultTextType` where it names none), reported as `wrapperType`. The head is tied
+// as the wrapper's tie_word_embeddings says (absent: `tiedByDefault`, its config class's default;
+// with `textTieCounts`, text_config's true also ties, as LLaVA's config decides).
+ArchSpec wrappedTextSpec(const nlohmann::json& config, const std::string& where,
+                         const std::string& wrapperType, const std::string& defaultTextType,
+                         bool tiedByDefault, bool textTieCounts = false);
 ArchSpec mistral3Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3_5Spec(const nlohmann::json& config, const std::string& where);
 ArchSpec qwen3_5MoeSpec(const nlohmann::json& config, const std::string& where);

@@ -283,4 +283,21 @@ WeightNames llamaStyleNames() {
     return n;
 }
 
+WeightNames gpt2StyleNames() {
+    WeightNames n;
+    n.basePrefix = "transformer.";
+    n.embed = "wte.weight";
+    n.positions = "wpe.weight";
+    n.finalNorm = "ln_f";
+    n.lmHead = "lm_head.weight";
+    n.layerPrefix = "h.";
+    n.inputNorm = "ln_1";
+    n.postNorm = "ln_2";
+    n.qkv = "attn.c_attn";
+    n.o = "attn.c_proj";
+    n.up = "mlp.c_fc";
+    n.down = "mlp.c_proj";
+    return n;
+}
+
 }  // namespace llmap

@@ -81,4 +81,7 @@ nlohmann::json withDefaultHeadDim(const nlohmann::json& config, int64_t headDim)
 // Llama-style weight names ("model.layers.N.self_attn.q_proj", ...).
 WeightNames llamaStyleNames();
 
+// GPT-2-style weight names ("transformer.h.N.attn.c_attn", learned positions "wpe").
+WeightNames gpt2StyleNames();
+
 }  // namespace llmap

@@ -116,20 +116,7 @@ ArchSpec gemma3TextSpec(const nlohmann::json& c, const std::string& where) {
 }
 
 ArchSpec gemma3Spec(const nlohmann::json& c, const std::string& where) {
-    const auto text = c.find("text_config");
-    if (text == c.end() || !text->is_object()) {
-        throw InputError(
-            "the multimodal Gemma-3 config (model_type gemma3) has no text_config object", where,
-            "the language model's settings belong in text_config: download config.json again");
-    }
-    ArchSpec s = textSpec(*text, where, "gemma3");
-    // transformers ties the head by the wrapper's own setting.
-    s.tiedEmbeddings = jsonBool(c, "tie_word_embeddings", where).value_or(true);
-    // Saved as "language_model.model.layers..." (transformers 4.50 and 5) or as
-    // "model.language_model.layers..." (4.52 to 4.57), the head as "language_model.lm_head" or
-    // "lm_head".
-    s.names.wrappers = {"language_model.", "model.language_model."};
-    return s;
+    return wrappedTextSpec(c, where, "gemma3", "gemma3_text", true);
 }
 
 }  // namespace llmap

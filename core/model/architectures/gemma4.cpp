@@ -301,16 +301,7 @@ ArchSpec gemma4TextSpec(const nlohmann::json& c, const std::string& where) {
 }
 
 ArchSpec gemma4Spec(const nlohmann::json& c, const std::string& where) {
-    const auto text = c.find("text_config");
-    if (text == c.end() || !text->is_object()) {
-        throw InputError(
-            "the multimodal Gemma-4 config (model_type gemma4) has no text_config object", where,
-            "the language model's settings belong in text_config: download config.json again");
-    }
-    ArchSpec s = textSpec(*text, where, "gemma4");
-    // transformers ties the head by the wrapper's own setting.
-    s.tiedEmbeddings = jsonBool(c, "tie_word_embeddings", where).value_or(true);
-    s.names.wrappers = {"model.language_model.", "language_model."};
+    ArchSpec s = wrappedTextSpec(c, where, "gemma4", "gemma4_text", true);
     // transformers embeds the image, video and audio placeholders as text_config's padding token
     // (their own embeddings come from the towers, absent from a text).
     const nlohmann::json defaults = {
@@ -320,8 +311,9 @@ ArchSpec gemma4Spec(const nlohmann::json& c, const std::string& where) {
         if (id && *id >= 0 && *id < s.vocab) s.placeholderIds.push_back(*id);
     }
     if (!s.placeholderIds.empty()) {
+        const nlohmann::json& text = c["text_config"];
         const auto pad =
-            jsonInt(*text, "pad_token_id", where).value_or(text->contains("pad_token_id") ? -1 : 0);
+            jsonInt(text, "pad_token_id", where).value_or(text.contains("pad_token_id") ? -1 : 0);
         if (pad < 0 || pad >= s.vocab) {
             refuse(
                 "text_config.pad_token_id must be a token id: the multimodal placeholders are "

@@ -38,19 +38,7 @@ ArchSpec gptBigcodeSpec(const nlohmann::json& c, const std::string& where) {
         jsonString(c, "activation_function", where).value_or("gelu_pytorch_tanh"), where);
     if (!jsonBool(c, "scale_attn_weights", where).value_or(true)) s.attentionScale = 1.0;
     s.slidingWindow.assign(static_cast<size_t>(s.layers), 0);
-    WeightNames& n = s.names;
-    n.basePrefix = "transformer.";
-    n.embed = "wte.weight";
-    n.positions = "wpe.weight";
-    n.finalNorm = "ln_f";
-    n.lmHead = "lm_head.weight";
-    n.layerPrefix = "h.";
-    n.inputNorm = "ln_1";
-    n.postNorm = "ln_2";
-    n.qkv = "attn.c_attn";
-    n.o = "attn.c_proj";
-    n.up = "mlp.c_fc";
-    n.down = "mlp.c_proj";
+    s.names = gpt2StyleNames();
     return s;
 }
 

@@ -75,20 +75,12 @@ ArchSpec gptNeoSpec(const nlohmann::json& c, const std::string& where) {
         s.slidingWindow.push_back(k == "local" ? window : 0);
     }
     WeightNames& n = s.names;
-    n.basePrefix = "transformer.";
-    n.embed = "wte.weight";
-    n.positions = "wpe.weight";
-    n.finalNorm = "ln_f";
-    n.lmHead = "lm_head.weight";
-    n.layerPrefix = "h.";
-    n.inputNorm = "ln_1";
-    n.postNorm = "ln_2";
+    n = gpt2StyleNames();
+    n.qkv.clear();
     n.q = "attn.attention.q_proj";
     n.k = "attn.attention.k_proj";
     n.v = "attn.attention.v_proj";
     n.o = "attn.attention.out_proj";
-    n.up = "mlp.c_fc";
-    n.down = "mlp.c_proj";
     return s;
 }
 

@@ -10,14 +10,13 @@
 
 namespace llmap {
 
-namespace {
-
 ArchSpec wrappedTextSpec(const nlohmann::json& c, const std::string& where,
-                         const std::string& wrapperType, const std::string& defaultTextType) {
+                         const std::string& wrapperType, const std::string& defaultTextType,
+                         bool tiedByDefault, bool textTieCounts) {
     const auto text = c.find("text_config");
     if (text == c.end() || !text->is_object()) {
-        throw InputError("the multimodal " + wrapperType +
-                             " config has no text_config object, so its language model is unknown",
+        throw InputError("the multimodal config (model_type " + wrapperType +
+                             ") has no text_config object, so its language model is unknown",
                          where,
                          "the language model's settings belong in text_config: download "
                          "config.json again");
@@ -31,49 +30,49 @@ ArchSpec wrappedTextSpec(const nlohmann::json& c, const std::string& where,
     }
     ArchSpec s = archSpecFromConfig(textConfig, where);
     s.family = wrapperType;
-    // transformers ties the head by the wrapper's own setting when it has one.
-    s.tiedEmbeddings = jsonBool(c, "tie_word_embeddings", where).value_or(s.tiedEmbeddings);
+    // transformers ties the head by the wrapper's config alone (config.json leaves out defaults).
+    const bool textTied = s.tiedEmbeddings;
+    s.tiedEmbeddings = jsonBool(c, "tie_word_embeddings", where).value_or(tiedByDefault) ||
+                       (textTieCounts && textTied);
     s.names.wrappers = {"model.language_model.", "language_model.", "model.text_model."};
     return s;
 }
 
-}  // namespace
-
 ArchSpec mistral3Spec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "mistral3", "mistral");
+    return wrappedTextSpec(c, where, "mistral3", "mistral", true);
 }
 
 ArchSpec llavaSpec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "llava", "llama");
+    return wrappedTextSpec(c, where, "llava", "llama", false, true);
 }
 
 ArchSpec llavaNextSpec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "llava_next", "llama");
+    return wrappedTextSpec(c, where, "llava_next", "llama", false);
 }
 
 ArchSpec internvlSpec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "internvl", "qwen2");
+    return wrappedTextSpec(c, where, "internvl", "qwen2", true);
 }
 
 ArchSpec smolvlmSpec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "smolvlm", "llama");
+    return wrappedTextSpec(c, where, "smolvlm", "llama", false);
 }
 
 ArchSpec qwen3_5Spec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "qwen3_5", "qwen3_5_text");
+    return wrappedTextSpec(c, where, "qwen3_5", "qwen3_5_text", false);
 }
 
 ArchSpec qwen3_5MoeSpec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "qwen3_5_moe", "qwen3_5_moe_text");
+    return wrappedTextSpec(c, where, "qwen3_5_moe", "qwen3_5_moe_text", false);
 }
 
 // Llama 4: the language model under "language_model." (Llama4ForCausalLM's names).
 ArchSpec llama4Spec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "llama4", "llama4_text");
+    return wrappedTextSpec(c, where, "llama4", "llama4_text", false);
 }
 
 ArchSpec idefics3Spec(const nlohmann::json& c, const std::string& where) {
-    return wrappedTextSpec(c, where, "idefics3", "llama");
+    return wrappedTextSpec(c, where, "idefics3", "llama", false);
 }
 
 }  // namespace llmap

@@ -27,7 +27,7 @@ import transformers
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import OUT, TEXTS, randomise, score, train_tokenizer  # noqa: E402
+from generate import OUT, TEXTS, randomise, score_texts, train_tokenizer  # noqa: E402
 
 FOLDER = os.path.join(OUT, "families_gemma4")
 SEEDS = (23000, 24000)
@@ -139,19 +139,7 @@ def main():
         model_bf16 = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16).eval()
         text_config = config.get_text_config()
         prefix = text_config.bos_token_id
-        texts = []
-        for ti, text in enumerate(TEXTS):
-            ids_paper = tok(text)["input_ids"]
-            ids_plain = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [prefix] + ids_plain
-            ll_paper, _ = score(model, ids_paper, 1)
-            ll_full, per_full = score(model, ids_full, 1)
-            ll_full_bf16, _ = score(model_bf16, ids_full, 1)
-            entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
-                         ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
-            if ti < 2:
-                entry["per_token_full"] = per_full
-            texts.append(entry)
+        texts = score_texts(tok, model, model_bf16, prefix)
         records.append(dict(name="families_gemma4/" + name, model_type=model_type, adds_bos=True,
                             architecture=type(model).__name__,
                             layer_types=list(text_config.layer_types),

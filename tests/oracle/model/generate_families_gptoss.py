@@ -38,7 +38,7 @@ from safetensors.numpy import load_file, save_file
 from transformers import AutoModelForCausalLM, Mxfp4Config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import OUT, TEXTS, randomise, score, train_tokenizer  # noqa: E402
+from generate import OUT, TEXTS, randomise, score_texts, train_tokenizer  # noqa: E402
 
 SMALL = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, head_dim=8,
              intermediate_size=32, max_position_embeddings=256)
@@ -160,19 +160,7 @@ def main():
         model = load(model_folder, torch.float32, mxfp4)
         model_bf16 = load(model_folder, torch.bfloat16, mxfp4)
         prefix = config.bos_token_id if config.bos_token_id is not None else config.eos_token_id
-        texts = []
-        for ti, text in enumerate(TEXTS):
-            ids_paper = tok(text)["input_ids"]
-            ids_plain = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [prefix] + ids_plain
-            ll_paper, _ = score(model, ids_paper, 1)
-            ll_full, per_full = score(model, ids_full, 1)
-            ll_full_bf16, _ = score(model_bf16, ids_full, 1)
-            entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
-                         ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
-            if ti < 2:
-                entry["per_token_full"] = per_full
-            texts.append(entry)
+        texts = score_texts(tok, model, model_bf16, prefix)
         records.append(dict(name="families_gptoss/" + name, model_type="gpt_oss",
                             adds_bos=style == "llama",
                             parameters=sum(p.numel() for p in model.parameters()),

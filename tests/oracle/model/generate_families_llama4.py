@@ -30,7 +30,7 @@ import torch
 import transformers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import OUT, TEXTS, randomise, score, train_tokenizer  # noqa: E402
+from generate import OUT, TEXTS, randomise, score_texts, train_tokenizer  # noqa: E402
 
 FOLDER = "families_llama4"
 SEEDS = (21000, 22000)
@@ -162,19 +162,7 @@ def main():
         model = model_class.from_pretrained(target, dtype=torch.float32).eval()
         model_bf16 = model_class.from_pretrained(target, dtype=torch.bfloat16).eval()
         bos = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
-        texts = []
-        for ti, text in enumerate(TEXTS):
-            ids_paper = tok(text)["input_ids"]
-            ids_plain = tok(text, add_special_tokens=False)["input_ids"]
-            ids_full = [bos] + ids_plain
-            ll_paper, _ = score(model, ids_paper, 1)
-            ll_full, per_full = score(model, ids_full, 1)
-            ll_full_bf16, _ = score(model_bf16, ids_full, 1)
-            entry = dict(ids_paper=ids_paper, ids_plain=ids_plain, ids_full=ids_full,
-                         ll_paper=ll_paper, ll_full=ll_full, ll_full_bf16=ll_full_bf16)
-            if ti < 2:
-                entry["per_token_full"] = per_full
-            texts.append(entry)
+        texts = score_texts(tok, model, model_bf16, bos)
         language = model if wrapper is None else model.get_decoder()
         records.append(dict(name=FOLDER + "/" + name,
                             model_type=model_type if wrapper is None else wrapper[0],
