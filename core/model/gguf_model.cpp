@@ -284,7 +284,9 @@ void checkStrict(const GgufFile& f, const GgufArchitecture& a, const std::string
                  GgufRole role, const std::string& suffix) {
     const bool bias =
         suffix == ".bias" && std::find(a.biases.begin(), a.biases.end(), role) != a.biases.end();
-    if (known && (suffix == ".weight" || suffix.empty() || bias)) return;
+    // llama.cpp names ssm_a without a suffix.
+    const bool bare = suffix.empty() && role == GgufRole::SsmA;
+    if (known && (suffix == ".weight" || bare || bias)) return;
     fail(f, "tensor \"" + name + "\" is not part of LLMap's " + a.gguf + " architecture",
          "convert the model again with llama.cpp's convert_hf_to_gguf.py, or use its Hugging Face "
          "checkpoint");
