@@ -512,11 +512,251 @@ A gptOss() {
     return a;
 }
 
+// What llama.cpp's llama4 assumes rather than reads: chunks of 8192 positions on three layers
+// of four, no rotary on the fourth, the attention temperature with floor 8192 and scale 0.1, and
+// q/k normalised unless the model has 128 experts (Maverick); attention.sliding_window 0 (every
+// layer full attention) instead rotates and attends fully on every layer.
+void completeLlama4(nlohmann::json& c) {
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (!c.contains("head_dim") && heads > 0)
+        c["head_dim"] = c.value("hidden_size", int64_t(0)) / heads;
+    if (c.contains("sliding_window") && c["sliding_window"] == 0) {
+        c["attention_chunk_size"] = nullptr;
+        c["no_rope_layers"] = nlohmann::json::array();
+        c["layer_types"] = nlohmann::json::array();
+        for (int64_t i = 0; i < layers; ++i) {
+            c["no_rope_layers"].push_back(1);
+            c["layer_types"].push_back("full_attention");
+        }
+    } else {
+        c["attention_chunk_size"] = 8192;
+        c["no_rope_layer_interval"] = 4;
+    }
+    c.erase("sliding_window");
+    c["attn_temperature_tuning"] = true;
+    c["floor_scale"] = 8192;
+    c["attn_scale"] = 0.1;
+    c["use_qk_norm"] = c.value("num_local_experts", int64_t(0)) != 128;
+}
+
+const char* llama4Refusal(const nlohmann::json& config) {
+    const auto head = config.find("head_dim");
+    for (const char* key : {"rope_dimension_count", "value_head_dim"}) {
+        if (config.contains(key) && head != config.end() && config[key] != *head)
+            return "a llama4 file whose rope.dimension_count or attention.value_length is not "
+                   "attention.key_length (the head size) is not supported";
+    }
+    return nullptr;
+}
+
+// Llama 4 (text): dense layers and, every interleave_moe_layer_step-th, sigmoid-routed experts
+// stacked per projection beside an always-on shared expert; q and k rows in Hugging Face order.
+A llama4() {
+    A a;
+    a.gguf = "llama4";
+    a.modelType = "llama4_text";
+    a.keys = llamaStyleKeys();
+    for (auto& k : a.keys)
+        if (std::string(k.gguf) == "feed_forward_length") k.config = "intermediate_size_mlp";
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.value_length", "value_head_dim", V::Int});
+    a.keys.push_back({"rope.dimension_count", "rope_dimension_count", V::Int});
+    a.keys.push_back({"attention.sliding_window", "sliding_window", V::Int});
+    a.keys.push_back({"expert_count", "num_local_experts", V::Int});
+    a.keys.push_back({"expert_used_count", "num_experts_per_tok", V::Int});
+    a.keys.push_back({"expert_feed_forward_length", "intermediate_size", V::Int});
+    a.keys.push_back({"interleave_moe_layer_step", "interleave_moe_layer_step", V::Int});
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::RopeFreqs},
+                 {R::AttnNorm},
+                 {R::AttnQ},
+                 {R::AttnK},
+                 {R::AttnV},
+                 {R::AttnOutput},
+                 {R::FfnNorm},
+                 {R::FfnGate, "feed_forward.gate_proj"},
+                 {R::FfnUp, "feed_forward.up_proj"},
+                 {R::FfnDown, "feed_forward.down_proj"},
+                 {R::FfnGateInp, "feed_forward.router"},
+                 {R::FfnGateExps, "feed_forward.experts.gate_proj"},
+                 {R::FfnUpExps, "feed_forward.experts.up_proj"},
+                 {R::FfnDownExps, "feed_forward.experts.down_proj"},
+                 {R::FfnGateShexp, "feed_forward.shared_expert.gate_proj"},
+                 {R::FfnUpShexp, "feed_forward.shared_expert.up_proj"},
+                 {R::FfnDownShexp, "feed_forward.shared_expert.down_proj"}};
+    a.refusedKeys = {"attention.sliding_window_pattern", "rope.freq_base_swa", "attention.scale"};
+    a.strictTensors = true;
+    a.refuse = llama4Refusal;
+    a.complete = completeLlama4;
+    return a;
+}
+
+// What Qwen3.5's keys leave implicit: the head size (hidden / heads without key_length), the
+// rotary share of the head, the value heads' size (inner_size over time_step_rank; llama.cpp
+// itself assumes state_size), which layers run the DeltaNet (recurrent_layers, else every
+// full_attention_interval-th layer attends).
+void completeQwen35(nlohmann::json& c) {
+    const int64_t heads = c.value("num_attention_heads", int64_t(0));
+    if (heads <= 0) return;  // refused when the config is read
+    if (!c.contains("head_dim")) c["head_dim"] = c.value("hidden_size", int64_t(0)) / heads;
+    const auto headDim = c["head_dim"].get<int64_t>();
+    if (c.contains("rope_dimension_count") && headDim > 0)
+        c["partial_rotary_factor"] = c["rope_dimension_count"].get<double>() / double(headDim);
+    const int64_t rank = c.value("linear_num_value_heads", int64_t(0));
+    if (c.contains("ssm_inner_size") && rank > 0)
+        c["linear_value_head_dim"] = c["ssm_inner_size"].get<int64_t>() / rank;
+    // The last nextn_predict_layers blocks predict further tokens (for drafting): not run.
+    const int64_t draft = c.value("nextn_predict_layers", int64_t(0));
+    const int64_t layers = c.value("num_hidden_layers", int64_t(0));
+    c["block_count"] = layers;
+    if (draft > 0 && draft < layers) c["num_hidden_layers"] = layers - draft;
+    const int64_t run = c.value("num_hidden_layers", int64_t(0));
+    if (c.contains("recurrent_layers")) {
+        nlohmann::json types = nlohmann::json::array();
+        for (const auto& r : c["recurrent_layers"]) {
+            if (static_cast<int64_t>(types.size()) == run) break;
+            types.push_back(r.get<int64_t>() != 0 ? "linear_attention" : "full_attention");
+        }
+        c["layer_types"] = types;
+    }
+    if (!c.contains("shared_expert_intermediate_size") && c.contains("intermediate_size"))
+        c["shared_expert_intermediate_size"] = c["intermediate_size"];
+}
+
+const char* qwen35Refusal(const nlohmann::json& c) {
+    const int64_t draft = c.value("nextn_predict_layers", int64_t(0));
+    if (draft < 0 || (draft > 0 && draft >= c.value("block_count", int64_t(0))))
+        return "a Qwen3.5 file whose nextn_predict_layers leaves no block to run is not supported";
+    if (c.contains("value_head_dim") && c.contains("head_dim") &&
+        c["value_head_dim"] != c["head_dim"])
+        return "a Qwen3.5 file whose attention.value_length is not attention.key_length is not "
+               "supported";
+    if (c.contains("rope_dimension_count") && c.contains("head_dim") &&
+        (c["rope_dimension_count"].get<int64_t>() <= 0 ||
+         c["rope_dimension_count"].get<int64_t>() > c["head_dim"].get<int64_t>()))
+        return "a Qwen3.5 file whose rope.dimension_count is not within the head is not supported";
+    const int64_t rank = c.value("linear_num_value_heads", int64_t(0));
+    if (!c.contains("ssm_inner_size") || rank <= 0 ||
+        c["ssm_inner_size"].get<int64_t>() % rank != 0)
+        return "a Qwen3.5 file without ssm.inner_size as whole value heads (ssm.time_step_rank of "
+               "them) is not supported";
+    // Text positions have no time component: a section of it would rotate differently.
+    const auto sections = c.find("rope_dimension_sections");
+    if (sections != c.end() && sections->size() > 3 && (*sections)[3].get<int64_t>() != 0)
+        return "a Qwen3.5 file whose rope.dimension_sections gives channels to the fourth section "
+               "is not supported";
+    return nullptr;
+}
+
+// Qwen3.5 (dense): gated full attention (attn_q with per head [q | gate]) and the gated DeltaNet
+// (attn_qkv, attn_gate, ssm_*), every RMSNorm but ssm_norm stored as (1 + weight).
+A qwen35() {
+    A a;
+    a.gguf = "qwen35";
+    a.modelType = "qwen3_5_text";
+    a.keys = llamaStyleKeys();
+    a.keys.push_back({"attention.key_length", "head_dim", V::Int});
+    a.keys.push_back({"attention.value_length", "value_head_dim", V::Int});
+    a.keys.push_back({"rope.dimension_count", "rope_dimension_count", V::Int});
+    a.keys.push_back({"rope.dimension_sections", "rope_dimension_sections", V::IntArray});
+    a.keys.push_back({"ssm.conv_kernel", "linear_conv_kernel_dim", V::Int});
+    a.keys.push_back({"ssm.state_size", "linear_key_head_dim", V::Int});
+    a.keys.push_back({"ssm.group_count", "linear_num_key_heads", V::Int});
+    a.keys.push_back({"ssm.time_step_rank", "linear_num_value_heads", V::Int});
+    a.keys.push_back({"ssm.inner_size", "ssm_inner_size", V::Int});
+    a.keys.push_back({"attention.recurrent_layers", "recurrent_layers", V::IntArray});
+    a.keys.push_back({"full_attention_interval", "full_attention_interval", V::Int});
+    a.keys.push_back({"nextn_predict_layers", "nextn_predict_layers", V::Int});
+    a.tensors = {{R::TokenEmbd},
+                 {R::OutputNorm},
+                 {R::Output},
+                 {R::AttnNorm},
+                 {R::AttnPostNorm, "post_attention_layernorm"},
+                 {R::AttnQ},
+                 {R::AttnK},
+                 {R::AttnV},
+                 {R::AttnOutput},
+                 {R::AttnQNorm},
+                 {R::AttnKNorm},
+                 {R::AttnQkv, "linear_attn.in_proj_qkv"},
+                 {R::AttnGate},
+                 {R::SsmConv1d},
+                 {R::SsmDt, "linear_attn.dt_bias", true},
+                 {R::SsmA},
+                 {R::SsmBeta},
+                 {R::SsmAlpha},
+                 {R::SsmNorm},
+                 {R::SsmOut},
+                 {R::FfnGate},
+                 {R::FfnUp},
+                 {R::FfnDown}};
+    a.biases = {R::SsmDt};
+    a.strictTensors = true;
+    a.normsPlusOne = true;
+    a.deltaNet = A::DeltaNet::Qwen35;
+    a.refusedKeys = {"attention.scale", "rope.scaling.type", "expert_weights_scale",
+                     "expert_weights_norm", "expert_gating_func"};
+    a.refuse = qwen35Refusal;
+    a.complete = completeQwen35;
+    return a;
+}
+
+// llama.cpp's Qwen3-Next: every layer sparse, the top-k weights renormalised.
+void completeQwen3Next(nlohmann::json& c) {
+    completeQwen35(c);
+    c["norm_topk_prob"] = true;
+    c["decoder_sparse_step"] = 1;
+    c["mlp_only_layers"] = nlohmann::json::array();
+}
+
+// Qwen3.5-MoE: the MLP replaced by softmax top-k experts (renormalised) stacked per projection
+// and a shared expert scaled by sigmoid(ffn_gate_inp_shexp(x)).
+A qwen35moe() {
+    A a = qwen35();
+    a.gguf = "qwen35moe";
+    a.modelType = "qwen3_5_moe_text";
+    for (const auto& k : expertKeys("num_experts")) a.keys.push_back(k);
+    a.keys.push_back(
+        {"expert_shared_feed_forward_length", "shared_expert_intermediate_size", V::Int});
+    a.tensors.resize(a.tensors.size() - 3);  // no dense MLP
+    for (const auto& t : routedExperts()) a.tensors.push_back(t);
+    for (R r : {R::FfnGateInpShexp, R::FfnGateShexp, R::FfnUpShexp, R::FfnDownShexp})
+        a.tensors.push_back({r});
+    return a;
+}
+
+// Qwen3-Next: Qwen3.5-MoE's layers with the DeltaNet's projections fused per key head
+// (in_proj_qkvz from attn_qkv and attn_gate, in_proj_ba as ssm_ba), value heads not reordered.
+A qwen3next() {
+    A a = qwen35moe();
+    a.gguf = "qwen3next";
+    a.modelType = "qwen3_next";
+    a.tensors.erase(std::remove_if(a.tensors.begin(), a.tensors.end(),
+                                   [](const A::Tensor& t) {
+                                       return t.role == R::SsmBeta || t.role == R::SsmAlpha;
+                                   }),
+                    a.tensors.end());
+    for (auto& t : a.tensors)
+        if (t.role == R::AttnQkv) t.hf = "linear_attn.in_proj_qkvz";
+    a.tensors.push_back({R::SsmBetaAlpha});
+    a.deltaNet = A::DeltaNet::Qwen3Next;
+    a.complete = completeQwen3Next;
+    return a;
+}
+
 }  // namespace
 
 bool GgufArchitecture::has(GgufRole role) const {
     return std::any_of(tensors.begin(), tensors.end(),
                        [&](const Tensor& t) { return t.role == role; });
+}
+
+bool GgufArchitecture::bare(GgufRole role) const {
+    return std::any_of(tensors.begin(), tensors.end(),
+                       [&](const Tensor& t) { return t.role == role && t.bare; });
 }
 
 std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
@@ -531,9 +771,9 @@ std::string GgufArchitecture::hfName(GgufRole role, int64_t block) const {
 
 const std::vector<GgufArchitecture>& ggufArchitectures() {
     static const std::vector<GgufArchitecture> table = {
-        gpt2(),    llama(),      qwen2(),   qwen3(),  qwen3moe(),  qwen2moe(),
-        phi3(),    starcoder2(), falcon(),  gemma2(), gemma3(),    olmo2(),
-        granite(), commandR(),   cohere2(), glm4(),   deepseek2(), gptOss()};
+        gpt2(),      llama(),  qwen2(),  qwen3(),  qwen3moe(),  qwen2moe(), phi3(),    starcoder2(),
+        falcon(),    gemma2(), gemma3(), olmo2(),  granite(),   commandR(), cohere2(), glm4(),
+        deepseek2(), gptOss(), llama4(), qwen35(), qwen35moe(), qwen3next()};
     return table;
 }
 

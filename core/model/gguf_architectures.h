@@ -16,7 +16,7 @@
 namespace llmap {
 
 struct GgufArchitecture {
-    enum class Value { Int, Real, Bool };
+    enum class Value { Int, Real, Bool, IntArray };  // IntArray: integers or booleans
     struct Key {
         const char* gguf;    // after "ARCH."
         const char* config;  // config.json key
@@ -25,6 +25,7 @@ struct GgufArchitecture {
     struct Tensor {
         GgufRole role;
         const char* hf = nullptr;  // Hugging Face name; nullptr: the role's usual one
+        bool bare = false;         // the Hugging Face name takes no ".weight"/".bias" (dt_bias)
     };
     const char* gguf = "";       // general.architecture
     const char* modelType = "";  // the engine's model_type
@@ -35,7 +36,11 @@ struct GgufArchitecture {
     std::vector<std::pair<const char*, const char*>> presence;
     bool unpermuteQK = false;      // llama.cpp's convert permuted q/k rows for rotary
     bool transposeLayers = false;  // Conv1D weights stored transposed (GPT-2)
-    bool normsPlusOne = false;     // "*norm" weights stored as (1 + weight) (Gemma)
+    bool normsPlusOne = false;     // "*norm" weights but ssm_norm stored as (1 + weight) (Gemma)
+    // The gated DeltaNet as llama.cpp's converters store it (gguf_deltanet.h): Qwen3.5's value
+    // heads tiled; Qwen3-Next's in_proj_qkvz split into attn_qkv and attn_gate, joined back.
+    enum class DeltaNet { None, Qwen35, Qwen3Next };
+    DeltaNet deltaNet = DeltaNet::None;
     // rope.scaling.type "yarn" read (factor, original_context_length, yarn_beta_fast/slow) into
     // rope_scaling; other architectures refuse it.
     bool yarn = false;
@@ -46,8 +51,16 @@ struct GgufArchitecture {
     // layer pattern) to the config built from them.
     void (*complete)(nlohmann::json& config) = nullptr;
     const char* contextKey = "max_position_embeddings";
+    // Keys (after "ARCH.") that change what llama.cpp computes but that the table does not map:
+    // a file that has one is refused, naming it.
+    std::vector<const char*> refusedKeys;
+    // Every tensor must be one of `tensors` (a ".bias" one only of `biases`); otherwise the file
+    // is refused naming the tensor. Off: tensors of no listed role are not read.
+    bool strictTensors = false;
+    std::vector<GgufRole> biases;
 
     bool has(GgufRole role) const;
+    bool bare(GgufRole role) const;
     // The Hugging Face name of a role of this architecture ("" when it has none), block i's for a
     // per-block role.
     std::string hfName(GgufRole role, int64_t block = -1) const;

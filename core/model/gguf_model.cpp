@@ -141,10 +141,23 @@ void copyKeys(const GgufFile& f, const GgufArchitecture& a, nlohmann::json& conf
             fail(f, "key " + prefix + required + " is missing", kReconvert);
         }
     }
+    for (const char* refused : a.refusedKeys) {
+        if (f.find(prefix + refused)) {
+            fail(f, "key " + prefix + refused + " is not supported for " + a.gguf,
+                 "convert the model again without it, or use its Hugging Face checkpoint");
+        }
+    }
     for (const auto& k : a.keys) {
         const std::string key = prefix + k.gguf;
         if (k.value == GgufArchitecture::Value::Int) {
             if (auto v = f.getInteger(key)) config[k.config] = *v;
+        } else if (k.value == GgufArchitecture::Value::IntArray) {
+            if (const GgufValue* v = f.find(key)) {
+                if (v->type != GgufType::Array || !v->strings.empty() || !v->reals.empty()) {
+                    fail(f, "key " + key + " is not an array of integers", kReconvert);
+                }
+                config[k.config] = v->integers;
+            }
         } else if (k.value == GgufArchitecture::Value::Bool) {
             if (auto v = f.getBool(key)) config[k.config] = *v;
         } else if (auto v = f.getReal(key)) {
@@ -201,7 +214,33 @@ void checkVocabulary(const GgufFile& f, nlohmann::json& config) {
     config["vocab_size"] = rows;
 }
 
+GgufTransform deltaNetTransformOf(GgufRole role) {
+    switch (role) {
+        case GgufRole::AttnQkv:
+            return GgufTransform::DeltaNetQkv;
+        case GgufRole::AttnGate:
+            return GgufTransform::DeltaNetValueRows;
+        case GgufRole::SsmBeta:
+        case GgufRole::SsmAlpha:
+        case GgufRole::SsmDt:
+            return GgufTransform::DeltaNetHeadRows;
+        case GgufRole::SsmA:
+            return GgufTransform::DeltaNetA;
+        case GgufRole::SsmConv1d:
+            return GgufTransform::DeltaNetConv;
+        case GgufRole::SsmOut:
+            return GgufTransform::DeltaNetOutCols;
+        default:
+            return GgufTransform::None;
+    }
+}
+
 GgufTransform transformOf(const GgufArchitecture& a, GgufRole role, size_t dims) {
+    if (a.deltaNet == GgufArchitecture::DeltaNet::Qwen3Next && role == GgufRole::AttnQkv)
+        return GgufTransform::JoinQkvz;
+    if (a.deltaNet != GgufArchitecture::DeltaNet::None &&
+        deltaNetTransformOf(role) != GgufTransform::None)
+        return deltaNetTransformOf(role);
     if (a.unpermuteQK && role == GgufRole::AttnQ) return GgufTransform::UnpermuteQ;
     if (a.unpermuteQK && role == GgufRole::AttnK) return GgufTransform::UnpermuteK;
     if (a.transposeLayers && dims == 2 && ggufRoleIsPerBlock(role)) return GgufTransform::Transpose;
@@ -239,7 +278,55 @@ GgufTensorRef joinKvB(const GgufFile& f, size_t kb, int64_t block) {
     return ref;
 }
 
-void mapTensors(GgufModel& m, const GgufArchitecture& a) {
+// A tensor of no role of a strictTensors architecture, or a bias it does not list, would not be
+// read: refused by name.
+void checkStrict(const GgufFile& f, const GgufArchitecture& a, const std::string& name, bool known,
+                 GgufRole role, const std::string& suffix) {
+    const bool bias =
+        suffix == ".bias" && std::find(a.biases.begin(), a.biases.end(), role) != a.biases.end();
+    // llama.cpp names ssm_a without a suffix.
+    const bool bare = suffix.empty() && role == GgufRole::SsmA;
+    if (known && (suffix == ".weight" || bare || bias)) return;
+    fail(f, "tensor \"" + name + "\" is not part of LLMap's " + a.gguf + " architecture",
+         "convert the model again with llama.cpp's convert_hf_to_gguf.py, or use its Hugging Face "
+         "checkpoint");
+}
+
+// attn_qkv [2 keys + values, hidden] and attn_gate [values, hidden] of one block as in_proj_qkvz.
+GgufTensorRef joinQkvz(const GgufFile& f, size_t qkv, int64_t block) {
+    const std::string gateName = ggufTensorStem(GgufRole::AttnGate, block) + ".weight";
+    const GgufTensorInfo* gate = findTensor(f, gateName);
+    const GgufTensorInfo& t = f.tensors()[qkv];
+    if (!gate) fail(f, "tensor \"" + t.name + "\" has no \"" + gateName + "\"", kReconvert);
+    const auto qs = torchShape(t), gs = torchShape(*gate);
+    if (qs.size() != 2 || gs.size() != 2 || qs[1] != gs[1]) {
+        fail(f,
+             "tensors \"" + t.name + "\" (" + shapeText(t) + ") and \"" + gate->name + "\" (" +
+                 shapeText(*gate) + ") are not the two parts of one in_proj_qkvz",
+             kReconvert);
+    }
+    GgufTensorRef ref;
+    ref.index = qkv;
+    ref.second = static_cast<size_t>(gate - f.tensors().data());
+    ref.shape = {qs[0] + gs[0], qs[1]};
+    ref.transform = GgufTransform::JoinQkvz;
+    return ref;
+}
+
+// The block a tensor belongs to ("blk.N."), -1 for a global one.
+int64_t blockOf(const std::string& name) {
+    if (name.rfind("blk.", 0) != 0) return -1;
+    const size_t dot = name.find('.', 4);
+    const std::string number = name.substr(4, dot == std::string::npos ? dot : dot - 4);
+    if (number.empty() || number.size() > 6 ||
+        !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return -1;
+    return std::stoll(number);
+}
+
+// `layers`: the blocks the model runs; those after them (multi-token prediction blocks, which
+// llama.cpp runs only to draft tokens) are counted but not read.
+void mapTensors(GgufModel& m, const GgufArchitecture& a, int64_t layers) {
     const GgufFile& f = m.file;
     std::map<uint32_t, int64_t> matrixElements;
     for (size_t i = 0; i < f.tensors().size(); ++i) {
@@ -253,17 +340,26 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
         GgufTensorRef ref;
         ref.index = i;
         ref.shape = torchShape(t);
-        const size_t last = t.name.rfind('.');
-        const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
-        const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
+        // A role's name with ".weight" or ".bias", or alone (ssm_a).
         GgufRole role{};
         int64_t block = -1;
-        if (!ggufRoleOf(stem, role, block) || !a.has(role) || role == GgufRole::AttnVB) continue;
-        std::string hf = a.hfName(role, block) + suffix;
+        const bool whole = ggufRoleOf(t.name, role, block);
+        const size_t last = whole ? std::string::npos : t.name.rfind('.');
+        const std::string stem = last == std::string::npos ? t.name : t.name.substr(0, last);
+        const std::string suffix = last == std::string::npos ? "" : t.name.substr(last);
+        const bool known = (whole || ggufRoleOf(stem, role, block)) && a.has(role);
+        if (blockOf(t.name) >= layers) continue;
+        if (a.strictTensors) checkStrict(f, a, t.name, known, role, suffix);
+        const bool joined =
+            role == GgufRole::AttnVB ||
+            (role == GgufRole::AttnGate && a.deltaNet == GgufArchitecture::DeltaNet::Qwen3Next);
+        if (!known || joined) continue;
+        std::string hf = a.hfName(role, block) + (a.bare(role) ? "" : suffix);
         ref.transform = transformOf(a, role, t.dims.size());
         if (role == GgufRole::AttnKB) ref = joinKvB(f, i, block);
+        if (ref.transform == GgufTransform::JoinQkvz) ref = joinQkvz(f, i, block);
         const bool isNorm = stem.size() >= 4 && stem.compare(stem.size() - 4, 4, "norm") == 0;
-        if (a.normsPlusOne && isNorm && suffix == ".weight")
+        if (a.normsPlusOne && isNorm && suffix == ".weight" && role != GgufRole::SsmNorm)
             ref.transform = GgufTransform::MinusOne;
         if (!hf.empty()) m.tensors[hf] = std::move(ref);
     }
@@ -285,7 +381,9 @@ void mapTensors(GgufModel& m, const GgufArchitecture& a) {
 
 // The keys that size the blocks against the tensors they size: a file whose metadata contradicts
 // its tensors is refused here, naming both, before any weight is read.
-void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const ArchSpec& spec) {
+// `draftBlocks`: multi-token prediction blocks after the model's (nextn_predict_layers).
+void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const ArchSpec& spec,
+                             int64_t draftBlocks) {
     const auto contradiction = [&](const std::string& key, int64_t value, const GgufTensorInfo& t,
                                    const std::string& why) {
         fail(f,
@@ -298,18 +396,22 @@ void checkKeysAgainstTensors(const GgufFile& f, const std::string& arch, const A
         int64_t block = -1;
         const size_t dot = t.name.rfind('.');
         if (dot == std::string::npos || !ggufRoleOf(t.name.substr(0, dot), role, block)) continue;
-        if (block >= spec.layers)
-            contradiction("block_count", spec.layers, t, "a block past the last");
+        if (block >= spec.layers + draftBlocks)
+            contradiction("block_count", spec.layers + draftBlocks, t, "a block past the last");
+        if (block >= spec.layers) continue;
         const bool weight = t.name.compare(dot, std::string::npos, ".weight") == 0;
         const auto rows = t.dims.size() >= 2 ? static_cast<int64_t>(t.dims[1]) : -1;
         const auto outer = t.dims.size() == 3 ? static_cast<int64_t>(t.dims[2]) : -1;
         if (role == GgufRole::TokenEmbd && static_cast<int64_t>(t.dims[0]) != spec.hidden)
             contradiction("embedding_length", spec.hidden, t, "rows of another width");
         if (!weight || spec.headDim <= 0) continue;
-        if (role == GgufRole::AttnQ && rows != spec.heads * spec.headDim) {
-            contradiction(
-                "attention.head_count", spec.heads, t,
-                "not " + std::to_string(spec.heads) + " heads of " + std::to_string(spec.headDim));
+        // A gated attention's q rows hold per head [q | gate].
+        const int64_t qRows = spec.heads * spec.headDim * (spec.attnOutputGate ? 2 : 1);
+        if (role == GgufRole::AttnQ && rows != qRows) {
+            contradiction("attention.head_count", spec.heads, t,
+                          "not " + std::to_string(spec.heads) + " heads of " +
+                              std::to_string(spec.headDim) +
+                              (spec.attnOutputGate ? " (and a gate)" : ""));
         }
         if (role == GgufRole::AttnK && rows != spec.kvHeads * spec.headDim) {
             contradiction("attention.head_count_kv", spec.kvHeads, t,
@@ -345,7 +447,7 @@ GgufModel build(GgufFile file) {
     if (findTensor(f, kRopeFreqsWeight) && !a->has(GgufRole::RopeFreqs)) {
         fail(f,
              "the file carries rope_freqs.weight (rotary frequency factors), which LLMap reads "
-             "for the llama architecture only, not for " +
+             "for the llama and llama4 architectures only, not for " +
                  *arch,
              "convert the model again without rotary frequency factors, or use its Hugging Face "
              "checkpoint");
@@ -370,10 +472,12 @@ GgufModel build(GgufFile file) {
         }
     }
     const ArchSpec spec = archSpecFromConfig(m.config, f.path());
-    checkKeysAgainstTensors(f, *arch, spec);
+    checkKeysAgainstTensors(f, *arch, spec, m.config.value("nextn_predict_layers", int64_t(0)));
     m.heads = spec.heads;
     m.kvHeads = spec.kvHeads;
-    mapTensors(m, *a);
+    m.deltaNet = {spec.deltaNet.keyHeads, spec.deltaNet.valueHeads, spec.deltaNet.keyDim,
+                  spec.deltaNet.valueDim, a->deltaNet == GgufArchitecture::DeltaNet::Qwen35};
+    mapTensors(m, *a, spec.layers);
     return m;
 }
 

@@ -24,11 +24,27 @@ enum class GgufTransform {
     MinusOne,    // Gemma's norm scales, stored by llama.cpp as (1 + weight)
     JoinKvB,     // DeepSeek-V2's kv_b_proj, split by llama.cpp into attn_k_b (transposed) and
                  // attn_v_b: joined back per head
+    // The gated DeltaNet's tensors, whose value heads llama.cpp's Qwen3.5 converter reordered
+    // from grouped by key head to tiled (gguf_deltanet.h): put back in transformers' order.
+    DeltaNetQkv,        // in_proj_qkv: the value rows
+    DeltaNetValueRows,  // in_proj_z
+    DeltaNetHeadRows,   // in_proj_b, in_proj_a, dt_bias (one row per value head)
+    DeltaNetA,          // A_log, stored as -exp(A_log)
+    DeltaNetConv,       // conv1d [channels, kernel]: the value channels; then [channels, 1, kernel]
+    DeltaNetOutCols,    // out_proj: the value columns
+    JoinQkvz,  // Qwen3-Next's in_proj_qkvz, split by llama.cpp into attn_qkv ([q; k; v] over all
+               // heads) and attn_gate (z): joined back per key head [q | k | v | z]
+};
+
+// The gated DeltaNet's sizes, for the DeltaNet transforms.
+struct GgufDeltaNetDims {
+    int64_t keyHeads = 0, valueHeads = 0, keyDim = 0, valueDim = 0;
+    bool tiled = false;  // value heads tiled (Qwen3.5's converter), else in transformers' order
 };
 
 struct GgufTensorRef {
-    size_t index = 0;            // into GgufFile::tensors()
-    size_t second = 0;           // JoinKvB: attn_v_b's index (index is attn_k_b's)
+    size_t index = 0;   // into GgufFile::tensors()
+    size_t second = 0;  // JoinKvB: attn_v_b's index (index is attn_k_b's); JoinQkvz: attn_gate's
     std::vector<int64_t> shape;  // torch order (GGUF's dims reversed), before the transform
     GgufTransform transform = GgufTransform::None;
 };
@@ -39,6 +55,7 @@ struct GgufModel {
     nlohmann::json config;     // what config.json would say (model_type, sizes, rope, ...)
     std::map<std::string, GgufTensorRef> tensors;  // by Hugging Face weight name
     int64_t heads = 0, kvHeads = 0;
+    GgufDeltaNetDims deltaNet;
     int64_t parameters = 0;    // elements of every tensor
     uint64_t weightBytes = 0;  // bytes of every tensor
     std::string quantisation;  // the type holding most of the matrix weights, e.g. "Q4_1"

@@ -47,6 +47,15 @@ const std::vector<GgufRoleName>& roleNames() {
         {R::FfnGateShexp, "blk.%d.ffn_gate_shexp", "mlp.shared_expert.gate_proj"},
         {R::FfnUpShexp, "blk.%d.ffn_up_shexp", "mlp.shared_expert.up_proj"},
         {R::FfnDownShexp, "blk.%d.ffn_down_shexp", "mlp.shared_expert.down_proj"},
+        {R::AttnGate, "blk.%d.attn_gate", "linear_attn.in_proj_z"},
+        {R::SsmConv1d, "blk.%d.ssm_conv1d", "linear_attn.conv1d"},
+        {R::SsmDt, "blk.%d.ssm_dt", "linear_attn.dt_bias"},
+        {R::SsmA, "blk.%d.ssm_a", "linear_attn.A_log"},
+        {R::SsmBeta, "blk.%d.ssm_beta", "linear_attn.in_proj_b"},
+        {R::SsmAlpha, "blk.%d.ssm_alpha", "linear_attn.in_proj_a"},
+        {R::SsmBetaAlpha, "blk.%d.ssm_ba", "linear_attn.in_proj_ba"},
+        {R::SsmNorm, "blk.%d.ssm_norm", "linear_attn.norm"},
+        {R::SsmOut, "blk.%d.ssm_out", "linear_attn.out_proj"},
     };
     return table;
 }

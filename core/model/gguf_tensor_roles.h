@@ -43,6 +43,15 @@ enum class GgufRole {
     FfnGateShexp,
     FfnUpShexp,
     FfnDownShexp,
+    AttnGate,  // the gated DeltaNet's z projection
+    SsmConv1d,
+    SsmDt,
+    SsmA,
+    SsmBeta,
+    SsmAlpha,
+    SsmBetaAlpha,  // Qwen3-Next's fused in_proj_ba
+    SsmNorm,
+    SsmOut,
 };
 
 struct GgufRoleName {

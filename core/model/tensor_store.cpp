@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "model/gguf_deltanet.h"
 #include "model/gguf_quants.h"
 #include "model/mxfp4_weights.h"
 #include "util/error.h"
@@ -141,9 +142,9 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
     }
     const GgufTensorRef& ref = it->second;
     const GgufTensorInfo& info = gguf_->file.tensors()[ref.index];
-    at::Tensor t = ref.transform == GgufTransform::JoinKvB
-                       ? at::Tensor()
-                       : dequantized(*gguf_, ref.index, mapped_[0]->data());
+    const bool joined =
+        ref.transform == GgufTransform::JoinKvB || ref.transform == GgufTransform::JoinQkvz;
+    at::Tensor t = joined ? at::Tensor() : dequantized(*gguf_, ref.index, mapped_[0]->data());
     switch (ref.transform) {
         case GgufTransform::UnpermuteQ:
             t = unpermuteRotary(t, gguf_->heads, folder_);
@@ -159,6 +160,18 @@ at::Tensor TensorStore::getGguf(const std::string& name, const std::vector<int64
             break;
         case GgufTransform::JoinKvB:
             t = joinKvB(*gguf_, ref, mapped_[0]->data());
+            break;
+        case GgufTransform::JoinQkvz:
+            t = joinGgufQkvz(dequantized(*gguf_, ref.index, mapped_[0]->data()),
+                             dequantized(*gguf_, ref.second, mapped_[0]->data()), gguf_->deltaNet);
+            break;
+        case GgufTransform::DeltaNetQkv:
+        case GgufTransform::DeltaNetValueRows:
+        case GgufTransform::DeltaNetHeadRows:
+        case GgufTransform::DeltaNetA:
+        case GgufTransform::DeltaNetConv:
+        case GgufTransform::DeltaNetOutCols:
+            t = undoGgufDeltaNet(t, ref.transform, gguf_->deltaNet);
             break;
         case GgufTransform::None:
             break;

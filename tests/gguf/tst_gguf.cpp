@@ -1,9 +1,9 @@
 // GGUF model files against the gguf Python package and transformers
 // (tests/oracle/gguf/generate.py, generate_gemma3_llama31.py, generate_olmo2.py,
-// generate_gguf2.py): dequantisation of every supported type, log-likelihoods and token ids of
-// GGUF models of several quantisation types and architectures, the metadata, llmap-cli info/score
-// on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz of the header and
-// metadata reader.
+// generate_gguf2.py, generate_gguf3.py): dequantisation of every supported type, log-likelihoods
+// and token ids of GGUF models of several quantisation types and architectures, the metadata,
+// llmap-cli info/score on a .gguf, the refusals of damaged files, and a seeded random-mutation fuzz
+// of the header and metadata reader.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -49,11 +49,13 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 // scored by transformers on the models they were written from, and of oracle_iq.json
 // (tests/oracle/gguf/generate_iq_quants.py: models stored in the IQ, TQ and MXFP4 types), and
 // of oracle_gguf2.json (tests/oracle/gguf/generate_gguf2.py: qwen2moe, granite, command-r,
-// cohere2, glm4 and deepseek2 files written by llama.cpp's converter from Hugging Face models).
+// cohere2, glm4 and deepseek2 files written by llama.cpp's converter from Hugging Face models),
+// and of oracle_gguf3.json (tests/oracle/gguf/generate_gguf3.py: llama4, qwen35, qwen35moe and
+// qwen3next files the same way).
 nlohmann::json oracle() {
     auto o = nlohmann::json::parse(readBytes(dataPath("oracle.json")));
     for (const char* file : {"oracle_gemma3_llama31.json", "oracle_olmo2.json", "oracle_iq.json",
-                             "oracle_gguf2.json"}) {
+                             "oracle_gguf2.json", "oracle_gguf3.json"}) {
         const auto more = nlohmann::json::parse(readBytes(dataPath(file)));
         for (const auto& m : more["models"]) o["models"].push_back(m);
     }
@@ -275,7 +277,8 @@ private Q_SLOTS:
             << "phi3_longrope.gguf" << QStringList{"rope_factors_long/short", "LongRoPE"};
         QTest::newRow("rotary frequency factors outside llama")
             << "qwen2_rope_freqs.gguf"
-            << QStringList{"rope_freqs.weight", "llama architecture only, not for qwen2"};
+            << QStringList{"rope_freqs.weight",
+                           "llama and llama4 architectures only, not for qwen2"};
         QTest::newRow("head count contradicts attn_q")
             << "gguf2_head_count.gguf"
             << QStringList{"key glm4.attention.head_count (8)", "\"blk.0.attn_q.weight\"",
@@ -284,6 +287,24 @@ private Q_SLOTS:
             << "gguf2_expert_count.gguf"
             << QStringList{"key qwen2moe.expert_count (5)", "\"blk.0.ffn_down_exps.weight\"",
                            "another number of stacked experts"};
+        QTest::newRow("llama4 with a sliding-window pattern")
+            << "gguf3_llama4_swa_pattern.gguf"
+            << QStringList{"key llama4.attention.sliding_window_pattern", "not supported"};
+        QTest::newRow("llama4 rotating part of the head")
+            << "gguf3_llama4_rope_dim.gguf"
+            << QStringList{"llama4 file whose rope.dimension_count", "Hugging Face checkpoint"};
+        QTest::newRow("llama4 with a tensor llama.cpp does not read")
+            << "gguf3_llama4_attn_bias.gguf"
+            << QStringList{"\"blk.0.attn_q.bias\" is not part of LLMap's llama4"};
+        QTest::newRow("qwen35 with a time section of the rotary")
+            << "gguf3_qwen35_time_section.gguf"
+            << QStringList{"rope.dimension_sections gives channels to the fourth section"};
+        QTest::newRow("qwen35 with multi-token prediction layers only")
+            << "gguf3_qwen35_nextn_all.gguf"
+            << QStringList{"nextn_predict_layers leaves no block to run"};
+        QTest::newRow("qwen3next with an older converter's fused ssm_in")
+            << "gguf3_qwen3next_ssm_in.gguf"
+            << QStringList{"\"blk.0.ssm_in.weight\" is not part of LLMap's qwen3next"};
         QTest::newRow("OLMo-3 converted to olmo2")
             << "olmo2_sliding_window.gguf"
             << QStringList{"olmo2 file with attention.sliding_window", "Hugging Face checkpoint"};

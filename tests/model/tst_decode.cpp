@@ -35,10 +35,24 @@ std::vector<std::string> fixtureModels() {
     return out;
 }
 
-// transformers' own largest |decode - forward| on these ids, where the fixture's generator
-// recorded it (models whose recurrence runs chunked over a text and step by step when decoding, so
-// that the two round differently); 0 otherwise.
+// transformers' own largest |decode - forward| on these ids, where the fixture's generator (or,
+// for a GGUF file, the GGUF generator) recorded it (models whose recurrence runs chunked over a
+// text and step by step when decoding, so that the two round differently); 0 otherwise.
 double transformersDecodeGap(const fs::path& model) {
+    const fs::path gguf = fs::path(LLMAP_TEST_DATA) / "gguf";
+    if (model.extension() == ".gguf") {
+        // The GGUF generators' oracle_*.json records name their file.
+        for (const auto& entry : fs::directory_iterator(gguf)) {
+            const std::string name = entry.path().filename().string();
+            if (name.rfind("oracle", 0) != 0 || entry.path().extension() != ".json") continue;
+            const auto oracle = nlohmann::json::parse(fixtures::readBytes(entry.path()));
+            for (const auto& record : oracle.value("models", nlohmann::json::array())) {
+                if (record.is_object() && record.value("file", "") == model.filename().string())
+                    return record.value("decode_gap_20", 0.0);
+            }
+        }
+        return 0;
+    }
     const fs::path models = fs::path(LLMAP_TEST_DATA) / "model";
     const std::string folder = model.parent_path().filename().string();
     if (!fs::exists(models / ("oracle_" + folder + ".json"))) return 0;

@@ -104,6 +104,10 @@ void readExperts(const nlohmann::json& c, const std::string& where, ArchSpec& s)
     s.moeRouter = "feed_forward.router";
     s.moeExperts = "feed_forward.experts.";
     s.moeShared = "feed_forward.shared_expert";
+    // GGUF's experts, stacked per projection.
+    s.moeGate = "gate_proj";
+    s.moeUp = "up_proj";
+    s.moeDown = "down_proj";
 }
 
 }  // namespace

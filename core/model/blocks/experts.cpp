@@ -83,7 +83,7 @@ ExpertWeights loadExperts(const LayerWeights& w, const ArchSpec& s) {
     // own layout; views of one expert each.
     const std::string gateUpName = s.moeFusedExperts ? "input_linear.weight" : "gate_up_proj";
     const std::string downName = s.moeFusedExperts ? "output_linear.weight" : "down_proj";
-    if (s.moeExpertsInputMajor) {
+    if (s.moeExpertsInputMajor && w.has(s.moeExperts + gateUpName)) {
         const at::Tensor gateUp = w.get(s.moeExperts + gateUpName, {s.experts, D, 2 * I});
         const at::Tensor down = w.get(s.moeExperts + downName, {s.experts, I, D});
         for (int64_t e = 0; e < s.experts; ++e) {
