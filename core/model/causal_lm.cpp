@@ -13,15 +13,13 @@
 #include <thread>
 
 #include "model/blocks.h"
-#include "model/blocks/attention_sinks.h"
+#include "model/blocks/attention.h"
 #include "model/blocks/chunked_attention.h"
-#include "model/blocks/clamped_swiglu.h"
 #include "model/blocks/experts.h"
 #include "model/blocks/experts_beside_mlp.h"
 #include "model/blocks/mlp.h"
 #include "model/blocks/per_layer_inputs.h"
 #include "model/blocks/query_temperature.h"
-#include "model/blocks/unweighted_rms_norm.h"
 #include "model/cpu_kernels.h"
 #include "model/device.h"
 #include "model/gguf_model.h"
@@ -40,22 +38,19 @@ namespace {
 
 struct Layer {
     at::Tensor inputNormW, inputNormB, postNormW, postNormB;
-    at::Tensor qkvW, qkvB, oW, oB, qNormW, kNormW;
     int64_t window = 0;
     bool localRope = false;  // rotates with the local rotary (Gemma-3's sliding layers)
-    bool noRope = false;     // no rotary at all (NoPE layers)
     bool chunked = false;    // attends within its chunk of positions (chunked attention)
+    blocks::AttentionWeights attention;
     // Gemma, Phi, OLMo and mixture-of-experts variants
-    at::Tensor qNormB, kNormB, preMlpNormW, postMlpNormW;
+    at::Tensor preMlpNormW, postMlpNormW;
     blocks::MlpWeights mlp;
     blocks::ExpertWeights experts;  // routed experts in place of the MLP
-    at::Tensor qW, qaW, qaB, qaNormW, qbW, kvaW, kvaB, kvaNormW, kvbW;  // latent attention
-    at::Tensor sinks;                                                   // gpt-oss's attention sinks
-    // Gemma-4: this layer's attention shape; the layer whose keys and values it attends to (its
-    // own index unless sharesKv); whether later layers read its keys and values; values from the
-    // key projection; the stream's scalar; per-layer input weights; experts beside the MLP.
-    int64_t headDim = 0, kvHeads = 0, kvSource = 0;
-    bool sharesKv = false, kvRead = false, valueFromKey = false;
+    // Gemma-4: the layer whose keys and values it attends to (its own index unless
+    // attention.sharesKv); whether later layers read its keys and values; the stream's scalar;
+    // per-layer input weights; experts beside the MLP.
+    int64_t kvSource = 0;
+    bool kvRead = false;
     at::Tensor scalar, pleGate, pleOut, pleNorm;
     blocks::ExpertsBesideMlp beside;
     std::shared_ptr<const SequenceMixer> mixer;  // in place of attention (hybrid models)
@@ -134,17 +129,9 @@ struct CausalLM::Impl {
                       DecodeState* cache = nullptr) const;
     // A host tensor on the model's device: pinned and copied without waiting on a GPU.
     at::Tensor toDevice(const at::Tensor& host) const;
-    at::Tensor attentionBlock(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
-                              const at::Tensor& cos, const at::Tensor& sin,
-                              const at::Tensor& alibi = {}, LayerCache* cache = nullptr,
-                              const at::Tensor& queryScale = {}) const;
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
-    at::Tensor qkNormed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
-    at::Tensor latentAttention(const Layer& l, const at::Tensor& x, const at::Tensor& allowed,
-                               const at::Tensor& cos, const at::Tensor& sin,
-                               LayerCache* cache) const;
     std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
     void scaleLogits(at::Tensor& z) const;
@@ -206,48 +193,6 @@ private:
     const WeightNames& names_;
 };
 
-void loadQkNorms(const WeightBinder& w, const ArchSpec& s, int64_t i, int64_t hd, Layer& l) {
-    const WeightNames& n = s.names;
-    switch (s.qkNormKind) {
-        case ArchSpec::QkNormKind::RmsPerHead:
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
-            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
-            break;
-        case ArchSpec::QkNormKind::RmsFull:
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads * hd});
-            l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads * hd});
-            break;
-        case ArchSpec::QkNormKind::LayerShared:
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
-            l.qNormB = w.layer(i, n.qNorm + ".bias", {hd});
-            l.kNormW = w.layer(i, n.kNorm + ".weight", {hd});
-            l.kNormB = w.layer(i, n.kNorm + ".bias", {hd});
-            break;
-        case ArchSpec::QkNormKind::LayerPerHead: {
-            // One bias-free LayerNorm per head, stacked to [heads, headDim].
-            const auto stacked = [&](const std::string& name, int64_t heads) {
-                std::vector<at::Tensor> rows;
-                for (int64_t h = 0; h < heads; ++h) {
-                    rows.push_back(
-                        w.layer(i, name + ".norms." + std::to_string(h) + ".weight", {hd}));
-                }
-                return at::stack(rows);
-            };
-            l.qNormW = stacked(n.qNorm, s.heads);
-            l.kNormW = stacked(n.kNorm, s.kvHeads);
-            break;
-        }
-        case ArchSpec::QkNormKind::LayerPerHeadFp32:
-            l.qNormW = w.layer(i, n.qNorm + ".weight", {s.heads, hd});
-            l.kNormW = w.layer(i, n.kNorm + ".weight", {s.kvHeads, hd});
-            break;
-        case ArchSpec::QkNormKind::RmsNoWeight:
-            break;
-    }
-}
-
-// xIELU's parameters; beta and eps as transformers initialises them where the checkpoint has
-// none (in the model's dtype, as there).
 // Gemma-4's layer scalar, per-layer input weights and experts beside the MLP, where the spec has
 // them.
 void loadGemma4Extras(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
@@ -271,63 +216,6 @@ void loadGemma4Extras(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer
 }
 
 // DeepSeek-V2's multi-head latent attention projections.
-void loadLatentAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const int64_t D = s.hidden, qOut = s.heads * (s.qkNopeDim + s.qkRopeDim);
-    if (s.qLoraRank > 0) {
-        l.qaW = w.layer(i, "self_attn.q_a_proj.weight", {s.qLoraRank, D});
-        if (s.qkvBias) l.qaB = w.layer(i, "self_attn.q_a_proj.bias", {s.qLoraRank});
-        l.qaNormW = w.layer(i, "self_attn.q_a_layernorm.weight", {s.qLoraRank});
-        l.qbW = w.layer(i, "self_attn.q_b_proj.weight", {qOut, s.qLoraRank});
-    } else {
-        l.qW = w.layer(i, "self_attn.q_proj.weight", {qOut, D});
-    }
-    const int64_t kvA = s.kvLoraRank + s.qkRopeDim;
-    l.kvaW = w.layer(i, "self_attn.kv_a_proj_with_mqa.weight", {kvA, D});
-    if (s.qkvBias) l.kvaB = w.layer(i, "self_attn.kv_a_proj_with_mqa.bias", {kvA});
-    l.kvaNormW = w.layer(i, "self_attn.kv_a_layernorm.weight", {s.kvLoraRank});
-    l.kvbW = w.layer(i, "self_attn.kv_b_proj.weight",
-                     {s.heads * (s.qkNopeDim + s.vHeadDim), s.kvLoraRank});
-}
-
-// The layer's attention weights, in its own shape (l.headDim, l.kvHeads): no k and v where it
-// reads another layer's (l.sharesKv), no v where values are keys (l.valueFromKey).
-void loadAttention(const WeightBinder& w, const ArchSpec& s, int64_t i, Layer& l) {
-    const WeightNames& n = s.names;
-    const int64_t D = s.hidden, hd = l.headDim, kvOut = l.kvHeads * hd;
-    const int64_t qOut = s.heads * hd * (s.attnOutputGate ? 2 : 1);
-    if (s.kvLoraRank > 0) {
-        loadLatentAttention(w, s, i, l);
-    } else if (s.qkvLayout == QkvLayout::Separate) {
-        // One product instead of three: [q; k; v] stacked at load, split after.
-        std::vector<at::Tensor> weights, biases;
-        const int64_t kOut = l.sharesKv ? 0 : kvOut, vOut = l.valueFromKey ? 0 : kOut;
-        for (const auto& [name, out] :
-             {std::make_pair(n.q, qOut), std::make_pair(n.k, kOut), std::make_pair(n.v, vOut)}) {
-            if (out == 0) continue;
-            weights.push_back(w.layer(i, name + ".weight", {out, D}));
-            if (s.qkvBias) biases.push_back(w.layer(i, name + ".bias", {out}));
-        }
-        l.qkvW = at::cat(weights);
-        if (s.qkvBias) l.qkvB = at::cat(biases);
-    } else {
-        const int64_t fused = qOut + 2 * kvOut;
-        l.qkvW = w.layer(i, n.qkv + ".weight", linearShape(fused, D, s.conv1d));
-        if (s.qkvBias) l.qkvB = w.layer(i, n.qkv + ".bias", {fused});
-    }
-    const int64_t attnOut = s.kvLoraRank > 0 ? s.heads * s.vHeadDim : s.heads * hd;
-    l.oW = w.layer(i, n.o + ".weight", linearShape(D, attnOut, s.conv1d));
-    if (s.oBias) l.oB = w.layer(i, n.o + ".bias", {D});
-    if (!s.attnSinks.empty()) {  // llama.cpp names them "<attnSinks>.weight"
-        const bool plain = w.hasLayer(i, s.attnSinks);
-        l.sinks = w.layer(i, plain ? s.attnSinks : s.attnSinks + ".weight", {s.heads});
-    }
-    if (s.qkNorm && l.sharesKv) {
-        l.qNormW = w.layer(i, n.qNorm + ".weight", {hd});
-    } else if (s.qkNorm) {
-        loadQkNorms(w, s, i, hd, l);
-    }
-}
-
 LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
     LayerWeights weights;
     weights.get = [&w, i](const std::string& name, const std::vector<int64_t>& shape) {
@@ -423,13 +311,13 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         Layer l;
         l.window = s.slidingWindow.at(static_cast<size_t>(i));
         l.localRope = !s.localRopeLayers.empty() && s.localRopeLayers.at(static_cast<size_t>(i));
-        l.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
+        l.attention.noRope = !s.noRopeLayers.empty() && s.noRopeLayers.at(static_cast<size_t>(i));
         const auto ui = static_cast<size_t>(i);
-        l.headDim = s.layerHeadDims.empty() ? s.headDim : s.layerHeadDims.at(ui);
-        l.kvHeads = s.layerKvHeads.empty() ? s.kvHeads : s.layerKvHeads.at(ui);
+        l.attention.headDim = s.layerHeadDims.empty() ? s.headDim : s.layerHeadDims.at(ui);
+        l.attention.kvHeads = s.layerKvHeads.empty() ? s.kvHeads : s.layerKvHeads.at(ui);
         l.kvSource = s.kvSourceLayers.empty() ? i : s.kvSourceLayers.at(ui);
-        l.sharesKv = l.kvSource != i;
-        l.valueFromKey = !s.valueFromKeyLayers.empty() && s.valueFromKeyLayers.at(ui);
+        l.attention.sharesKv = l.kvSource != i;
+        l.attention.valueFromKey = !s.valueFromKeyLayers.empty() && s.valueFromKeyLayers.at(ui);
         l.chunked = s.attentionChunk > 0 && s.chunkedLayers.at(static_cast<size_t>(i));
         if (s.normAffine && !n.inputNorm.empty()) {
             l.inputNormW = w.layer(i, n.inputNorm + ".weight", {D});
@@ -444,7 +332,8 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         const bool mixes =
             !s.layerMixers.empty() && s.layerMixers.at(static_cast<size_t>(i)) != Mixer::Attention;
         if (mixes) l.mixer = loadSequenceMixer(s, i, layerWeights(w, i));
-        if (!mixes || s.mixerWithAttention) loadAttention(w, s, i, l);
+        if (!mixes || s.mixerWithAttention)
+            blocks::loadAttentionWeights(layerWeights(w, i), s, l.attention);
         loadGemma4Extras(w, s, i, l);
         const int64_t I =
             s.layerIntermediates.empty() ? s.intermediate : s.layerIntermediates.at(ui);
@@ -459,7 +348,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
         impl->layers.push_back(std::move(l));
     }
     for (const Layer& l : impl->layers) {
-        if (l.sharesKv) impl->layers.at(static_cast<size_t>(l.kvSource)).kvRead = true;
+        if (l.attention.sharesKv) impl->layers.at(static_cast<size_t>(l.kvSource)).kvRead = true;
     }
     if (s.perLayerInputDim > 0) {
         const int64_t all = s.layers * s.perLayerInputDim;
@@ -485,104 +374,6 @@ at::Device CausalLM::device() const {
 }
 int64_t CausalLM::copiedBytes() const {
     return impl_->copied;
-}
-
-at::Tensor CausalLM::Impl::attentionBlock(const Layer& l, const at::Tensor& x,
-                                          const at::Tensor& allowed, const at::Tensor& cos,
-                                          const at::Tensor& sin, const at::Tensor& alibi,
-                                          LayerCache* cache, const at::Tensor& queryScale) const {
-    if (spec.kvLoraRank > 0) return latentAttention(l, x, allowed, cos, sin, cache);
-    const int64_t B = x.size(0), T = x.size(1), hd = l.headDim;
-    at::Tensor q, k, v;  // [B, T, heads, hd]; k and v undefined where the layer reads another's
-    at::Tensor outputGate;
-    // Separate projections were stacked at load.
-    const at::Tensor qkv = blocks::linear(x, l.qkvW, l.qkvB, spec.conv1d);
-    if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
-        const int64_t g = spec.heads / spec.kvHeads;
-        const auto parts = qkv.view({B, T, spec.kvHeads, g + 2, hd}).split({g, 1, 1}, 3);
-        q = parts[0].reshape({B, T, spec.heads, hd});
-        k = parts[1].reshape({B, T, spec.kvHeads, hd});
-        v = parts[2].reshape({B, T, spec.kvHeads, hd});
-    } else if (spec.qkvLayout == QkvLayout::FusedPerHead) {  // per head: [q | k | v]
-        const auto parts = qkv.view({B, T, spec.heads, 3 * hd}).chunk(3, -1);
-        q = parts[0];
-        k = parts[1];
-        v = parts[2];
-    } else if (spec.attnOutputGate) {  // q per head: [q | gate]
-        const auto parts = qkv.split({spec.heads * hd * 2, l.kvHeads * hd, l.kvHeads * hd}, -1);
-        const auto qGate = parts[0].view({B, T, spec.heads, 2 * hd}).chunk(2, -1);
-        q = qGate[0];
-        outputGate = qGate[1].reshape({B, T, spec.heads * hd});
-        k = parts[1].view({B, T, l.kvHeads, hd});
-        v = parts[2].view({B, T, l.kvHeads, hd});
-    } else {
-        const int64_t kOut = l.sharesKv ? 0 : l.kvHeads * hd, vOut = l.valueFromKey ? 0 : kOut;
-        const auto parts = qkv.split({spec.heads * hd, kOut, vOut}, -1);
-        q = parts[0].view({B, T, spec.heads, hd});
-        if (!l.sharesKv) {
-            k = parts[1].view({B, T, l.kvHeads, hd});
-            v = l.valueFromKey ? k : parts[2].view({B, T, l.kvHeads, hd});
-        }
-    }
-    if (spec.keyMultiplier != 1.0) k = k * spec.keyMultiplier;
-    const bool qkNorm = spec.qkNorm && !(spec.qkNormRopeLayersOnly && l.noRope);
-    if (qkNorm && !spec.qkNormAfterRotary) {
-        q = qkNormed(q, l.qNormW, l.qNormB);
-        if (k.defined()) k = qkNormed(k, l.kNormW, l.kNormB);
-    }
-    if (spec.valueNorm && v.defined()) v = blocks::unweightedRmsNorm(v, spec.normEps);
-    if (spec.clipQkv > 0) {  // after the q/k norms (OLMoE)
-        q = q.clamp(-spec.clipQkv, spec.clipQkv);
-        k = k.clamp(-spec.clipQkv, spec.clipQkv);
-        v = v.clamp(-spec.clipQkv, spec.clipQkv);
-    }
-    q = q.transpose(1, 2);
-    if (!l.sharesKv) {
-        k = k.transpose(1, 2);
-        v = v.transpose(1, 2);
-    }
-    const at::ScalarType qkType = q.scalar_type();
-    // Rotates q and, unless the layer reads another's keys, k.
-    const auto forQk = [&](const auto& f) {
-        q = f(q);
-        if (k.defined()) k = f(k);
-    };
-    if (cos.defined() && spec.rotaryInFp32)
-        forQk([](const at::Tensor& t) { return t.to(at::kFloat); });
-    if (cos.defined() && spec.rotaryInterleaved) {
-        forQk([&](const at::Tensor& t) { return blocks::applyRotaryInterleaved(t, cos, sin); });
-    } else if (cos.defined()) {
-        forQk([&](const at::Tensor& t) { return blocks::applyRotary(t, cos, sin); });
-    }
-    if (cos.defined() && spec.rotaryInFp32)
-        forQk([&](const at::Tensor& t) { return t.to(qkType); });
-    if (qkNorm && spec.qkNormAfterRotary) {  // qkNormed takes [B, T, heads, hd]
-        q = qkNormed(q.transpose(1, 2), l.qNormW, l.qNormB).transpose(1, 2);
-        if (k.defined()) k = qkNormed(k.transpose(1, 2), l.kNormW, l.kNormB).transpose(1, 2);
-    }
-    if (l.sharesKv) {
-        // The source layer ran first and left its keys and values in `cache` (hidden()).
-        k = cache->keys;
-        v = cache->values;
-    } else if (cache) {
-        std::tie(k, v) = cache->append(k, v);
-    }
-    if (queryScale.defined()) q = blocks::scaleQueries(q, queryScale, spec.queryTemperatureInFp32);
-    const double scale =
-        spec.attentionScale > 0 ? spec.attentionScale : 1.0 / std::sqrt(static_cast<double>(hd));
-    at::Tensor out;  // [B, heads, T, hd]
-    if (l.sinks.defined()) {
-        out = blocks::attentionWithSinks(q, k, v, allowed, scale, l.sinks);
-    } else if (spec.attnSoftcap > 0) {
-        out = blocks::attentionSoftcapped(q, k, v, allowed, scale, spec.attnSoftcap);
-    } else if (alibi.defined() || spec.attentionScale > 0) {
-        out = blocks::attentionWithBias(q, k, v, allowed, scale, alibi);
-    } else {
-        out = blocks::attention(q, k, v, allowed);
-    }
-    at::Tensor merged = out.transpose(1, 2).reshape({B, T, spec.heads * hd});
-    if (outputGate.defined()) merged = merged * at::sigmoid(outputGate);
-    return blocks::linear(merged, l.oW, l.oB, spec.conv1d);
 }
 
 at::Tensor CausalLM::Impl::mlpBlock(const Layer& l, const at::Tensor& x) const {
@@ -693,26 +484,26 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             allowed = it->second;
         }
         const bool tempered =
-            queryScale.defined() && (!spec.queryTemperatureNoRopeOnly || l.noRope);
+            queryScale.defined() && (!spec.queryTemperatureNoRopeOnly || l.attention.noRope);
         const at::Tensor none;
-        const at::Tensor& layerCos = l.noRope ? none : l.localRope ? localCos : cos;
-        const at::Tensor& layerSin = l.noRope ? none : l.localRope ? localSin : sin;
+        const at::Tensor& layerCos = l.attention.noRope ? none : l.localRope ? localCos : cos;
+        const at::Tensor& layerSin = l.attention.noRope ? none : l.localRope ? localSin : sin;
         const auto source = static_cast<size_t>(l.kvSource);
-        LayerCache* layerCache = cache                    ? &cache->layers[source]
-                                 : l.kvRead || l.sharesKv ? &shared.at(source)
-                                                          : nullptr;
+        LayerCache* layerCache = cache                              ? &cache->layers[source]
+                                 : l.kvRead || l.attention.sharesKv ? &shared.at(source)
+                                                                    : nullptr;
         const auto attend = [&](const at::Tensor& in) {
             if (!l.mixer)
-                return attentionBlock(l, in, allowed, layerCos, layerSin, alibi, layerCache,
-                                      tempered ? queryScale : at::Tensor());
+                return blocks::attention(l.attention, spec, in, allowed, layerCos, layerSin, alibi,
+                                         layerCache, tempered ? queryScale : at::Tensor());
             at::Tensor mixed =
                 l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
             if (!spec.mixerWithAttention) return mixed;
             const at::Tensor attnIn =
                 spec.attentionInMultiplier == 1.0 ? in : in * spec.attentionInMultiplier;
             const at::Tensor attended =
-                attentionBlock(l, attnIn, allowed, layerCos, layerSin, alibi, layerCache,
-                               tempered ? queryScale : at::Tensor());
+                blocks::attention(l.attention, spec, attnIn, allowed, layerCos, layerSin, alibi,
+                                  layerCache, tempered ? queryScale : at::Tensor());
             return mixed + (spec.attentionOutMultiplier == 1.0
                                 ? attended
                                 : attended * spec.attentionOutMultiplier);
@@ -794,12 +585,6 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
     return guarded(impl_->spec, [&] { return impl_->logits(impl_->hidden(ids, attentionMask)); });
-}
-
-std::pair<at::Tensor, at::Tensor> LayerCache::append(const at::Tensor& k, const at::Tensor& v) {
-    keys = keys.defined() ? at::cat({keys, k}, 2) : k;
-    values = values.defined() ? at::cat({values, v}, 2) : v;
-    return {keys, values};
 }
 
 bool CausalLM::decodesWithCache(int64_t length) const {
@@ -935,9 +720,7 @@ at::Tensor CausalLM::nextTokenLogProbs(const at::Tensor& ids,
 // Gemma, Phi, OLMo and mixture-of-experts variants
 
 at::Tensor CausalLM::Impl::rms(const at::Tensor& x, const at::Tensor& w) const {
-    if (spec.rmsStyle == ArchSpec::RmsStyle::Llama) return blocks::rmsNorm(x, w, spec.normEps);
-    return blocks::rmsNormWeightInFp32(x, w, spec.normEps,
-                                       spec.rmsStyle == ArchSpec::RmsStyle::PlusOne);
+    return blocks::specRms(spec, x, w);
 }
 
 at::Tensor CausalLM::Impl::normed(const at::Tensor& x, const at::Tensor& w,
@@ -948,64 +731,6 @@ at::Tensor CausalLM::Impl::normed(const at::Tensor& x, const at::Tensor& w,
     }
     if (spec.norm == NormKind::RMS) return rms(x, w);
     return blocks::norm(spec.norm, x, w, b, spec.normEps);
-}
-
-// q or k as [B, T, heads, headDim].
-at::Tensor CausalLM::Impl::qkNormed(const at::Tensor& x, const at::Tensor& w,
-                                    const at::Tensor& b) const {
-    switch (spec.qkNormKind) {
-        case ArchSpec::QkNormKind::RmsPerHead:
-            return rms(x, w);
-        case ArchSpec::QkNormKind::RmsFull:
-            return rms(x.flatten(2), w).view(x.sizes());
-        case ArchSpec::QkNormKind::LayerShared:
-            return at::layer_norm(x, {x.size(-1)}, w, b, spec.normEps);
-        case ArchSpec::QkNormKind::LayerPerHead:
-            return at::layer_norm(x, {x.size(-1)}, {}, {}, spec.normEps) * w;
-        case ArchSpec::QkNormKind::LayerPerHeadFp32:
-            return (at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, spec.normEps) *
-                    w.to(at::kFloat))
-                .to(x.scalar_type());
-        case ArchSpec::QkNormKind::RmsNoWeight:
-            return blocks::rmsNormNoWeight(x, spec.normEps);
-    }
-    return x;
-}
-
-// Top-k routing as transformers does it: softmax (or sigmoid) over all router logits in fp32, the k
-// largest, chosen with the correction bias where there is one (renormalised to sum 1 with
-// normTopk); each expert's output weighted in fp32 (or in the model's
-// dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
-// grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
-// expert runs on one contiguous slice of them.
-at::Tensor CausalLM::Impl::latentAttention(const Layer& l, const at::Tensor& x,
-                                           const at::Tensor& allowed, const at::Tensor& cos,
-                                           const at::Tensor& sin, LayerCache* cache) const {
-    const int64_t B = x.size(0), T = x.size(1), H = spec.heads;
-    const int64_t nope = spec.qkNopeDim, rope = spec.qkRopeDim, vd = spec.vHeadDim;
-    const at::Tensor q =
-        (spec.qLoraRank > 0
-             ? at::linear(rms(blocks::linear(x, l.qaW, l.qaB, false), l.qaNormW), l.qbW)
-             : at::linear(x, l.qW))
-            .view({B, T, H, nope + rope})
-            .transpose(1, 2);
-    const auto qParts = q.split({nope, rope}, -1);
-    const auto kvA = blocks::linear(x, l.kvaW, l.kvaB, false).split({spec.kvLoraRank, rope}, -1);
-    const auto rotate = [&](const at::Tensor& t) {
-        return spec.rotaryInterleaved ? blocks::applyInterleavedRotary(t, cos, sin)
-                                      : blocks::applyRotary(t, cos, sin);
-    };
-    const at::Tensor keyRope = rotate(kvA[1].view({B, 1, T, rope}));
-    const at::Tensor kv =
-        at::linear(rms(kvA[0], l.kvaNormW), l.kvbW).view({B, T, H, nope + vd}).transpose(1, 2);
-    const auto kvParts = kv.split({nope, vd}, -1);
-    at::Tensor keys = at::cat({kvParts[0], keyRope.expand({B, H, T, rope})}, -1);
-    at::Tensor values = kvParts[1];
-    if (cache) std::tie(keys, values) = cache->append(keys, values);
-    const at::Tensor queries = at::cat({qParts[0], rotate(qParts[1])}, -1);
-    const at::Tensor out =
-        blocks::attentionSoftcapped(queries, keys, values, allowed, spec.attentionScale, 0.0);
-    return blocks::linear(out.transpose(1, 2).reshape({B, T, H * vd}), l.oW, l.oB, false);
 }
 
 // cos and sin for the batch; with LongRoPE per text: the long factors for a text longer than

@@ -9,21 +9,13 @@
 #include <vector>
 
 #include "model/arch_spec.h"
+#include "model/layer_cache.h"
 #include "model/sequence_mixer.h"
 #include "util/error.h"
 
 namespace llmap {
 
 struct ModelSource;
-
-// One layer's keys and values of the tokens decoded so far, [B, kvHeads, T, headDim] (latent
-// attention: [B, heads, T, ...] with the keys already expanded per head).
-struct LayerCache {
-    at::Tensor keys, values;
-    MixerState mixer;  // a layer whose sequence mixer is not attention
-    // Appends k and v [B, h, t, d] along the tokens and returns the whole cache.
-    std::pair<at::Tensor, at::Tensor> append(const at::Tensor& k, const at::Tensor& v);
-};
 
 // What incremental decoding keeps between steps (CausalLM::decodeStep). Start from a fresh one.
 struct DecodeState {
