@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fixture_files.h"
+#include "lcg_ids.h"
 #include "model/causal_lm.h"
 
 namespace fs = std::filesystem;
@@ -65,17 +66,6 @@ double transformersDecodeGap(const fs::path& model) {
     return 0;
 }
 
-// Deterministic ids in [0, vocab): two different rows.
-at::Tensor someIds(int64_t rows, int64_t tokens, int64_t vocab) {
-    at::Tensor ids = at::empty({rows, tokens}, at::kLong);
-    uint64_t state = 12345;
-    for (int64_t i = 0; i < ids.numel(); ++i) {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        ids.view({-1})[i] = static_cast<int64_t>((state >> 33) % static_cast<uint64_t>(vocab));
-    }
-    return ids;
-}
-
 }  // namespace
 
 class DecodeTest : public QObject {
@@ -96,7 +86,7 @@ private Q_SLOTS:
         // the LongRoPE fixture's short factors and every learned-position table.
         const int64_t context = lm->spec().context;  // 0: no limit (ALiBi)
         const int64_t T = context > 0 ? std::min<int64_t>(20, context) : 20, prompt = 3;
-        const at::Tensor ids = someIds(2, T, lm->spec().vocab);
+        const at::Tensor ids = lcgIds(12345, 2, T, lm->spec().vocab);
         const at::Tensor full = lm->forward(ids, at::ones_like(ids)).to(at::kFloat);
         llmap::DecodeState state;
         double worst = 0, noise = 0;
@@ -136,7 +126,7 @@ private Q_SLOTS:
             llmap::CausalLM::load(fixtures::modelDir("families_b/phi3_longrope_window9_rot50"));
         QVERIFY(lm->decodesWithCache(24));
         QVERIFY(!lm->decodesWithCache(25));
-        const at::Tensor ids = someIds(2, 30, lm->spec().vocab);
+        const at::Tensor ids = lcgIds(12345, 2, 30, lm->spec().vocab);
         llmap::DecodeState state;
         double worst = 0;
         for (int64_t p = 1; p <= 30; ++p) {
@@ -151,8 +141,9 @@ private Q_SLOTS:
     void refusesMismatchedBatch() {
         const auto lm = llmap::CausalLM::load(fixtures::modelDir("llama_mha_untied"));
         llmap::DecodeState state;
-        lm->decodeStep(state, someIds(2, 1, 10));
-        fixtures::expectInputError([&] { lm->decodeStep(state, someIds(3, 1, 10)); }, "batch");
+        lm->decodeStep(state, lcgIds(12345, 2, 1, 10));
+        fixtures::expectInputError([&] { lm->decodeStep(state, lcgIds(12345, 3, 1, 10)); },
+                                   "batch");
     }
 };
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fixture_files.h"
+#include "lcg_ids.h"
 #include "model/causal_lm.h"
 #include "model/registry.h"
 #include "util/error.h"
@@ -21,17 +22,6 @@ nlohmann::json configOf(const std::string& name) {
 
 llmap::ArchSpec specOf(const nlohmann::json& c) {
     return llmap::archSpecFromConfig(c, "families_qwen3next/config.json");
-}
-
-// Deterministic ids in [0, vocab).
-at::Tensor someIds(int64_t rows, int64_t tokens, int64_t vocab) {
-    at::Tensor ids = at::empty({rows, tokens}, at::kLong);
-    uint64_t state = 987654321;
-    for (int64_t i = 0; i < ids.numel(); ++i) {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        ids.view({-1})[i] = static_cast<int64_t>((state >> 33) % static_cast<uint64_t>(vocab));
-    }
-    return ids;
 }
 
 }  // namespace
@@ -109,7 +99,7 @@ private Q_SLOTS:
         const auto lm =
             llmap::CausalLM::load(fixtures::modelDir("families_qwen3next/" + name.toStdString()));
         const int64_t T = 150;
-        const at::Tensor ids = someIds(2, T, lm->spec().vocab);
+        const at::Tensor ids = lcgIds(987654321, 2, T, lm->spec().vocab);
         const at::Tensor full = lm->forward(ids, at::ones_like(ids)).to(at::kFloat);
         llmap::DecodeState state;
         double worst = 0;

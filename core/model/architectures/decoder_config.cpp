@@ -53,62 +53,6 @@ ArchSpec readDecoderSizes(const nlohmann::json& c, const std::string& where, boo
     return s;
 }
 
-RopeSpec readRope(const nlohmann::json& c, int64_t headDim, const std::string& where) {
-    RopeSpec r;
-    nlohmann::json params = nlohmann::json::object();
-    if (c.contains("rope_parameters") && c["rope_parameters"].is_object()) {
-        params = c["rope_parameters"];
-    } else if (c.contains("rope_scaling") && c["rope_scaling"].is_object()) {
-        params = c["rope_scaling"];
-    }
-    r.theta =
-        jsonNumber(params, "rope_theta", where)
-            .value_or(jsonNumber(c, "rope_theta", where)
-                          .value_or(jsonNumber(c, "rotary_emb_base", where).value_or(10000.0)));
-    double partial = jsonNumber(params, "partial_rotary_factor", where)
-                         .value_or(jsonNumber(c, "partial_rotary_factor", where)
-                                       .value_or(jsonNumber(c, "rotary_pct", where).value_or(1.0)));
-    if (!(partial > 0.0 && partial <= 1.0)) {
-        throw InputError("absurd config: partial rotary factor " + std::to_string(partial), where,
-                         "it must lie in (0, 1]");
-    }
-    r.dim = static_cast<int64_t>(static_cast<double>(headDim) * partial);
-    if (r.dim < 2 || r.dim % 2 != 0 || r.theta <= 0.0) {
-        throw InputError("absurd config: rotary dimension " + std::to_string(r.dim) + ", theta " +
-                             std::to_string(r.theta),
-                         where, "fix the rotary settings in config.json");
-    }
-    std::string type = jsonString(params, "rope_type", where)
-                           .value_or(jsonString(params, "type", where).value_or("default"));
-    if (type == "default") {
-        r.scaling = RopeScaling::None;
-    } else if (type == "linear") {
-        r.scaling = RopeScaling::Linear;
-        r.factor = jsonNumber(params, "factor", where).value_or(1.0);
-    } else if (type == "llama3") {
-        r.scaling = RopeScaling::Llama3;
-        r.factor = jsonNumber(params, "factor", where).value_or(8.0);
-        r.lowFreqFactor = jsonNumber(params, "low_freq_factor", where).value_or(1.0);
-        r.highFreqFactor = jsonNumber(params, "high_freq_factor", where).value_or(4.0);
-        r.originalContext =
-            jsonInt(params, "original_max_position_embeddings", where)
-                .value_or(jsonInt(c, "max_position_embeddings", where).value_or(8192));
-        if (r.highFreqFactor < r.lowFreqFactor || r.lowFreqFactor <= 0.0) {
-            throw InputError("absurd config: llama3 rope high_freq_factor < low_freq_factor", where,
-                             "fix rope_scaling in config.json");
-        }
-    } else {
-        throw InputError(
-            "rope type \"" + type + "\" is not supported", where,
-            "supported rope types: default, linear, llama3, yarn (Llama-style families)");
-    }
-    if (r.factor <= 0.0) {
-        throw InputError("absurd config: rope scaling factor " + std::to_string(r.factor), where,
-                         "fix rope_scaling in config.json");
-    }
-    return r;
-}
-
 std::vector<int64_t> readSlidingWindows(const nlohmann::json& c, int64_t layers,
                                         const std::string& where) {
     const int64_t window = jsonInt(c, "sliding_window", where).value_or(0);
@@ -161,45 +105,6 @@ std::vector<int64_t> windowsOnSlidingLayers(const nlohmann::json& c,
         windows[i] = *window;
     }
     return windows;
-}
-
-namespace {
-nlohmann::json objectOr(const nlohmann::json& c, const char* key) {
-    const auto it = c.find(key);
-    return it != c.end() && it->is_object() ? *it : nlohmann::json::object();
-}
-}  // namespace
-
-std::pair<nlohmann::json, nlohmann::json> ropeParametersByLayerType(const nlohmann::json& c,
-                                                                    double fullTheta,
-                                                                    double slidingTheta) {
-    const nlohmann::json nested = objectOr(c, "rope_parameters");
-    nlohmann::json full, sliding;
-    if (nested.contains("full_attention") || nested.contains("sliding_attention")) {
-        full = objectOr(nested, "full_attention");
-        sliding = objectOr(nested, "sliding_attention");
-    } else {
-        full = nested.empty() ? objectOr(c, "rope_scaling") : nested;
-        sliding = nlohmann::json::object();
-    }
-    if (!full.contains("rope_theta")) full["rope_theta"] = fullTheta;
-    if (!sliding.contains("rope_theta")) sliding["rope_theta"] = slidingTheta;
-    return {full, sliding};
-}
-
-double readRopeParameters(const nlohmann::json& c, const nlohmann::json& params, ArchSpec& s,
-                          const std::string& where) {
-    const std::string type = jsonString(params, "rope_type", where)
-                                 .value_or(jsonString(params, "type", where).value_or("default"));
-    nlohmann::json plain = c;
-    plain.erase("rope_scaling");
-    plain["rope_parameters"] = params;
-    if (type == "yarn") {  // the plain rotary, then YaRN's divisors and cos/sin factor
-        plain["rope_parameters"].erase("type");
-        plain["rope_parameters"]["rope_type"] = "default";
-    }
-    s.rope = readRope(plain, s.headDim, where);
-    return type == "yarn" ? readYarn(c, params, s, where) : 1.0;
 }
 
 Activation readActivation(const std::string& name, const std::string& where) {

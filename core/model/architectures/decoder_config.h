@@ -7,24 +7,13 @@
 #include <vector>
 
 #include "model/arch_spec.h"
+#include "model/architectures/rope_config.h"
 
 namespace llmap {
 
 // Sizes, context, vocabulary and tied embeddings (Llama-style key names with the GPT-2 and NeoX
 // spellings as fall-backs). `defaultTied` is the family's default for tie_word_embeddings.
 ArchSpec readDecoderSizes(const nlohmann::json& config, const std::string& where, bool defaultTied);
-
-// Rotary settings from "rope_parameters" (transformers 5) or "rope_theta"/"rope_scaling"
-// (transformers 4), including partial rotary and linear/llama3 scaling (YaRN: readLlamaStyle).
-RopeSpec readRope(const nlohmann::json& config, int64_t headDim, const std::string& where);
-
-// YaRN (rope type "yarn" in `params`, the config's rope_parameters or rope_scaling) on top of the
-// plain rotary already in `s.rope`: per-frequency divisors of the inverse frequencies
-// (s.ropeShortFactor = s.ropeLongFactor, for every length) and the cos/sin factor
-// (s.ropeAttentionFactor). Returns DeepSeek's softmax-scale multiplier, mscale_all_dim's square
-// (1 without it). InputError without a positive factor and original_max_position_embeddings.
-double readYarn(const nlohmann::json& config, const nlohmann::json& params, ArchSpec& s,
-                const std::string& where);
 
 // Per-layer sliding windows from "layer_types": "sliding_window" on the "sliding_attention"
 // layers, 0 (no window) elsewhere and everywhere when the config has no layer_types.
@@ -41,18 +30,6 @@ std::vector<bool> readLayerTypes(const nlohmann::json& config, int64_t layers,
 std::vector<int64_t> windowsOnSlidingLayers(const nlohmann::json& config,
                                             const std::vector<bool>& sliding,
                                             const std::string& where);
-
-// The rotary parameters of the "full_attention" and "sliding_attention" layers: transformers 5
-// nests them in rope_parameters by layer type; a flat rope_parameters or rope_scaling applies to
-// the full-attention layers. A missing rope_theta becomes `fullTheta` or `slidingTheta`.
-std::pair<nlohmann::json, nlohmann::json> ropeParametersByLayerType(const nlohmann::json& config,
-                                                                    double fullTheta,
-                                                                    double slidingTheta);
-
-// s.rope (and, for rope type "yarn", the YaRN fields: readYarn) from one rope_parameters object.
-// Returns readYarn's softmax-scale multiplier (1 without YaRN).
-double readRopeParameters(const nlohmann::json& config, const nlohmann::json& params, ArchSpec& s,
-                          const std::string& where);
 
 Activation readActivation(const std::string& name, const std::string& where);
 

@@ -109,7 +109,7 @@ VISION = dict(depth=1, hidden_size=16, intermediate_size=32, num_heads=2, patch_
 
 
 def lcg_ids(seed, rows, tokens, vocab):
-    """The ids of someIds() in tests/model/tst_decode.cpp and tst_families_qwen3next.cpp."""
+    """The ids of lcgIds() in tests/model/lcg_ids.h (tst_decode, tst_families_qwen3next)."""
     state, flat = seed, []
     for _ in range(rows * tokens):
         state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
