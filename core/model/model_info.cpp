@@ -93,9 +93,10 @@ ModelInfo readModelInfo(const ModelSource& source) {
         hash.update(h.headerJson);
         info.weightBytes += static_cast<int64_t>(h.dataSize);
         for (const auto& [name, entry] : h.tensors) {
-            const auto endsWith = [&](const std::string& suffix) {
-                return name.size() > suffix.size() &&
-                       name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+            const std::string& tensor = name;  // C++17 lambdas cannot capture a binding
+            const auto endsWith = [&tensor](const std::string& suffix) {
+                return tensor.size() > suffix.size() &&
+                       tensor.compare(tensor.size() - suffix.size(), suffix.size(), suffix) == 0;
             };
             const bool mxfp4 = source.weightFormat.mxfp4;
             const bool blockScales = (source.weightFormat.fp8Blocks && endsWith("_scale_inv")) ||
