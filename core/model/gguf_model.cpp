@@ -259,10 +259,8 @@ std::vector<int64_t> torchShape(const GgufTensorInfo& t) {
 GgufTensorRef joinKvB(const GgufFile& f, size_t kb, int64_t block) {
     const std::string vbName = ggufTensorStem(GgufRole::AttnVB, block) + ".weight";
     const GgufTensorInfo& k = f.tensors()[kb];
-    const auto& all = f.tensors();
-    const auto vb = std::find_if(all.begin(), all.end(),
-                                 [&](const GgufTensorInfo& t) { return t.name == vbName; });
-    if (vb == all.end()) fail(f, "tensor \"" + k.name + "\" has no \"" + vbName + "\"", kReconvert);
+    const GgufTensorInfo* vb = findTensor(f, vbName);
+    if (!vb) fail(f, "tensor \"" + k.name + "\" has no \"" + vbName + "\"", kReconvert);
     const auto ks = torchShape(k), vs = torchShape(*vb);
     if (ks.size() != 3 || vs.size() != 3 || ks[0] != vs[0] || ks[1] != vs[2]) {
         fail(f,
@@ -272,7 +270,7 @@ GgufTensorRef joinKvB(const GgufFile& f, size_t kb, int64_t block) {
     }
     GgufTensorRef ref;
     ref.index = kb;
-    ref.second = static_cast<size_t>(vb - all.begin());
+    ref.second = static_cast<size_t>(vb - f.tensors().data());
     ref.shape = {ks[0] * (ks[2] + vs[1]), ks[1]};
     ref.transform = GgufTransform::JoinKvB;
     return ref;
