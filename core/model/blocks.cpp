@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "model/cpu_kernels.h"
+#include "model/packed_linear.h"
 
 // The RECORD_USER_SCOPE names let a profiler put the time of a norm, a rotary embedding or an
 // attention under one name (tests/bench/profile_forward.cpp); unprofiled, each is one flag test.
@@ -15,6 +16,8 @@ namespace llmap::blocks {
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                   bool conv1d) {
+    // Packed at load (GPT-2's Conv1D weights transposed first).
+    if (weight.is_mkldnn()) return packed::linear(x, weight, bias);
     if (conv1d) {
         at::Tensor y = at::matmul(x, weight);
         return bias.defined() ? y + bias : y;

@@ -6,7 +6,8 @@
 
 namespace llmap::blocks {
 
-// y = x W^T + b, or x W + b for weights kept in GPT-2's Conv1D layout.
+// y = x W^T + b, or x W + b for weights kept in GPT-2's Conv1D layout; W may be packed
+// (packed::pack, whatever its layout was).
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                   bool conv1d);
 

@@ -24,6 +24,7 @@
 #include "model/device.h"
 #include "model/gguf_model.h"
 #include "model/model_source.h"
+#include "model/packed_linear.h"
 #include "model/registry.h"
 #include "model/tensor_store.h"
 #include "util/error.h"
@@ -228,6 +229,26 @@ LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
     return weights;
 }
 
+// Rows per product that packed weights are laid out for: about a batch's tokens.
+constexpr int64_t kPackedRows = 2048;
+
+// The attention's, the dense MLP's and the output layer's weights packed for oneDNN
+// (packed_linear.h), in place of the plain ones. Not a tied output layer, which stays the
+// embedding's (a packed copy would cost a vocabulary's worth of memory), nor routed experts, whose
+// products change their number of rows on every call (measured: no faster, more memory).
+void packForCpu(const ArchSpec& s, std::vector<Layer>& layers, at::Tensor& lmHead,
+                const at::Tensor& embed) {
+    const auto pack = [](at::Tensor& w, bool conv1d) {
+        if (w.defined()) w = packed::pack(conv1d ? w.t() : w, kPackedRows);
+    };
+    for (Layer& l : layers) {
+        for (at::Tensor* w :
+             {&l.attention.qkvW, &l.attention.oW, &l.mlp.gateW, &l.mlp.upW, &l.mlp.downW})
+            pack(*w, s.conv1d);
+    }
+    if (!lmHead.is_same(embed)) pack(lmHead, false);
+}
+
 }  // namespace
 
 std::unique_ptr<CausalLM> CausalLM::load(const std::string& path, const LoadOptions& options) {
@@ -356,6 +377,8 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
                                 w.base(blocks::kPerLayerProjection, {all, D}),
                                 w.base(blocks::kPerLayerProjectionNorm, {s.perLayerInputDim})};
     }
+    if (impl->device.is_cpu() && packed::available(impl->dtype))
+        packForCpu(s, impl->layers, impl->lmHead, impl->embed);
     impl->copied = store.copiedBytes();
     return std::unique_ptr<CausalLM>(new CausalLM(std::move(impl)));
 }
@@ -670,15 +693,24 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
         // Each chunk's logits go into one buffer (mapped once, not once per chunk) and are read
         // once more, by the fused log-softmax.
         const int64_t rowsTotal = selected.size(0);
-        at::Tensor buffer = at::empty({std::min(chunk, rowsTotal), V}, selected.options());
+        // A packed head (packForCpu) returns its own logits.
+        const bool packedHead = lmHead.is_mkldnn();
+        const at::Tensor buffer =
+            packedHead ? at::Tensor()
+                       : at::empty({std::min(chunk, rowsTotal), V}, selected.options());
         for (int64_t start = 0; start < rowsTotal; start += chunk) {
             const int64_t len = std::min(chunk, rowsTotal - start);
-            at::Tensor z = buffer.narrow(0, 0, len);
             const at::Tensor x = selected.narrow(0, start, len);
-            if (lmHeadB.defined()) {
-                at::addmm_out(z, lmHeadB, x, lmHead.t());
+            at::Tensor z;
+            if (packedHead) {
+                z = packed::linear(x, lmHead, lmHeadB);
             } else {
-                at::mm_out(z, x, lmHead.t());
+                z = buffer.narrow(0, 0, len);
+                if (lmHeadB.defined()) {
+                    at::addmm_out(z, lmHeadB, x, lmHead.t());
+                } else {
+                    at::mm_out(z, x, lmHead.t());
+                }
             }
             if (rescaled) scaleLogits(z);
             pieces.push_back(kernels::targetLogSoftmax(z, selectedTargets.narrow(0, start, len)));
@@ -756,8 +788,7 @@ void CausalLM::Impl::scaleLogits(at::Tensor& z) const {
 }
 
 at::Tensor CausalLM::Impl::logits(const at::Tensor& h) const {
-    at::Tensor out = at::linear(
-        h, lmHead, lmHeadB.defined() ? c10::optional<at::Tensor>(lmHeadB) : c10::nullopt);
+    at::Tensor out = blocks::linear(h, lmHead, lmHeadB, false);
     scaleLogits(out);
     if (spec.finalSoftcap > 0) out = at::tanh(out / spec.finalSoftcap) * spec.finalSoftcap;
     return out;

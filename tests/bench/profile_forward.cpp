@@ -61,7 +61,7 @@ std::string kindOf(const prof::LegacyEvent& e, int64_t vocab) {
         if (std::find(shape.begin(), shape.end(), vocab) != shape.end()) return "head";
     }
     if (name == "aten::linear" || name == "aten::matmul" || name == "aten::addmm" ||
-        name == "aten::mm" || name == "aten::bmm")
+        name == "aten::mm" || name == "aten::bmm" || name == "mkldnn::_linear_pointwise")
         return "matmuls";
     return "other";
 }

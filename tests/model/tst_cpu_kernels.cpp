@@ -1,12 +1,19 @@
 // The fused CPU kernels against the operators they replace, written as transformers writes them
 // (LlamaRMSNorm, Gemma3RMSNorm, apply_rotary_pos_emb, LlamaMLP's act_fn(gate) * up, log_softmax
 // + gather) in libtorch's own operators: float32 within rounding of a different summation order
-// or exponential, bfloat16 and float16 to the last bit where both round the same products.
+// or exponential, bfloat16 and float16 to the last bit where both round the same products; and
+// the products with weights packed for oneDNN against the same products in double precision.
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <QtTest>
 
+#include <array>
+#include <cstdlib>
+#include <vector>
+
 #include "model/cpu_kernels.h"
+#include "model/packed_linear.h"
 
 namespace kernels = llmap::kernels;
 
@@ -155,6 +162,58 @@ private Q_SLOTS:
                                         .squeeze(1);
             const double worst = (got.to(at::kDouble) - want).abs().max().item<double>();
             QVERIFY2(worst < 2e-6, qPrintable(QString("V=%1: %2").arg(V).arg(worst)));
+        }
+    }
+
+    // On libtorch 2.x the fp32 products run packed (the speed of the default build depends on
+    // it); bf16 where this CPU and libtorch have oneDNN's bf16 products.
+    void packedLinearMatchesDoublePrecision_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::newRow("float32") << static_cast<int>(at::kFloat);
+        QTest::newRow("bfloat16") << static_cast<int>(at::kBFloat16);
+    }
+    void packedLinearMatchesDoublePrecision() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        if (!llmap::packed::available(type)) {
+            QVERIFY2(type != at::kFloat || TORCH_VERSION_MAJOR < 2 || std::getenv("LLMAP_CPU_GEMM"),
+                     "libtorch 2.x packs fp32 weights");
+            QSKIP(
+                "no packed products of this dtype on this CPU and libtorch: at::linear runs them");
+        }
+        QVERIFY(!llmap::packed::available(at::kHalf));
+        at::manual_seed(5);
+        // Odd sizes, a batch dimension, rows far from the packing's hint, with and without bias.
+        for (const auto& [rows, in, out] : std::vector<std::array<int64_t, 3>>{
+                 {1, 7, 3}, {37, 96, 131}, {3000, 64, 40}, {2, 576, 1536}}) {
+            const at::Tensor w = at::randn({out, in}).to(type);
+            const at::Tensor b = at::randn({out}).to(type);
+            const at::Tensor x = at::randn({rows, 1, in}).to(type);
+            const at::Tensor packedW = llmap::packed::pack(w, 2048);
+            QVERIFY(packedW.is_mkldnn());
+            QCOMPARE(packedW.sizes(), w.sizes());
+            for (const bool withBias : {false, true}) {
+                const at::Tensor got =
+                    llmap::packed::linear(x, packedW, withBias ? b : at::Tensor());
+                QCOMPARE(got.scalar_type(), type);
+                QCOMPARE(got.sizes(), (at::IntArrayRef{rows, 1, out}));
+                at::Tensor want = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t());
+                if (withBias) want = want + b.to(at::kDouble);
+                // fp32: accumulation over `in` terms; bf16: the result's rounding (2^-8).
+                const at::Tensor scale =
+                    at::matmul(x.to(at::kDouble).abs(), w.to(at::kDouble).abs().t()) +
+                    (withBias ? b.to(at::kDouble).abs() : at::zeros({}));
+                const double eps = type == at::kFloat ? in * 1.2e-7 : 1.0 / 128;
+                const double worst = ((got.to(at::kDouble) - want).abs() / (scale * eps + 1e-30))
+                                         .max()
+                                         .item<double>();
+                QVERIFY2(worst <= 1.0, qPrintable(QString("%1x%2x%3 bias %4: %5 of the bound")
+                                                      .arg(rows)
+                                                      .arg(in)
+                                                      .arg(out)
+                                                      .arg(withBias)
+                                                      .arg(worst)));
+            }
         }
     }
 };
