@@ -153,6 +153,21 @@ def score(model, ids, first_scored):
     return sum(per), per
 
 
+def per_token_fp32_gap(folder, texts):
+    """How far transformers' fp32 per-token values of the first two texts ("per_token_full") lie
+    from its float64 ones: the fixture's own fp32 rounding, which another CPU's kernels (AVX2 or
+    AVX-512) may reach in the other direction. None where a kernel has no float64 form."""
+    try:
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float64).eval()
+        worst = 0.0
+        for t in texts[:2]:
+            _, exact = score(model, t["ids_full"], 1)
+            worst = max(worst, max(abs(a - b) for a, b in zip(exact, t["per_token_full"])))
+        return worst
+    except RuntimeError:
+        return None
+
+
 def score_texts(tok, model, model_bf16, prefix):
     """Each text's ids in both conventions with their log-likelihoods in fp32 and bf16, and the
     per-token values of the first two texts: one oracle record's "texts"."""

@@ -27,7 +27,8 @@ import transformers
 from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import OUT, TEXTS, randomise, score_texts, train_tokenizer  # noqa: E402
+from generate import (OUT, TEXTS, per_token_fp32_gap, randomise, score_texts,  # noqa: E402
+                      train_tokenizer)
 
 FOLDER = os.path.join(OUT, "families_gemma4")
 SEEDS = (23000, 24000)
@@ -145,6 +146,9 @@ def main():
                             layer_types=list(text_config.layer_types),
                             parameters=sum(p.numel() for p in model.parameters()),
                             vocab_size=len(tok), texts=texts))
+        gap = per_token_fp32_gap(folder, texts)
+        if gap is not None:
+            records[-1]["per_token_fp32_gap"] = gap
         print(f"{name}: {type(model).__name__}, {records[-1]['parameters']} parameters, "
               f"ll_full[0] = {texts[0]['ll_full']:.4f}", file=sys.stderr)
     oracle = dict(generator="tests/oracle/model/generate_families_gemma4.py",
