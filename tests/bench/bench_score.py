@@ -8,7 +8,8 @@ in one run on one machine, and where LLMap's time goes.
             attention mask, at most --tuned-budget padded tokens per batch, the logits gathered at
             the targets minus their logsumexp
   llmap     llmap-cli score (its scoring time from the project's provenance, without reading the
-            weights, as for the others)
+            weights, as for the others); on the CPU also with LLMAP_CPU_GEMM=torch, libtorch's
+            own products instead of oneDNN's on weights packed at load
   llama.cpp llama-bench's prompt processing of 256 tokens (one sequence; the output layer on its
             last position only) and llama-perplexity over the same texts (chunks of 512 tokens,
             16 per forward pass, of which it times the first; the output layer on the second half
@@ -32,16 +33,18 @@ model, --repeats times over (interleaved: a varying load on a shared machine hit
 tokens/s is the median, the ratio LLMap / peer the median of the rounds' ratios, with their range.
 % of matmul: tokens/s x FLOPs per token (2 per weight of every matrix that the method runs on a
 token: embedding lookups excluded, the output layer where the method computes logits, a mixture's
-experts by the share chosen per token) over the machine's measured matmul rate (torch, 2048^3 on
-the CPU, 8192^3 on a GPU) in the same dtype and thread count.
+experts by the share chosen per token) over the machine's measured matmul rate (2048^3 on the CPU:
+the faster of torch's product and oneDNN's with a packed weight; 8192^3 on a GPU) in the same
+dtype and thread count.
 
   python tests/bench/bench_score.py [--dtype fp32|bf16] [--repeats 2] [--texts 12] [--threads N]
       [--models smollm2,gpt2-small,...] [--llama-cpp auto|none|DIR] [--device cpu|cuda]
       [--cli build/release/app/llmap-cli]
       [--profile-forward build/release/tests/score/profile_forward]
 
-Run it with the python of the environment that has torch, transformers, gguf and h5py (e.g. the
-build's ~/.cache/llmap/torch-2.15.0/bin/python). Prints two Markdown tables: the speeds, and
+Run it with the python of the environment that has torch, transformers, gguf, h5py and
+sentencepiece (which llama.cpp's converter imports for the Llama-style models), e.g. the build's
+~/.cache/llmap/torch-2.15.0/bin/python. Prints two Markdown tables: the speeds, and
 profile_forward's breakdown of LLMap's time on gpt2-small and llama-100m. About 15 minutes per
 dtype on 2 cores once the models and llama.cpp are in the cache (~/.cache/llmap/bench).
 """
@@ -314,26 +317,41 @@ def run_tuned(folder, texts, dtype, device, budget):
 
 def matmul_rates(device, dtype_name, seconds=3.0):
     """FLOP/s of one square matmul in the benchmark's dtype (2048 on the CPU, 8192 on a GPU); a
-    CPU without bf16 instructions takes minutes for one bf16 product, so only the dtype asked."""
+    CPU without bf16 instructions takes minutes for one bf16 product, so only the dtype asked.
+    On the CPU the faster of torch's `a @ b` and oneDNN's product with the weight packed first
+    (the one LLMap runs, see core/model/packed_linear.h): the rate the machine can reach."""
     import torch
     n = 8192 if device == "cuda" else 2048
-    rates = {"fp32": 0.0, "bf16": 0.0}
-    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
-        if name != dtype_name:
-            continue
-        a = torch.randn(n, n, device=device).to(dtype)
-        b = torch.randn(n, n, device=device).to(dtype)
-        a @ b
+    rates = {"fp32": 0.0, "bf16": 0.0, "products": {}}
+
+    def rate(product):
+        product()
         sync(device)
         reps, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
-            a @ b
+            product()
             reps += 1
             if device == "cuda" and reps % 10:
                 continue
             sync(device)
         sync(device)
-        rates[name] = 2 * n ** 3 * reps / (time.perf_counter() - start)
+        return 2 * n ** 3 * reps / (time.perf_counter() - start)
+
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        if name != dtype_name:
+            continue
+        a = torch.randn(n, n, device=device).to(dtype)
+        b = torch.randn(n, n, device=device).to(dtype)
+        products = {"torch": rate(lambda: a @ b)}
+        if device == "cpu":
+            try:
+                packed = torch.ops.mkldnn._reorder_linear_weight(b, n)
+                products["oneDNN packed"] = rate(
+                    lambda: torch.ops.mkldnn._linear_pointwise(a, packed, None, "none", [], ""))
+            except (AttributeError, RuntimeError):
+                pass
+        rates[name] = max(products.values())
+        rates["products"] = products
     if device == "cuda":
         rates["gpu"] = torch.cuda.get_device_name(0)
     return rates
@@ -388,7 +406,7 @@ def run_measured(cmd, env=None):
     return stdout, stderr, usage.ru_maxrss / 1024.0
 
 
-def llmap_run(args, model, texts_path, work):
+def llmap_run(args, model, texts_path, work, env=None):
     import h5py
     project = os.path.join(work, "bench.h5")
     if os.path.exists(project):
@@ -397,7 +415,7 @@ def llmap_run(args, model, texts_path, work):
            "--device", args.device, "--dtype", args.dtype]
     if args.device == "cpu":
         cmd += ["--threads", str(args.threads)]
-    _, _, rss = run_measured(cmd)
+    _, _, rss = run_measured(cmd, env)
     with h5py.File(project, "r") as f:
         runs = [json.loads(r) for r in f["provenance/runs"][()]]
         ll = float(f["scores/loglik"][0].sum())
@@ -435,6 +453,11 @@ def methods_for(name, folder, info, args, texts_path, work, llama_dir):
                    args.dtype, "reads the Q4_1 file, dequantised" if "gguf" in info else ""),
             Method("paper", transformers_method("paper"), body + head, args.dtype),
             Method("tuned", transformers_method("tuned"), body + head, args.dtype)]
+    if args.device == "cpu":  # what packing the weights for oneDNN gains (packed_linear.h)
+        env = dict(os.environ, LLMAP_CPU_GEMM="torch")
+        rows.insert(1, Method("llmap, torch's products",
+                              lambda: llmap_run(args, model_arg, texts_path, work, env),
+                              body + head, args.dtype))
     if llama_dir is None:
         return rows
     ngl = 99 if args.device == "cuda" else 0
@@ -542,7 +565,7 @@ def main():
     try:
         texts_path = os.path.join(work, "texts.jsonl")
         make_texts(args.texts, texts_path)
-        rates = {"fp32": 0.0, "bf16": 0.0}
+        rates = {"fp32": 0.0, "bf16": 0.0, "products": {}}
         flops_cmd = [sys.executable, os.path.abspath(__file__), "--method", "flops", "--threads",
                      str(args.threads), "--device", args.device, "--dtype", args.dtype]
 
@@ -551,6 +574,8 @@ def main():
             r = json.loads(out)
             for k in ("fp32", "bf16"):
                 rates[k] = max(rates[k], r[k])
+            for k, v in r["products"].items():
+                rates["products"][k] = max(rates["products"].get(k, 0.0), v)
             rates["gpu"] = r.get("gpu")
 
         measure_matmul()
@@ -607,8 +632,9 @@ def print_tables(args, table, skipped, profiles, rates, llama_dir, llama_note, t
     else:
         machine = (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
                    f"{args.threads} threads; matmul 2048^3 in {args.dtype}: "
-                   f"{rates[args.dtype] / 1e9:.1f} GFLOP/s (torch, best of "
-                   f"{len(table) + len(skipped) + 1} moments)")
+                   f"{rates[args.dtype] / 1e9:.1f} GFLOP/s (the faster of "
+                   + ", ".join(f"{k} {v / 1e9:.1f}" for k, v in rates["products"].items())
+                   + f"; best of {len(table) + len(skipped) + 1} moments)")
     print(f"{machine}; torch {torch.__version__}, transformers {transformers.__version__}, "
           f"llama.cpp of llama-cpp-python {llama_cpp.VERSION}"
           f"{'' if llama_dir else ' (' + llama_note + ')'}; {args.texts} texts of 300-1,024 bytes; "
@@ -641,7 +667,7 @@ def print_tables(args, table, skipped, profiles, rates, llama_dir, llama_note, t
                   f"({min(speeds):,.0f}–{max(speeds):,.0f}) | {ratio} | {mfu} | "
                   f"{max(r[2] for r in m.runs):,.0f} |")
     for name, info, rows in table:
-        llmap, tuned = rows[0], rows[2]
+        llmap, tuned = rows[0], next(m for m in rows if m.label == "tuned")
         if llmap.loglik is not None and tuned.loglik is not None:
             print(f"\n{name}: summed log-likelihood of the texts, llmap {llmap.loglik:.2f} nats, "
                   f"tuned transformers {tuned.loglik:.2f} (the same work: relative difference "
