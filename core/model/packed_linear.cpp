@@ -15,18 +15,15 @@ namespace {
 
 // Called boxed, by name: the operators are registered by libtorch itself and have no C++ entry in
 // its API; a libtorch without them (Debian's 1.13) leaves the products to at::linear.
-const c10::OperatorHandle* op(const char* name, const char* overload) {
-    const auto handle = c10::Dispatcher::singleton().findSchema({name, overload});
-    return handle ? new c10::OperatorHandle(*handle) : nullptr;
-}
-
-const c10::OperatorHandle* reorderOp() {
-    static const c10::OperatorHandle* handle = op("mkldnn::_reorder_linear_weight", "");
+const c10::optional<c10::OperatorHandle>& reorderOp() {
+    static const auto handle =
+        c10::Dispatcher::singleton().findSchema({"mkldnn::_reorder_linear_weight", ""});
     return handle;
 }
 
-const c10::OperatorHandle* linearOp() {
-    static const c10::OperatorHandle* handle = op("mkldnn::_linear_pointwise", "");
+const c10::optional<c10::OperatorHandle>& linearOp() {
+    static const auto handle =
+        c10::Dispatcher::singleton().findSchema({"mkldnn::_linear_pointwise", ""});
     return handle;
 }
 
