@@ -179,9 +179,9 @@ private Q_SLOTS:
             QVERIFY2(type != at::kFloat || TORCH_VERSION_MAJOR < 2 || std::getenv("LLMAP_CPU_GEMM"),
                      "libtorch 2.x packs fp32 weights");
             QSKIP(
-                "this CPU has no AVX-512 BF16 products in oneDNN, or this libtorch (Debian's "
-                "1.13) lacks the packed operators: at::linear runs these products, checked "
-                "against transformers by tst_families");
+                "oneDNN's packed products are off here (LLMAP_CPU_GEMM=torch), missing from "
+                "this libtorch (Debian's 1.13) or, for bf16, not on this CPU (no AVX-512 BF16): "
+                "at::linear runs these products, checked against transformers by tst_families");
         }
         QVERIFY(!llmap::packed::available(at::kHalf));
         at::manual_seed(5);
