@@ -32,8 +32,8 @@ const char* kHelp =
     R"(Usage: llmap-cli score --project P.h5 [--texts T] --model DIR [DIR...] [--shard-out DIR]
                         [--device auto|cpu|cuda[:N]|cuda:0,cuda:1|all]
                         [--dtype auto|fp32|bf16|fp16]
-                        [--convention full|paper] [--batch-tokens N] [--threads N]
-                         [--token-logprobs] [--pmi]
+                        [--convention full|paper] [--batch-tokens N] [--max-padding S]
+                        [--threads N] [--token-logprobs] [--pmi]
        llmap-cli score --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
 
 Scores every model folder on every text of the project: one summed log-likelihood (nats) and one
@@ -57,6 +57,8 @@ token count per (model, text), written into P.h5.
                    with "response": the prompt with the tokenizer's own special tokens, then the
                    response without any, only the response's tokens scored
   --batch-tokens N padded tokens per forward pass (default: automatic; halved on out-of-memory)
+  --max-padding S  the share of a forward pass's positions that may be padding, 0 to 1 (default:
+                   0.1 on a GPU, 0.01 on the CPU, where a batch of one text is as fast per token)
   --threads N      CPU threads (default: every core)
   --shard-out DIR  score into DIR/<model id>.shard.h5 (one small file per model, without the
                    texts) instead of P.h5; --project (if it exists) or --texts gives the text
@@ -178,10 +180,11 @@ int scoreOnSeveralDevices(Project* project, const TextSet& texts, const std::vec
 }  // namespace
 
 int runScore(int argc, char** argv) {
-    Arguments args("score", argc, argv, 2,
-                   {"project", "texts", "model", "device", "dtype", "convention", "batch-tokens",
-                    "threads", "flush-seconds", "shard-out", "manifest", "task-index"},
-                   {"token-logprobs", "pmi"});
+    Arguments args(
+        "score", argc, argv, 2,
+        {"project", "texts", "model", "device", "dtype", "convention", "batch-tokens",
+         "max-padding", "threads", "flush-seconds", "shard-out", "manifest", "task-index"},
+        {"token-logprobs", "pmi"});
     if (args.help()) {
         std::cout << kHelp;
         return 0;
@@ -238,6 +241,14 @@ int runScore(int argc, char** argv) {
         if (f->empty() || *end || !(options.flushSeconds >= 0)) {
             throw InputError("--flush-seconds must be a number >= 0, not \"" + *f + "\"",
                              "llmap-cli score", "give e.g. --flush-seconds 5");
+        }
+    }
+    if (const auto p = args.value("max-padding")) {
+        char* end = nullptr;
+        options.maxPadding = std::strtod(p->c_str(), &end);
+        if (p->empty() || *end || !(options.maxPadding >= 0 && options.maxPadding <= 1)) {
+            throw InputError("--max-padding must be a share between 0 and 1, not \"" + *p + "\"",
+                             "llmap-cli score", "give e.g. --max-padding 0.1");
         }
     }
     options.tokenLogProbs = args.flag("token-logprobs");

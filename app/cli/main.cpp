@@ -48,7 +48,7 @@ Commands:
            model arithmetic: one folder of (1 - alpha) * A + alpha * B weights per alpha
 
   score    --project P.h5 [--texts T] --model DIR [DIR...] [--device D] [--dtype T]
-           [--convention full|paper] [--batch-tokens N] [--threads N]
+           [--convention full|paper] [--batch-tokens N] [--max-padding S] [--threads N]
            [--shard-out DIR] [--pmi]
            score model folders on the project's texts (resumable; see 'llmap-cli score --help')
   score    --manifest M [--task-index I] [--shard-out DIR] [--device D] ...
@@ -69,6 +69,12 @@ map, cluster, kl, predict, resample and export take --matrix loglik|pmi: the log
 Options for every command: --help
 Exit codes: 0 success, 1 failure, 2 bad input (the message names the file and the fix).
 )";
+
+// Errors about the command line name the command themselves ("llmap-cli score: --threads ...").
+std::string withCommand(const std::string& command, const std::string& message) {
+    const std::string prefix = "llmap-cli " + command + ": ";
+    return message.rfind(prefix, 0) == 0 ? message : prefix + message;
+}
 
 }  // namespace
 
@@ -104,13 +110,13 @@ int main(int argc, char** argv) {
         std::cerr << "llmap-cli: unknown command \"" << command << "\" (see 'llmap-cli --help')\n";
         return 2;
     } catch (const llmap::InputError& e) {
-        std::cerr << "llmap-cli " << command << ": " << e.message() << "\n";
+        std::cerr << withCommand(command, e.message()) << "\n";
         return 2;
     } catch (const llmap::Error& e) {
-        std::cerr << "llmap-cli " << command << ": " << e.message() << "\n";
+        std::cerr << withCommand(command, e.message()) << "\n";
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "llmap-cli " << command << ": " << e.what() << "\n";
+        std::cerr << withCommand(command, e.what()) << "\n";
         return 1;
     }
 }

@@ -15,6 +15,12 @@ struct BatchLimits {
     double padding = 0.1;   // share of a batch's padded tokens that may be padding; 1 = any
 };
 
+// The share of padding a batch may hold unless asked otherwise: a GPU needs wide batches; on a CPU
+// a batch of one text runs as fast per token, so padding is only work thrown away.
+inline double defaultPadding(bool cpu) {
+    return cpu ? 0.01 : 0.1;
+}
+
 // Text positions (indices into `lengths`) sorted by descending length, ties by position.
 std::vector<size_t> longestFirst(const std::vector<int64_t>& lengths);
 

@@ -264,10 +264,13 @@ void validateScoreOptions(const ScoreOptions& o) {
         throw InputError("convention \"" + o.convention + "\" is not known", "--convention",
                          "use full or paper (or response, for prompt-response sets)");
     }
-    if (o.batchTokens < 0 || o.maxBatchTexts < 0 || o.threads < 0 || !(o.flushSeconds >= 0) ||
-        !(o.maxPadding >= 0)) {
+    if (o.batchTokens < 0 || o.maxBatchTexts < 0 || o.threads < 0 || !(o.flushSeconds >= 0)) {
         throw InputError("batch tokens, batch texts, threads and flush interval must be >= 0",
                          "score options", "give 0 for the automatic choice");
+    }
+    if (!(o.maxPadding <= 1)) {  // NaN too
+        throw InputError("the padding share must be between 0 and 1", "score options",
+                         "give e.g. 0.1, or a negative share for the automatic choice");
     }
 }
 
@@ -406,7 +409,8 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     BatchBudget budget(BatchLimits{
         options.batchTokens > 0 ? options.batchTokens
                                 : automaticBudget(result.device, lm->spec(), result.dtype, longest),
-        options.maxBatchTexts, options.maxPadding});
+        options.maxBatchTexts,
+        options.maxPadding >= 0 ? options.maxPadding : defaultPadding(result.device == "cpu")});
     ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
     size_t done = result.textsSkipped;
     reporter.report(done, 0);

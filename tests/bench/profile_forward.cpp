@@ -4,8 +4,8 @@
 //       trace written to trace.json), then the time by kind of work
 //   profile_forward DIR --texts T.jsonl [--dtype fp32|bf16] [--threads N]
 //       the texts as llmap-cli score runs them (the "full" convention, longest first, batches of
-//       at most 4,096 padded tokens and 10 % padding): tokenisation, then every batch once timed
-//       and once under the profiler
+//       at most 4,096 padded tokens and the CPU's 1 % padding): tokenisation, then every batch once
+//       timed and once under the profiler
 // The kinds: matrix products, attention (scores, softmax, values, the mask), norms, rotary
 // embeddings, the output layer with its logsumexp, other operators (activations, residual adds,
 // casts, embedding lookup) and the time outside any operator; the padding share is the share of
@@ -139,7 +139,8 @@ std::vector<Batch> plannedBatches(const std::string& dir, const std::string& tex
     std::vector<Batch> batches;
     tokens = positions = 0;
     for (size_t from = 0; from < order.size();) {
-        const size_t count = llmap::nextBatchSize(lengths, order, from, llmap::BatchLimits{});
+        const size_t count = llmap::nextBatchSize(
+            lengths, order, from, llmap::BatchLimits{4096, 0, llmap::defaultPadding(true)});
         const int64_t T = lengths[order[from]];
         const auto B = static_cast<int64_t>(count);
         Batch b{at::zeros({B, T}, at::kLong), at::zeros({B, T}, at::kLong)};

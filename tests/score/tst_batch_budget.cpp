@@ -1,4 +1,5 @@
-// BatchBudget: how the batch limits of a run halve on out-of-memory and grow back (hand-computed).
+// nextBatchSize: where a batch ends; BatchBudget: how the batch limits of a run halve on
+// out-of-memory and grow back (hand-computed).
 #include <QtTest>
 
 #include "score/batch_plan.h"
@@ -15,6 +16,24 @@ private:
     }
 
 private Q_SLOTS:
+    // Lengths 100, 98, 95, 60 (longest first): padding of a batch of the first n texts is
+    // 100n - (sum of their lengths): 2 of 200 (1 %), 7 of 300 (2.3 %), 47 of 400 (11.8 %).
+    void batchEndsWherePaddingPassesItsShare() {
+        const std::vector<int64_t> lengths{60, 100, 95, 98};
+        const std::vector<size_t> order = llmap::longestFirst(lengths);
+        QCOMPARE(order, (std::vector<size_t>{1, 3, 2, 0}));
+        auto first = [&](double padding) {
+            return llmap::nextBatchSize(lengths, order, 0, BatchLimits{4096, 0, padding});
+        };
+        QCOMPARE(first(1.0), size_t(4));
+        QCOMPARE(first(0.1), size_t(3));
+        QCOMPARE(first(llmap::defaultPadding(false)), size_t(3));
+        QCOMPARE(first(llmap::defaultPadding(true)), size_t(2));
+        QCOMPARE(first(0.0), size_t(1));
+        QCOMPARE(llmap::nextBatchSize(lengths, order, 0, BatchLimits{250, 0, 1.0}), size_t(2));
+        QCOMPARE(llmap::nextBatchSize(lengths, order, 3, BatchLimits{4096, 0, 0.0}), size_t(1));
+    }
+
     void halvesTextsAndTokens() {
         BatchBudget b(BatchLimits{4096, 0, 0.1});
         QVERIFY(b.halve(22));

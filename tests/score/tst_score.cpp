@@ -461,6 +461,11 @@ private Q_SLOTS:
         o.dtype = "fp32";
         o.convention = "half";
         expectInputError([&] { llmap::validateScoreOptions(o); }, "half");
+        o.convention = "full";
+        o.maxPadding = 1.5;
+        expectInputError([&] { llmap::validateScoreOptions(o); }, "between 0 and 1");
+        o.maxPadding = std::nan("");
+        expectInputError([&] { llmap::validateScoreOptions(o); }, "between 0 and 1");
     }
 
     void cudaOnlyWithCuda() {
