@@ -58,7 +58,8 @@ token count per (model, text), written into P.h5.
                    response without any, only the response's tokens scored
   --batch-tokens N padded tokens per forward pass (default: automatic; halved on out-of-memory)
   --max-padding S  the share of a forward pass's positions that may be padding, 0 to 1 (default:
-                   0.1 on a GPU, 0.01 on the CPU, where a batch of one text is as fast per token)
+                   0.01 for fp32 on the CPU, where a batch of one text runs as fast per token;
+                   0.1 elsewhere)
   --threads N      CPU threads (default: every core)
   --shard-out DIR  score into DIR/<model id>.shard.h5 (one small file per model, without the
                    texts) instead of P.h5; --project (if it exists) or --texts gives the text

@@ -15,10 +15,12 @@ struct BatchLimits {
     double padding = 0.1;   // share of a batch's padded tokens that may be padding; 1 = any
 };
 
-// The share of padding a batch may hold unless asked otherwise: a GPU needs wide batches; on a CPU
-// a batch of one text runs as fast per token, so padding is only work thrown away.
-inline double defaultPadding(bool cpu) {
-    return cpu ? 0.01 : 0.1;
+// The share of padding a batch may hold unless asked otherwise. fp32 products on a CPU run as fast
+// per token on one text as on many, so there padding is only work thrown away; a GPU, and bf16 or
+// fp16 products on a CPU (AMX, AVX512-BF16), run wide batches faster (measured: 1.1x in bf16 on an
+// Intel CPU with AMX at 10 % padding, against 0.9-1.1x in fp32).
+inline double defaultPadding(bool cpuFp32) {
+    return cpuFp32 ? 0.01 : 0.1;
 }
 
 // Text positions (indices into `lengths`) sorted by descending length, ties by position.

@@ -410,7 +410,9 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
         options.batchTokens > 0 ? options.batchTokens
                                 : automaticBudget(result.device, lm->spec(), result.dtype, longest),
         options.maxBatchTexts,
-        options.maxPadding >= 0 ? options.maxPadding : defaultPadding(result.device == "cpu")});
+        options.maxPadding >= 0
+            ? options.maxPadding
+            : defaultPadding(result.device == "cpu" && result.dtype == "float32")});
     ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
     size_t done = result.textsSkipped;
     reporter.report(done, 0);

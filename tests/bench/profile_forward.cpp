@@ -4,8 +4,8 @@
 //       trace written to trace.json), then the time by kind of work
 //   profile_forward DIR --texts T.jsonl [--dtype fp32|bf16] [--threads N]
 //       the texts as llmap-cli score runs them (the "full" convention, longest first, batches of
-//       at most 4,096 padded tokens and the CPU's 1 % padding): tokenisation, then every batch once
-//       timed and once under the profiler
+//       at most 4,096 padded tokens, at most 1 % padding in fp32 and 10 % in bf16): tokenisation,
+//       then every batch once timed and once under the profiler
 // The kinds: matrix products, attention (scores, softmax, values, the mask), norms, rotary
 // embeddings, the output layer with its logsumexp, other operators (activations, residual adds,
 // casts, embedding lookup) and the time outside any operator; the padding share is the share of
@@ -123,7 +123,7 @@ nlohmann::json report(const std::map<std::string, double>& kinds, double forward
 
 // The texts, tokenised and batched as the scorer does on a CPU.
 std::vector<Batch> plannedBatches(const std::string& dir, const std::string& textsPath,
-                                  int64_t context, double& tokenise, int64_t& tokens,
+                                  int64_t context, bool fp32, double& tokenise, int64_t& tokens,
                                   int64_t& positions) {
     const llmap::TextSet texts = llmap::loadTextSet(textsPath);
     const std::unique_ptr<llmap::Tokenizer> tokenizer = llmap::loadTokenizer(dir);
@@ -140,7 +140,7 @@ std::vector<Batch> plannedBatches(const std::string& dir, const std::string& tex
     tokens = positions = 0;
     for (size_t from = 0; from < order.size();) {
         const size_t count = llmap::nextBatchSize(
-            lengths, order, from, llmap::BatchLimits{4096, 0, llmap::defaultPadding(true)});
+            lengths, order, from, llmap::BatchLimits{4096, 0, llmap::defaultPadding(fp32)});
         const int64_t T = lengths[order[from]];
         const auto B = static_cast<int64_t>(count);
         Batch b{at::zeros({B, T}, at::kLong), at::zeros({B, T}, at::kLong)};
@@ -194,8 +194,8 @@ int main(int argc, char** argv) {
         int64_t tokens = 0, positions = 0;
         std::vector<Batch> batches;
         if (!textsPath.empty()) {
-            batches =
-                plannedBatches(argv[1], textsPath, lm->spec().context, tokenise, tokens, positions);
+            batches = plannedBatches(argv[1], textsPath, lm->spec().context, dtype != "bf16",
+                                     tokenise, tokens, positions);
         } else {
             const int64_t B = positional.size() > 0 ? std::atoll(positional[0].c_str()) : 8;
             const int64_t T = positional.size() > 1 ? std::atoll(positional[1].c_str()) : 256;

@@ -27,8 +27,8 @@ private Q_SLOTS:
         };
         QCOMPARE(first(1.0), size_t(4));
         QCOMPARE(first(0.1), size_t(3));
-        QCOMPARE(first(llmap::defaultPadding(false)), size_t(3));
-        QCOMPARE(first(llmap::defaultPadding(true)), size_t(2));
+        QCOMPARE(first(llmap::defaultPadding(false)), size_t(3));  // 10 %
+        QCOMPARE(first(llmap::defaultPadding(true)), size_t(2));   // 1 %
         QCOMPARE(first(0.0), size_t(1));
         QCOMPARE(llmap::nextBatchSize(lengths, order, 0, BatchLimits{250, 0, 1.0}), size_t(2));
         QCOMPARE(llmap::nextBatchSize(lengths, order, 3, BatchLimits{4096, 0, 0.0}), size_t(1));
