@@ -57,6 +57,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -414,11 +415,14 @@ def run_measured(cmd, env=None):
     out.seek(0)
     err.seek(0)
     stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        raise Failed(f"killed by signal {-code} ({signal.Signals(-code).name})")
+    if code != 0:
         lines = [line for line in stderr.strip().splitlines() if line.strip()]
         cause = [line for line in lines if "error loading model" in line]  # llama.cpp's reason
         raise Failed(cause[0].split("error loading model: ")[-1] if cause else
-                     " / ".join(lines[-3:]) or f"exit status {status}")
+                     " / ".join(lines[-3:]) or f"exit status {code}")
     return stdout, stderr, usage.ru_maxrss / 1024.0
 
 

@@ -63,16 +63,43 @@ def locked(path):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            line = next((line for line in f if line.startswith("flags")), "")
+        return set(line.split(":", 1)[-1].split())
+    except OSError:
+        return set()
+
+
+def instruction_options(flags):
+    """-march=native, except on a CPU with AMX: there this llama.cpp's AMX kernels crash on Q4_1
+    files (llama-bench: segmentation fault, before any output), so it is built without them and
+    with every other x86 extension it uses that the CPU has."""
+    if "amx_int8" not in flags:
+        return ["-DGGML_NATIVE=ON"]
+    wanted = {"GGML_AVX": "avx", "GGML_AVX2": "avx2", "GGML_BMI2": "bmi2", "GGML_FMA": "fma",
+              "GGML_F16C": "f16c", "GGML_AVX_VNNI": "avx_vnni", "GGML_AVX512": "avx512f",
+              "GGML_AVX512_VBMI": "avx512vbmi", "GGML_AVX512_VNNI": "avx512_vnni",
+              "GGML_AVX512_BF16": "avx512_bf16"}
+    return ["-DGGML_NATIVE=OFF", "-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF",
+            "-DGGML_AMX_BF16=OFF"] + [f"-D{o}={'ON' if f in flags else 'OFF'}"
+                                      for o, f in wanted.items()]
+
+
 def build(cache=DEFAULT_CACHE, jobs=2, lock=None, cuda=False):
     """The build folder with llama-bench and llama-perplexity, built (niced) when missing."""
+    instructions = instruction_options(cpu_flags())
     name = "llama.cpp-build-cuda" if cuda else "llama.cpp-build"
+    if "-DGGML_NATIVE=OFF" in instructions:
+        name += "-without-amx"
     out = os.path.join(cache, name)
     if is_built(out):
         return out
     src = source_dir(cache)
-    configure = ["cmake", "-S", src, "-B", out, "-DCMAKE_BUILD_TYPE=Release", "-DGGML_NATIVE=ON",
-                 "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
-                 "-DLLAMA_BUILD_SERVER=OFF"]
+    configure = ["cmake", "-S", src, "-B", out, "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF",
+                 "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
+                 "-DLLAMA_BUILD_SERVER=OFF"] + instructions
     if cuda:
         configure.append("-DGGML_CUDA=ON")
     os.makedirs(cache, exist_ok=True)
