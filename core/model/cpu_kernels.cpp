@@ -149,36 +149,47 @@ __attribute__((always_inline)) inline V expNonPositive(V x) {
     return p * scale;
 }
 
+// One slice [first, first + W) of each row's logits into the row's running maximum and sum. The
+// terms are summed sixteen per lane in float, then in double: a vocabulary of 10^5 terms summed in
+// float alone would lose 1e-5 of the result.
 template <class S>
-__attribute__((always_inline)) inline void logSoftmaxRowsBody(const typename S::T* logits,
-                                                              const int64_t* targets, float* out,
-                                                              int64_t first, int64_t last,
-                                                              int64_t V) {
-    for (int64_t r = first; r < last; ++r) {
-        const typename S::T* z = logits + r * V;
+__attribute__((always_inline)) inline void logSumExpSliceBody(const typename S::T* logits,
+                                                              const int64_t* targets, float* maxes,
+                                                              double* sums, float* picked,
+                                                              int64_t firstRow, int64_t lastRow,
+                                                              int64_t W, int64_t first) {
+    for (int64_t r = firstRow; r < lastRow; ++r) {
+        const typename S::T* z = logits + r * W;
         Floats tops = Floats{} - INFINITY;
         int64_t v = 0;
-        for (; v + kLanes <= V; v += kLanes) {
+        for (; v + kLanes <= W; v += kLanes) {
             const Floats lanes = S::loadLanes(z + v);
             tops = tops < lanes ? lanes : tops;
         }
-        float m = -INFINITY;
-        for (int64_t j = 0; j < kLanes; ++j) m = m < tops[j] ? tops[j] : m;
-        for (; v < V; ++v) m = std::max(m, S::load(z[v]));
-        // Sixteen terms per lane in float, then into double: a vocabulary of 10^5 terms summed
-        // in float alone would lose 1e-5 of the result.
-        Doubles sums = {};
-        v = 0;
-        while (v + kLanes <= V) {
-            Floats block = {};
-            for (int64_t k = 0; k < 16 && v + kLanes <= V; ++k, v += kLanes)
-                block += expNonPositive<Floats, Ints>(S::loadLanes(z + v) - m);
-            sums += __builtin_convertvector(block, Doubles);
+        float sliceMax = -INFINITY;
+        for (int64_t j = 0; j < kLanes; ++j) sliceMax = sliceMax < tops[j] ? tops[j] : sliceMax;
+        for (; v < W; ++v) sliceMax = std::max(sliceMax, S::load(z[v]));
+        float m = maxes[r];
+        double sum = sums[r];
+        if (sliceMax > m) {
+            if (sum > 0) sum *= std::exp(static_cast<double>(m) - static_cast<double>(sliceMax));
+            m = sliceMax;
         }
-        double sum = 0;
-        for (int64_t j = 0; j < kLanes; ++j) sum += sums[j];
-        for (; v < V; ++v) sum += expNonPositive<float, int32_t>(S::load(z[v]) - m);
-        out[r] = static_cast<float>((S::load(z[targets[r]]) - m) - std::log(sum));
+        const int64_t t = targets[r] - first;
+        if (t >= 0 && t < W) picked[r] = S::load(z[t]);
+        maxes[r] = m;
+        if (m == -INFINITY) continue;  // nothing above e^-inf yet
+        Doubles blockSums = {};
+        v = 0;
+        while (v + kLanes <= W) {
+            Floats block = {};
+            for (int64_t k = 0; k < 16 && v + kLanes <= W; ++k, v += kLanes)
+                block += expNonPositive<Floats, Ints>(S::loadLanes(z + v) - m);
+            blockSums += __builtin_convertvector(block, Doubles);
+        }
+        for (int64_t j = 0; j < kLanes; ++j) sum += blockSums[j];
+        for (; v < W; ++v) sum += expNonPositive<float, int32_t>(S::load(z[v]) - m);
+        sums[r] = sum;
     }
 }
 
@@ -260,10 +271,10 @@ Isa isa() {
         (const S::T* x, const S::T* c, const S::T* s, S::T* o, int64_t first, int64_t last,       \
          const int64_t* sizes, const int64_t* strides, int64_t R, bool perText),                  \
         (x, c, s, o, first, last, sizes, strides, R, perText))                                    \
-    LLMAP_KERNEL(                                                                                 \
-        logSoftmaxRows##S, logSoftmaxRowsBody<S>,                                                 \
-        (const S::T* z, const int64_t* t, float* o, int64_t first, int64_t last, int64_t V),      \
-        (z, t, o, first, last, V))                                                                \
+    LLMAP_KERNEL(logSumExpSlice##S, logSumExpSliceBody<S>,                                        \
+                 (const S::T* z, const int64_t* t, float* m, double* s, float* p, int64_t first,  \
+                  int64_t last, int64_t W, int64_t v),                                            \
+                 (z, t, m, s, p, first, last, W, v))                                              \
     LLMAP_KERNEL(siluGateRows##S, siluGateRowsBody<S>,                                            \
                  (const S::T* gu, S::T* o, int64_t first, int64_t last, int64_t I),               \
                  (gu, o, first, last, I))
@@ -322,15 +333,17 @@ void runRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin
 }
 
 template <class S>
-void runLogSoftmax(const at::Tensor& logits, const at::Tensor& targets, at::Tensor& out) {
-    const int64_t N = logits.size(0), V = logits.size(1);
+void runLogSumExpSlice(const at::Tensor& logits, const int64_t* targets, float* maxes, double* sums,
+                       float* picked, int64_t first) {
+    const int64_t N = logits.size(0), W = logits.size(1);
     const typename S::T* zp = data<S>(logits);
-    const int64_t* tp = targets.data_ptr<int64_t>();
-    float* op = out.data_ptr<float>();
-    at::parallel_for(0, N, 1, [&](int64_t first, int64_t last) {
-        if constexpr (std::is_same_v<S, Fp32>) logSoftmaxRowsFp32(zp, tp, op, first, last, V);
-        if constexpr (std::is_same_v<S, Bf16>) logSoftmaxRowsBf16(zp, tp, op, first, last, V);
-        if constexpr (std::is_same_v<S, Fp16>) logSoftmaxRowsFp16(zp, tp, op, first, last, V);
+    at::parallel_for(0, N, 1, [&](int64_t a, int64_t b) {
+        if constexpr (std::is_same_v<S, Fp32>)
+            logSumExpSliceFp32(zp, targets, maxes, sums, picked, a, b, W, first);
+        if constexpr (std::is_same_v<S, Bf16>)
+            logSumExpSliceBf16(zp, targets, maxes, sums, picked, a, b, W, first);
+        if constexpr (std::is_same_v<S, Fp16>)
+            logSumExpSliceFp16(zp, targets, maxes, sums, picked, a, b, W, first);
     });
 }
 
@@ -371,25 +384,40 @@ at::Tensor siluGate(const at::Tensor& gateUp) {
     return out;
 }
 
-at::Tensor targetLogSoftmax(const at::Tensor& logits, const at::Tensor& targetsIn) {
-    if (!fusable(logits) || logits.dim() != 2 || !logits.is_contiguous() || !targetsIn.is_cpu() ||
-        targetsIn.numel() != logits.size(0)) {
-        return {};
-    }
+SlicedTargetLogSoftmax::SlicedTargetLogSoftmax(const at::Tensor& targets)
+    : targets_(targets.to(at::kLong).contiguous()),
+      max_(static_cast<size_t>(targets.numel()), -INFINITY),
+      target_(static_cast<size_t>(targets.numel()), NAN),
+      sum_(static_cast<size_t>(targets.numel()), 0.0) {}
+
+bool SlicedTargetLogSoftmax::takes(at::ScalarType dtype) {
+    return dtype == at::kFloat || dtype == at::kBFloat16 || dtype == at::kHalf;
+}
+
+void SlicedTargetLogSoftmax::add(const at::Tensor& logits, int64_t first) {
+    TORCH_CHECK(logits.is_cpu() && takes(logits.scalar_type()) && logits.dim() == 2 &&
+                    logits.is_contiguous() && logits.size(0) == targets_.numel(),
+                "SlicedTargetLogSoftmax: logits must be [rows, width], contiguous, on the CPU");
     RECORD_USER_SCOPE("llmap::head_logsumexp");
-    const at::Tensor targets = targetsIn.to(at::kLong).contiguous();
-    at::Tensor out = at::empty({logits.size(0)}, logits.options().dtype(at::kFloat));
+    const int64_t* t = targets_.data_ptr<int64_t>();
     switch (logits.scalar_type()) {
         case at::kFloat:
-            runLogSoftmax<Fp32>(logits, targets, out);
+            runLogSumExpSlice<Fp32>(logits, t, max_.data(), sum_.data(), target_.data(), first);
             break;
         case at::kBFloat16:
-            runLogSoftmax<Bf16>(logits, targets, out);
+            runLogSumExpSlice<Bf16>(logits, t, max_.data(), sum_.data(), target_.data(), first);
             break;
         default:
-            runLogSoftmax<Fp16>(logits, targets, out);
+            runLogSumExpSlice<Fp16>(logits, t, max_.data(), sum_.data(), target_.data(), first);
             break;
     }
+}
+
+at::Tensor SlicedTargetLogSoftmax::result() const {
+    at::Tensor out = at::empty({static_cast<int64_t>(max_.size())}, at::kFloat);
+    float* o = out.data_ptr<float>();
+    for (size_t r = 0; r < max_.size(); ++r)
+        o[r] = static_cast<float>((target_[r] - max_[r]) - std::log(sum_[r]));
     return out;
 }
 

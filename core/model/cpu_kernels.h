@@ -2,11 +2,13 @@
 // Fused CPU kernels for the steps of a forward pass that libtorch runs as several passes over
 // memory: RMSNorm (five operators in Hugging Face's formulation), the rotary embedding (six), the
 // gated SiLU of the MLP (three) and the log-softmax of the output layer at the scored token
-// (five).
+// (five), one slice of the vocabulary at a time.
 // Each rounds as the unfused operators do in float32, bfloat16 and float16, so scores stay those
 // of transformers; each returns an undefined tensor where it does not apply (not on the CPU, a
 // dtype or layout it does not know), and the caller then runs libtorch's operators.
 #include <ATen/ATen.h>
+
+#include <vector>
 
 namespace llmap::kernels {
 
@@ -27,9 +29,26 @@ at::Tensor rotaryHalf(const at::Tensor& x, const at::Tensor& cos, const at::Tens
 // contiguous), rounded as act(gate) * up is in the input's dtype. Returns [..., I].
 at::Tensor siluGate(const at::Tensor& gateUp);
 
-// log softmax(logits)[target] of each row, in fp32, in one pass over the logits: logits [N, V]
-// contiguous (fp32, or bf16 and fp16 read as fp32, as transformers' `.float()` does), targets
-// [N] long in [0, V). Returns [N] fp32.
-at::Tensor targetLogSoftmax(const at::Tensor& logits, const at::Tensor& targets);
+// log softmax(logits)[target] of each row, in fp32, over a vocabulary whose logits come one slice
+// at a time (the output layer's product run on one slice of its rows at a time, so that each
+// product is large and its logits small enough for the cache), each read once: per row, a running
+// maximum, a running sum of e^(z - maximum) in double, rescaled when the maximum grows, and the
+// target's logit once its slice comes. Logits fp32, or bf16 and fp16 read as fp32, as
+// transformers' `.float()` does.
+class SlicedTargetLogSoftmax {
+public:
+    explicit SlicedTargetLogSoftmax(const at::Tensor& targets);  // [N] ids in [0, V)
+    // Whether logits of this dtype are taken (fp32, bf16, fp16).
+    static bool takes(at::ScalarType dtype);
+    // logits [N, W] contiguous, of the vocabulary ids first .. first + W - 1.
+    void add(const at::Tensor& logits, int64_t first);
+    // [N] fp32, once every slice was added.
+    at::Tensor result() const;
+
+private:
+    at::Tensor targets_;
+    std::vector<float> max_, target_;
+    std::vector<double> sum_;
+};
 
 }  // namespace llmap::kernels

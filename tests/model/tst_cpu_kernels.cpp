@@ -2,16 +2,19 @@
 // (LlamaRMSNorm, Gemma3RMSNorm, apply_rotary_pos_emb, LlamaMLP's act_fn(gate) * up, log_softmax
 // + gather) in libtorch's own operators: float32 within rounding of a different summation order
 // or exponential, bfloat16 and float16 to the last bit where both round the same products; and
-// the products with weights packed for oneDNN against the same products in double precision.
+// the products with weights packed for oneDNN against the same products in double precision; the
+// routed experts' weighted sum against the operators it replaces, to the last bit.
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
 #include <QtTest>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <vector>
 
+#include "model/blocks/expert_sum.h"
 #include "model/cpu_kernels.h"
 #include "model/packed_linear.h"
 
@@ -143,26 +146,68 @@ private Q_SLOTS:
         }
     }
 
-    void targetLogSoftmaxMatchesLogSoftmax_data() { rmsNormMatchesTransformers_data(); }
-    void targetLogSoftmaxMatchesLogSoftmax() {
+    void slicedTargetLogSoftmaxMatchesLogSoftmax_data() { rmsNormMatchesTransformers_data(); }
+    void slicedTargetLogSoftmaxMatchesLogSoftmax() {
         QFETCH(int, dtype);
         const auto type = static_cast<at::ScalarType>(dtype);
         at::manual_seed(3);
         for (const int64_t V : {int64_t(8000), int64_t(50257)}) {
-            at::Tensor logits = (at::randn({7, V}) * 4).to(type);
+            at::Tensor logits = (at::randn({8, V}) * 4).to(type);
             logits[2].fill_(0);  // a flat row
-            logits[3][5] = 80;   // a very confident row
-            logits[4].narrow(0, 0, V / 2).fill_(-INFINITY);
-            const std::vector<int64_t> picked = {0, 1, 2, 5, V - 1, 3, 17};
+            logits[3][5] = 80;   // a very confident row, its maximum in the first slice
+            logits[4].narrow(0, 0, V / 2).fill_(-INFINITY);  // whole slices without mass
+            logits[6][V - 2] = 60;  // the maximum in the last slice: the sums are rescaled
+            logits[7].narrow(0, 0, V / 3).fill_(-30);  // a maximum that grows slice by slice
+            logits[7].narrow(0, 0, V / 3).add_(at::arange(V / 3).to(type) * (60.0 / V));
+            const std::vector<int64_t> picked = {0, 1, 2, 5, V - 1, 3, 17, V / 4};
             const at::Tensor targets = at::tensor(picked, at::kLong);
-            const at::Tensor got = kernels::targetLogSoftmax(logits, targets);
-            QVERIFY(got.defined());
             const at::Tensor want = at::log_softmax(logits.to(at::kDouble), -1)
                                         .gather(1, targets.unsqueeze(1))
                                         .squeeze(1);
-            const double worst = (got.to(at::kDouble) - want).abs().max().item<double>();
-            QVERIFY2(worst < 2e-6, qPrintable(QString("V=%1: %2").arg(V).arg(worst)));
+            // One slice; the output layer's width; widths that are no multiple of 16.
+            for (const int64_t width : {V, int64_t(8192), int64_t(1000), int64_t(333)}) {
+                kernels::SlicedTargetLogSoftmax logSoftmax(targets);
+                for (int64_t first = 0; first < V; first += width)
+                    logSoftmax.add(logits.narrow(1, first, std::min(width, V - first)).contiguous(),
+                                   first);
+                const at::Tensor got = logSoftmax.result();
+                QCOMPARE(got.scalar_type(), at::kFloat);
+                const double worst = (got.to(at::kDouble) - want).abs().max().item<double>();
+                QVERIFY2(worst < 2e-6,
+                         qPrintable(QString("V=%1, width %2: %3").arg(V).arg(width).arg(worst)));
+            }
         }
+    }
+
+    // Routed experts' last step against the operators transformers' grouped experts run: each
+    // (token, choice) row times its routing weight, back to token order, summed per token.
+    void weightedExpertSumMatchesOperators_data() { rmsNormMatchesTransformers_data(); }
+    void weightedExpertSumMatchesOperators() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        at::manual_seed(6);
+        const int64_t N = 37, k = 3, D = 77;
+        const at::Tensor rows = (at::randn({N * k, D}) * 3).to(type);
+        const at::Tensor order = at::randperm(N * k, at::kLong);
+        const at::Tensor weights = at::rand({N * k});
+        const auto reference = [&](const at::Tensor& w) {
+            const at::Tensor weighted = w.defined() ? rows * w.unsqueeze(1) : rows;
+            return at::empty_like(weighted)
+                .index_copy_(0, order, weighted)
+                .view({N, k, D})
+                .sum(1)
+                .to(type);
+        };
+        // fp32 weights, weights in the model's dtype, and none (inputs scaled before).
+        for (const at::Tensor& w : {weights, weights.to(type), at::Tensor()}) {
+            const at::Tensor got = llmap::blocks::weightedExpertSum(rows, order, w, k);
+            QVERIFY(got.defined());
+            QCOMPARE(got.scalar_type(), type);
+            QCOMPARE(got.sizes(), (at::IntArrayRef{N, D}));
+            QVERIFY(at::equal(got, reference(w)));
+        }
+        QVERIFY(
+            !llmap::blocks::weightedExpertSum(rows.to(at::kDouble), order, weights, k).defined());
     }
 
     // On libtorch 2.x the fp32 products run packed (the speed of the default build depends on

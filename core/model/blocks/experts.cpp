@@ -6,6 +6,7 @@
 
 #include "model/blocks.h"
 #include "model/blocks/clamped_swiglu.h"
+#include "model/blocks/expert_sum.h"
 
 namespace llmap::blocks {
 
@@ -205,14 +206,18 @@ at::Tensor experts(const ExpertWeights& l, const ArchSpec& spec, const at::Tenso
         outputs.push_back(linear(h, l.downW[i], bias(l.downB), false));
         start += n;
     }
-    const at::Tensor weighted =
-        spec.moeScaleInput ? at::cat(outputs) : at::cat(outputs) * pairWeights;
-    // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
-    at::Tensor out = at::empty_like(weighted)
-                         .index_copy_(0, order, weighted)
-                         .view({N, K, flat.size(1)})
-                         .sum(1)
-                         .to(flat.scalar_type());
+    const at::Tensor rows = at::cat(outputs);
+    const at::Tensor rowWeights = spec.moeScaleInput ? at::Tensor() : pairWeights.view({-1});
+    at::Tensor out = weightedExpertSum(rows, order, rowWeights, K);
+    if (!out.defined()) {
+        // Back to pair order (unique indices: deterministic on a GPU too), then each token's sum.
+        const at::Tensor weighted = rowWeights.defined() ? rows * pairWeights : rows;
+        out = at::empty_like(weighted)
+                  .index_copy_(0, order, weighted)
+                  .view({N, K, flat.size(1)})
+                  .sum(1);
+    }
+    out = out.to(flat.scalar_type());
     if (l.sharedGateW.defined()) {
         at::Tensor shared =
             linear(activate(spec.activation, linear(flat, l.sharedGateW, l.sharedGateB, false)) *
