@@ -651,8 +651,8 @@ namespace {
 // The output layer on the CPU: one slice of kHeadSlice rows of its weight at a time, over up to
 // kHeadRows tokens. Each product is then large, the weight slice is laid out once for all those
 // tokens, and the slice's logits (at most 32 MB in fp32) are read by the log-softmax soon after
-// they are written. Measured on a 2-core Xeon: the output layer's product 1.3x (fp32) to 2.3x
-// (bf16) as fast as one product of all its rows per chunk of 256 tokens, and no faster packed.
+// they are written. Measured on a 2-core Xeon: Gemma-3's output layer over 1,024 tokens 1.3x
+// (fp32) to 2.3x (bf16) as fast as one product of the whole weight, and no faster packed.
 constexpr int64_t kHeadRows = 1024, kHeadSlice = 8192;
 
 // On a GPU, values per chunk of fp32 logits (LLMAP_LOGIT_CHUNK, for
