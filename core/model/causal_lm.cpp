@@ -136,7 +136,7 @@ struct CausalLM::Impl {
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
     std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
-    void scaleLogits(at::Tensor& z) const;
+    void finishLogits(at::Tensor& z) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
                         const at::Tensor& targets) const;
 };
@@ -689,12 +689,9 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
     const at::Tensor selectedTargets = toDevice(hostSelected);
     at::Tensor out = at::zeros({hostTargets.size(0)}, h.options().dtype(at::kFloat));
     const at::Tensor selected = h.reshape({-1, D}).index_select(0, rows);
-    // Rows per chunk so that one chunk of fp32 logits stays near LLMAP_LOGIT_CHUNK values.
-    const int64_t chunk = std::max<int64_t>(1, logitChunkValues() / V);
     std::vector<at::Tensor> pieces;
     if (device.is_cpu() && kernels::SlicedTargetLogSoftmax::takes(selected.scalar_type())) {
         RECORD_USER_SCOPE("llmap::head_logsumexp");
-        const bool rescaled = spec.logitScale != 1.0 || spec.logitsDivisor != 1.0;
         const int64_t rowsTotal = selected.size(0);
         const int64_t width = std::min(kHeadSlice, V);
         const at::Tensor buffer =
@@ -712,9 +709,7 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
                 } else {
                     at::mm_out(z, x, slice);
                 }
-                if (rescaled) scaleLogits(z);
-                if (spec.finalSoftcap > 0)
-                    z.div_(spec.finalSoftcap).tanh_().mul_(spec.finalSoftcap);  // as logits()
+                finishLogits(z);
                 logSoftmax.add(z, first);
             }
             pieces.push_back(logSoftmax.result());
@@ -722,6 +717,8 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
         out.index_copy_(0, rows, at::cat(pieces));
         return out.view(targets.sizes()).cpu();
     }
+    // Rows per chunk so that one chunk of fp32 logits stays near LLMAP_LOGIT_CHUNK values.
+    const int64_t chunk = std::max<int64_t>(1, logitChunkValues() / V);
     for (int64_t start = 0; start < selected.size(0); start += chunk) {
         const int64_t len = std::min(chunk, selected.size(0) - start);
         // The chunk's logits are its own (a fresh product), so they are shifted and
@@ -786,15 +783,17 @@ std::pair<at::Tensor, at::Tensor> CausalLM::Impl::rotary(const at::Tensor& mask,
 }
 
 // In place, in the logits' dtype, as the families' references scale them.
-void CausalLM::Impl::scaleLogits(at::Tensor& z) const {
+// The output layer's scale, divisor and final soft cap, in place (the same roundings as
+// out-of-place operators).
+void CausalLM::Impl::finishLogits(at::Tensor& z) const {
     if (spec.logitScale != 1.0) z.mul_(spec.logitScale);
     if (spec.logitsDivisor != 1.0) z.div_(spec.logitsDivisor);
+    if (spec.finalSoftcap > 0) z.div_(spec.finalSoftcap).tanh_().mul_(spec.finalSoftcap);
 }
 
 at::Tensor CausalLM::Impl::logits(const at::Tensor& h) const {
     at::Tensor out = blocks::linear(h, lmHead, lmHeadB, false);
-    scaleLogits(out);
-    if (spec.finalSoftcap > 0) out = at::tanh(out / spec.finalSoftcap) * spec.finalSoftcap;
+    finishLogits(out);
     return out;
 }
 
