@@ -45,7 +45,15 @@ at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
     return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
 }
 
+at::Tensor fusedActivation(Activation a, const at::Tensor& gate, const at::Tensor& up) {
+    if (a != Activation::SiLU && a != Activation::GeluTanh) return {};
+    const kernels::Act act = a == Activation::SiLU ? kernels::Act::SiLU : kernels::Act::GeluTanh;
+    return up.defined() ? kernels::gatedActivation(gate, up, act) : kernels::activation(gate, act);
+}
+
 at::Tensor activate(Activation a, const at::Tensor& x) {
+    const at::Tensor fused = fusedActivation(a, x, at::Tensor());
+    if (fused.defined()) return fused;
     switch (a) {
         case Activation::SiLU:
             return at::silu(x);

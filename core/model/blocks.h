@@ -19,6 +19,9 @@ at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight,
                 const at::Tensor& bias, double eps);
 
 at::Tensor activate(Activation a, const at::Tensor& x);
+// a(gate) * up, or a(gate) where up is undefined, from one fused CPU kernel; undefined where
+// there is none for this activation, device, dtype or layout.
+at::Tensor fusedActivation(Activation a, const at::Tensor& gate, const at::Tensor& up);
 
 // xIELU (Apertus) with its learned parameters: alpha_p and alpha_n as stored (softplus applied
 // here), beta and eps; x^2 softplus(alpha_p) + beta x for x > 0, else

@@ -20,6 +20,7 @@ namespace {
 // vectorised as written, which the compiler may not do for a loop without -ffast-math.
 typedef float Floats __attribute__((vector_size(64)));
 typedef int32_t Ints __attribute__((vector_size(64)));
+typedef uint32_t UInts __attribute__((vector_size(64)));
 typedef uint16_t Halves __attribute__((vector_size(32)));
 typedef double Doubles __attribute__((vector_size(128)));
 constexpr int64_t kLanes = 16;
@@ -41,6 +42,10 @@ struct Fp32 {
     static float load(float v) { return v; }
     static float store(float v) { return v; }
     static float round(float v) { return v; }
+    __attribute__((always_inline)) static void storeLanes(float* p, Floats v) {
+        std::memcpy(p, &v, sizeof v);
+    }
+    __attribute__((always_inline)) static Floats roundLanes(Floats v) { return v; }
 };
 
 struct Bf16 {
@@ -57,6 +62,23 @@ struct Bf16 {
     // Round to nearest even, NaN to the quiet NaN, as c10::BFloat16 does.
     static uint16_t store(float f) { return floatToBf16(f); }
     static float round(float f) { return load(store(f)); }
+    // floatToBf16 on sixteen lanes, the bfloat16 in the high half of each.
+    __attribute__((always_inline)) static UInts roundedBits(Floats v) {
+        UInts u;
+        std::memcpy(&u, &v, sizeof u);
+        const UInts rounded = (u + (((u >> 16) & 1u) + 0x7fffu)) & 0xffff0000u;
+        return (u & 0x7fffffffu) > 0x7f800000u ? UInts{} + 0x7fc00000u : rounded;
+    }
+    __attribute__((always_inline)) static void storeLanes(uint16_t* p, Floats v) {
+        const Halves h = __builtin_convertvector(roundedBits(v) >> 16, Halves);
+        std::memcpy(p, &h, sizeof h);
+    }
+    __attribute__((always_inline)) static Floats roundLanes(Floats v) {
+        const UInts bits = roundedBits(v);
+        Floats out;
+        std::memcpy(&out, &bits, sizeof out);
+        return out;
+    }
 };
 
 struct Fp16 {
@@ -69,6 +91,13 @@ struct Fp16 {
     static float load(c10::Half v) { return static_cast<float>(v); }
     static c10::Half store(float f) { return c10::Half(f); }
     static float round(float f) { return load(store(f)); }
+    __attribute__((always_inline)) static void storeLanes(c10::Half* p, Floats v) {
+        for (int64_t j = 0; j < kLanes; ++j) p[j] = store(v[j]);
+    }
+    __attribute__((always_inline)) static Floats roundLanes(Floats v) {
+        for (int64_t j = 0; j < kLanes; ++j) v[j] = round(v[j]);
+        return v;
+    }
 };
 
 template <class S>
@@ -88,10 +117,16 @@ __attribute__((always_inline)) inline void rmsRowsBody(const typename S::T* x, c
         float sum = laneSum(squares);
         for (; d < D; ++d) sum += S::load(xr[d]) * S::load(xr[d]);
         const float inverse = 1.0f / std::sqrt(sum / static_cast<float>(D) + eps);
+        d = 0;
         if (castBeforeWeight) {
-            for (d = 0; d < D; ++d) o[d] = S::store(S::round(S::load(xr[d]) * inverse) * weight[d]);
+            for (; d + kLanes <= D; d += kLanes)
+                S::storeLanes(o + d, S::roundLanes(S::loadLanes(xr + d) * inverse) *
+                                         Fp32::loadLanes(weight + d));
+            for (; d < D; ++d) o[d] = S::store(S::round(S::load(xr[d]) * inverse) * weight[d]);
         } else {
-            for (d = 0; d < D; ++d) o[d] = S::store(S::load(xr[d]) * inverse * weight[d]);
+            for (; d + kLanes <= D; d += kLanes)
+                S::storeLanes(o + d, S::loadLanes(xr + d) * inverse * Fp32::loadLanes(weight + d));
+            for (; d < D; ++d) o[d] = S::store(S::load(xr[d]) * inverse * weight[d]);
         }
     }
 }
@@ -109,17 +144,28 @@ __attribute__((always_inline)) inline void rotaryRowsBody(
         const typename S::T* c = cos + table;
         const typename S::T* s = sin + table;
         typename S::T* o = out + row * D;
-        for (int64_t d = 0; d < half; ++d) {
+        int64_t d = 0;
+        for (; d + kLanes <= half; d += kLanes) {
+            const Floats rotated = -S::loadLanes(xr + d + half);
+            S::storeLanes(o + d, S::roundLanes(S::loadLanes(xr + d) * S::loadLanes(c + d)) +
+                                     S::roundLanes(rotated * S::loadLanes(s + d)));
+        }
+        for (; d < half; ++d) {
             const float rotated = -S::load(xr[d + half]);
             o[d] = S::store(S::round(S::load(xr[d]) * S::load(c[d])) +
                             S::round(rotated * S::load(s[d])));
         }
-        for (int64_t d = half; d < R; ++d) {
+        for (d = half; d + kLanes <= R; d += kLanes) {
+            const Floats rotated = S::loadLanes(xr + d - half);
+            S::storeLanes(o + d, S::roundLanes(S::loadLanes(xr + d) * S::loadLanes(c + d)) +
+                                     S::roundLanes(rotated * S::loadLanes(s + d)));
+        }
+        for (; d < R; ++d) {
             const float rotated = S::load(xr[d - half]);
             o[d] = S::store(S::round(S::load(xr[d]) * S::load(c[d])) +
                             S::round(rotated * S::load(s[d])));
         }
-        for (int64_t d = R; d < D; ++d) o[d] = xr[d];
+        for (d = R; d < D; ++d) o[d] = xr[d];
     }
 }
 
@@ -193,32 +239,50 @@ __attribute__((always_inline)) inline void logSumExpSliceBody(const typename S::
     }
 }
 
-// x * sigmoid(x), with e^-|x| from expNonPositive: 1 / (1 + e) for x >= 0, e / (1 + e) below.
-template <class S>
-__attribute__((always_inline)) inline void siluGateRowsBody(const typename S::T* gateUp,
-                                                            typename S::T* out, int64_t first,
-                                                            int64_t last, int64_t I) {
+// The activations as x * sigmoid(a(x)): a(x) = x for SiLU; for GELU with tanh,
+// 0.5 * (1 + tanh(u)) = sigmoid(2u), which also keeps the precision that 1 + tanh(u) loses
+// near -1. The sigmoid from e = e^-|a|: 1 / (1 + e) for a >= 0, e / (1 + e) below.
+struct SiluAct {
+    template <class V>
+    __attribute__((always_inline)) static V argument(V x) {
+        return x;
+    }
+};
+struct GeluTanhAct {
+    template <class V>
+    __attribute__((always_inline)) static V argument(V x) {
+        // 2 * sqrt(2 / pi) * (x + 0.044715 x^3)
+        return (x + x * x * x * 0.044715f) * 1.5957691216057308f;
+    }
+};
+
+template <class A, class V, class I>
+__attribute__((always_inline)) inline V activated(V x) {
+    const V a = A::argument(x);
+    const V minusAbs = a < 0 ? a : -a;
+    V e = expNonPositive<V, I>(minusAbs);
+    e = minusAbs < -87.0f ? V{} : e;  // e^-|a| below the normal floats
+    return x * ((a < 0 ? e : V{} + 1.0f) / (e + 1.0f));
+}
+
+// act(gate) in fp32, rounded to the dtype, then times up where there is one: row r of gate at
+// gate + r * gateStride, of up at up + r * upStride, of the output at out + r * I.
+template <class S, class A>
+__attribute__((always_inline)) inline void activationRowsBody(
+    const typename S::T* gate, int64_t gateStride, const typename S::T* up, int64_t upStride,
+    typename S::T* out, int64_t first, int64_t last, int64_t I) {
     for (int64_t r = first; r < last; ++r) {
-        const typename S::T* g = gateUp + r * 2 * I;
-        const typename S::T* u = g + I;
+        const typename S::T* g = gate + r * gateStride;
+        const typename S::T* u = up ? up + r * upStride : nullptr;
         typename S::T* o = out + r * I;
         int64_t i = 0;
         for (; i + kLanes <= I; i += kLanes) {
-            const Floats x = S::loadLanes(g + i);
-            const Floats minusAbs = x < 0 ? x : -x;
-            Floats e = expNonPositive<Floats, Ints>(minusAbs);
-            e = minusAbs < -87.0f ? Floats{} : e;  // e^-|x| below the normal floats
-            const Floats sigmoid = (x < 0 ? e : Floats{} + 1.0f) / (e + 1.0f);
-            const Floats act = x * sigmoid;
-            const Floats up = S::loadLanes(u + i);
-            for (int64_t j = 0; j < kLanes; ++j) o[i + j] = S::store(S::round(act[j]) * up[j]);
+            const Floats act = activated<A, Floats, Ints>(S::loadLanes(g + i));
+            S::storeLanes(o + i, u ? S::roundLanes(act) * S::loadLanes(u + i) : act);
         }
         for (; i < I; ++i) {
-            const float x = S::load(g[i]);
-            const float minusAbs = x < 0 ? x : -x;
-            const float e = minusAbs < -87.0f ? 0.0f : expNonPositive<float, int32_t>(minusAbs);
-            const float act = x * ((x < 0 ? e : 1.0f) / (e + 1.0f));
-            o[i] = S::store(S::round(act) * S::load(u[i]));
+            const float act = activated<A, float, int32_t>(S::load(g[i]));
+            o[i] = S::store(u ? S::round(act) * S::load(u[i]) : act);
         }
     }
 }
@@ -275,9 +339,14 @@ Isa isa() {
                  (const S::T* z, const int64_t* t, float* m, double* s, float* p, int64_t first,  \
                   int64_t last, int64_t W, int64_t v),                                            \
                  (z, t, m, s, p, first, last, W, v))                                              \
-    LLMAP_KERNEL(siluGateRows##S, siluGateRowsBody<S>,                                            \
-                 (const S::T* gu, S::T* o, int64_t first, int64_t last, int64_t I),               \
-                 (gu, o, first, last, I))
+    LLMAP_KERNEL(siluRows##S, (activationRowsBody<S, SiluAct>),                                   \
+                 (const S::T* g, int64_t gs, const S::T* u, int64_t us, S::T* o, int64_t first,   \
+                  int64_t last, int64_t I),                                                       \
+                 (g, gs, u, us, o, first, last, I))                                               \
+    LLMAP_KERNEL(geluTanhRows##S, (activationRowsBody<S, GeluTanhAct>),                           \
+                 (const S::T* g, int64_t gs, const S::T* u, int64_t us, S::T* o, int64_t first,   \
+                  int64_t last, int64_t I),                                                       \
+                 (g, gs, u, us, o, first, last, I))
 
 LLMAP_ROW_KERNELS(Fp32)
 LLMAP_ROW_KERNELS(Bf16)
@@ -347,41 +416,74 @@ void runLogSumExpSlice(const at::Tensor& logits, const int64_t* targets, float* 
     });
 }
 
+// The row stride of t seen as [rows, t.size(-1)], or 0 where it cannot be seen so.
+int64_t rowStride(const at::Tensor& t) {
+    if (t.dim() == 0 || t.stride(-1) != 1) return 0;
+    if (t.dim() == 1) return t.size(0);
+    const int64_t stride = t.stride(-2);
+    int64_t expected = stride;
+    for (int64_t d = t.dim() - 2; d >= 0; --d) {
+        if (t.size(d) != 1 && t.stride(d) != expected) return 0;
+        expected *= t.size(d);
+    }
+    return stride >= t.size(-1) ? stride : 0;
+}
+
 template <class S>
-void runSiluGate(const at::Tensor& gateUp, at::Tensor& out) {
+void runActivation(Act act, const at::Tensor& gate, const at::Tensor& up, at::Tensor& out) {
     const int64_t I = out.size(-1), rows = out.numel() / std::max<int64_t>(1, I);
-    const typename S::T* gp = data<S>(gateUp);
+    const typename S::T* gp = data<S>(gate);
+    const typename S::T* up_ = up.defined() ? data<S>(up) : nullptr;
+    const int64_t gs = rowStride(gate), us = up.defined() ? rowStride(up) : 0;
     typename S::T* op = data<S>(out);
     at::parallel_for(0, rows, grainRows(I), [&](int64_t first, int64_t last) {
-        if constexpr (std::is_same_v<S, Fp32>) siluGateRowsFp32(gp, op, first, last, I);
-        if constexpr (std::is_same_v<S, Bf16>) siluGateRowsBf16(gp, op, first, last, I);
-        if constexpr (std::is_same_v<S, Fp16>) siluGateRowsFp16(gp, op, first, last, I);
+        const bool silu = act == Act::SiLU;
+        if constexpr (std::is_same_v<S, Fp32>) {
+            if (silu) return siluRowsFp32(gp, gs, up_, us, op, first, last, I);
+            geluTanhRowsFp32(gp, gs, up_, us, op, first, last, I);
+        }
+        if constexpr (std::is_same_v<S, Bf16>) {
+            if (silu) return siluRowsBf16(gp, gs, up_, us, op, first, last, I);
+            geluTanhRowsBf16(gp, gs, up_, us, op, first, last, I);
+        }
+        if constexpr (std::is_same_v<S, Fp16>) {
+            if (silu) return siluRowsFp16(gp, gs, up_, us, op, first, last, I);
+            geluTanhRowsFp16(gp, gs, up_, us, op, first, last, I);
+        }
     });
+}
+
+at::Tensor runActivation(Act act, const at::Tensor& gate, const at::Tensor& up) {
+    RECORD_USER_SCOPE("llmap::activation");
+    at::Tensor out = at::empty(gate.sizes(), gate.options());
+    switch (gate.scalar_type()) {
+        case at::kFloat:
+            runActivation<Fp32>(act, gate, up, out);
+            break;
+        case at::kBFloat16:
+            runActivation<Bf16>(act, gate, up, out);
+            break;
+        default:
+            runActivation<Fp16>(act, gate, up, out);
+            break;
+    }
+    return out;
 }
 
 }  // namespace
 
-at::Tensor siluGate(const at::Tensor& gateUp) {
-    if (!fusable(gateUp) || !gateUp.is_contiguous() || gateUp.dim() < 1 ||
-        gateUp.size(-1) % 2 != 0 || gateUp.numel() == 0) {
+at::Tensor activation(const at::Tensor& x, Act act) {
+    if (!fusable(x) || x.numel() == 0 || rowStride(x) == 0) return {};
+    return runActivation(act, x, at::Tensor());
+}
+
+at::Tensor gatedActivation(const at::Tensor& gate, const at::Tensor& up, Act act) {
+    if (!fusable(gate) || !up.defined() || up.scalar_type() != gate.scalar_type() || !up.is_cpu() ||
+        up.sizes() != gate.sizes() || gate.numel() == 0 || rowStride(gate) == 0 ||
+        rowStride(up) == 0) {
         return {};
     }
-    RECORD_USER_SCOPE("llmap::activation");
-    std::vector<int64_t> shape(gateUp.sizes().begin(), gateUp.sizes().end());
-    shape.back() /= 2;
-    at::Tensor out = at::empty(shape, gateUp.options());
-    switch (gateUp.scalar_type()) {
-        case at::kFloat:
-            runSiluGate<Fp32>(gateUp, out);
-            break;
-        case at::kBFloat16:
-            runSiluGate<Bf16>(gateUp, out);
-            break;
-        default:
-            runSiluGate<Fp16>(gateUp, out);
-            break;
-    }
-    return out;
+    return runActivation(act, gate, up);
 }
 
 SlicedTargetLogSoftmax::SlicedTargetLogSoftmax(const at::Tensor& targets)

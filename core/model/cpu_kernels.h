@@ -1,8 +1,8 @@
 #pragma once
 // Fused CPU kernels for the steps of a forward pass that libtorch runs as several passes over
 // memory: RMSNorm (five operators in Hugging Face's formulation), the rotary embedding (six), the
-// gated SiLU of the MLP (three) and the log-softmax of the output layer at the scored token
-// (five), one slice of the vocabulary at a time.
+// MLP's activation and gate (SiLU, and GELU with tanh: up to seven) and the log-softmax of the
+// output layer at the scored token (five), one slice of the vocabulary at a time.
 // Each rounds as the unfused operators do in float32, bfloat16 and float16, so scores stay those
 // of transformers; each returns an undefined tensor where it does not apply (not on the CPU, a
 // dtype or layout it does not know), and the caller then runs libtorch's operators.
@@ -25,9 +25,19 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps, Rm
 // dtype. Returns a contiguous [B, H, T, D].
 at::Tensor rotaryHalf(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
-// SiLU(gate) * up from one projection that holds [gate | up] in its last dimension ([..., 2I],
-// contiguous), rounded as act(gate) * up is in the input's dtype. Returns [..., I].
-at::Tensor siluGate(const at::Tensor& gateUp);
+// The activations with a kernel: SiLU, and GELU with tanh (GPT-2's gelu_new, Gemma's
+// gelu_pytorch_tanh).
+enum class Act { SiLU, GeluTanh };
+
+// act(x) computed in fp32 and rounded once to x's dtype, as libtorch's silu and gelu do. x: any
+// shape whose rows (the last dimension) are contiguous and evenly spaced, as a chunk of a
+// projection's output is. Returns a new contiguous tensor.
+at::Tensor activation(const at::Tensor& x, Act act);
+
+// act(gate) * up, rounded as act(gate) * up is in the dtype (LlamaMLP, Gemma's GeGLU): gate and up
+// of one shape, laid out as activation() takes them, e.g. the halves of one [..., 2I] projection.
+// Returns a contiguous [..., I].
+at::Tensor gatedActivation(const at::Tensor& gate, const at::Tensor& up, Act act);
 
 // log softmax(logits)[target] of each row, in fp32, over a vocabulary whose logits come one slice
 // at a time (the output layer's product run on one slice of its rows at a time, so that each

@@ -1,7 +1,8 @@
 // The fused CPU kernels against the operators they replace, written as transformers writes them
 // (LlamaRMSNorm, Gemma3RMSNorm, apply_rotary_pos_emb, LlamaMLP's act_fn(gate) * up, log_softmax
-// + gather) in libtorch's own operators: float32 within rounding of a different summation order
-// or exponential, bfloat16 and float16 to the last bit where both round the same products; and
+// + gather) in libtorch's own operators, and SiLU and GELU with tanh in double: float32 within
+// rounding of a different summation order or exponential, bfloat16 and float16 to the last bit
+// where both round the same products; and
 // the products with weights packed for oneDNN against the same products in double precision; the
 // routed experts' weighted sum against the operators it replaces, to the last bit.
 #include <ATen/ATen.h>
@@ -48,14 +49,17 @@ at::Tensor hfRotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor
     return at::cat({rot * cos + rotateHalf(rot) * sin, pass}, -1);
 }
 
-// Largest difference in units of the dtype's last place at the reference's magnitude.
-double worstUlps(const at::Tensor& got, const at::Tensor& want) {
+// Largest difference in units of the dtype's last place at the reference's magnitude, each
+// divided by its allowance where one is given.
+double worstUlps(const at::Tensor& got, const at::Tensor& want,
+                 const at::Tensor& allowed = at::Tensor()) {
     const double eps = want.scalar_type() == at::kBFloat16 ? 1.0 / 128
                        : want.scalar_type() == at::kHalf   ? 1.0 / 1024
                                                            : 1.0 / (1 << 23);
     const at::Tensor g = got.to(at::kDouble), w = want.to(at::kDouble);
     const at::Tensor scale = at::clamp_min(w.abs(), 1e-30) * eps;
-    return ((g - w).abs() / scale).max().item<double>();
+    const at::Tensor ulps = (g - w).abs() / scale;
+    return (allowed.defined() ? ulps / allowed : ulps).max().item<double>();
 }
 
 }  // namespace
@@ -124,28 +128,75 @@ private Q_SLOTS:
                      .defined());
     }
 
-    void siluGateMatchesTransformers_data() { rmsNormMatchesTransformers_data(); }
-    void siluGateMatchesTransformers() {
+    void activationsMatchTransformers_data() {
+        QTest::addColumn<int>("dtype");
+        QTest::addColumn<int>("act");
+        for (const auto& [name, type] : {std::pair{"float32", at::kFloat},
+                                         {"bfloat16", at::kBFloat16},
+                                         {"float16", at::kHalf}}) {
+            QTest::newRow(qPrintable(QString("silu %1").arg(name)))
+                << static_cast<int>(type) << static_cast<int>(kernels::Act::SiLU);
+            QTest::newRow(qPrintable(QString("gelu_tanh %1").arg(name)))
+                << static_cast<int>(type) << static_cast<int>(kernels::Act::GeluTanh);
+        }
+    }
+    void activationsMatchTransformers() {
         QFETCH(int, dtype);
+        QFETCH(int, act);
         const auto type = static_cast<at::ScalarType>(dtype);
+        const auto which = static_cast<kernels::Act>(act);
         at::manual_seed(4);
         for (const int64_t I : {int64_t(64), int64_t(1537)}) {
             at::Tensor gateUp = (at::randn({2, 9, 2 * I}) * 4).to(type);
             gateUp[0][0][0] = -100;  // far out on both sides
             gateUp[0][0][1] = 100;
-            const at::Tensor got = kernels::siluGate(gateUp);
-            QVERIFY(got.defined());
-            QCOMPARE(got.sizes(), (at::IntArrayRef{2, 9, I}));
-            // LlamaMLP: act_fn(gate_proj(x)) * up_proj(x), each rounded to the dtype.
+            gateUp[0][0][2] = -5.5;  // where GELU's 1 + tanh(u) is 1e-9
             const auto parts = gateUp.chunk(2, -1);
-            // SiLU in float, rounded, as libtorch 2's own silu does for 16-bit types (and as
-            // Debian's 1.13, which has no fp16 silu on the CPU, can compute it).
-            const at::Tensor want = at::silu(parts[0].to(at::kFloat)).to(type) * parts[1];
-            // Another exponential (a polynomial against libtorch's Sleef): float32 within 2e-6.
-            const double ulps = worstUlps(got, want);
-            QVERIFY2(ulps <= (type == at::kFloat ? 16 : 2.01),
-                     qPrintable(QString("I=%1: %2 ulps").arg(I).arg(ulps)));
+            // In double, rounded once to the dtype: libtorch's silu and gelu for 16-bit types
+            // compute in float and round once; float32 within the rounding of another
+            // exponential (a polynomial against libtorch's Sleef) and of the argument.
+            const at::Tensor gate = parts[0].to(at::kDouble);
+            at::Tensor exact = at::silu(gate), argument = gate;
+            if (which == kernels::Act::GeluTanh) {
+                // 0.5 x (1 + tanh(u)) as x sigmoid(2u): the same function (checked against
+                // gelu(approximate="tanh") to 1e-15 |x|), without the cancellation of 1 + tanh(u)
+                // near -1, which leaves even double with no correct digit below x = -7.
+                const at::Tensor u = std::sqrt(2.0 / M_PI) * (gate + 0.044715 * gate.pow(3));
+                argument = 2 * u;
+                exact = gate * at::sigmoid(argument);
+                const at::Tensor apart = (exact - at::gelu(gate, "tanh")).abs() / gate.abs();
+                QVERIFY(apart.max().item<double>() < 1e-15);
+            }
+            // In float32 the argument a of the sigmoid carries a few units of rounding, which
+            // e^-|a| multiplies by |a|: allowed 16 + 4|a| units.
+            const at::Tensor allowed =
+                type == at::kFloat ? 16 + 4 * argument.abs() : at::ones_like(argument);
+
+            // GPT-2's MLP: act(up_proj(x)), here on a chunk of a wider tensor, as it is read.
+            const at::Tensor plain = kernels::activation(parts[0], which);
+            QVERIFY(plain.defined());
+            QVERIFY(plain.is_contiguous());
+            QCOMPARE(plain.sizes(), (at::IntArrayRef{2, 9, I}));
+            double ulps = worstUlps(plain, exact.to(type), allowed);
+            QVERIFY2(ulps <= 1.01, qPrintable(QString("I=%1: %2 of the allowed").arg(I).arg(ulps)));
+
+            // LlamaMLP and Gemma's: act_fn(gate_proj(x)) * up_proj(x), each rounded to the dtype.
+            const at::Tensor gated = kernels::gatedActivation(parts[0], parts[1], which);
+            QVERIFY(gated.defined());
+            QCOMPARE(gated.sizes(), (at::IntArrayRef{2, 9, I}));
+            const at::Tensor want = exact.to(type) * parts[1];
+            ulps = worstUlps(gated, want, type == at::kFloat ? allowed : 2 * allowed);
+            QVERIFY2(ulps <= 1.01,
+                     qPrintable(QString("I=%1 gated: %2 of the allowed").arg(I).arg(ulps)));
+            // Two separate tensors give the same as the halves of one.
+            QVERIFY(at::equal(
+                kernels::gatedActivation(parts[0].contiguous(), parts[1].contiguous(), which),
+                gated));
         }
+        // What the kernel does not know is left to libtorch: a transposed view, other shapes.
+        const at::Tensor x = at::randn({8, 16}).to(type);
+        QVERIFY(!kernels::activation(x.t(), which).defined());
+        QVERIFY(!kernels::gatedActivation(x, x.narrow(1, 0, 8), which).defined());
     }
 
     void slicedTargetLogSoftmaxMatchesLogSoftmax_data() { rmsNormMatchesTransformers_data(); }

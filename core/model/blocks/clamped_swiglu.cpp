@@ -13,6 +13,8 @@ at::Tensor clampedSwiglu(const at::Tensor& gate, const at::Tensor& up, double al
 at::Tensor gatedActivation(const ArchSpec& spec, const at::Tensor& gate, const at::Tensor& up) {
     if (spec.activation == Activation::ClampedSwiGLU)
         return clampedSwiglu(gate, up, spec.swigluAlpha, spec.swigluLimit);
+    const at::Tensor fused = fusedActivation(spec.activation, gate, up);
+    if (fused.defined()) return fused;
     return activate(spec.activation, gate).mul_(up);  // the activation's output is its own
 }
 

@@ -2,7 +2,6 @@
 
 #include "model/blocks.h"
 #include "model/blocks/clamped_swiglu.h"
-#include "model/cpu_kernels.h"
 
 namespace llmap::blocks {
 
@@ -60,11 +59,8 @@ at::Tensor mlp(const MlpWeights& m, const ArchSpec& spec, const at::Tensor& x) {
     if (m.gateUpFused) {
         const at::Tensor gateUp = linear(x, m.upW, m.upB, spec.conv1d);
         const double g = spec.mlpGateMultiplier;
-        if (spec.activation == Activation::SiLU && g == 1.0) h = kernels::siluGate(gateUp);
-        if (!h.defined()) {
-            const auto parts = gateUp.chunk(2, -1);
-            h = gatedActivation(spec, g == 1.0 ? parts[0] : parts[0] * g, parts[1]);
-        }
+        const auto parts = gateUp.chunk(2, -1);
+        h = gatedActivation(spec, g == 1.0 ? parts[0] : parts[0] * g, parts[1]);
     } else if (spec.gatedMlp) {
         const at::Tensor gate = linear(x, m.gateW, m.gateB, spec.conv1d);
         h = gatedActivation(spec,
