@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "model/blocks/experts.h"
 #include "model/blocks/experts_beside_mlp.h"
 #include "model/blocks/mlp.h"
+#include "model/blocks/packing.h"
 #include "model/blocks/per_layer_inputs.h"
 #include "model/blocks/query_temperature.h"
 #include "model/cpu_kernels.h"
@@ -37,6 +39,15 @@ namespace fs = std::filesystem;
 namespace llmap {
 
 namespace {
+
+// LLMAP_PACK_TEXTS=0 (for benchmarks): run padded batches as they come.
+bool packingWanted() {
+    static const bool packs = [] {
+        const char* v = std::getenv("LLMAP_PACK_TEXTS");
+        return !v || std::string(v) != "0";
+    }();
+    return packs;
+}
 
 struct Layer {
     at::Tensor inputNormW, inputNormB, postNormW, postNormB;
@@ -439,13 +450,25 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         hostIds.masked_fill_(hostIds == id, spec.placeholderPad);
     const at::Tensor mask = toDevice(hostMask);
     const at::Tensor ids = toDevice(hostIds);
+    // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
+    const bool rightPadded =
+        T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
+    // On the CPU, the real tokens of right-padded texts go through the token-wise steps packed.
+    std::optional<blocks::Packing> packing;
+    if (!cache && device.is_cpu() && rightPadded && packingWanted() &&
+        hostMask.sum().item<int64_t>() < hostMask.numel()) {
+        packing.emplace(hostMask, device);
+    }
+    const at::Tensor tokens = packing ? packing->pack(ids) : ids;
 
-    at::Tensor x = at::embedding(embed, ids);
+    at::Tensor x = at::embedding(embed, tokens);
     if (projectInW.defined()) x = blocks::linear(x, projectInW, {}, false);
     if (spec.embedScale > 0) x = x * at::scalar_tensor(spec.embedScale, x.options());
     if (spec.embedMultiplier != 1.0) x = x * spec.embedMultiplier;
     if (spec.positions == Positions::Learned) {
-        x = x + positions.narrow(0, spec.positionOffset + past, T).unsqueeze(0);
+        x = x + (packing ? positions.index_select(0, packing->positions() + spec.positionOffset)
+                         : positions.narrow(0, spec.positionOffset + past, T))
+                    .unsqueeze(0);
     }
     if (embedNormW.defined()) x = normed(x, embedNormW, embedNormB);
     const blocks::WeightedNorm norm = [this](const at::Tensor& t, const at::Tensor& w) {
@@ -453,7 +476,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     };
     at::Tensor perLayer;  // [B, T, layers, dim]
     if (spec.perLayerInputDim > 0) {
-        perLayer = blocks::perLayerInputs(perLayerInputs, ids, x, spec.layers,
+        perLayer = blocks::perLayerInputs(perLayerInputs, tokens, x, spec.layers,
                                           spec.perLayerInputDim, norm);
     }
     at::Tensor cos, sin, alibi;
@@ -476,9 +499,6 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     if (cache && cache->layers.empty()) cache->layers.resize(layers.size());
     // Without a decode cache, the keys and values that later layers read (KV sharing).
     std::vector<LayerCache> shared(spec.kvSourceLayers.empty() || cache ? 0 : layers.size());
-    // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
-    const bool rightPadded =
-        T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
     const bool masklessKernel = blocks::causalWithoutMask() && spec.attnSoftcap == 0 &&
                                 spec.kvLoraRank == 0 && spec.positions != Positions::Alibi &&
                                 spec.attnSinks.empty();
@@ -513,18 +533,20 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         LayerCache* layerCache = cache                              ? &cache->layers[source]
                                  : l.kvRead || l.attention.sharesKv ? &shared.at(source)
                                                                     : nullptr;
+        const blocks::Packing* packed = packing ? &*packing : nullptr;
         const auto attend = [&](const at::Tensor& in) {
             if (!l.mixer)
                 return blocks::attention(l.attention, spec, in, allowed, layerCos, layerSin, alibi,
-                                         layerCache, tempered ? queryScale : at::Tensor());
-            at::Tensor mixed =
-                l.mixer->forward(in, mask, layerCache ? &layerCache->mixer : nullptr);
+                                         layerCache, tempered ? queryScale : at::Tensor(), packed);
+            at::Tensor mixed = l.mixer->forward(packed ? packed->unpack(in) : in, mask,
+                                                layerCache ? &layerCache->mixer : nullptr);
+            if (packed) mixed = packed->pack(mixed);
             if (!spec.mixerWithAttention) return mixed;
             const at::Tensor attnIn =
                 spec.attentionInMultiplier == 1.0 ? in : in * spec.attentionInMultiplier;
             const at::Tensor attended =
                 blocks::attention(l.attention, spec, attnIn, allowed, layerCos, layerSin, alibi,
-                                  layerCache, tempered ? queryScale : at::Tensor());
+                                  layerCache, tempered ? queryScale : at::Tensor(), packed);
             return mixed + (spec.attentionOutMultiplier == 1.0
                                 ? attended
                                 : attended * spec.attentionOutMultiplier);
@@ -573,7 +595,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
     if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);
     if (cache) cache->length = total;
-    return x;
+    return packing ? packing->unpack(x) : x;
 }
 
 namespace {
@@ -606,6 +628,10 @@ at::Tensor CausalLM::hiddenStates(const at::Tensor& ids, const at::Tensor& atten
 
 at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionMask) const {
     return guarded(impl_->spec, [&] { return impl_->logits(impl_->hidden(ids, attentionMask)); });
+}
+
+bool CausalLM::packsTexts() const {
+    return impl_->device.is_cpu() && packingWanted();
 }
 
 bool CausalLM::decodesWithCache(int64_t length) const {

@@ -70,6 +70,9 @@ public:
     // whole prefix each step instead (LongRoPE past its short context: the rotary tables of every
     // position change with the length of the text).
     bool decodesWithCache(int64_t length) const;
+    // Whether a batch's texts run packed, their real tokens only (blocks::Packing): on the CPU,
+    // unless LLMAP_PACK_TEXTS=0. Padding then costs nothing (BatchLimits::packed).
+    bool packsTexts() const;
 
 private:
     struct Impl;

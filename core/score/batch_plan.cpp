@@ -1,6 +1,7 @@
 #include "score/batch_plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace llmap {
@@ -17,6 +18,20 @@ size_t nextBatchSize(const std::vector<int64_t>& lengths, const std::vector<size
                      size_t from, const BatchLimits& limits) {
     if (from >= order.size()) return 0;
     const int64_t padded = std::max<int64_t>(1, lengths[order[from]]);
+    if (limits.packed) {
+        const int64_t most = limits.texts > 0 ? limits.texts : std::numeric_limits<int64_t>::max();
+        int64_t n = 0, real = 0;
+        while (from + static_cast<size_t>(n) < order.size() && n < most) {
+            const int64_t length = lengths[order[from + static_cast<size_t>(n)]];
+            if (n > 0 && (real + length > limits.tokens ||
+                          padded * (n + 1) > kPackedPositions * limits.tokens)) {
+                break;
+            }
+            real += length;
+            ++n;
+        }
+        return static_cast<size_t>(n);
+    }
     int64_t count = std::max<int64_t>(1, limits.tokens / padded);
     if (limits.texts > 0) count = std::min(count, limits.texts);
     count = std::min<int64_t>(count, static_cast<int64_t>(order.size() - from));

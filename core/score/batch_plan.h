@@ -2,7 +2,8 @@
 // Groups texts into forward passes: longest first (an out-of-memory shows up at once), each batch
 // right-padded to its first text's length and kept under a budget of padded tokens and a share of
 // padding (padding is work thrown away; on a CPU a batch of one long text already keeps the matrix
-// units busy, so a batch ends where the padding would pass that share).
+// units busy, so a batch ends where the padding would pass that share), or, where the model packs
+// the texts of a batch, under a budget of real tokens.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -13,7 +14,12 @@ struct BatchLimits {
     int64_t tokens = 4096;  // batch size x padded length at most (one text always fits)
     int64_t texts = 0;      // texts per batch at most; 0 = no limit
     double padding = 0.1;   // share of a batch's padded tokens that may be padding; 1 = any
+    // The model packs each batch's real tokens (CausalLM::packsTexts): `tokens` counts real
+    // tokens, padding costs nothing and `padding` does not apply; the padded batch stays within
+    // kPackedPositions x tokens positions, as the masks and the output still have that shape.
+    bool packed = false;
 };
+inline constexpr int64_t kPackedPositions = 4;
 
 // The share of padding a batch may hold unless asked otherwise. fp32 products on a CPU run as fast
 // per token on one text as on many, so there padding is only work thrown away; a GPU, and bf16 or

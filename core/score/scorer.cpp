@@ -67,6 +67,13 @@ int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const s
     return std::clamp<int64_t>(usable / 2 / std::max<int64_t>(1, perToken), 1024, int64_t(1) << 20);
 }
 
+// Whether batches are planned by their real tokens (BatchLimits::packed): where the model packs
+// texts and wide products pay. fp32 products on a CPU run as fast on one text as on many, and
+// slower on batches whose activations leave the cache (measured 0.90-0.96x at 4,096 tokens).
+bool packsWideBatches(const CausalLM& lm, bool cpuFp32) {
+    return lm.packsTexts() && !cpuFp32;
+}
+
 // Refuses a row of the same id that holds another model's scores.
 void requireSameModel(const Project& project, size_t row, const ModelInfo& info,
                       const std::string& modelPath) {
@@ -406,13 +413,13 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     const std::vector<size_t> order = longestFirst(lengths);
     const int64_t memoryLimit = simulatedMemoryLimit();
     const int64_t longest = order.empty() ? 0 : lengths[order.front()];
+    const bool cpuFp32 = result.device == "cpu" && result.dtype == "float32";
     BatchBudget budget(BatchLimits{
         options.batchTokens > 0 ? options.batchTokens
                                 : automaticBudget(result.device, lm->spec(), result.dtype, longest),
         options.maxBatchTexts,
-        options.maxPadding >= 0
-            ? options.maxPadding
-            : defaultPadding(result.device == "cpu" && result.dtype == "float32")});
+        options.maxPadding >= 0 ? options.maxPadding : defaultPadding(cpuFp32),
+        options.maxPadding < 0 && packsWideBatches(*lm, cpuFp32)});
     ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
     size_t done = result.textsSkipped;
     reporter.report(done, 0);

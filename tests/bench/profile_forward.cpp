@@ -123,8 +123,8 @@ nlohmann::json report(const std::map<std::string, double>& kinds, double forward
 
 // The texts, tokenised and batched as the scorer does on a CPU.
 std::vector<Batch> plannedBatches(const std::string& dir, const std::string& textsPath,
-                                  int64_t context, bool fp32, double& tokenise, int64_t& tokens,
-                                  int64_t& positions) {
+                                  int64_t context, bool fp32, bool packed, double& tokenise,
+                                  int64_t& tokens, int64_t& positions) {
     const llmap::TextSet texts = llmap::loadTextSet(textsPath);
     const std::unique_ptr<llmap::Tokenizer> tokenizer = llmap::loadTokenizer(dir);
     const llmap::ModelInfo info = llmap::readModelInfo(dir);
@@ -140,7 +140,7 @@ std::vector<Batch> plannedBatches(const std::string& dir, const std::string& tex
     tokens = positions = 0;
     for (size_t from = 0; from < order.size();) {
         const size_t count = llmap::nextBatchSize(
-            lengths, order, from, llmap::BatchLimits{4096, 0, llmap::defaultPadding(fp32)});
+            lengths, order, from, llmap::BatchLimits{4096, 0, llmap::defaultPadding(fp32), packed});
         const int64_t T = lengths[order[from]];
         const auto B = static_cast<int64_t>(count);
         Batch b{at::zeros({B, T}, at::kLong), at::zeros({B, T}, at::kLong)};
@@ -194,8 +194,9 @@ int main(int argc, char** argv) {
         int64_t tokens = 0, positions = 0;
         std::vector<Batch> batches;
         if (!textsPath.empty()) {
-            batches = plannedBatches(argv[1], textsPath, lm->spec().context, dtype != "bf16",
-                                     tokenise, tokens, positions);
+            batches =
+                plannedBatches(argv[1], textsPath, lm->spec().context, dtype != "bf16",
+                               lm->packsTexts() && dtype == "bf16", tokenise, tokens, positions);
         } else {
             const int64_t B = positional.size() > 0 ? std::atoll(positional[0].c_str()) : 8;
             const int64_t T = positional.size() > 1 ? std::atoll(positional[1].c_str()) : 256;

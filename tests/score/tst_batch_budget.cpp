@@ -34,6 +34,32 @@ private Q_SLOTS:
         QCOMPARE(llmap::nextBatchSize(lengths, order, 3, BatchLimits{4096, 0, 0.0}), size_t(1));
     }
 
+    // Packed texts: the budget counts real tokens (100 + 98 + 95 = 293, + 60 = 353), padding is
+    // free, and the padded batch stays within kPackedPositions (4) x the budget.
+    void packedBatchesCountRealTokens() {
+        const std::vector<int64_t> lengths{60, 100, 95, 98};
+        const std::vector<size_t> order = llmap::longestFirst(lengths);
+        auto first = [&](int64_t tokens, int64_t texts) {
+            return llmap::nextBatchSize(lengths, order, 0,
+                                        BatchLimits{tokens, texts, 0.0, /*packed=*/true});
+        };
+        QCOMPARE(first(4096, 0), size_t(4));  // 47 of 400 positions are padding
+        QCOMPARE(first(352, 0), size_t(3));
+        QCOMPARE(first(353, 0), size_t(4));
+        QCOMPARE(first(250, 0), size_t(2));
+        QCOMPARE(first(50, 0), size_t(1));  // one text always fits
+        QCOMPARE(first(4096, 3), size_t(3));
+        // One text of 100 and twelve of 5: 10 short ones fit 150 real tokens, but 7 texts padded
+        // to 100 would pass 4 x 150 = 600 positions.
+        std::vector<int64_t> mixed{100};
+        mixed.insert(mixed.end(), 12, 5);
+        const std::vector<size_t> mixedOrder = llmap::longestFirst(mixed);
+        QCOMPARE(llmap::nextBatchSize(mixed, mixedOrder, 0, BatchLimits{150, 0, 0.0, true}),
+                 size_t(6));
+        QCOMPARE(llmap::nextBatchSize(mixed, mixedOrder, 1, BatchLimits{150, 0, 0.0, true}),
+                 size_t(12));
+    }
+
     void halvesTextsAndTokens() {
         BatchBudget b(BatchLimits{4096, 0, 0.1});
         QVERIFY(b.halve(22));

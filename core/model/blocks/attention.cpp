@@ -142,42 +142,17 @@ void loadAttentionWeights(const LayerWeights& w, const ArchSpec& s, AttentionWei
     }
 }
 
-at::Tensor attention(const AttentionWeights& l, const ArchSpec& spec, const at::Tensor& x,
-                     const at::Tensor& allowed, const at::Tensor& cos, const at::Tensor& sin,
-                     const at::Tensor& alibi, LayerCache* cache, const at::Tensor& queryScale) {
-    if (spec.kvLoraRank > 0) return latentAttention(l, spec, x, allowed, cos, sin, cache);
-    const int64_t B = x.size(0), T = x.size(1), hd = l.headDim;
-    at::Tensor q, k, v;  // [B, T, heads, hd]; k and v undefined where the layer reads another's
-    at::Tensor outputGate;
-    // Separate projections were stacked at load.
-    const at::Tensor qkv = linear(x, l.qkvW, l.qkvB, spec.conv1d);
-    if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
-        const int64_t g = spec.heads / spec.kvHeads;
-        const auto parts = qkv.view({B, T, spec.kvHeads, g + 2, hd}).split({g, 1, 1}, 3);
-        q = parts[0].reshape({B, T, spec.heads, hd});
-        k = parts[1].reshape({B, T, spec.kvHeads, hd});
-        v = parts[2].reshape({B, T, spec.kvHeads, hd});
-    } else if (spec.qkvLayout == QkvLayout::FusedPerHead) {  // per head: [q | k | v]
-        const auto parts = qkv.view({B, T, spec.heads, 3 * hd}).chunk(3, -1);
-        q = parts[0];
-        k = parts[1];
-        v = parts[2];
-    } else if (spec.attnOutputGate) {  // q per head: [q | gate]
-        const auto parts = qkv.split({spec.heads * hd * 2, l.kvHeads * hd, l.kvHeads * hd}, -1);
-        const auto qGate = parts[0].view({B, T, spec.heads, 2 * hd}).chunk(2, -1);
-        q = qGate[0];
-        outputGate = qGate[1].reshape({B, T, spec.heads * hd});
-        k = parts[1].view({B, T, l.kvHeads, hd});
-        v = parts[2].view({B, T, l.kvHeads, hd});
-    } else {
-        const int64_t kOut = l.sharesKv ? 0 : l.kvHeads * hd, vOut = l.valueFromKey ? 0 : kOut;
-        const auto parts = qkv.split({spec.heads * hd, kOut, vOut}, -1);
-        q = parts[0].view({B, T, spec.heads, hd});
-        if (!l.sharesKv) {
-            k = parts[1].view({B, T, l.kvHeads, hd});
-            v = l.valueFromKey ? k : parts[2].view({B, T, l.kvHeads, hd});
-        }
-    }
+namespace {
+
+// Everything between the projections: q, k, v [B, T, heads, hd] (k and v undefined where the
+// layer reads another's) to the heads' merged output [B, T, heads * hd], gated where the layer
+// gates it.
+at::Tensor attendProjected(const AttentionWeights& l, const ArchSpec& spec, at::Tensor q,
+                           at::Tensor k, at::Tensor v, const at::Tensor& outputGate,
+                           const at::Tensor& allowed, const at::Tensor& cos, const at::Tensor& sin,
+                           LayerCache* cache, const at::Tensor& alibi,
+                           const at::Tensor& queryScale) {
+    const int64_t B = q.size(0), T = q.size(1), hd = l.headDim;
     if (spec.keyMultiplier != 1.0) k = k * spec.keyMultiplier;
     const bool qkNorm = spec.qkNorm && !(spec.qkNormRopeLayersOnly && l.noRope);
     if (qkNorm && !spec.qkNormAfterRotary) {
@@ -236,7 +211,85 @@ at::Tensor attention(const AttentionWeights& l, const ArchSpec& spec, const at::
     }
     at::Tensor merged = out.transpose(1, 2).reshape({B, T, spec.heads * hd});
     if (outputGate.defined()) merged = merged * at::sigmoid(outputGate);
-    return linear(merged, l.oW, l.oB, spec.conv1d);
+    return merged;
+}
+
+}  // namespace
+
+at::Tensor attention(const AttentionWeights& l, const ArchSpec& spec, const at::Tensor& x,
+                     const at::Tensor& allowed, const at::Tensor& cos, const at::Tensor& sin,
+                     const at::Tensor& alibi, LayerCache* cache, const at::Tensor& queryScale,
+                     const Packing* packing) {
+    if (spec.kvLoraRank > 0) {
+        if (!packing) return latentAttention(l, spec, x, allowed, cos, sin, cache);
+        return packing->pack(
+            latentAttention(l, spec, packing->unpack(x), allowed, cos, sin, cache));
+    }
+    at::Tensor q, k, v;  // [B, T, heads, hd]; k and v undefined where the layer reads another's
+    at::Tensor outputGate;
+    // Separate projections were stacked at load.
+    at::Tensor qkv = linear(x, l.qkvW, l.qkvB, spec.conv1d);
+    if (packing && (cache || l.sharesKv)) qkv = packing->unpack(qkv);
+    const int64_t B = qkv.size(0), T = qkv.size(1), hd = l.headDim;
+    if (spec.qkvLayout == QkvLayout::FusedGrouped) {  // per group: [q_0 .. q_{g-1} | k | v]
+        const int64_t g = spec.heads / spec.kvHeads;
+        const auto parts = qkv.view({B, T, spec.kvHeads, g + 2, hd}).split({g, 1, 1}, 3);
+        q = parts[0].reshape({B, T, spec.heads, hd});
+        k = parts[1].reshape({B, T, spec.kvHeads, hd});
+        v = parts[2].reshape({B, T, spec.kvHeads, hd});
+    } else if (spec.qkvLayout == QkvLayout::FusedPerHead) {  // per head: [q | k | v]
+        const auto parts = qkv.view({B, T, spec.heads, 3 * hd}).chunk(3, -1);
+        q = parts[0];
+        k = parts[1];
+        v = parts[2];
+    } else if (spec.attnOutputGate) {  // q per head: [q | gate]
+        const auto parts = qkv.split({spec.heads * hd * 2, l.kvHeads * hd, l.kvHeads * hd}, -1);
+        const auto qGate = parts[0].view({B, T, spec.heads, 2 * hd}).chunk(2, -1);
+        q = qGate[0];
+        outputGate = qGate[1].reshape({B, T, spec.heads * hd});
+        k = parts[1].view({B, T, l.kvHeads, hd});
+        v = parts[2].view({B, T, l.kvHeads, hd});
+    } else {
+        const int64_t kOut = l.sharesKv ? 0 : l.kvHeads * hd, vOut = l.valueFromKey ? 0 : kOut;
+        const auto parts = qkv.split({spec.heads * hd, kOut, vOut}, -1);
+        q = parts[0].view({B, T, spec.heads, hd});
+        if (!l.sharesKv) {
+            k = parts[1].view({B, T, l.kvHeads, hd});
+            v = l.valueFromKey ? k : parts[2].view({B, T, l.kvHeads, hd});
+        }
+    }
+    if (!packing || cache || l.sharesKv) {
+        at::Tensor merged = attendProjected(l, spec, q, k, v, outputGate, allowed, cos, sin, cache,
+                                            alibi, queryScale);
+        if (packing) merged = packing->pack(merged);
+        return linear(merged, l.oW, l.oB, spec.conv1d);
+    }
+    // Packed texts, one at a time: the first `length` rows and columns of the batch's tables and
+    // masks are each text's own (the padding is on the right).
+    std::vector<at::Tensor> pieces;
+    for (int64_t b = 0; b < packing->texts(); ++b) {
+        const int64_t first = packing->offset(b), length = packing->length(b);
+        if (length == 0) continue;
+        const auto rows = [&](const at::Tensor& t) {
+            return t.defined() ? t.narrow(1, first, length) : t;
+        };
+        // Tables [T, R] shared by the batch, or [B, 1, T, R] per text (LongRoPE).
+        const auto table = [&](const at::Tensor& t) {
+            if (!t.defined()) return t;
+            const at::Tensor own = t.dim() == 4 && t.size(0) > 1 ? t.narrow(0, b, 1) : t;
+            return own.narrow(-2, 0, length);
+        };
+        const at::Tensor textAllowed = allowed.defined()
+                                           ? allowed.narrow(0, allowed.size(0) > 1 ? b : 0, 1)
+                                                 .narrow(2, 0, length)
+                                                 .narrow(3, 0, length)
+                                           : allowed;
+        pieces.push_back(attendProjected(
+            l, spec, rows(q), rows(k), rows(v), rows(outputGate), textAllowed, table(cos),
+            table(sin), nullptr, alibi.defined() ? alibi.narrow(-1, 0, length) : alibi,
+            queryScale.defined() ? queryScale.narrow(2, 0, length) : queryScale));
+    }
+    return linear(at::cat(pieces, 1), l.oW, l.oB, spec.conv1d);
 }
 
 at::Tensor specRms(const ArchSpec& spec, const at::Tensor& x, const at::Tensor& w) {

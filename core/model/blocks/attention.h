@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "model/arch_spec.h"
+#include "model/blocks/packing.h"
 #include "model/layer_cache.h"
 #include "model/layer_weights.h"
 
@@ -29,10 +30,13 @@ void loadAttentionWeights(const LayerWeights& layer, const ArchSpec& spec,
 
 // The attention output for x [B, T, hidden] (before the residual add). allowed: the attention
 // mask; cos/sin: the rotary tables (undefined: no rotary); alibi: ALiBi's bias; cache: the layer's
-// keys and values when decoding or shared; queryScale: per-position query temperature.
+// keys and values when decoding or shared; queryScale: per-position query temperature. With
+// `packing`, x and the output are packed [1, N, hidden]; the projections run on the real tokens
+// and everything between them on [B, T] as without.
 at::Tensor attention(const AttentionWeights& weights, const ArchSpec& spec, const at::Tensor& x,
                      const at::Tensor& allowed, const at::Tensor& cos, const at::Tensor& sin,
-                     const at::Tensor& alibi, LayerCache* cache, const at::Tensor& queryScale);
+                     const at::Tensor& alibi, LayerCache* cache, const at::Tensor& queryScale,
+                     const Packing* packing = nullptr);
 
 // RMS norm as the spec's family computes it (weight in the model's dtype or in fp32, plus one).
 at::Tensor specRms(const ArchSpec& spec, const at::Tensor& x, const at::Tensor& w);
