@@ -707,7 +707,8 @@ def print_tables(args, table, skipped, profiles, rates, llama_dir, llama_note, t
             total = r["total_seconds"]
             cells = [f"{100 * r['seconds'].get(k, 0.0) / total:.1f} %" for k, _ in kinds]
             print(f"| {name} | {r['tokens_per_second']:,.0f} | " + " | ".join(cells) +
-                  f" | {100 * r['padding_share']:.1f} % of positions |")
+                  " | " + ("none (packed)" if r.get("packed") else
+                           f"{100 * r['padding_share']:.1f} % of positions") + " |")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@
 //       trace written to trace.json), then the time by kind of work
 //   profile_forward DIR --texts T.jsonl [--dtype fp32|bf16] [--threads N]
 //       the texts as llmap-cli score runs them (the "full" convention, longest first, batches of
-//       at most 4,096 padded tokens, at most 1 % padding in fp32 and 10 % in bf16): tokenisation,
-//       then every batch once timed and once under the profiler
+//       at most 4,096 padded tokens and 1 % padding in fp32, of 4,096 real tokens in bf16):
+//       tokenisation, then every batch once timed and once under the profiler
 // The kinds: matrix products, attention (scores, softmax, values, the mask), norms, rotary
 // embeddings, the output layer with its logsumexp, other operators (activations, residual adds,
 // casts, embedding lookup) and the time outside any operator; the padding share is the share of
-// the forward passes' positions that are padding. The last line is the same as JSON.
+// the forward passes' positions that are padding and computed (none where the engine packs the
+// texts). The last line is the same as JSON.
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
 
@@ -235,8 +236,11 @@ int main(int argc, char** argv) {
             std::ofstream out(trace);
             prof::writeProfilerEventsToStream(out, events);
         }
-        const nlohmann::json summary =
-            report(kinds, forward, tokenise, tokens, positions, positions - realPositions);
+        // Packed batches compute no padding (blocks::Packing).
+        const int64_t computed = lm->packsTexts() ? realPositions : positions;
+        nlohmann::json summary =
+            report(kinds, forward, tokenise, tokens, computed, computed - realPositions);
+        summary["packed"] = lm->packsTexts();
         std::cout << summary.dump() << "\n";
     } catch (const llmap::Error& e) {
         std::cerr << e.message() << "\n";

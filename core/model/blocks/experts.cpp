@@ -144,6 +144,18 @@ ExpertWeights loadExperts(const LayerWeights& w, const ArchSpec& s) {
 // dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
 // grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
 // expert runs on one contiguous slice of them.
+namespace {
+
+// oneDNN builds (compiles) a 16-bit product on the CPU anew for each new number of rows, which
+// costs more than an expert's product of a few hundred rows; each expert's rows, rounded up with
+// zero rows to a multiple of 32, make the shapes recur from batch to batch.
+int64_t recurringRows(const at::Tensor& x, int64_t n) {
+    if (!x.is_cpu() || x.scalar_type() == at::kFloat) return n;
+    return (n + 31) / 32 * 32;
+}
+
+}  // namespace
+
 at::Tensor experts(const ExpertWeights& l, const ArchSpec& spec, const at::Tensor& x) {
     const at::Tensor flat = x.reshape({-1, x.size(-1)});
     const int64_t N = flat.size(0), K = spec.expertsPerToken;
@@ -196,14 +208,16 @@ at::Tensor experts(const ExpertWeights& l, const ArchSpec& spec, const at::Tenso
     for (int64_t e = 0; e < spec.experts; ++e) {
         const int64_t n = perExpert[e];
         if (n == 0) continue;
-        const at::Tensor xe = routed.narrow(0, start, n);
+        at::Tensor xe = routed.narrow(0, start, n);
+        const int64_t rows = recurringRows(xe, n);
+        if (rows > n) xe = at::cat({xe, at::zeros({rows - n, xe.size(1)}, xe.options())});
         const size_t i = static_cast<size_t>(e);
         const auto bias = [&](const std::vector<at::Tensor>& b) {
             return b.empty() ? at::Tensor() : b[i];
         };
         const at::Tensor h = gatedActivation(spec, linear(xe, l.gateW[i], bias(l.gateB), false),
                                              linear(xe, l.upW[i], bias(l.upB), false));
-        outputs.push_back(linear(h, l.downW[i], bias(l.downB), false));
+        outputs.push_back(linear(h, l.downW[i], bias(l.downB), false).narrow(0, 0, n));
         start += n;
     }
     const at::Tensor rows = at::cat(outputs);
