@@ -69,7 +69,7 @@ int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const s
 
 // Whether batches are planned by their real tokens (BatchLimits::packed): where the model packs
 // texts and wide products pay. fp32 products on a CPU run as fast on one text as on many, and
-// slower on batches whose activations leave the cache (measured 0.90-0.96x at 4,096 tokens).
+// slower on batches whose activations leave the cache (measured 0.91-0.96x at 4,096 tokens).
 bool packsWideBatches(const CausalLM& lm, bool cpuFp32) {
     return lm.packsTexts() && !cpuFp32;
 }
