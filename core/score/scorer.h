@@ -16,7 +16,7 @@ struct ScoreOptions {
     std::string dtype = "auto";   // "auto" (fp32 on the CPU, bf16 on a GPU), "fp32", "bf16", "fp16"
     std::string convention = "full";  // "full", "paper" or "response"; must be the project's
     bool pmi = false;  // prompt-response sets: also score each response alone (marginal matrix)
-    int64_t batchTokens = 0;     // padded tokens per forward pass; 0 = automatic budget
+    int64_t batchTokens = 0;     // padded (packed: real) tokens per pass; 0 = automatic budget
     int64_t maxBatchTexts = 0;   // texts per forward pass at most; 0 = no limit
     double maxPadding = -1;      // share of a batch that may be padding; < 0 = defaultPadding
     int threads = 0;             // CPU threads; 0 = libtorch's choice (every core)
