@@ -142,6 +142,8 @@ struct CausalLM::Impl {
                       DecodeState* cache = nullptr) const;
     // A host tensor on the model's device: pinned and copied without waiting on a GPU.
     at::Tensor toDevice(const at::Tensor& host) const;
+    // Whether right-padded batches run packed (blocks::Packing): on the CPU, as asked.
+    bool packs() const { return device.is_cpu() && packingWanted(); }
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
@@ -455,8 +457,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         T < 2 || (hostMask.narrow(1, 1, T - 1) <= hostMask.narrow(1, 0, T - 1)).all().item<bool>();
     // On the CPU, the real tokens of right-padded texts go through the token-wise steps packed.
     std::optional<blocks::Packing> packing;
-    if (!cache && device.is_cpu() && rightPadded && packingWanted() &&
-        hostMask.sum().item<int64_t>() < hostMask.numel()) {
+    if (!cache && packs() && rightPadded && hostMask.sum().item<int64_t>() < hostMask.numel()) {
         packing.emplace(hostMask, device);
     }
     const at::Tensor tokens = packing ? packing->pack(ids) : ids;
@@ -510,6 +511,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
                                        device)
             : at::Tensor();
     std::map<std::pair<int64_t, bool>, at::Tensor> allowedByWindow;
+    const blocks::Packing* packed = packing ? &*packing : nullptr;
     for (size_t i = 0; i < layers.size(); ++i) {
         const Layer& l = layers[i];
         at::Tensor allowed;  // undefined: plain causal
@@ -533,7 +535,6 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         LayerCache* layerCache = cache                              ? &cache->layers[source]
                                  : l.kvRead || l.attention.sharesKv ? &shared.at(source)
                                                                     : nullptr;
-        const blocks::Packing* packed = packing ? &*packing : nullptr;
         const auto attend = [&](const at::Tensor& in) {
             if (!l.mixer)
                 return blocks::attention(l.attention, spec, in, allowed, layerCos, layerSin, alibi,
@@ -631,7 +632,7 @@ at::Tensor CausalLM::forward(const at::Tensor& ids, const at::Tensor& attentionM
 }
 
 bool CausalLM::packsTexts() const {
-    return impl_->device.is_cpu() && packingWanted();
+    return impl_->packs();
 }
 
 bool CausalLM::decodesWithCache(int64_t length) const {

@@ -138,12 +138,6 @@ ExpertWeights loadExperts(const LayerWeights& w, const ArchSpec& s) {
     return l;
 }
 
-// Top-k routing as transformers does it: softmax (or sigmoid) over all router logits in fp32, the k
-// largest, chosen with the correction bias where there is one (renormalised to sum 1 with
-// normTopk); each expert's output weighted in fp32 (or in the model's
-// dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
-// grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
-// expert runs on one contiguous slice of them.
 namespace {
 
 // oneDNN builds (compiles) a 16-bit product on the CPU anew for each new number of rows, which
@@ -156,6 +150,12 @@ int64_t recurringRows(const at::Tensor& x, int64_t n) {
 
 }  // namespace
 
+// Top-k routing as transformers does it: softmax (or sigmoid) over all router logits in fp32, the k
+// largest, chosen with the correction bias where there is one (renormalised to sum 1 with
+// normTopk); each expert's output weighted in fp32 (or in the model's
+// dtype), a token's k weighted outputs summed (in fp32 for a 16-bit model), as transformers'
+// grouped experts do. The (token, choice) pairs are sorted by expert once, so that each chosen
+// expert runs on one contiguous slice of them.
 at::Tensor experts(const ExpertWeights& l, const ArchSpec& spec, const at::Tensor& x) {
     const at::Tensor flat = x.reshape({-1, x.size(-1)});
     const int64_t N = flat.size(0), K = spec.expertsPerToken;
