@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "model/cpu_attention.h"
 #include "model/cpu_kernels.h"
 #include "model/packed_linear.h"
 
@@ -163,6 +164,11 @@ bool causalWithoutMask() {
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                      const at::Tensor& allowed) {
+    if (!allowed.defined()) {
+        at::Tensor fused =
+            kernels::causalAttention(q, k, v, 1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+        if (fused.defined()) return fused;
+    }
     RECORD_USER_SCOPE("llmap::attention");
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
     // Grouped-query attention without copies of k and v; causal without a mask where none is

@@ -4,7 +4,8 @@
 // rounding of a different summation order or exponential, bfloat16 and float16 to the last bit
 // where both round the same products; and
 // the products with weights packed for oneDNN against the same products in double precision; the
-// routed experts' weighted sum against the operators it replaces, to the last bit.
+// routed experts' weighted sum against the operators it replaces, to the last bit; causal
+// attention in fp32 against softmax(q kᵀ / √d) v in double.
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
@@ -12,10 +13,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
 #include "model/blocks/expert_sum.h"
+#include "model/cpu_attention.h"
 #include "model/cpu_kernels.h"
 #include "model/packed_linear.h"
 
@@ -315,6 +318,54 @@ private Q_SLOTS:
                                                       .arg(worst)));
             }
         }
+    }
+    void causalAttentionMatchesDoublePrecision() {
+        at::manual_seed(11);
+        // {texts, heads, key heads, length, channels}: lengths off and across the query blocks
+        // (64) and key blocks (256), grouped queries, heads of 16 to 256 channels.
+        for (const auto& [B, H, kvHeads, T, D] :
+             std::vector<std::array<int64_t, 5>>{{1, 1, 1, 1, 64},
+                                                 {2, 4, 2, 37, 16},
+                                                 {1, 9, 3, 300, 64},
+                                                 {1, 2, 1, 600, 80},
+                                                 {2, 3, 3, 70, 128},
+                                                 {1, 2, 2, 129, 256}}) {
+            // q and v as views of one projection's output [B, T, heads, D], k contiguous.
+            const at::Tensor qkv = at::randn({B, T, H + 2 * kvHeads, D}) * 2;
+            const at::Tensor q = qkv.narrow(2, 0, H).transpose(1, 2);
+            const at::Tensor v = qkv.narrow(2, H + kvHeads, kvHeads).transpose(1, 2);
+            const at::Tensor k = qkv.narrow(2, H, kvHeads).transpose(1, 2).contiguous();
+            const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+            const at::Tensor got = kernels::causalAttention(q, k, v, scale);
+            QVERIFY(got.defined());
+            QCOMPARE(got.sizes(), q.sizes());
+            const int64_t groups = H / kvHeads;
+            const at::Tensor kd = k.to(at::kDouble).repeat_interleave(groups, 1);
+            const at::Tensor vd = v.to(at::kDouble).repeat_interleave(groups, 1);
+            at::Tensor scores = at::matmul(q.to(at::kDouble), kd.transpose(-2, -1)) * scale;
+            scores.masked_fill_(at::ones({T, T}, at::kBool).triu(1), -INFINITY);
+            const at::Tensor want = at::matmul(at::softmax(scores, -1), vd);
+            // Each output is a weighted mean of values: an error of a few fp32 ulps of the
+            // largest value, from the rounding of the scores and of the sums (1e-6 measured).
+            const double worst = (got.to(at::kDouble) - want).abs().max().item<double>() /
+                                 vd.abs().max().item<double>();
+            QVERIFY2(worst < 1e-5, qPrintable(QString("B %1 H %2/%3 T %4 D %5: %6")
+                                                  .arg(B)
+                                                  .arg(H)
+                                                  .arg(kvHeads)
+                                                  .arg(T)
+                                                  .arg(D)
+                                                  .arg(worst)));
+        }
+        // Not for it: bf16, a head width off the vector width, keys of another length (a cache).
+        const at::Tensor x = at::randn({1, 2, 8, 64});
+        QVERIFY(!kernels::causalAttention(x.to(at::kBFloat16), x.to(at::kBFloat16),
+                                          x.to(at::kBFloat16), 0.125)
+                     .defined());
+        const at::Tensor odd = at::randn({1, 2, 8, 24});
+        QVERIFY(!kernels::causalAttention(odd, odd, odd, 0.2).defined());
+        const at::Tensor longer = at::randn({1, 2, 9, 64});
+        QVERIFY(!kernels::causalAttention(x, longer, longer, 0.125).defined());
     }
 };
 
