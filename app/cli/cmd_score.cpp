@@ -56,12 +56,12 @@ token count per (model, text), written into P.h5.
                    token not scored (as the paper did); a prompt-response set is always scored
                    with "response": the prompt with the tokenizer's own special tokens, then the
                    response without any, only the response's tokens scored
-  --batch-tokens N padded tokens per forward pass; in bf16 or fp16 on the CPU, where a batch's
-                   texts run packed, real tokens (default: automatic; halved on out-of-memory)
+  --batch-tokens N padded tokens per forward pass; on the CPU, where a batch's texts run packed,
+                   real tokens (default: automatic, on the CPU 1,024 in fp32 and 4,096 in bf16
+                   or fp16; halved on out-of-memory)
   --max-padding S  the share of a forward pass's positions that may be padding, 0 to 1 (default:
-                   0.01 for fp32 on the CPU, where a batch of one text runs as fast per token;
-                   any in bf16 or fp16 on the CPU, which computes no padding; 0.1 elsewhere).
-                   Given, it also makes --batch-tokens count padded tokens
+                   any on the CPU, which computes no padding; 0.1 elsewhere). Given, it also
+                   makes --batch-tokens count padded tokens
   --threads N      CPU threads (default: every core)
   --shard-out DIR  score into DIR/<model id>.shard.h5 (one small file per model, without the
                    texts) instead of P.h5; --project (if it exists) or --texts gives the text

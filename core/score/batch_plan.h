@@ -29,6 +29,15 @@ inline double defaultPadding(bool cpuFp32) {
     return cpuFp32 ? 0.01 : 0.1;
 }
 
+// Real tokens per packed batch on a CPU unless asked otherwise. bf16 and fp16 products (AMX,
+// AVX512-BF16) run faster the wider they are. fp32 products gain up to about a thousand rows and
+// lose beyond, as the activations leave the cache. Measured on an Intel CPU with AMX, 96 texts,
+// packed to 1,024 real tokens against one text per pass: SmolLM2's short texts 1.18x as fast,
+// longer texts 0.98-1.06x; packed to 4,096: 0.91-0.96x.
+inline int64_t cpuPackedTokens(bool fp32) {
+    return fp32 ? 1024 : 4096;
+}
+
 // Text positions (indices into `lengths`) sorted by descending length, ties by position.
 std::vector<size_t> longestFirst(const std::vector<int64_t>& lengths);
 

@@ -50,13 +50,14 @@ int64_t bytesPerValue(const std::string& dtype) {
     return dtype == "float32" ? 4 : 2;
 }
 
-// Padded tokens per forward pass when the user gave no budget. On the CPU, enough to keep the
-// matrix units busy. On a GPU, what its memory holds after the weights: a forward pass keeps the
-// residual stream and one layer's widest activations alive, a few times over, and attention
-// without a fused kernel holds heads x longest text scores per token; an out-of-memory halves it.
+// Padded tokens per forward pass when the user gave no budget (real tokens where the batch runs
+// packed). On the CPU, enough to keep the matrix units busy (cpuPackedTokens). On a GPU, what its
+// memory holds after the weights: a forward pass keeps the residual stream and one layer's widest
+// activations alive, a few times over, and attention without a fused kernel holds heads x longest
+// text scores per token; an out-of-memory halves it.
 int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const std::string& dtype,
-                        int64_t longest) {
-    if (device == "cpu") return 4096;
+                        int64_t longest, bool packed) {
+    if (device == "cpu") return packed ? cpuPackedTokens(dtype == "float32") : 4096;
     const std::optional<GpuMemory> memory = gpuMemory(gpuIndex(device));
     if (!memory) return 16384;
     const int64_t mlp = std::max(spec.intermediate, spec.moeIntermediate * spec.expertsPerToken);
@@ -65,13 +66,6 @@ int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const s
     // The head's fp32 logits come in chunks of 256 MB; CUDA and the allocator keep about 1 GiB.
     const int64_t usable = memory->freeBytes - (int64_t(5) << 28);
     return std::clamp<int64_t>(usable / 2 / std::max<int64_t>(1, perToken), 1024, int64_t(1) << 20);
-}
-
-// Whether batches are planned by their real tokens (BatchLimits::packed): where the model packs
-// texts and wide products pay. fp32 products on a CPU run as fast on one text as on many, and
-// slower on batches whose activations leave the cache (measured 0.91-0.96x at 4,096 tokens).
-bool packsWideBatches(const CausalLM& lm, bool cpuFp32) {
-    return lm.packsTexts() && !cpuFp32;
 }
 
 // Refuses a row of the same id that holds another model's scores.
@@ -414,12 +408,15 @@ ScoreResult scoreModel(Project& project, const std::string& modelPath, const Sco
     const int64_t memoryLimit = simulatedMemoryLimit();
     const int64_t longest = order.empty() ? 0 : lengths[order.front()];
     const bool cpuFp32 = result.device == "cpu" && result.dtype == "float32";
+    // Where the model packs texts, batches are planned by their real tokens unless a share of
+    // padding is asked for.
+    const bool packed = options.maxPadding < 0 && lm->packsTexts();
     BatchBudget budget(BatchLimits{
-        options.batchTokens > 0 ? options.batchTokens
-                                : automaticBudget(result.device, lm->spec(), result.dtype, longest),
+        options.batchTokens > 0
+            ? options.batchTokens
+            : automaticBudget(result.device, lm->spec(), result.dtype, longest, packed),
         options.maxBatchTexts,
-        options.maxPadding >= 0 ? options.maxPadding : defaultPadding(cpuFp32),
-        options.maxPadding < 0 && packsWideBatches(*lm, cpuFp32)});
+        options.maxPadding >= 0 ? options.maxPadding : defaultPadding(cpuFp32), packed});
     ProgressReporter reporter(progress, result.modelId, row.size(), tokensPending);
     size_t done = result.textsSkipped;
     reporter.report(done, 0);

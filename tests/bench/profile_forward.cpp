@@ -3,8 +3,9 @@
 //       one batch of random ids: warm-up, one timed run, one run under libtorch's profiler (its
 //       trace written to trace.json), then the time by kind of work
 //   profile_forward DIR --texts T.jsonl [--dtype fp32|bf16] [--threads N]
-//       the texts as llmap-cli score runs them (the "full" convention, longest first, batches of
-//       at most 4,096 padded tokens and 1 % padding in fp32, of 4,096 real tokens in bf16):
+//       the texts as llmap-cli score runs them (the "full" convention, longest first, packed
+//       batches of 1,024 real tokens in fp32 and 4,096 in bf16; unpacked, of at most 4,096
+//       padded tokens and 1 % padding in fp32):
 //       tokenisation, then every batch once timed and once under the profiler
 // The kinds: matrix products, attention (scores, softmax, values, the mask), norms, rotary
 // embeddings, the output layer with its logsumexp, other operators (activations, residual adds,
@@ -140,8 +141,10 @@ std::vector<Batch> plannedBatches(const std::string& dir, const std::string& tex
     std::vector<Batch> batches;
     tokens = positions = 0;
     for (size_t from = 0; from < order.size();) {
-        const size_t count = llmap::nextBatchSize(
-            lengths, order, from, llmap::BatchLimits{4096, 0, llmap::defaultPadding(fp32), packed});
+        const size_t count =
+            llmap::nextBatchSize(lengths, order, from,
+                                 llmap::BatchLimits{packed ? llmap::cpuPackedTokens(fp32) : 4096, 0,
+                                                    llmap::defaultPadding(fp32), packed});
         const int64_t T = lengths[order[from]];
         const auto B = static_cast<int64_t>(count);
         Batch b{at::zeros({B, T}, at::kLong), at::zeros({B, T}, at::kLong)};
@@ -195,9 +198,8 @@ int main(int argc, char** argv) {
         int64_t tokens = 0, positions = 0;
         std::vector<Batch> batches;
         if (!textsPath.empty()) {
-            batches =
-                plannedBatches(argv[1], textsPath, lm->spec().context, dtype != "bf16",
-                               lm->packsTexts() && dtype == "bf16", tokenise, tokens, positions);
+            batches = plannedBatches(argv[1], textsPath, lm->spec().context, dtype != "bf16",
+                                     lm->packsTexts(), tokenise, tokens, positions);
         } else {
             const int64_t B = positional.size() > 0 ? std::atoll(positional[0].c_str()) : 8;
             const int64_t T = positional.size() > 1 ? std::atoll(positional[1].c_str()) : 256;
