@@ -320,6 +320,10 @@ at::Tensor alibiBias(AlibiStyle style, int64_t heads, int64_t T, at::ScalarType 
 
 at::Tensor attentionWithBias(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              const at::Tensor& allowed, double scale, const at::Tensor& bias) {
+    if (!allowed.defined() && !bias.defined()) {
+        at::Tensor fused = kernels::causalAttention(q, k, v, scale);
+        if (fused.defined()) return fused;
+    }
     RECORD_USER_SCOPE("llmap::attention");
     at::Tensor keys = k, values = v;
     const int64_t groups = q.size(1) / k.size(1);
