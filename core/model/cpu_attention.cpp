@@ -30,7 +30,7 @@ struct Job {
     const float* v;
     int64_t vStride[3];
     float* out;
-    int64_t B, H, kvHeads, T, D, Tp, blocks;
+    int64_t H, kvHeads, T, D, Tp, blocks;
     float scale;
 };
 
@@ -254,7 +254,6 @@ at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::T
                   v.data_ptr<float>(),
                   {v.stride(0), v.stride(1), v.stride(2)},
                   out.data_ptr<float>(),
-                  B,
                   H,
                   kvHeads,
                   T,
