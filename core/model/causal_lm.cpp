@@ -13,6 +13,7 @@
 #include <optional>
 #include <regex>
 #include <thread>
+#include <utility>
 
 #include "model/blocks.h"
 #include "model/blocks/attention.h"
@@ -147,6 +148,9 @@ struct CausalLM::Impl {
     at::Tensor mlpBlock(const Layer& l, const at::Tensor& x) const;
     at::Tensor normed(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
     at::Tensor rms(const at::Tensor& x, const at::Tensor& w) const;
+    // x += y in place, then normed(x, w, b): in one pass for an RMSNorm on the CPU.
+    at::Tensor addNormed(at::Tensor& x, const at::Tensor& y, const at::Tensor& w,
+                         const at::Tensor& b) const;
     std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
     void finishLogits(at::Tensor& z) const;
@@ -512,6 +516,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             : at::Tensor();
     std::map<std::pair<int64_t, bool>, at::Tensor> allowedByWindow;
     const blocks::Packing* packed = packing ? &*packing : nullptr;
+    at::Tensor pending;  // the last MLP's output, added to x by the next norm
     for (size_t i = 0; i < layers.size(); ++i) {
         const Layer& l = layers[i];
         at::Tensor allowed;  // undefined: plain causal
@@ -566,7 +571,9 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             x = x + scaled(normed(mlpBlock(l, x), l.postMlpNormW, at::Tensor()));
             continue;
         }
-        const at::Tensor a = normed(x, l.inputNormW, l.inputNormB);
+        const at::Tensor a =
+            pending.defined() ? addNormed(x, std::exchange(pending, {}), l.inputNormW, l.inputNormB)
+                              : normed(x, l.inputNormW, l.inputNormB);
         if (spec.sandwichNorms) {
             x = x + scaled(normed(attend(a), l.postNormW, l.postNormB));
             at::Tensor m = mlpBlock(l, normed(x, l.preMlpNormW, at::Tensor()));
@@ -584,8 +591,9 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
             x = m + mlpBlock(l, m);
         } else {
             // In place: x is this pass's own residual stream.
-            x.add_(scaled(attend(a)));
-            x.add_(scaled(mlpBlock(l, normed(x, l.postNormW, l.postNormB))));
+            const at::Tensor m = addNormed(x, scaled(attend(a)), l.postNormW, l.postNormB);
+            pending = scaled(mlpBlock(l, m));
+            if (perLayer.defined() || l.scalar.defined()) x.add_(std::exchange(pending, {}));
         }
         if (perLayer.defined()) {
             x = blocks::addPerLayerInput(x, perLayer.select(2, static_cast<int64_t>(i)), l.pleGate,
@@ -593,7 +601,12 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         }
         if (l.scalar.defined()) x = x * l.scalar;
     }
-    if (finalNormW.defined() || !spec.normAffine) x = normed(x, finalNormW, finalNormB);
+    if (finalNormW.defined() || !spec.normAffine) {
+        x = pending.defined() ? addNormed(x, pending, finalNormW, finalNormB)
+                              : normed(x, finalNormW, finalNormB);
+    } else if (pending.defined()) {
+        x.add_(pending);
+    }
     if (projectOutW.defined()) x = blocks::linear(x, projectOutW, {}, false);
     if (cache) cache->length = total;
     return packing ? packing->unpack(x) : x;
@@ -791,6 +804,13 @@ at::Tensor CausalLM::Impl::normed(const at::Tensor& x, const at::Tensor& w,
     }
     if (spec.norm == NormKind::RMS) return rms(x, w);
     return blocks::norm(spec.norm, x, w, b, spec.normEps);
+}
+
+at::Tensor CausalLM::Impl::addNormed(at::Tensor& x, const at::Tensor& y, const at::Tensor& w,
+                                     const at::Tensor& b) const {
+    if (spec.normAffine && spec.norm == NormKind::RMS) return blocks::specAddRms(spec, x, y, w);
+    x.add_(y);
+    return normed(x, w, b);
 }
 
 // cos and sin for the batch; with LongRoPE per text: the long factors for a text longer than

@@ -86,23 +86,42 @@ struct Fp16 {
     }
 };
 
+// RMSNorm of rows first .. last - 1. With an addend, each row of x is first x + addend rounded to
+// the dtype (as x.add_(addend) rounds it), written to sum (x itself when adding in place) and
+// normalised from there.
 template <class S>
-__attribute__((always_inline)) inline void rmsRowsBody(const typename S::T* x, const float* weight,
-                                                       typename S::T* out, int64_t first,
-                                                       int64_t last, int64_t D, float eps,
-                                                       bool castBeforeWeight) {
+__attribute__((always_inline)) inline void rmsRowsBody(
+    const typename S::T* x, const typename S::T* addend, typename S::T* sum, const float* weight,
+    typename S::T* out, int64_t first, int64_t last, int64_t D, float eps, bool castBeforeWeight) {
     for (int64_t r = first; r < last; ++r) {
         const typename S::T* xr = x + r * D;
         typename S::T* o = out + r * D;
         Floats squares = {};
         int64_t d = 0;
-        for (; d + kLanes <= D; d += kLanes) {
-            const Floats v = S::loadLanes(xr + d);
-            squares += v * v;
+        float total = 0;
+        if (addend) {
+            const typename S::T* ar = addend + r * D;
+            typename S::T* sr = sum + r * D;
+            for (; d + kLanes <= D; d += kLanes) {
+                const Floats v = S::roundLanes(S::loadLanes(xr + d) + S::loadLanes(ar + d));
+                S::storeLanes(sr + d, v);
+                squares += v * v;
+            }
+            total = laneSum(squares);
+            for (; d < D; ++d) {
+                sr[d] = S::store(S::load(xr[d]) + S::load(ar[d]));
+                total += S::load(sr[d]) * S::load(sr[d]);
+            }
+            xr = sr;
+        } else {
+            for (; d + kLanes <= D; d += kLanes) {
+                const Floats v = S::loadLanes(xr + d);
+                squares += v * v;
+            }
+            total = laneSum(squares);
+            for (; d < D; ++d) total += S::load(xr[d]) * S::load(xr[d]);
         }
-        float sum = laneSum(squares);
-        for (; d < D; ++d) sum += S::load(xr[d]) * S::load(xr[d]);
-        const float inverse = 1.0f / std::sqrt(sum / static_cast<float>(D) + eps);
+        const float inverse = 1.0f / std::sqrt(total / static_cast<float>(D) + eps);
         d = 0;
         if (castBeforeWeight) {
             for (; d + kLanes <= D; d += kLanes)
@@ -249,27 +268,27 @@ __attribute__((always_inline)) inline void activationRowsBody(
     }
 }
 
-#define LLMAP_ROW_KERNELS(S)                                                                      \
-    LLMAP_KERNEL(rmsRows##S, rmsRowsBody<S>,                                                      \
-                 (const S::T* x, const float* w, S::T* o, int64_t first, int64_t last, int64_t D, \
-                  float eps, bool cast),                                                          \
-                 (x, w, o, first, last, D, eps, cast))                                            \
-    LLMAP_KERNEL(                                                                                 \
-        rotaryRows##S, rotaryRowsBody<S>,                                                         \
-        (const S::T* x, const S::T* c, const S::T* s, S::T* o, int64_t first, int64_t last,       \
-         const int64_t* sizes, const int64_t* strides, int64_t R, bool perText),                  \
-        (x, c, s, o, first, last, sizes, strides, R, perText))                                    \
-    LLMAP_KERNEL(logSumExpSlice##S, logSumExpSliceBody<S>,                                        \
-                 (const S::T* z, const int64_t* t, float* m, double* s, float* p, int64_t first,  \
-                  int64_t last, int64_t W, int64_t v),                                            \
-                 (z, t, m, s, p, first, last, W, v))                                              \
-    LLMAP_KERNEL(siluRows##S, (activationRowsBody<S, SiluAct>),                                   \
-                 (const S::T* g, int64_t gs, const S::T* u, int64_t us, S::T* o, int64_t first,   \
-                  int64_t last, int64_t I),                                                       \
-                 (g, gs, u, us, o, first, last, I))                                               \
-    LLMAP_KERNEL(geluTanhRows##S, (activationRowsBody<S, GeluTanhAct>),                           \
-                 (const S::T* g, int64_t gs, const S::T* u, int64_t us, S::T* o, int64_t first,   \
-                  int64_t last, int64_t I),                                                       \
+#define LLMAP_ROW_KERNELS(S)                                                                     \
+    LLMAP_KERNEL(rmsRows##S, rmsRowsBody<S>,                                                     \
+                 (const S::T* x, const S::T* a, S::T* s, const float* w, S::T* o, int64_t first, \
+                  int64_t last, int64_t D, float eps, bool cast),                                \
+                 (x, a, s, w, o, first, last, D, eps, cast))                                     \
+    LLMAP_KERNEL(                                                                                \
+        rotaryRows##S, rotaryRowsBody<S>,                                                        \
+        (const S::T* x, const S::T* c, const S::T* s, S::T* o, int64_t first, int64_t last,      \
+         const int64_t* sizes, const int64_t* strides, int64_t R, bool perText),                 \
+        (x, c, s, o, first, last, sizes, strides, R, perText))                                   \
+    LLMAP_KERNEL(logSumExpSlice##S, logSumExpSliceBody<S>,                                       \
+                 (const S::T* z, const int64_t* t, float* m, double* s, float* p, int64_t first, \
+                  int64_t last, int64_t W, int64_t v),                                           \
+                 (z, t, m, s, p, first, last, W, v))                                             \
+    LLMAP_KERNEL(siluRows##S, (activationRowsBody<S, SiluAct>),                                  \
+                 (const S::T* g, int64_t gs, const S::T* u, int64_t us, S::T* o, int64_t first,  \
+                  int64_t last, int64_t I),                                                      \
+                 (g, gs, u, us, o, first, last, I))                                              \
+    LLMAP_KERNEL(geluTanhRows##S, (activationRowsBody<S, GeluTanhAct>),                          \
+                 (const S::T* g, int64_t gs, const S::T* u, int64_t us, S::T* o, int64_t first,  \
+                  int64_t last, int64_t I),                                                      \
                  (g, gs, u, us, o, first, last, I))
 
 LLMAP_ROW_KERNELS(Fp32)
@@ -292,18 +311,20 @@ typename S::T* data(const at::Tensor& t) {
 }
 
 template <class S>
-void runRms(const at::Tensor& x, const std::vector<float>& weight, at::Tensor& out, float eps,
-            bool cast) {
+void runRms(const at::Tensor& x, const at::Tensor& addend, const std::vector<float>& weight,
+            at::Tensor& out, float eps, bool cast) {
     const int64_t D = x.size(-1), rows = x.numel() / D;
     const typename S::T* xp = data<S>(x);
+    const typename S::T* ap = addend.defined() ? data<S>(addend) : nullptr;
+    typename S::T* sp = addend.defined() ? data<S>(x) : nullptr;
     typename S::T* op = data<S>(out);
     at::parallel_for(0, rows, grainRows(D), [&](int64_t first, int64_t last) {
         if constexpr (std::is_same_v<S, Fp32>)
-            rmsRowsFp32(xp, weight.data(), op, first, last, D, eps, cast);
+            rmsRowsFp32(xp, ap, sp, weight.data(), op, first, last, D, eps, cast);
         if constexpr (std::is_same_v<S, Bf16>)
-            rmsRowsBf16(xp, weight.data(), op, first, last, D, eps, cast);
+            rmsRowsBf16(xp, ap, sp, weight.data(), op, first, last, D, eps, cast);
         if constexpr (std::is_same_v<S, Fp16>)
-            rmsRowsFp16(xp, weight.data(), op, first, last, D, eps, cast);
+            rmsRowsFp16(xp, ap, sp, weight.data(), op, first, last, D, eps, cast);
     });
 }
 
@@ -447,13 +468,17 @@ at::Tensor SlicedTargetLogSoftmax::result() const {
     return out;
 }
 
-at::Tensor rmsNorm(const at::Tensor& xIn, const at::Tensor& weight, double eps, RmsWeight how) {
-    if (!fusable(xIn) || !weight.defined() || weight.scalar_type() != xIn.scalar_type() ||
-        weight.dim() != 1 || weight.size(0) != xIn.size(-1) || xIn.numel() == 0) {
-        return {};
-    }
+namespace {
+
+bool rmsWeightFits(const at::Tensor& x, const at::Tensor& weight) {
+    return fusable(x) && weight.defined() && weight.scalar_type() == x.scalar_type() &&
+           weight.dim() == 1 && weight.size(0) == x.size(-1) && x.numel() > 0;
+}
+
+// x (contiguous) normalised into a new tensor; with an addend, x += addend first, in place.
+at::Tensor runRmsNorm(const at::Tensor& x, const at::Tensor& addend, const at::Tensor& weight,
+                      double eps, RmsWeight how) {
     RECORD_USER_SCOPE("llmap::norm");
-    const at::Tensor x = xIn.contiguous();
     const at::Tensor w = weight.to(at::kFloat).contiguous();
     std::vector<float> wf(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
     if (how == RmsWeight::PlusOneInFp32) {
@@ -464,16 +489,33 @@ at::Tensor rmsNorm(const at::Tensor& xIn, const at::Tensor& weight, double eps, 
     const auto e = static_cast<float>(eps);
     switch (x.scalar_type()) {
         case at::kFloat:
-            runRms<Fp32>(x, wf, out, e, cast);
+            runRms<Fp32>(x, addend, wf, out, e, cast);
             break;
         case at::kBFloat16:
-            runRms<Bf16>(x, wf, out, e, cast);
+            runRms<Bf16>(x, addend, wf, out, e, cast);
             break;
         default:
-            runRms<Fp16>(x, wf, out, e, cast);
+            runRms<Fp16>(x, addend, wf, out, e, cast);
             break;
     }
     return out;
+}
+
+}  // namespace
+
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps, RmsWeight how) {
+    if (!rmsWeightFits(x, weight)) return {};
+    return runRmsNorm(x.contiguous(), at::Tensor(), weight, eps, how);
+}
+
+at::Tensor addRmsNorm(const at::Tensor& x, const at::Tensor& addend, const at::Tensor& weight,
+                      double eps, RmsWeight how) {
+    if (!rmsWeightFits(x, weight) || !x.is_contiguous() || !addend.defined() ||
+        addend.scalar_type() != x.scalar_type() || !addend.is_cpu() ||
+        addend.sizes() != x.sizes() || !addend.is_contiguous() || addend.is_alias_of(x)) {
+        return {};
+    }
+    return runRmsNorm(x, addend, weight, eps, how);
 }
 
 at::Tensor rotaryHalf(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {

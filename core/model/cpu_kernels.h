@@ -20,6 +20,13 @@ enum class RmsWeight { AfterCast, PlusOneInFp32, InFp32 };
 // says. x: any shape [..., D], contiguous in D.
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps, RmsWeight how);
 
+// x += addend in place, rounded to x's dtype as x.add_(addend) rounds it, then rmsNorm(x, ...), in
+// one pass over the rows: a residual stream's addition and the norm after it. x contiguous, addend
+// of its shape and dtype, contiguous. Where this does not apply it returns an undefined tensor
+// and leaves x as it was.
+at::Tensor addRmsNorm(const at::Tensor& x, const at::Tensor& addend, const at::Tensor& weight,
+                      double eps, RmsWeight how);
+
 // x * cos + rotate_half(x) * sin on the first cos.size(-1) channels of each head, the rest passed
 // through: x [B, H, T, D] with any strides, cos and sin [T, R] or [B, 1, T, R] contiguous in x's
 // dtype. Returns a contiguous [B, H, T, D].

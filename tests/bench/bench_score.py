@@ -655,6 +655,9 @@ def print_tables(args, table, skipped, profiles, rates, llama_dir, llama_note, t
                    f"{rates[args.dtype] / 1e9:.1f} GFLOP/s (the faster of "
                    + ", ".join(f"{k} {v / 1e9:.1f}" for k, v in rates["products"].items())
                    + f"; best of {len(table) + len(skipped) + 1} moments)")
+    isa = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    if isa and not gpu:  # set by the user for every method: a CPU without AMX, say
+        machine += f"; oneDNN limited to {isa} (ONEDNN_MAX_CPU_ISA) for every method"
     print(f"{machine}; torch {torch.__version__}, transformers {transformers.__version__}, "
           f"llama.cpp of llama-cpp-python {llama_cpp.VERSION}"
           f"{'' if llama_dir else ' (' + llama_note + ')'}; {args.texts} texts of 300-1,024 bytes; "

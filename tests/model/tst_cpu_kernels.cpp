@@ -5,7 +5,8 @@
 // where both round the same products; and
 // the products with weights packed for oneDNN against the same products in double precision; the
 // routed experts' weighted sum against the operators it replaces, to the last bit; causal
-// attention in fp32 against softmax(q kᵀ / √d) v in double.
+// attention in fp32 against softmax(q kᵀ / √d) v in double; the residual addition fused into
+// RMSNorm against libtorch's addition, then the norm as above.
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
@@ -102,6 +103,43 @@ private Q_SLOTS:
                 kernels::rmsNorm(t, w, 1e-6, kernels::RmsWeight::AfterCast),
                 kernels::rmsNorm(t.contiguous(), w, 1e-6, kernels::RmsWeight::AfterCast)));
         }
+    }
+
+    void addRmsNormMatchesAddThenNorm_data() { rmsNormMatchesTransformers_data(); }
+    void addRmsNormMatchesAddThenNorm() {
+        QFETCH(int, dtype);
+        const auto type = static_cast<at::ScalarType>(dtype);
+        at::manual_seed(2);
+        for (const int64_t D : {64, 576, 577}) {
+            const at::Tensor x = (at::randn({2, 41, D}) * 3).to(type);
+            const at::Tensor y = (at::randn({2, 41, D}) * 2).to(type);
+            const at::Tensor w = (at::randn({D}) * 0.5 + 1).to(type);
+            const at::Tensor sum = x + y;  // libtorch's addition, rounded to the dtype
+            for (const auto how : {kernels::RmsWeight::AfterCast, kernels::RmsWeight::PlusOneInFp32,
+                                   kernels::RmsWeight::InFp32}) {
+                at::Tensor residual = x.clone();
+                const at::Tensor got = kernels::addRmsNorm(residual, y, w, 1e-6, how);
+                QVERIFY(got.defined());
+                QVERIFY2(at::equal(residual, sum), "the residual stream is not x + y");
+                const double ulps = worstUlps(got, hfRmsNorm(sum, w, 1e-6, how));
+                QVERIFY2(ulps <= (type == at::kFloat ? 8 : 2.01),
+                         qPrintable(QString("D=%1: %2 ulps").arg(D).arg(ulps)));
+            }
+        }
+        // Declined, x left as it was: an addend of another layout, dtype or shape, or x itself.
+        const at::Tensor x = at::randn({8, 64}).to(type);
+        const at::Tensor w = at::ones({64}).to(type);
+        at::Tensor residual = x.clone();
+        const auto how = kernels::RmsWeight::AfterCast;
+        QVERIFY(!kernels::addRmsNorm(residual, at::randn({64, 8}).to(type).t(), w, 1e-6, how)
+                     .defined());
+        const auto other = type == at::kFloat ? at::kDouble : at::kFloat;
+        QVERIFY(
+            !kernels::addRmsNorm(residual, at::randn({8, 64}).to(other), w, 1e-6, how).defined());
+        QVERIFY(
+            !kernels::addRmsNorm(residual, at::randn({4, 64}).to(type), w, 1e-6, how).defined());
+        QVERIFY(!kernels::addRmsNorm(residual, residual, w, 1e-6, how).defined());
+        QVERIFY(at::equal(residual, x));
     }
 
     void rotaryMatchesTransformers_data() { rmsNormMatchesTransformers_data(); }

@@ -9,6 +9,7 @@
 #include "model/blocks/attention_sinks.h"
 #include "model/blocks/query_temperature.h"
 #include "model/blocks/unweighted_rms_norm.h"
+#include "model/cpu_kernels.h"
 
 namespace llmap::blocks {
 
@@ -295,6 +296,18 @@ at::Tensor attention(const AttentionWeights& l, const ArchSpec& spec, const at::
 at::Tensor specRms(const ArchSpec& spec, const at::Tensor& x, const at::Tensor& w) {
     if (spec.rmsStyle == ArchSpec::RmsStyle::Llama) return rmsNorm(x, w, spec.normEps);
     return rmsNormWeightInFp32(x, w, spec.normEps, spec.rmsStyle == ArchSpec::RmsStyle::PlusOne);
+}
+
+at::Tensor specAddRms(const ArchSpec& spec, at::Tensor& x, const at::Tensor& addend,
+                      const at::Tensor& w) {
+    const kernels::RmsWeight how =
+        spec.rmsStyle == ArchSpec::RmsStyle::Llama     ? kernels::RmsWeight::AfterCast
+        : spec.rmsStyle == ArchSpec::RmsStyle::PlusOne ? kernels::RmsWeight::PlusOneInFp32
+                                                       : kernels::RmsWeight::InFp32;
+    at::Tensor fused = kernels::addRmsNorm(x, addend, w, spec.normEps, how);
+    if (fused.defined()) return fused;
+    x.add_(addend);
+    return specRms(spec, x, w);
 }
 
 at::Tensor qkNormed(const ArchSpec& spec, const at::Tensor& x, const at::Tensor& w,

@@ -41,6 +41,11 @@ at::Tensor attention(const AttentionWeights& weights, const ArchSpec& spec, cons
 // RMS norm as the spec's family computes it (weight in the model's dtype or in fp32, plus one).
 at::Tensor specRms(const ArchSpec& spec, const at::Tensor& x, const at::Tensor& w);
 
+// x += addend in place (a residual stream and a block's output), then specRms(spec, x, w); in one
+// pass on the CPU.
+at::Tensor specAddRms(const ArchSpec& spec, at::Tensor& x, const at::Tensor& addend,
+                      const at::Tensor& w);
+
 // q or k [B, T, heads, headDim] normalised as spec.qkNormKind says.
 at::Tensor qkNormed(const ArchSpec& spec, const at::Tensor& x, const at::Tensor& w,
                     const at::Tensor& b);
