@@ -57,8 +57,8 @@ token count per (model, text), written into P.h5.
                    with "response": the prompt with the tokenizer's own special tokens, then the
                    response without any, only the response's tokens scored
   --batch-tokens N padded tokens per forward pass; on the CPU, where a batch's texts run packed,
-                   real tokens (default: automatic, on the CPU 1,024 in fp32 and 4,096 in bf16
-                   or fp16; halved on out-of-memory)
+                   real tokens (default: automatic, on the CPU 1,024 in fp32, 4,096 in fp32
+                   for a mixture of experts and in bf16 or fp16; halved on out-of-memory)
   --max-padding S  the share of a forward pass's positions that may be padding, 0 to 1 (default:
                    any on the CPU, which computes no padding; 0.1 elsewhere). Given, it also
                    makes --batch-tokens count padded tokens

@@ -57,7 +57,8 @@ int64_t bytesPerValue(const std::string& dtype) {
 // text scores per token; an out-of-memory halves it.
 int64_t automaticBudget(const std::string& device, const ArchSpec& spec, const std::string& dtype,
                         int64_t longest, bool packed) {
-    if (device == "cpu") return packed ? cpuPackedTokens(dtype == "float32") : 4096;
+    if (device == "cpu")
+        return packed ? cpuPackedTokens(dtype == "float32", spec.experts > 0) : 4096;
     const std::optional<GpuMemory> memory = gpuMemory(gpuIndex(device));
     if (!memory) return 16384;
     const int64_t mlp = std::max(spec.intermediate, spec.moeIntermediate * spec.expertsPerToken);

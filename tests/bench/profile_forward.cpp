@@ -4,9 +4,9 @@
 //       trace written to trace.json), then the time by kind of work
 //   profile_forward DIR --texts T.jsonl [--dtype fp32|bf16] [--threads N]
 //       the texts as llmap-cli score runs them (the "full" convention, longest first, packed
-//       batches of 1,024 real tokens in fp32 and 4,096 in bf16; unpacked, of at most 4,096
-//       padded tokens and 1 % padding in fp32):
-//       tokenisation, then every batch once timed and once under the profiler
+//       batches of 1,024 real tokens in fp32 (4,096 with experts) and 4,096 in bf16; unpacked, of
+//       at most 4,096 padded tokens and 1 % padding in fp32): tokenisation, then every batch once
+//       timed and once under the profiler
 // The kinds: matrix products, attention (scores, softmax, values, the mask), norms, rotary
 // embeddings, the output layer with its logsumexp, other operators (activations, residual adds,
 // casts, embedding lookup) and the time outside any operator; the padding share is the share of
@@ -125,8 +125,8 @@ nlohmann::json report(const std::map<std::string, double>& kinds, double forward
 
 // The texts, tokenised and batched as the scorer does on a CPU.
 std::vector<Batch> plannedBatches(const std::string& dir, const std::string& textsPath,
-                                  int64_t context, bool fp32, bool packed, double& tokenise,
-                                  int64_t& tokens, int64_t& positions) {
+                                  int64_t context, bool fp32, bool packed, bool experts,
+                                  double& tokenise, int64_t& tokens, int64_t& positions) {
     const llmap::TextSet texts = llmap::loadTextSet(textsPath);
     const std::unique_ptr<llmap::Tokenizer> tokenizer = llmap::loadTokenizer(dir);
     const llmap::ModelInfo info = llmap::readModelInfo(dir);
@@ -141,10 +141,10 @@ std::vector<Batch> plannedBatches(const std::string& dir, const std::string& tex
     std::vector<Batch> batches;
     tokens = positions = 0;
     for (size_t from = 0; from < order.size();) {
-        const size_t count =
-            llmap::nextBatchSize(lengths, order, from,
-                                 llmap::BatchLimits{packed ? llmap::cpuPackedTokens(fp32) : 4096, 0,
-                                                    llmap::defaultPadding(fp32), packed});
+        const size_t count = llmap::nextBatchSize(
+            lengths, order, from,
+            llmap::BatchLimits{packed ? llmap::cpuPackedTokens(fp32, experts) : 4096, 0,
+                               llmap::defaultPadding(fp32), packed});
         const int64_t T = lengths[order[from]];
         const auto B = static_cast<int64_t>(count);
         Batch b{at::zeros({B, T}, at::kLong), at::zeros({B, T}, at::kLong)};
@@ -199,7 +199,8 @@ int main(int argc, char** argv) {
         std::vector<Batch> batches;
         if (!textsPath.empty()) {
             batches = plannedBatches(argv[1], textsPath, lm->spec().context, dtype != "bf16",
-                                     lm->packsTexts(), tokenise, tokens, positions);
+                                     lm->packsTexts(), lm->spec().experts > 0, tokenise, tokens,
+                                     positions);
         } else {
             const int64_t B = positional.size() > 0 ? std::atoll(positional[0].c_str()) : 8;
             const int64_t T = positional.size() > 1 ? std::atoll(positional[1].c_str()) : 256;
