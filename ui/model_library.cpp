@@ -109,6 +109,7 @@ ModelLibrary::ModelLibrary(QWidget* parent) : QWidget(parent) {
 
     reader_ = new QFutureWatcher<QList<Entry>>(this);
     connect(reader_, &QFutureWatcher<QList<Entry>>::finished, this, [this] {
+        releaseRetiredJobs();  // orders the pool thread's finish before the read (result_ready.h)
         appendRows(reader_->result());
         if (!pending_.isEmpty()) {
             const QStringList next = pending_;

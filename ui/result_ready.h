@@ -77,8 +77,10 @@ void onResultReady(const QFuture<T>& future, QObject* context, JobGeneration::Ti
     auto* watcher = new QFutureWatcher<T>(context);
     QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, ticket, callback] {
         watcher->deleteLater();
-        if (ticket.isCurrent()) callback(outcomeOf(watcher->future()));
+        // First, so that this thread takes the lock the pool thread finished the job under: what
+        // the job left (a result, or an exception stored inside Qt) is ordered before it is read.
         releaseRetiredJobs();
+        if (ticket.isCurrent()) callback(outcomeOf(watcher->future()));
     });
     watcher->setFuture(future);
 }
