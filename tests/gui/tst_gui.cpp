@@ -37,6 +37,7 @@
 #include "model_library.h"
 #include "model_panel.h"
 #include "project_data.h"
+#include "result_ready.h"
 #include "scoring_panel.h"
 #include "store/project.h"
 #include "text/text_loaders.h"
@@ -1138,6 +1139,33 @@ private Q_SLOTS:
             QCOMPARE(w.projectData()->path, kExample);
             QCOMPARE(w.mapView()->points().size(), 50);
             QVERIFY(w.windowTitle().contains(QStringLiteral("example.h5")));
+        }
+    }
+
+    // What a background job throws reaches the window whole, on the UI thread, after the job has
+    // finished; under ThreadSanitizer this also checks that the hand-over is ordered.
+    void aFailedJobsErrorReachesTheUiThread() {
+        QObject context;
+        llmap::ui::JobGeneration jobs;
+        QStringList said;
+        constexpr int kJobs = 16;
+        for (int i = 0; i < kJobs; ++i) {
+            auto future = llmap::ui::runInBackground([i]() -> int {
+                const std::string where = "/models/job-" + std::to_string(i) + "/config.json";
+                throw llmap::Error("not a model folder", where, "point at a folder with weights");
+            });
+            llmap::ui::onResultReady(future, &context, jobs.next(),
+                                     [&said](llmap::ui::JobOutcome<int> outcome) {
+                                         QVERIFY(!outcome.result);
+                                         said << outcome.error;
+                                     });
+            // Only the newest job of a kind reports: wait for each before starting the next.
+            QTRY_COMPARE_WITH_TIMEOUT(said.size(), i + 1, 10000 * kSlowdown);
+        }
+        for (int i = 0; i < kJobs; ++i) {
+            QCOMPARE(said[i], QStringLiteral("/models/job-%1/config.json: not a model folder "
+                                             "(point at a folder with weights)")
+                                  .arg(i));
         }
     }
 };
