@@ -1,10 +1,10 @@
 #include "scoring_queue.h"
 
 #include <QMetaObject>
-#include <QMutex>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "model/device.h"
 #include "score/device_pool.h"
@@ -14,7 +14,9 @@
 namespace llmap::ui {
 
 struct ScoringQueue::Shared {
-    QMutex mutex;
+    // A std::mutex, not a QMutex: a contended QMutex is taken and let go inside Qt, where a Qt
+    // built without ThreadSanitizer hides the ordering it gives.
+    std::mutex mutex;
     QString projectPath;
     QList<ScoringJob> jobs;
     ScoreOptions options;
@@ -33,7 +35,7 @@ struct ScoringQueue::Shared {
 void ScoringQueue::post(ScoringQueue* queue, Shared& shared,
                         std::function<void(ScoringQueue*)> call) {
     {
-        QMutexLocker lock(&shared.mutex);
+        const std::lock_guard<std::mutex> lock(shared.mutex);
         shared.mail.append(std::move(call));
     }
     QMetaObject::invokeMethod(queue, "deliverMail", Qt::QueuedConnection);
@@ -42,7 +44,7 @@ void ScoringQueue::post(ScoringQueue* queue, Shared& shared,
 void ScoringQueue::deliverMail() {
     QList<std::function<void(ScoringQueue*)>> calls;
     {
-        QMutexLocker lock(&shared_->mutex);
+        const std::lock_guard<std::mutex> lock(shared_->mutex);
         calls.swap(shared_->mail);
     }
     for (const auto& call : calls) call(this);
@@ -91,7 +93,7 @@ bool ScoringQueue::isRunning() const {
 }
 
 int ScoringQueue::pending() const {
-    QMutexLocker lock(&shared_->mutex);
+    const std::lock_guard<std::mutex> lock(shared_->mutex);
     return static_cast<int>(shared_->jobs.size());
 }
 
@@ -99,7 +101,7 @@ bool ScoringQueue::enqueue(const QString& projectPath, const QList<ScoringJob>& 
                            const ScoreOptions& options, const QString& mapMethod,
                            const QString& matrix) {
     {
-        QMutexLocker lock(&shared_->mutex);
+        const std::lock_guard<std::mutex> lock(shared_->mutex);
         if (isRunning() && projectPath != shared_->projectPath) return false;
         if (!isRunning()) {
             shared_->projectPath = projectPath;
@@ -118,7 +120,7 @@ bool ScoringQueue::enqueue(const QString& projectPath, const QList<ScoringJob>& 
 
 void ScoringQueue::cancel() {
     {
-        QMutexLocker lock(&shared_->mutex);
+        const std::lock_guard<std::mutex> lock(shared_->mutex);
         shared_->jobs.clear();
         shared_->paused = false;
         shared_->cancel->cancel();
@@ -127,14 +129,14 @@ void ScoringQueue::cancel() {
 }
 
 void ScoringQueue::pause() {
-    QMutexLocker lock(&shared_->mutex);
+    const std::lock_guard<std::mutex> lock(shared_->mutex);
     shared_->paused = true;
     shared_->cancel->cancel();
 }
 
 void ScoringQueue::resume() {
     {
-        QMutexLocker lock(&shared_->mutex);
+        const std::lock_guard<std::mutex> lock(shared_->mutex);
         if (!shared_->paused) return;
         shared_->paused = false;
     }
@@ -142,7 +144,7 @@ void ScoringQueue::resume() {
 }
 
 bool ScoringQueue::isPaused() const {
-    QMutexLocker lock(&shared_->mutex);
+    const std::lock_guard<std::mutex> lock(shared_->mutex);
     return shared_->paused;
 }
 
@@ -155,7 +157,7 @@ void ScoringQueue::runNext() {
     int index = 0, total = 0;
     std::shared_ptr<CancelToken> cancel;
     {
-        QMutexLocker lock(&shared_->mutex);
+        std::unique_lock<std::mutex> lock(shared_->mutex);
         if (shared_->paused) {
             lock.unlock();
             Q_EMIT queuePaused();
@@ -182,7 +184,7 @@ void ScoringQueue::runNext() {
     }
     if (shared->options.device == "all" || shared->options.device.find(',') != std::string::npos) {
         {
-            QMutexLocker lock(&shared_->mutex);
+            const std::lock_guard<std::mutex> lock(shared_->mutex);
             shared_->jobs.prepend(job);  // the pool takes the whole queue
             --shared_->done;
         }
@@ -221,7 +223,7 @@ void ScoringQueue::runNext() {
             message = job.folder + QStringLiteral(": ") + QString::fromUtf8(e.what());
         }
         if (cancelled) {
-            QMutexLocker lock(&shared->mutex);
+            const std::lock_guard<std::mutex> lock(shared->mutex);
             if (shared->paused) {  // paused, not cancelled: this model goes first on resume
                 shared->jobs.prepend(job);
                 --shared->done;
@@ -305,7 +307,7 @@ void ScoringQueue::runOnDevices(std::shared_ptr<CancelToken> cancel) {
     QList<ScoringJob> jobs;
     int firstIndex = 0, total = 0;
     {
-        QMutexLocker lock(&shared_->mutex);
+        const std::lock_guard<std::mutex> lock(shared_->mutex);
         jobs.swap(shared_->jobs);
         firstIndex = shared_->done;
         shared_->done += static_cast<int>(jobs.size());
@@ -342,7 +344,7 @@ void ScoringQueue::runOnDevices(std::shared_ptr<CancelToken> cancel) {
             }
         }
         {
-            QMutexLocker lock(&shared->mutex);
+            const std::lock_guard<std::mutex> lock(shared->mutex);
             if (shared->paused) {  // paused: the models not finished go first on resume
                 for (auto it = unfinished.rbegin(); it != unfinished.rend(); ++it)
                     shared->jobs.prepend(*it);
