@@ -20,8 +20,11 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     // Packed at load (GPT-2's Conv1D weights transposed first).
     if (weight.is_mkldnn()) return packed::linear(x, weight, bias);
     if (conv1d) {
-        at::Tensor y = at::matmul(x, weight);
-        return bias.defined() ? y + bias : y;
+        if (!bias.defined()) return at::matmul(x, weight);
+        // The bias added by the product itself, as at::linear does: no pass of its own.
+        std::vector<int64_t> sizes = x.sizes().vec();
+        sizes.back() = weight.size(1);
+        return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(sizes);
     }
     return at::linear(x, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt);
 }

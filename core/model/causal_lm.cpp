@@ -247,6 +247,21 @@ LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
     return weights;
 }
 
+// libtorch's error while loading (on a GPU, most often its memory running out while the weights
+// are copied or stacked), said without its C++ backtrace.
+[[noreturn]] void throwLoadFailure(const std::string& folder, const std::string& device,
+                                   const std::string& what, bool outOfMemory) {
+    if (outOfMemory || what.find("out of memory") != std::string::npos) {
+        const bool gpu = device.rfind("cuda", 0) == 0;
+        throw Error("out of memory while loading the weights: " + what, folder,
+                    gpu ? "score it in bf16 (--dtype bf16), on a GPU with more free memory "
+                          "(--device cuda:N), or on the CPU (--device cpu)"
+                        : "close other programs, or score it in bf16 (--dtype bf16)");
+    }
+    throw Error("libtorch failed while loading the weights: " + what, folder,
+                "check that the folder's weight files match its config.json");
+}
+
 // Rows per product that packed weights are laid out for: about a batch's tokens.
 constexpr int64_t kPackedRows = 2048;
 
@@ -271,7 +286,8 @@ std::unique_ptr<CausalLM> CausalLM::load(const std::string& path, const LoadOpti
     return load(openModelSource(path), options);
 }
 
-std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOptions& options) {
+std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source,
+                                         const LoadOptions& options) try {
     setThreadsOnce();
     c10::InferenceMode guard;
     const std::string& folder = source.path;
@@ -393,9 +409,14 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source, const LoadOp
                                 w.base(blocks::kPerLayerProjection, {all, D}),
                                 w.base(blocks::kPerLayerProjectionNorm, {s.perLayerInputDim})};
     }
-    if (impl->device.is_cpu() && packed::available(impl->dtype)) packForCpu(s, impl->layers);
+    if (impl->device.is_cpu() && packed::preferred(impl->dtype)) packForCpu(s, impl->layers);
     impl->copied = store.copiedBytes();
     return std::unique_ptr<CausalLM>(new CausalLM(std::move(impl)));
+} catch (const c10::Error& e) {
+    throwLoadFailure(source.path, options.device, e.what_without_backtrace(),
+                     dynamic_cast<const c10::OutOfMemoryError*>(&e) != nullptr);
+} catch (const std::bad_alloc&) {
+    throwLoadFailure(source.path, "cpu", "out of host memory", true);
 }
 
 CausalLM::CausalLM(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -2,8 +2,11 @@
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
-#include <dlfcn.h>
 #include <torch/version.h>
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 10)
+#include <ATen/DeviceAccelerator.h>
+#endif
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -143,6 +146,25 @@ std::string formatGiB(int64_t bytes) {
 
 std::optional<GpuMemory> gpuMemory(int index) {
     if (index < 0 || !cudaState().built || index >= cudaState().gpus) return std::nullopt;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 10)
+    // libtorch's own query visits the GPU under its device guard, which leaves GPU 0 untouched
+    // on the way back (cudaSetDevice(0) would set it up on this thread). Memory that libtorch's
+    // allocator holds unused, such as a model scored earlier in this process, counts as free: the
+    // allocator hands it out again before asking CUDA for more.
+    try {
+        at::globalContext().lazyInitDevice(at::kCUDA);
+        const auto device = static_cast<c10::DeviceIndex>(index);
+        const auto [freeBytes, totalBytes] = at::accelerator::getMemoryInfo(device);
+        const auto stats = at::accelerator::getDeviceStats(device);
+        const auto all = static_cast<size_t>(c10::CachingAllocator::StatType::AGGREGATE);
+        const int64_t heldUnused =
+            stats.reserved_bytes[all].current - stats.allocated_bytes[all].current;
+        return GpuMemory{static_cast<int64_t>(freeBytes) + std::max<int64_t>(0, heldUnused),
+                         static_cast<int64_t>(totalBytes)};
+    } catch (const c10::Error&) {
+        return std::nullopt;
+    }
+#else
     using GetDevice = int (*)(int*);
     using SetDevice = int (*)(int);
     using MemGetInfo = int (*)(size_t*, size_t*);
@@ -157,6 +179,7 @@ std::optional<GpuMemory> gpuMemory(int index) {
     setDevice(previous);
     if (rc != 0) return std::nullopt;
     return GpuMemory{static_cast<int64_t>(freeBytes), static_cast<int64_t>(totalBytes)};
+#endif
 }
 
 std::string resolveDevice(const std::string& asked) {

@@ -1,6 +1,10 @@
 #include "model/packed_linear.h"
 
+#include <ATen/Context.h>
 #include <ATen/core/dispatch/Dispatcher.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -47,21 +51,39 @@ bool probe(at::ScalarType dtype) {
     }
 }
 
+// MKL, which runs libtorch's fp32 products on x86, takes its fastest paths on Intel's CPUs only.
+bool intelCpu() {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
+    char vendor[13] = {};
+    std::memcpy(vendor, &ebx, 4);
+    std::memcpy(vendor + 4, &edx, 4);
+    std::memcpy(vendor + 8, &ecx, 4);
+    return std::strcmp(vendor, "GenuineIntel") == 0;
+#else
+    return false;
+#endif
+}
+
 }  // namespace
 
 bool available(at::ScalarType dtype) {
     if (dtype != at::kFloat && dtype != at::kBFloat16) return false;
-    static const bool wanted = [] {
-        const char* v = std::getenv("LLMAP_CPU_GEMM");
-        return !(v && std::strcmp(v, "torch") == 0);
-    }();
-    if (!wanted) return false;
     static std::mutex mutex;
     static std::map<at::ScalarType, bool> known;
     const std::lock_guard<std::mutex> lock(mutex);
     const auto it = known.find(dtype);
     if (it != known.end()) return it->second;
     return known[dtype] = probe(dtype);
+}
+
+bool preferred(at::ScalarType dtype) {
+    if (!available(dtype)) return false;
+    const char* choice = std::getenv("LLMAP_CPU_GEMM");
+    if (choice && std::strcmp(choice, "torch") == 0) return false;
+    if (choice && std::strcmp(choice, "packed") == 0) return true;
+    return dtype != at::kFloat || !(at::hasMKL() && intelCpu());
 }
 
 at::Tensor pack(const at::Tensor& weight, int64_t rows) {

@@ -9,10 +9,14 @@
 
 namespace llmap::packed {
 
-// Whether weights of `dtype` are packed on the CPU: the operators exist in this libtorch, a probe
-// product agrees with at::linear, and LLMAP_CPU_GEMM is not "torch" (which keeps libtorch's
-// default products, for comparisons). Decided once per dtype.
+// Whether weights of `dtype` can be packed on the CPU: the operators exist in this libtorch and a
+// probe product agrees with at::linear. Decided once per dtype.
 bool available(at::ScalarType dtype);
+
+// Whether the engine packs weights of `dtype` on this CPU: where available, bf16 always; fp32
+// unless libtorch's own fp32 product is MKL's on an Intel CPU, which ran 1.03-1.08x the packed
+// products there (docs/validation.md). LLMAP_CPU_GEMM=torch or =packed decides instead.
+bool preferred(at::ScalarType dtype);
 
 // weight [N, K], dense, as at::linear takes it -> an opaque oneDNN tensor of sizes [N, K], laid out
 // for products of about `rows` rows at a time.

@@ -8,8 +8,9 @@ in one run on one machine, and where LLMap's time goes.
             attention mask, at most --tuned-budget padded tokens per batch, the logits gathered at
             the targets minus their logsumexp
   llmap     llmap-cli score (its scoring time from the project's provenance, without reading the
-            weights, as for the others); on the CPU also with LLMAP_CPU_GEMM=torch, libtorch's
-            own products instead of oneDNN's on weights packed at load
+            weights, as for the others); on the CPU also with each choice of products
+            (LLMAP_CPU_GEMM=packed: oneDNN's on weights packed at load; =torch: libtorch's own,
+            MKL's in fp32), one of which is the default
   llama.cpp llama-bench's prompt processing of 256 tokens (one sequence; the output layer on its
             last position only) and llama-perplexity over the same texts (chunks of 512 tokens,
             16 per forward pass, of which it times the first; the output layer on the second half
@@ -473,11 +474,13 @@ def methods_for(name, folder, info, args, texts_path, work, llama_dir):
                    args.dtype, "reads the Q4_1 file, dequantised" if "gguf" in info else ""),
             Method("paper", transformers_method("paper"), body + head, args.dtype),
             Method("tuned", transformers_method("tuned"), body + head, args.dtype)]
-    if args.device == "cpu":  # what packing the weights for oneDNN gains (packed_linear.h)
-        env = dict(os.environ, LLMAP_CPU_GEMM="torch")
-        rows.insert(1, Method("llmap, torch's products",
-                              lambda: llmap_run(args, model_arg, texts_path, work, env),
-                              body + head, args.dtype))
+    if args.device == "cpu":  # each choice of products (packed_linear.h), whichever is default
+        for position, (gemm, label) in enumerate([("packed", "llmap, oneDNN's packed products"),
+                                                  ("torch", "llmap, torch's products")], 1):
+            env = dict(os.environ, LLMAP_CPU_GEMM=gemm)
+            rows.insert(position, Method(
+                label, lambda env=env: llmap_run(args, model_arg, texts_path, work, env),
+                body + head, args.dtype))
     if llama_dir is None:
         return rows
     ngl = 99 if args.device == "cuda" else 0

@@ -304,8 +304,8 @@ private Q_SLOTS:
             !llmap::blocks::weightedExpertSum(rows.to(at::kDouble), order, weights, k).defined());
     }
 
-    // On libtorch 2.x the fp32 products run packed (the speed of the default build depends on
-    // it); bf16 where this CPU and libtorch have oneDNN's bf16 products.
+    // On libtorch 2.x fp32 weights can be packed (the engine does so unless MKL on an Intel CPU
+    // runs libtorch's own products); bf16 where this CPU and libtorch have oneDNN's bf16 products.
     void packedLinearMatchesDoublePrecision_data() {
         QTest::addColumn<int>("dtype");
         QTest::newRow("float32") << static_cast<int>(at::kFloat);
@@ -315,12 +315,12 @@ private Q_SLOTS:
         QFETCH(int, dtype);
         const auto type = static_cast<at::ScalarType>(dtype);
         if (!llmap::packed::available(type)) {
-            QVERIFY2(type != at::kFloat || TORCH_VERSION_MAJOR < 2 || std::getenv("LLMAP_CPU_GEMM"),
-                     "libtorch 2.x packs fp32 weights");
+            QVERIFY2(type != at::kFloat || TORCH_VERSION_MAJOR < 2,
+                     "libtorch 2.x can pack fp32 weights");
             QSKIP(
-                "oneDNN's packed products are off here (LLMAP_CPU_GEMM=torch), missing from "
-                "this libtorch (Debian's 1.13) or, for bf16, not on this CPU (no AVX-512 BF16): "
-                "at::linear runs these products, checked against transformers by tst_families");
+                "oneDNN's packed products are missing from this libtorch (Debian's 1.13) or, for "
+                "bf16, not on this CPU (no AVX-512 BF16): at::linear runs these products, checked "
+                "against transformers by tst_families");
         }
         QVERIFY(!llmap::packed::available(at::kHalf));
         at::manual_seed(5);
@@ -356,6 +356,29 @@ private Q_SLOTS:
                                                       .arg(worst)));
             }
         }
+    }
+    // LLMAP_CPU_GEMM decides when set; otherwise bf16 packs wherever it can, and fp32 unless
+    // libtorch has MKL and /proc/cpuinfo names an Intel CPU.
+    void packingChoiceFollowsTheCpuAndLlmapCpuGemm() {
+        if (!llmap::packed::available(at::kFloat))
+            QSKIP("this libtorch (Debian's 1.13) has no packed products: nothing to choose");
+        const QByteArray before = qgetenv("LLMAP_CPU_GEMM");
+        const bool bf16 = llmap::packed::available(at::kBFloat16);
+        qputenv("LLMAP_CPU_GEMM", "torch");
+        QVERIFY(!llmap::packed::preferred(at::kFloat));
+        QVERIFY(!llmap::packed::preferred(at::kBFloat16));
+        qputenv("LLMAP_CPU_GEMM", "packed");
+        QVERIFY(llmap::packed::preferred(at::kFloat));
+        QCOMPARE(llmap::packed::preferred(at::kBFloat16), bf16);
+        qunsetenv("LLMAP_CPU_GEMM");
+        QFile cpuinfo("/proc/cpuinfo");
+        bool intel = false;
+        if (cpuinfo.open(QIODevice::ReadOnly))
+            intel = cpuinfo.readAll().contains("vendor_id\t: GenuineIntel");
+        QCOMPARE(llmap::packed::preferred(at::kFloat), !(at::hasMKL() && intel));
+        QCOMPARE(llmap::packed::preferred(at::kBFloat16), bf16);
+        QVERIFY(!llmap::packed::preferred(at::kHalf));
+        if (!before.isNull()) qputenv("LLMAP_CPU_GEMM", before);
     }
     void causalAttentionMatchesDoublePrecision() {
         at::manual_seed(11);
