@@ -2,9 +2,10 @@
 // Linear layers on the CPU with their weights packed once, at load, into oneDNN's blocked layout:
 // libtorch's operators mkldnn::_reorder_linear_weight and mkldnn::_linear_pointwise, which
 // PyTorch's own compiler uses for frozen CPU models. at::linear hands an fp32 product to MKL and
-// a bf16 one to oneDNN, both repacking the weight on every call; packed once, the products of
-// the models measured ran faster (docs/validation.md, "Scoring speed"). The products accumulate
-// in fp32 either way, so scores stay within the engine's tolerance of transformers'.
+// a bf16 one to oneDNN, both repacking the weight on every call; packed once, bf16 products and
+// fp32 products on AMD's CPUs ran faster, fp32 products on Intel's slower than MKL's
+// (docs/validation.md, "Scoring speed"). The products accumulate in fp32 either way, so scores
+// stay within the engine's tolerance of transformers'.
 #include <ATen/ATen.h>
 
 namespace llmap::packed {
