@@ -3,7 +3,10 @@
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <torch/version.h>
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 10)
+// libtorch's device-neutral memory queries, as the pinned torch (2.15) has them.
+#define LLMAP_ACCELERATOR_MEMORY \
+    (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 15))
+#if LLMAP_ACCELERATOR_MEMORY
 #include <ATen/DeviceAccelerator.h>
 #endif
 #include <dlfcn.h>
@@ -146,7 +149,7 @@ std::string formatGiB(int64_t bytes) {
 
 std::optional<GpuMemory> gpuMemory(int index) {
     if (index < 0 || !cudaState().built || index >= cudaState().gpus) return std::nullopt;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 10)
+#if LLMAP_ACCELERATOR_MEMORY
     // libtorch's own query visits the GPU under its device guard, which leaves GPU 0 untouched
     // on the way back (cudaSetDevice(0) would set it up on this thread). Memory that libtorch's
     // allocator holds unused, such as a model scored earlier in this process, counts as free: the
