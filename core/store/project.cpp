@@ -362,6 +362,11 @@ void Project::writeScores(size_t row, size_t firstText, const std::vector<double
     };
     if (!tokens.empty()) write(s_->tokens.get(), H5T_NATIVE_INT32, tokens.data());
     if (!truncated.empty()) write(s_->truncated.get(), H5T_NATIVE_INT8, truncated.data());
+    // What a score stands with (token counts, truncation flags, per-token values, marginal
+    // scores) reaches the file before the score: one flush writes the datasets in an order of
+    // its own, and a kill inside it could keep a score without its token count.
+    h5::check(H5Fflush(s_->file.get(), H5F_SCOPE_GLOBAL), "cannot flush scores (is the disk full?)",
+              s_->path);
     write(s_->loglik.get(), H5T_NATIVE_DOUBLE, loglik.data());
     h5::check(H5Fflush(s_->file.get(), H5F_SCOPE_GLOBAL), "cannot flush scores (is the disk full?)",
               s_->path);

@@ -55,8 +55,10 @@ public:
     void setModelMetadata(size_t row, const std::string& metadataJson);
 
     // Writes a model's scores for texts [firstText, firstText + values.size()); tokens and
-    // truncated may be empty (unknown). Flushed to disk before returning. DiskFullError, with the
-    // file unchanged, when the disk has no room.
+    // truncated may be empty (unknown). Flushed to disk before returning, everything else first
+    // (token counts, per-token values, marginal scores), then the scores: a process killed in
+    // between leaves no score without them. DiskFullError, with the file unchanged, when the
+    // disk has no room.
     void writeScores(size_t row, size_t firstText, const std::vector<double>& loglik,
                      const std::vector<int32_t>& tokens = {},
                      const std::vector<int8_t>& truncated = {});
