@@ -247,11 +247,19 @@ LayerWeights layerWeights(const WeightBinder& w, int64_t i) {
     return weights;
 }
 
+// libtorch 1.13's CPU allocator reports a failed allocation as a plain c10::Error.
+bool outOfMemory(const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    return dynamic_cast<const c10::OutOfMemoryError*>(&e) ||
+           what.find("out of memory") != std::string::npos ||
+           what.find("not enough memory") != std::string::npos;
+}
+
 // libtorch's error while loading (on a GPU, most often its memory running out while the weights
 // are copied or stacked), said without its C++ backtrace.
 [[noreturn]] void throwLoadFailure(const std::string& folder, const std::string& device,
-                                   const std::string& what, bool outOfMemory) {
-    if (outOfMemory || what.find("out of memory") != std::string::npos) {
+                                   const std::string& what, bool ranOutOfMemory) {
+    if (ranOutOfMemory) {
         const bool gpu = device.rfind("cuda", 0) == 0;
         throw Error("out of memory while loading the weights: " + what, folder,
                     gpu ? "score it in bf16 (--dtype bf16), on a GPU with more free memory "
@@ -413,8 +421,7 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source,
     impl->copied = store.copiedBytes();
     return std::unique_ptr<CausalLM>(new CausalLM(std::move(impl)));
 } catch (const c10::Error& e) {
-    throwLoadFailure(source.path, options.device, e.what_without_backtrace(),
-                     dynamic_cast<const c10::OutOfMemoryError*>(&e) != nullptr);
+    throwLoadFailure(source.path, options.device, e.what_without_backtrace(), outOfMemory(e));
 } catch (const std::bad_alloc&) {
     throwLoadFailure(source.path, "cpu", "out of host memory", true);
 }
@@ -644,10 +651,7 @@ at::Tensor guarded(const ArchSpec& spec, F f) {
         return f();
     } catch (const c10::Error& e) {
         const std::string what = e.what_without_backtrace();
-        // libtorch 1.13's CPU allocator reports a failed allocation as a plain c10::Error.
-        if (dynamic_cast<const c10::OutOfMemoryError*>(&e) ||
-            what.find("out of memory") != std::string::npos ||
-            what.find("not enough memory") != std::string::npos) {
+        if (outOfMemory(e)) {
             throw OutOfMemoryError("out of memory: " + what, spec.family + " model", fix);
         }
         throw Error("libtorch failed: " + what, spec.family + " model", fix);
