@@ -136,6 +136,10 @@ struct CausalLM::Impl {
     at::Tensor lmHeadB, longInverseFrequencies;
     at::Tensor localInverseFrequencies;
     blocks::PerLayerInputWeights perLayerInputs;
+    // fp32 on a CPU whose products are oneDNN's: each slice of the output layer is packed for
+    // oneDNN as it is used (1.6-1.9x libtorch's MKL product on an AMD EPYC; packed once at load,
+    // 1.1x more, for another copy of the output layer's weight).
+    bool headOnOneDnn = false;
 
     // With `cache`: ids [B, T] without padding that follow the cache's `length` earlier tokens;
     // their keys and values are appended to the cache.
@@ -151,7 +155,7 @@ struct CausalLM::Impl {
     // x += y in place, then normed(x, w, b): in one pass for an RMSNorm on the CPU.
     at::Tensor addNormed(at::Tensor& x, const at::Tensor& y, const at::Tensor& w,
                          const at::Tensor& b) const;
-    std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& mask, int64_t T) const;
+    std::pair<at::Tensor, at::Tensor> rotary(const at::Tensor& hostMask, int64_t T) const;
     at::Tensor logits(const at::Tensor& h) const;
     void finishLogits(at::Tensor& z) const;
     at::Tensor logProbs(const at::Tensor& ids, const at::Tensor& mask,
@@ -274,10 +278,11 @@ bool outOfMemory(const c10::Error& e) {
 constexpr int64_t kPackedRows = 2048;
 
 // The attention's and the dense MLP's weights packed for oneDNN (packed_linear.h), in place of the
-// plain ones. Not the output layer, which runs one slice of its rows at a time (kHeadSlice), nor
-// routed experts, whose products change their number of rows on every call (measured: no faster,
-// more memory).
-void packForCpu(const ArchSpec& s, std::vector<Layer>& layers) {
+// plain ones; in fp32 the experts' too, whose products would otherwise be libtorch's own, MKL's,
+// which runs at about half oneDNN's rate on a CPU that is not Intel's (in bf16 libtorch's products
+// are oneDNN's already, and packed experts were slower: 0.88x). Not the output layer, which runs
+// one slice of its rows at a time (kHeadSlice).
+void packForCpu(const ArchSpec& s, at::ScalarType dtype, std::vector<Layer>& layers) {
     const auto pack = [](at::Tensor& w, bool conv1d) {
         if (w.defined()) w = packed::pack(conv1d ? w.t() : w, kPackedRows);
     };
@@ -285,6 +290,12 @@ void packForCpu(const ArchSpec& s, std::vector<Layer>& layers) {
         for (at::Tensor* w :
              {&l.attention.qkvW, &l.attention.oW, &l.mlp.gateW, &l.mlp.upW, &l.mlp.downW})
             pack(*w, s.conv1d);
+        if (dtype != at::kFloat || !l.experts.defined()) continue;
+        for (auto* perExpert : {&l.experts.gateW, &l.experts.upW, &l.experts.downW}) {
+            for (at::Tensor& w : *perExpert) pack(w, false);
+        }
+        for (at::Tensor* w : {&l.experts.sharedGateW, &l.experts.sharedUpW, &l.experts.sharedDownW})
+            pack(*w, false);
     }
 }
 
@@ -417,7 +428,10 @@ std::unique_ptr<CausalLM> CausalLM::load(const ModelSource& source,
                                 w.base(blocks::kPerLayerProjection, {all, D}),
                                 w.base(blocks::kPerLayerProjectionNorm, {s.perLayerInputDim})};
     }
-    if (impl->device.is_cpu() && packed::preferred(impl->dtype)) packForCpu(s, impl->layers);
+    if (impl->device.is_cpu() && packed::preferred(impl->dtype)) {
+        packForCpu(s, impl->dtype, impl->layers);
+        impl->headOnOneDnn = impl->dtype == at::kFloat;
+    }
     impl->copied = store.copiedBytes();
     return std::unique_ptr<CausalLM>(new CausalLM(std::move(impl)));
 } catch (const c10::Error& e) {
@@ -471,17 +485,27 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
     }
     // Checked on the host before the copy: a check on a GPU would wait for it.
     const at::Tensor hostMask = maskIn.to(at::kLong).cpu();
-    // Padding may hold any id; only real tokens must be inside the vocabulary.
-    at::Tensor hostIds = at::where(hostMask.to(at::kBool), idsIn.to(at::kLong).cpu(),
-                                   at::zeros({}, hostMask.options()));
-    const int64_t lo = hostIds.min().item<int64_t>(), hi = hostIds.max().item<int64_t>();
-    if (lo < 0 || hi >= embed.size(0)) {
-        throw InputError("token id " + std::to_string(lo < 0 ? lo : hi) +
-                             " is outside the vocabulary of " + std::to_string(embed.size(0)),
-                         "forward", "tokenize with this model's own tokenizer");
+    // Padding may hold any id; only real tokens must be inside the vocabulary. Ids that are all
+    // inside it go on as they came (for a GPU already pinned by the scorer): no copy.
+    at::Tensor hostIds = idsIn.to(at::kLong).cpu();
+    const int64_t vocabulary = embed.size(0);
+    bool copied = false;
+    if (hostIds.min().item<int64_t>() < 0 || hostIds.max().item<int64_t>() >= vocabulary) {
+        hostIds = at::where(hostMask.to(at::kBool), hostIds, at::zeros({}, hostMask.options()));
+        copied = true;
+        const int64_t lo = hostIds.min().item<int64_t>(), hi = hostIds.max().item<int64_t>();
+        if (lo < 0 || hi >= vocabulary) {
+            throw InputError("token id " + std::to_string(lo < 0 ? lo : hi) +
+                                 " is outside the vocabulary of " + std::to_string(vocabulary),
+                             "forward", "tokenize with this model's own tokenizer");
+        }
     }
-    for (const int64_t id : spec.placeholderIds)
-        hostIds.masked_fill_(hostIds == id, spec.placeholderPad);
+    for (const int64_t id : spec.placeholderIds) {
+        const at::Tensor hit = hostIds == id;
+        if (!hit.any().item<bool>()) continue;
+        if (!std::exchange(copied, true)) hostIds = hostIds.clone();  // the caller's stay as given
+        hostIds.masked_fill_(hit, spec.placeholderPad);
+    }
     const at::Tensor mask = toDevice(hostMask);
     const at::Tensor ids = toDevice(hostIds);
     // Right-padded texts need no mask for causal attention: no real token reaches a padded one.
@@ -519,7 +543,7 @@ at::Tensor CausalLM::Impl::hidden(const at::Tensor& idsIn, const at::Tensor& mas
         if (past == 0) return tables;
         return std::make_pair(tables.first.narrow(-2, past, T), tables.second.narrow(-2, past, T));
     };
-    if (spec.positions == Positions::Rotary) std::tie(cos, sin) = lastRows(rotary(mask, total));
+    if (spec.positions == Positions::Rotary) std::tie(cos, sin) = lastRows(rotary(hostMask, total));
     at::Tensor localCos, localSin;
     if (localInverseFrequencies.defined()) {
         std::tie(localCos, localSin) =
@@ -768,11 +792,14 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
             for (int64_t first = 0; first < V; first += width) {
                 const int64_t w = std::min(width, V - first);
                 at::Tensor z = buffer.narrow(0, 0, len * w).view({len, w});
-                const at::Tensor slice = lmHead.narrow(0, first, w).t();
-                if (lmHeadB.defined()) {
-                    at::addmm_out(z, lmHeadB.narrow(0, first, w), x, slice);
+                const at::Tensor bias =
+                    lmHeadB.defined() ? lmHeadB.narrow(0, first, w) : at::Tensor();
+                if (headOnOneDnn) {
+                    z = packed::linear(x, packed::pack(lmHead.narrow(0, first, w), len), bias);
+                } else if (bias.defined()) {
+                    at::addmm_out(z, bias, x, lmHead.narrow(0, first, w).t());
                 } else {
-                    at::mm_out(z, x, slice);
+                    at::mm_out(z, x, lmHead.narrow(0, first, w).t());
                 }
                 finishLogits(z);
                 logSoftmax.add(z, first);
@@ -839,16 +866,19 @@ at::Tensor CausalLM::Impl::addNormed(at::Tensor& x, const at::Tensor& y, const a
 }
 
 // cos and sin for the batch; with LongRoPE per text: the long factors for a text longer than
-// longRopeContext tokens, as transformers applies them to that text alone.
-std::pair<at::Tensor, at::Tensor> CausalLM::Impl::rotary(const at::Tensor& mask, int64_t T) const {
+// longRopeContext tokens, as transformers applies them to that text alone. The texts' lengths come
+// from the host's mask, so that choosing the tables never waits for a GPU.
+std::pair<at::Tensor, at::Tensor> CausalLM::Impl::rotary(const at::Tensor& hostMask,
+                                                         int64_t T) const {
     if (spec.ropeShortFactor.empty() && spec.ropeAttentionFactor == 1.0) {
         return blocks::rotaryTables(inverseFrequencies, T, dtype);
     }
     auto [cos, sin] =
         blocks::scaledRotaryTables(inverseFrequencies, T, dtype, spec.ropeAttentionFactor);
     if (!longInverseFrequencies.defined()) return {cos, sin};
-    const at::Tensor isLong = (mask.sum(1) > spec.longRopeContext).view({-1, 1, 1, 1});
-    if (!isLong.any().item<bool>()) return {cos, sin};
+    const at::Tensor hostIsLong = hostMask.sum(1) > spec.longRopeContext;
+    if (!hostIsLong.any().item<bool>()) return {cos, sin};
+    const at::Tensor isLong = toDevice(hostIsLong).view({-1, 1, 1, 1});
     auto [longCos, longSin] =
         blocks::scaledRotaryTables(longInverseFrequencies, T, dtype, spec.ropeAttentionFactor);
     return {at::where(isLong, longCos, cos), at::where(isLong, longSin, sin)};

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "model/cpu_features.h"
 #include "model/cpu_vectors.h"
 
 namespace llmap::kernels {
@@ -205,13 +206,19 @@ LLMAP_KERNEL(attentionTasks, attentionTasksBody,
              (const Job* job, float* scratch, int64_t first, int64_t last),
              (job, scratch, first, last))
 
+// fp32; bf16 too where libtorch's bf16 attention has no AMX to run on.
+bool takes(at::ScalarType dtype) {
+    static const bool bf16 = !cpu::amxBf16();
+    return dtype == at::kFloat || (bf16 && dtype == at::kBFloat16);
+}
+
 bool applies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
     static const bool off = [] {
         const char* env = std::getenv("LLMAP_CPU_ATTENTION");
         return env && std::strcmp(env, "torch") == 0;
     }();
-    if (off || !q.is_cpu() || q.scalar_type() != at::kFloat || k.scalar_type() != at::kFloat ||
-        v.scalar_type() != at::kFloat || q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
+    if (off || !q.is_cpu() || !takes(q.scalar_type()) || k.scalar_type() != q.scalar_type() ||
+        v.scalar_type() != q.scalar_type() || q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
         return false;
     }
     const int64_t D = q.size(3);
@@ -221,12 +228,9 @@ bool applies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
            k.stride(3) == 1 && v.stride(3) == 1;
 }
 
-}  // namespace
-
-at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                           double scale) {
-    if (!applies(q, k, v)) return {};
-    RECORD_USER_SCOPE("llmap::attention");
+// The kernel itself, on fp32 tensors that applies() accepted.
+at::Tensor fp32CausalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                               double scale) {
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3), kvHeads = k.size(1);
     const int64_t Tp = (T + kKeyTile - 1) / kKeyTile * kKeyTile;
     const at::Tensor keysT = at::zeros({B * kvHeads, D, Tp}, q.options());
@@ -266,6 +270,19 @@ at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::T
         attentionTasks(&job, scratch.data(), first, last);
     });
     return out.transpose(1, 2);
+}
+
+}  // namespace
+
+at::Tensor causalAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           double scale) {
+    if (!applies(q, k, v)) return {};
+    RECORD_USER_SCOPE("llmap::attention");
+    if (q.scalar_type() != at::kFloat) {
+        return fp32CausalAttention(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat), scale)
+            .to(q.scalar_type());
+    }
+    return fp32CausalAttention(q, k, v, scale);
 }
 
 }  // namespace llmap::kernels

@@ -2,9 +2,6 @@
 
 #include <ATen/Context.h>
 #include <ATen/core/dispatch/Dispatcher.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +9,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "model/cpu_features.h"
 
 namespace llmap::packed {
 
@@ -51,21 +50,6 @@ bool probe(at::ScalarType dtype) {
     }
 }
 
-// MKL, which runs libtorch's fp32 products on x86, takes its fastest paths on Intel's CPUs only.
-bool intelCpu() {
-#if defined(__x86_64__) || defined(__i386__)
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) return false;
-    char vendor[13] = {};
-    std::memcpy(vendor, &ebx, 4);
-    std::memcpy(vendor + 4, &edx, 4);
-    std::memcpy(vendor + 8, &ecx, 4);
-    return std::strcmp(vendor, "GenuineIntel") == 0;
-#else
-    return false;
-#endif
-}
-
 }  // namespace
 
 bool available(at::ScalarType dtype) {
@@ -83,7 +67,7 @@ bool preferred(at::ScalarType dtype) {
     const char* choice = std::getenv("LLMAP_CPU_GEMM");
     if (choice && std::strcmp(choice, "torch") == 0) return false;
     if (choice && std::strcmp(choice, "packed") == 0) return true;
-    return dtype != at::kFloat || !(at::hasMKL() && intelCpu());
+    return dtype != at::kFloat || !(at::hasMKL() && cpu::intel());
 }
 
 at::Tensor pack(const at::Tensor& weight, int64_t rows) {

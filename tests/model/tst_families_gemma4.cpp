@@ -143,6 +143,27 @@ private Q_SLOTS:
         expectOracleScores(d, modelNamed(o, "gemma4_text_last_sliding_kvshare1"));
     }
 
+    // As transformers' wrapper does, an image placeholder reads as the padding token (id 1): every
+    // later position scores as if the text held 1 there. The caller's ids are left as given.
+    void placeholdersReadAsPadding() {
+        const auto lm = llmap::CausalLM::load(
+            fixtures::modelDir("families_gemma4/gemma4_wrapper_k_eq_v_untied"));
+        std::vector<int64_t> seq = engine_checks::idsOf(
+            modelNamed(oracleGemma4(), "gemma4_wrapper_k_eq_v_untied"), "ids_full")[0];
+        QVERIFY(seq.size() > 4);
+        const int64_t pos = 2, T = static_cast<int64_t>(seq.size());
+        seq[pos] = 314;  // the image placeholder
+        auto [withPlaceholder, mask] = engine_checks::batch({seq});
+        seq[pos] = 1;
+        const at::Tensor withPad = engine_checks::batch({seq}).first;
+        const at::Tensor given = withPlaceholder.clone();
+        const at::Tensor a =
+            lm->nextTokenLogProbs(withPlaceholder, mask).narrow(1, pos, T - 1 - pos);
+        const at::Tensor b = lm->nextTokenLogProbs(withPad, mask).narrow(1, pos, T - 1 - pos);
+        QVERIFY(at::equal(a, b));
+        QVERIFY(at::equal(withPlaceholder, given));
+    }
+
     void refusals() {
         auto c = configOf("gemma4_text_ple_kvshare_doublewide");
         c["use_bidirectional_attention"] = "all";

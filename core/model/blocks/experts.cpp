@@ -140,11 +140,12 @@ ExpertWeights loadExperts(const LayerWeights& w, const ArchSpec& s) {
 
 namespace {
 
-// oneDNN builds (compiles) a 16-bit product on the CPU anew for each new number of rows, which
-// costs more than an expert's product of a few hundred rows; each expert's rows, rounded up with
-// zero rows to a multiple of 32, make the shapes recur from batch to batch.
-int64_t recurringRows(const at::Tensor& x, int64_t n) {
-    if (!x.is_cpu() || x.scalar_type() == at::kFloat) return n;
+// oneDNN builds (compiles) a product on the CPU anew for each new number of rows, which costs
+// more than an expert's product of a few hundred rows; each expert's rows, rounded up with zero
+// rows to a multiple of 32, make the shapes recur from batch to batch. libtorch's fp32 products
+// on plain weights are MKL's, which compiles nothing.
+int64_t recurringRows(const at::Tensor& x, const at::Tensor& weight, int64_t n) {
+    if (!x.is_cpu() || (x.scalar_type() == at::kFloat && !weight.is_mkldnn())) return n;
     return (n + 31) / 32 * 32;
 }
 
@@ -209,7 +210,7 @@ at::Tensor experts(const ExpertWeights& l, const ArchSpec& spec, const at::Tenso
         const int64_t n = perExpert[e];
         if (n == 0) continue;
         at::Tensor xe = routed.narrow(0, start, n);
-        const int64_t rows = recurringRows(xe, n);
+        const int64_t rows = recurringRows(xe, l.gateW[static_cast<size_t>(e)], n);
         if (rows > n) xe = at::cat({xe, at::zeros({rows - n, xe.size(1)}, xe.options())});
         const size_t i = static_cast<size_t>(e);
         const auto bias = [&](const std::vector<at::Tensor>& b) {

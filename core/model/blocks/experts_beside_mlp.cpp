@@ -22,10 +22,18 @@ at::Tensor expertsBesideMlp(const ExpertsBesideMlp& w, const at::Tensor& x, cons
 
     const at::Tensor in = norm(flat, w.preNorm);
     at::Tensor out = at::zeros({N, flat.size(1)}, flat.options().dtype(at::kFloat));
+    // Pair p = token * k + choice, sorted by expert once (stably: each expert's in order), with
+    // one copy of the counts to the host rather than a wait for a GPU per expert.
     const at::Tensor pairExperts = chosen.reshape({-1});
+    const at::Tensor order = std::get<1>(pairExperts.sort(/*stable=*/true, 0, false));
+    const at::Tensor counts = at::bincount(pairExperts, {}, experts).cpu();
+    const int64_t* perExpert = counts.data_ptr<int64_t>();
+    int64_t start = 0;
     for (int64_t e = 0; e < experts; ++e) {
-        const at::Tensor pairs = at::nonzero(pairExperts == e).reshape({-1});
-        if (pairs.numel() == 0) continue;
+        const int64_t n = perExpert[e];
+        if (n == 0) continue;
+        const at::Tensor pairs = order.narrow(0, start, n);
+        start += n;
         const at::Tensor tokens = at::div(pairs, k, "floor");
         const auto gateUp = at::linear(in.index_select(0, tokens), w.gateUp[e]).chunk(2, -1);
         const at::Tensor h = at::linear(activate(activation, gateUp[0]) * gateUp[1], w.down[e]);
