@@ -786,22 +786,27 @@ at::Tensor CausalLM::Impl::logProbs(const at::Tensor& ids, const at::Tensor& att
         const int64_t rowsTotal = selected.size(0);
         const int64_t width = std::min(kHeadSlice, V);
         const at::Tensor buffer =
-            at::empty({std::min(kHeadRows, rowsTotal) * width}, selected.options());
+            headOnOneDnn ? at::Tensor()
+                         : at::empty({std::min(kHeadRows, rowsTotal) * width}, selected.options());
         for (int64_t start = 0; start < rowsTotal; start += kHeadRows) {
             const int64_t len = std::min(kHeadRows, rowsTotal - start);
             const at::Tensor x = selected.narrow(0, start, len);
             kernels::SlicedTargetLogSoftmax logSoftmax(selectedTargets.narrow(0, start, len));
             for (int64_t first = 0; first < V; first += width) {
                 const int64_t w = std::min(width, V - first);
-                at::Tensor z = buffer.narrow(0, 0, len * w).view({len, w});
+                const at::Tensor weight = lmHead.narrow(0, first, w);
                 const at::Tensor bias =
                     lmHeadB.defined() ? lmHeadB.narrow(0, first, w) : at::Tensor();
+                at::Tensor z;
                 if (headOnOneDnn) {
-                    z = packed::linear(x, packed::pack(lmHead.narrow(0, first, w), len), bias);
-                } else if (bias.defined()) {
-                    at::addmm_out(z, bias, x, lmHead.narrow(0, first, w).t());
+                    z = packed::linear(x, packed::pack(weight, len), bias);
                 } else {
-                    at::mm_out(z, x, lmHead.narrow(0, first, w).t());
+                    z = buffer.narrow(0, 0, len * w).view({len, w});
+                    if (bias.defined()) {
+                        at::addmm_out(z, bias, x, weight.t());
+                    } else {
+                        at::mm_out(z, x, weight.t());
+                    }
                 }
                 finishLogits(z);
                 logSoftmax.add(z, first);
